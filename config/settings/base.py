@@ -1,0 +1,240 @@
+"""Settings shared by every environment. Values come from config.env, documented in
+docs/configuration.md."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from config.env import BASE_DIR, data_dir, env_bool, env_int, env_list, env_str
+
+DATA_DIR = data_dir()
+
+DEBUG = False
+SECRET_KEY = env_str("FUGONG_SECRET_KEY")
+ALLOWED_HOSTS = env_list("FUGONG_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("FUGONG_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "ninja",
+    "django_htmx",
+    "template_partials",
+    "django_filters",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "fugong.core",
+    "fugong.accounts",
+    "fugong.enterprises",
+    "fugong.stats",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "fugong.core.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "fugong.core.middleware.RequestContextMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "fugong.core.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+
+def database_from_env() -> dict:
+    url = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'fugong.sqlite3'}"
+    # Persistent connections on PostgreSQL (a new connection costs milliseconds per request);
+    # SQLite opens a file, which is cheap.
+    default_age = 0 if url.startswith("sqlite") else 60
+    config = dj_database_url.parse(
+        url, conn_max_age=env_int("FUGONG_DB_CONN_MAX_AGE", default_age), conn_health_checks=True
+    )
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers work while the worker writes; IMMEDIATE avoids lock upgrades.
+        config["OPTIONS"] = {
+            "init_command": (
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;PRAGMA busy_timeout=20000;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    return config
+
+
+DATABASES = {"default": database_from_env()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("FUGONG_PASSWORD_MIN_LENGTH", 10)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "fugong.accounts.validators.CharacterClassValidator"},
+]
+CSRF_FAILURE_VIEW = "fugong.core.views.csrf_failure"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Sessions: expire after a period of inactivity and when the browser closes.
+SESSION_COOKIE_AGE = env_int("FUGONG_SESSION_IDLE_MINUTES", 120) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# django-axes: lock an account (per username and address) after repeated failures.
+AXES_FAILURE_LIMIT = env_int("FUGONG_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("FUGONG_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Tries while locked do not restart the wait, so the minutes shown stay true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "fugong.accounts.views.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "fugong.core.middleware.client_ip"
+# Reverse proxies in front of Fugong that append to X-Forwarded-For (0: none, use REMOTE_ADDR).
+FUGONG_PROXY_COUNT = env_int("FUGONG_PROXY_COUNT", 0)
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "fugong" / "locale"]
+TIME_ZONE = env_str("FUGONG_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "build" / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+
+
+def storages_from_env() -> dict:
+    """FUGONG_STORAGE_BACKEND picks the file store (default: files under FUGONG_DATA_DIR/media).
+    An S3-compatible store is e.g. storages.backends.s3.S3Storage from django-storages, with its
+    options in FUGONG_STORAGE_OPTIONS as JSON."""
+    import json
+
+    backend = env_str("FUGONG_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
+    try:
+        options = json.loads(env_str("FUGONG_STORAGE_OPTIONS", "{}") or "{}")
+    except json.JSONDecodeError as exc:
+        raise ImproperlyConfigured(f"FUGONG_STORAGE_OPTIONS must be a JSON object: {exc}.") from exc
+    if not isinstance(options, dict):
+        raise ImproperlyConfigured(
+            'FUGONG_STORAGE_OPTIONS must be a JSON object, e.g. {"bucket_name": "fugong"}.'
+        )
+    return {
+        "default": {"BACKEND": backend, "OPTIONS": options},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+
+
+STORAGES = storages_from_env()
+# Key enterprise by default (seed 002): tax paid last year above this many 10,000 yuan;
+# a jurisdiction's RegistryRule overrides it for its subtree.
+try:
+    FUGONG_KEY_MIN_TAX_PAID = Decimal(env_str("FUGONG_KEY_MIN_TAX_PAID", "50") or "50")
+except ArithmeticError as exc:
+    raise ImproperlyConfigured(
+        "FUGONG_KEY_MIN_TAX_PAID must be a number of 10,000 yuan, e.g. 50."
+    ) from exc
+# Largest file an import accepts.
+FUGONG_MAX_UPLOAD_MB = env_int("FUGONG_MAX_UPLOAD_MB", 50)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}
+        if env_str("REDIS_URL")
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    )
+}
+
+TASKS = {
+    "default": {
+        "BACKEND": env_str("FUGONG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": [],
+    }
+}
+
+EMAIL_BACKEND = env_str("FUGONG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("FUGONG_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("FUGONG_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("FUGONG_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("FUGONG_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("FUGONG_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("FUGONG_EMAIL_FROM", "fugong@localhost")
+
+FUGONG_API_TOKEN_DAYS = env_int("FUGONG_API_TOKEN_DAYS", 30)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask_personal": {"()": "fugong.core.masking.PersonalDataLogFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_personal"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env_str("FUGONG_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+    },
+}
+
+FUGONG_SITE_NAME = _("Work and Production Resumption Platform")

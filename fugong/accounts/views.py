@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import math
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fugong.accounts import selectors
+from fugong.accounts.forms import LoginForm
+from fugong.accounts.homes import home_context
+from fugong.accounts.services import user_set_password
+from fugong.core.middleware import client_ip
+from fugong.core.scope import scoped
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's own password under the password rules; the change is audited."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        user_set_password(
+            actor=self.request.user, user=form.user, password=form.cleaned_data["new_password1"]
+        )
+        update_session_auth_hash(self.request, form.user)
+        messages.success(self.request, _("Your password has been changed."))
+        return redirect(self.get_success_url())
+
+
+def lockout_minutes_left(username: str, request: HttpRequest) -> int:
+    """Whole minutes until the lock on this user name (and address) lifts."""
+    from axes.models import AccessAttempt
+
+    attempt = (
+        AccessAttempt.objects.filter(username=username, ip_address=client_ip(request))
+        .order_by("-attempt_time")
+        .first()
+        if username
+        else None
+    )
+    cool_off = settings.AXES_COOLOFF_TIME
+    if attempt is None:
+        return math.ceil(cool_off.total_seconds() / 60)
+    left = attempt.attempt_time + cool_off - timezone.now()
+    return max(1, math.ceil(left.total_seconds() / 60))
+
+
+def lockout_message(minutes: int) -> str:
+    return ngettext(
+        "Too many wrong tries: this account is locked. Try again in %(minutes)d minute.",
+        "Too many wrong tries: this account is locked. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def lockout_response(
+    request: HttpRequest, original_response=None, credentials=None
+) -> HttpResponse:
+    """django-axes calls this when a locked account tries again: say how long to wait."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    minutes = lockout_minutes_left(username, request)
+    message = lockout_message(minutes)
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "locked", "message": message, "retry_after_minutes": minutes},
+            status=429,
+            headers={"Retry-After": str(minutes * 60)},
+        )
+    form = LoginForm(request, initial={"username": username})
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "lockout_message": message, "lockout_minutes": minutes},
+        status=429,
+    )
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on its own home page."""
+    role = selectors.primary_role(request.user)
+    template, context = home_context(request.user, role)
+    return render(request, template, context)
+
+
+@login_required
+def jurisdictions(request: HttpRequest) -> HttpResponse:
+    roots = selectors.jurisdiction_roots(user=request.user)
+    parent_id = request.GET.get("parent")
+    parent = None
+    if parent_id and parent_id.isdigit():
+        parent = selectors.jurisdiction_list(user=request.user).filter(pk=int(parent_id)).first()
+    nodes = selectors.jurisdiction_list(user=request.user, parent=parent) if parent else roots
+    context = {
+        "parent": parent,
+        "nodes": nodes,
+        "ancestors": scoped(parent.ancestors(), request.user) if parent else [],
+    }
+    if request.htmx:
+        return render(request, "accounts/jurisdictions.html#tree", context)
+    return render(request, "accounts/jurisdictions.html", context)
+
+
+@login_required
+def login_log(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.login_log_list(user=request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "accounts/login_log.html", {"page": page, "title": _("Login log")})

@@ -1,0 +1,149 @@
+"""The JSON API at /api/v1/: token authentication, errors as {"code", "message"}."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router, Schema, Status
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from fugong.accounts.models import LoginEvent, LoginLog
+from fugong.accounts.services import api_token_issue, api_token_user
+from fugong.core.middleware import client_ip
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        user = api_token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Fugong API",
+    version="1",
+    description="复工复产服务平台 JSON API. Send `Authorization: Bearer <token>`; "
+    "get a token from POST /api/v1/auth/token.",
+    auth=BearerToken(),
+    urls_namespace="api",
+)
+
+
+def error(request, code: str, message: str, status: int, **extra):
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return error(
+        request,
+        "unauthorized",
+        _("Sign in first: send a valid token as Authorization: Bearer <token>."),
+        401,
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc):
+    return error(
+        request, "invalid", _("The request is not valid; see details."), 422, details=exc.errors
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_model_validation_error(request, exc):
+    details = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return error(request, "invalid", _("The data is not valid; see details."), 422, details=details)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error(request, "not_found", _("Not found."), 404)
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc):
+    return error(request, "forbidden", _("You may not do this."), 403)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    return error(request, getattr(exc, "code", "error"), str(exc), exc.status_code)
+
+
+@api.exception_handler(Exception)
+def on_server_error(request, exc):
+    import logging
+
+    logging.getLogger("fugong.api").exception("API error on %s", request.path)
+    return error(
+        request, "server_error", _("Something went wrong on our side; please try again."), 500
+    )
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+    token_type: str = "Bearer"
+    expires_at: str
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+auth_router = Router(tags=["auth"])
+
+
+@auth_router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 429: ErrorOut})
+def issue_token(request, payload: TokenIn):
+    """Exchange a user name and password for a bearer token."""
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        from fugong.accounts.views import lockout_message, lockout_minutes_left
+
+        minutes = lockout_minutes_left(payload.username, request)
+        return Status(429, {"code": "locked", "message": lockout_message(minutes)})
+    if user is None:
+        return Status(
+            401,
+            {
+                "code": "invalid_credentials",
+                "message": _("The user name or password is not correct."),
+            },
+        )
+    token, raw = api_token_issue(user=user)
+    LoginLog.objects.create(
+        event=LoginEvent.TOKEN,
+        username=user.get_username(),
+        user=user,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
+    )
+    return Status(200, {"token": raw, "expires_at": token.expires_at.isoformat()})
+
+
+api.add_router("/auth", auth_router)
+
+
+def register_routers() -> None:
+    from fugong.accounts.api import router as accounts_router
+    from fugong.core.jobs_api import router as jobs_router
+    from fugong.enterprises.api import router as enterprises_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/enterprises", enterprises_router)
+    api.add_router("/jobs", jobs_router)
+
+
+register_routers()

@@ -1,0 +1,215 @@
+"""Audited writes. Every service that changes a user-visible record goes through here, so
+each write leaves one AuditLog row with who, when, what, before and after."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any, TypeVar
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from fugong.core import context
+from fugong.core.models import AuditAction, AuditLog
+
+M = TypeVar("M", bound=models.Model)
+
+MASKED = "******"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if hasattr(value, "name") and hasattr(value, "storage"):  # FieldFile
+        return value.name or ""
+    return value
+
+
+_PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
+def snapshot_values(
+    model: type[models.Model], values: dict[str, Any], *, skip_empty: bool = False
+) -> dict[str, Any]:
+    """What ``snapshot`` gives for an object of ``model`` whose field values (by attname) are
+    ``values``, without building the object (bulk writes). ``skip_empty`` leaves out empty
+    fields (for a new object: what it was created with, not every blank)."""
+    data: dict[str, Any] = {}
+    for name, attname, masked in _snapshot_spec(model):
+        if attname not in values:
+            continue
+        value = values[attname]
+        if skip_empty and (value is None or value == ""):
+            continue
+        if masked:
+            data[name] = MASKED if value else ""
+        else:
+            data[name] = value if type(value) in _PLAIN_TYPES else _plain(value)
+    return data
+
+
+_SPECS: dict[type, list[tuple[str, str, bool]]] = {}
+
+
+def _snapshot_spec(model: type[models.Model]) -> list[tuple[str, str, bool]]:
+    spec = _SPECS.get(model)
+    if spec is None:
+        masked = set(getattr(model, "audit_masked_fields", ()))
+        excluded = set(getattr(model, "audit_excluded_fields", ()))
+        spec = [
+            (f.name, f.attname, f.name in masked)
+            for f in model._meta.concrete_fields
+            if f.name not in excluded
+        ]
+        _SPECS[model] = spec
+    return spec
+
+
+def snapshot(obj: models.Model, *, with_m2m: bool = True) -> dict[str, Any]:
+    """The record's own field values (foreign keys as ids, many-to-many as sorted id lists).
+    Fields named in the model's ``audit_masked_fields`` are kept as a marker, not the value;
+    ``audit_excluded_fields`` are left out (e.g. password hashes)."""
+    masked = set(getattr(obj, "audit_masked_fields", ()))
+    excluded = set(getattr(obj, "audit_excluded_fields", ()))
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in excluded:
+            continue
+        value = getattr(obj, field.attname)
+        data[field.name] = (MASKED if value else "") if field.name in masked else _plain(value)
+    if obj.pk and with_m2m:
+        for field in obj._meta.many_to_many:
+            if field.name not in excluded:
+                data[field.name] = sorted(getattr(obj, field.name).values_list("pk", flat=True))
+    return data
+
+
+def _entry(*, actor, obj: models.Model, action: str, before, after, reason: str) -> AuditLog:
+    ctx = context.current()
+    is_user = actor is not None and getattr(actor, "pk", None) is not None
+    return AuditLog(
+        actor=actor if is_user else None,
+        actor_name=(actor.get_username() if is_user else str(actor or "system"))[:150],
+        request_id=ctx.request_id if ctx else "",
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj._meta.model, for_concrete_model=True),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+        reason=reason[:500],
+    )
+
+
+def record(
+    *,
+    actor,
+    obj: models.Model,
+    action: str,
+    before: dict | None,
+    after: dict | None,
+    reason: str = "",
+) -> AuditLog:
+    entry = _entry(actor=actor, obj=obj, action=action, before=before, after=after, reason=reason)
+    entry.save()
+    return entry
+
+
+def record_many(
+    *,
+    actor,
+    model: type[models.Model],
+    changes: list[tuple[Any, str, str, dict | None, dict | None]],
+    reason: str = "",
+) -> int:
+    """Audit rows for a bulk write (imports, demo data): one row per changed object.
+    ``changes`` holds (pk, repr, action, before, after) of objects of ``model``."""
+    from fugong.core.bulk import insert_rows
+
+    ctx = context.current()
+    is_user = actor is not None and getattr(actor, "pk", None) is not None
+    actor_id = actor.pk if is_user else None
+    actor_name = (actor.get_username() if is_user else str(actor or "system"))[:150]
+    content_type_id = ContentType.objects.get_for_model(model, for_concrete_model=True).pk
+    request_id = ctx.request_id if ctx else ""
+    now = timezone.now()
+    columns = ["at", "actor_id", "actor_name", "request_id", "action", "content_type_id",
+               "object_id", "object_repr", "before", "after", "reason"]  # fmt: skip
+    rows = (
+        (now, actor_id, actor_name, request_id, action, content_type_id, str(pk), str(text)[:200],
+         before, after, reason[:500])
+        for pk, text, action, before, after in changes
+    )  # fmt: skip
+    return insert_rows(AuditLog, columns, rows)
+
+
+@transaction.atomic
+def audited_create(model: type[M], *, actor, reason: str = "", m2m=None, **fields) -> M:
+    obj = model(**fields)
+    obj.full_clean()
+    obj.save()
+    for name, values in (m2m or {}).items():
+        getattr(obj, name).set(values)
+    record(
+        actor=actor,
+        obj=obj,
+        action=AuditAction.CREATE,
+        before=None,
+        after=snapshot(obj),
+        reason=reason,
+    )
+    return obj
+
+
+@transaction.atomic
+def audited_update(obj: M, *, actor, reason: str = "", m2m=None, **changes) -> M:
+    """Apply ``changes``; write nothing (and no audit row) when nothing changes."""
+    before = snapshot(obj)
+    changed = [name for name, value in changes.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, changes[name])
+    m2m_changed = []
+    for name, values in (m2m or {}).items():
+        ids = sorted(v.pk if isinstance(v, models.Model) else v for v in values)
+        if before.get(name) != ids:
+            m2m_changed.append((name, ids))
+    if not changed and not m2m_changed:
+        return obj
+    if changed:
+        obj.full_clean()
+        update_fields = [obj._meta.get_field(n).name for n in changed]
+        if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
+            update_fields.append("updated_at")
+        obj.save(update_fields=update_fields)
+    for name, ids in m2m_changed:
+        getattr(obj, name).set(ids)
+    record(
+        actor=actor,
+        obj=obj,
+        action=AuditAction.UPDATE,
+        before=before,
+        after=snapshot(obj),
+        reason=reason,
+    )
+    return obj
+
+
+@transaction.atomic
+def audited_delete(obj: models.Model, *, actor, reason: str = "") -> None:
+    before = snapshot(obj)
+    record(
+        actor=actor, obj=obj, action=AuditAction.DELETE, before=before, after=None, reason=reason
+    )
+    obj.delete()
+
+
+def history_for(obj: models.Model):
+    ct = ContentType.objects.get_for_model(type(obj), for_concrete_model=True)
+    return AuditLog.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related("actor")

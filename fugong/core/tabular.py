@@ -1,0 +1,776 @@
+"""Reading the Excel and CSV ledgers that offices upload into clean rows.
+
+This is the generic layer under every import: it knows nothing about enterprises or any other
+model. The caller describes the columns it wants (:class:`Column`), hands over the uploaded bytes
+and gets back a :class:`Table`: where the header is, which columns were found, which were not,
+and a lazy iterator of :class:`SourceRow` objects with both the original cell texts (for an error
+file the user can fix and upload again) and the values converted to Python types.
+
+What offices actually upload, and what this module copes with:
+
+* ``.xlsx`` (Excel 2007+, WPS), legacy ``.xls`` (Excel 97, WPS), CSV or tab-separated text in
+  UTF-8 (with or without BOM), GB18030/GBK, or UTF-16 with a BOM (Excel's "Unicode text").
+  The format is detected from the content, never from the file name.
+* Title rows, date lines and merged cells above the header; the header is the first of the
+  first 30 rows in which at least two known column headers appear.
+* Headers written with full-width characters, spaces or line breaks, a leading ``*`` marking a
+  required column, and a unit in brackets ("上年营业收入（万元）").
+* Numbers where text is expected (phone numbers and credit codes typed as numbers come back as
+  ``13812345678.0``), full-width digits, thousands separators, Excel date serial numbers and a
+  handful of ways of writing a date or yes/no.
+
+Everything the user sees (:class:`TabularError`, the per-cell messages in
+:attr:`SourceRow.errors`) is translated with ``gettext`` at the moment it is produced.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import logging
+import math
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from itertools import chain, islice
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from python_calamine import CalamineWorkbook, PasswordError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "HEADER_SCAN_ROWS",
+    "KINDS",
+    "Column",
+    "SourceRow",
+    "Table",
+    "TabularError",
+    "convert_cell",
+    "read_table",
+]
+
+#: Column kinds understood by :func:`convert_cell`.
+KINDS = frozenset({"text", "code", "int", "decimal", "date", "bool"})
+
+#: How many rows from the top of the sheet are searched for the header.
+HEADER_SCAN_ROWS = 30
+
+# How much bigger than ``max_bytes`` the unpacked parts of an xlsx may be. Real ledgers
+# compress 10-20 times; a zip bomb compresses thousands of times.
+_MAX_UNZIPPED_RATIO = 100
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's fictional 1900-02-29
+_MAX_EXCEL_SERIAL = 2_958_465  # 9999-12-31
+_MAX_MESSAGE_VALUE = 40  # characters of a bad value quoted in a message
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column the caller wants from the file.
+
+    ``label`` is the canonical Chinese header (also used in messages); ``synonyms`` are other
+    headers offices write for the same thing. ``kind`` is one of :data:`KINDS`:
+
+    * ``text``: NFKC-normalised, whitespace runs collapsed to one space, trimmed;
+    * ``code``: like text, but with all whitespace removed and upper-cased (credit codes,
+      ID numbers typed with full-width letters);
+    * ``int``, ``decimal``, ``date``, ``bool``: converted to ``int``, ``decimal.Decimal``,
+      ``datetime.date`` and ``bool``.
+
+    An empty cell is ``None`` for every kind; ``required`` only affects
+    :attr:`Table.missing_required` (whether the *column* is present), not empty cells.
+    """
+
+    field: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+    kind: str = "text"
+    required: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Column {self.field!r}: unknown kind {self.kind!r}")
+
+
+class TabularError(Exception):
+    """One clear, user-facing message (already translated) about the whole file."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class SourceRow:
+    """One non-empty data row below the header."""
+
+    number: int
+    """1-based row number in the sheet, as the user sees it in Excel (for CSV: the record)."""
+    cells: list[Any]
+    """The cells as the reader gave them."""
+    width: int
+    """The width of the header row."""
+    values: dict[str, object]
+    """Field -> normalised value (``None`` when empty) for every column found in the file;
+    fields whose column is absent are not keys at all, so an update never blanks them."""
+    errors: dict[str, str] = field(default_factory=dict)
+    """Field -> translated message for cells whose conversion failed (their value is ``None``)."""
+
+    @cached_property
+    def raw(self) -> list[str]:
+        """The original cells as text, in sheet order: ``raw[i]`` is sheet column ``i``
+        (0 = A), so :attr:`Table.columns` indexes it. Padded with ``""`` to the width of the
+        header row. Computed when asked for (error files), not for every row."""
+        raw = [c if type(c) is str else _cell_text(c) for c in self.cells]
+        if len(raw) < self.width:
+            raw.extend([""] * (self.width - len(raw)))
+        else:
+            while len(raw) > self.width and not raw[-1]:
+                raw.pop()
+        return raw
+
+
+@dataclass
+class Table:
+    """What :func:`read_table` found. ``rows`` can be consumed once."""
+
+    columns: dict[str, int]
+    """Field -> 0-based index of its column in the sheet (0 = column A)."""
+    header_row: int
+    """1-based row number of the header in the sheet."""
+    unknown_headers: list[str]
+    """Non-empty headers that were not used: not recognised, a repeat of a column already
+    found, or a recognised name with a different unit (e.g. "营业收入(元)" for "(万元)")."""
+    missing_required: list[str]
+    """Labels of required columns that were not found."""
+    rows: Iterator[SourceRow]
+    """Non-empty rows below the header, produced lazily and in order."""
+    headers: list[str]
+    """The header row's cells as text, in sheet order (the first line of an error file)."""
+    file_format: str
+    """``"xlsx"``, ``"xls"`` or ``"csv"``, as detected from the content."""
+
+
+# --------------------------------------------------------------------------- header matching
+
+_UNIT_RE = re.compile(r"^(?P<name>.+?)[(\[【〔](?P<unit>[^()\[\]【】〔〕]*)[)\]】〕]$")
+_INVISIBLE_RE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]+")
+
+
+def _header_key(text: str) -> str:
+    """Compare headers on this: NFKC, no whitespace or zero-width characters, no ``*``
+    required marker, case-insensitive."""
+    key = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text))
+    return key.strip("*").casefold()
+
+
+def _split_unit(key: str) -> tuple[str, str | None]:
+    """``"上年营业收入(万元)"`` -> ``("上年营业收入", "万元")``; no trailing bracket -> unit None."""
+    m = _UNIT_RE.match(key)
+    if m is None:
+        return key, None
+    return m["name"], m["unit"]
+
+
+@dataclass(frozen=True)
+class _HeaderMatcher:
+    exact: dict[str, str]  # full key (unit kept) -> field
+    stem: dict[str, str]  # key without unit -> field
+    units: dict[str, str | None]  # field -> unit of its canonical label
+
+    @classmethod
+    def build(cls, columns: list[Column]) -> _HeaderMatcher:
+        exact: dict[str, str] = {}
+        stem: dict[str, str] = {}
+        units: dict[str, str | None] = {}
+        for column in columns:
+            if column.field in units:
+                raise AssertionError(f"Column spec: field {column.field!r} appears twice")
+            units[column.field] = _split_unit(_header_key(column.label))[1]
+            for name in (column.label, *column.synonyms):
+                key = _header_key(name)
+                if not key:
+                    raise AssertionError(f"Column spec: {column.field!r} has an empty header")
+                for index, k in ((exact, key), (stem, _split_unit(key)[0])):
+                    other = index.setdefault(k, column.field)
+                    # A header that could mean two columns is a bug in the spec, not the file.
+                    if other != column.field:
+                        raise AssertionError(
+                            f"Column spec: header {name!r} matches both {other!r} and "
+                            f"{column.field!r}"
+                        )
+        return cls(exact, stem, units)
+
+    def match(self, header: str) -> str | None:
+        key = _header_key(header)
+        if not key:
+            return None
+        found = self.exact.get(key)
+        if found is not None:
+            return found
+        name, unit = _split_unit(key)
+        found = self.stem.get(name)
+        if found is None:
+            return None
+        expected = self.units[found]
+        if unit is not None and expected is not None and unit != expected:
+            return None  # same name, different unit: 营业收入(元) is not 营业收入(万元)
+        return found
+
+
+# --------------------------------------------------------------------------- cell conversion
+
+
+# Per-cell messages: gettext_noop marks them for makemessages, _message() translates them.
+_NOT_NUMBER = gettext_noop("%(label)s: “%(value)s” is not a number.")
+_NOT_WHOLE = gettext_noop("%(label)s: “%(value)s” is not a whole number.")
+_OUT_OF_RANGE = gettext_noop("%(label)s: “%(value)s” is out of range.")
+_NOT_DATE = gettext_noop("%(label)s: “%(value)s” is not a date; write it as 2020-02-01.")
+_NOT_BOOL = gettext_noop("%(label)s: “%(value)s” is not yes or no (是/否).")
+
+
+class _Invalid(Exception):
+    """A cell that cannot be converted; ``message`` is a gettext msgid with
+    ``%(label)s`` and ``%(value)s`` placeholders."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _float_text(value: float) -> str:
+    """Whole numbers without ".0"; others with at most 15 significant digits, as Excel shows
+    them (so a formula's 0.30000000000000004 reads 0.3)."""
+    if not math.isfinite(value):
+        return repr(value)
+    if value.is_integer():
+        return str(int(value))
+    return format(value, ".15g")
+
+
+def _cell_text(cell: object) -> str:
+    """Any cell as the text a user would recognise."""
+    if isinstance(cell, str):
+        return cell
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float):
+        return _float_text(cell)
+    if isinstance(cell, dt.datetime):
+        if cell.time() == dt.time():
+            return cell.date().isoformat()
+        return cell.isoformat(sep=" ", timespec="seconds" if cell.second else "minutes")
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    if isinstance(cell, dt.time):
+        return cell.isoformat(timespec="seconds" if cell.second else "minutes")
+    return str(cell)
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?", re.ASCII | re.IGNORECASE)
+_GROUPED_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?", re.ASCII)
+
+
+def _clean(text: str) -> str:
+    """NFKC, no control or zero-width characters, whitespace runs -> one space, trimmed."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if _CONTROL_RE.search(text):
+        text = _CONTROL_RE.sub(" ", text)
+    return " ".join(text.split())
+
+
+def _to_text(cell: object) -> str | None:
+    return _clean(_cell_text(cell)) or None
+
+
+def _to_code(cell: object) -> str | None:
+    return "".join(_clean(_cell_text(cell)).split()).upper() or None
+
+
+def _parse_decimal(text: str) -> Decimal | None:
+    """A number written as text: full-width digits, spaces and thousands separators allowed.
+    None when there is nothing; _Invalid when it is not a number."""
+    text = "".join(_clean(text).split())
+    if not text:
+        return None
+    if "," in text:
+        if not _GROUPED_RE.fullmatch(text):
+            raise _Invalid(_NOT_NUMBER)
+        text = text.replace(",", "")
+    if not _NUMBER_RE.fullmatch(text):
+        raise _Invalid(_NOT_NUMBER)
+    number = Decimal(text)
+    if number and abs(number.adjusted()) > 20:
+        raise _Invalid(_OUT_OF_RANGE)
+    return number
+
+
+def _to_decimal(cell: object) -> Decimal | None:
+    if isinstance(cell, float):
+        if not math.isfinite(cell):
+            raise _Invalid(_NOT_NUMBER)
+        return Decimal(_float_text(cell))
+    if isinstance(cell, int) and not isinstance(cell, bool):
+        return Decimal(cell)
+    if isinstance(cell, str):
+        return _parse_decimal(cell)
+    if cell is None:
+        return None
+    raise _Invalid(_NOT_NUMBER)
+
+
+def _to_int(cell: object) -> int | None:
+    try:
+        number = _to_decimal(cell)
+    except _Invalid as exc:
+        if exc.message is _OUT_OF_RANGE:
+            raise
+        raise _Invalid(_NOT_WHOLE) from None
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise _Invalid(_NOT_WHOLE)
+    return int(number)
+
+
+_DATE_RE = re.compile(
+    r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?",
+    re.ASCII,
+)
+_COMPACT_DATE_RE = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})", re.ASCII)
+
+
+def _date_from_serial(serial: float) -> dt.date:
+    """An Excel (1900 date system) serial number; the time of day, if any, is dropped."""
+    days = int(serial)
+    # Excel counts a 29 February 1900 that never was; serials before it are one day later.
+    base = _EXCEL_EPOCH if days >= 60 else _EXCEL_EPOCH + dt.timedelta(days=1)
+    return base + dt.timedelta(days=days)
+
+
+def _to_date(cell: object) -> dt.date | None:
+    if isinstance(cell, dt.datetime):
+        return cell.date()
+    if isinstance(cell, dt.date):
+        return cell
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        if math.isfinite(cell) and float(cell).is_integer() and 19000101 <= cell <= 99991231:
+            return _to_date(str(int(cell)))  # 20200201 typed as a number
+        if math.isfinite(cell) and 1 <= cell <= _MAX_EXCEL_SERIAL:
+            return _date_from_serial(cell)
+        raise _Invalid(_NOT_DATE)
+    if cell is None:
+        return None
+    text = _clean(_cell_text(cell))
+    if not text:
+        return None
+    m = _DATE_RE.fullmatch(text) or _COMPACT_DATE_RE.fullmatch(text)
+    if m is not None:
+        try:
+            return dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
+        except ValueError:
+            pass
+    raise _Invalid(_NOT_DATE)
+
+
+_TRUE = frozenset({"是", "有", "y", "yes", "√", "✓", "✔", "1", "true", "t"})
+_FALSE = frozenset({"否", "无", "没有", "n", "no", "×", "✗", "✘", "0", "false", "f"})
+
+
+def _to_bool(cell: object) -> bool | None:
+    if isinstance(cell, bool):
+        return cell
+    if isinstance(cell, (int, float)) and cell in (0, 1):
+        return bool(cell)
+    text = _clean(_cell_text(cell)).casefold()
+    if not text:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise _Invalid(_NOT_BOOL)
+
+
+_CONVERTERS: dict[str, Callable[[object], object]] = {
+    "text": _to_text,
+    "code": _to_code,
+    "int": _to_int,
+    "decimal": _to_decimal,
+    "date": _to_date,
+    "bool": _to_bool,
+}
+
+
+def _message(template: str, label: str, cell: object) -> str:
+    value = " ".join(_cell_text(cell).split())  # as the user typed it, to find it again
+    if len(value) > _MAX_MESSAGE_VALUE:
+        value = value[: _MAX_MESSAGE_VALUE - 1] + "…"
+    return _(template) % {"label": label, "value": value}
+
+
+def convert_cell(column: Column, cell: object) -> tuple[object, str | None]:
+    """Convert one cell (a str, or what calamine returns: float, int, bool, date, datetime...)
+    for ``column``. Returns ``(value, None)``, or ``(None, message)`` when it cannot be
+    converted; the message names the column label and the bad value."""
+    try:
+        return _CONVERTERS[column.kind](cell), None
+    except _Invalid as exc:
+        return None, _message(exc.message, column.label, cell)
+
+
+# --------------------------------------------------------------------------- file formats
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 and WPS .xls (and .doc, .ppt...)
+_OTHER_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF8",
+    b"II*\x00",  # TIFF
+    b"MM\x00*",
+    b"RIFF",  # WebP, AVI, WAV
+    b"Rar!",
+    b"7z\xbc\xaf\x27\x1c",
+    b"\x1f\x8b",  # gzip
+    b"BZh",
+    b"\x7fELF",
+    b"MZ",  # Windows programs
+)
+_SNIFF_CHARS = 64 * 1024
+_CSV_DELIMITERS = ",\t;"
+
+RowSource = Iterator[tuple[int, list[Any]]]
+"""(1-based sheet row number, cells) for every row from the top of the sheet."""
+
+
+def _megabytes(n_bytes: int) -> str:
+    return f"{max(round(n_bytes / (1024 * 1024), 2), 0.01):g}"
+
+
+def _not_a_spreadsheet() -> TabularError:
+    return TabularError(
+        _("The file is not a spreadsheet; upload an Excel (.xlsx or .xls) or CSV file.")
+    )
+
+
+def _damaged() -> TabularError:
+    return TabularError(
+        _(
+            "The file cannot be read as an Excel workbook, it may be damaged; open it in "
+            "Excel or WPS, save it again and upload the new file."
+        )
+    )
+
+
+def _detect_format(data: bytes, max_bytes: int) -> str:
+    """``"xlsx"``, ``"xls"`` or ``"csv"`` from the content; TabularError for anything else."""
+    if data.startswith(_ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                infos = archive.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            raise _damaged() from None
+        if not any(info.filename == "xl/workbook.xml" for info in infos):
+            raise TabularError(
+                _(
+                    "The file is a ZIP archive, not an Excel workbook; open it in Excel or "
+                    "WPS, save it as .xlsx and upload it again."
+                )
+            )
+        if sum(info.file_size for info in infos) > _MAX_UNZIPPED_RATIO * max_bytes:
+            raise TabularError(
+                _("The workbook holds too much data once unpacked; split it into smaller files.")
+            )
+        return "xlsx"
+    if data.startswith(_OLE_MAGIC):
+        return "xls"
+    if data.startswith(_OTHER_MAGIC):
+        raise _not_a_spreadsheet()
+    return "csv"
+
+
+def _workbook_rows(data: bytes, sheet: str | int) -> RowSource:
+    """Load one sheet with calamine (eagerly, so a broken file fails here) and return a lazy
+    iterator over its rows, numbered as in Excel, with cells starting at column A."""
+    try:
+        with CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
+            names = list(workbook.sheet_names)
+            if isinstance(sheet, int):
+                name = names[sheet] if 0 <= sheet < len(names) else None
+            else:
+                name = sheet if sheet in names else None
+            loaded = None if name is None else workbook.get_sheet_by_name(name)
+    except PasswordError:
+        raise TabularError(
+            _(
+                "The workbook is protected with a password; remove the password in Excel or "
+                "WPS, save it and upload it again."
+            )
+        ) from None
+    except MemoryError:
+        raise
+    except BaseException as exc:
+        # calamine raises CalamineError for files it cannot parse, and a Rust panic surfaces
+        # as pyo3's PanicException, which derives from BaseException.
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        logger.info("calamine could not read a workbook: %r", exc)
+        raise _damaged() from None
+    if loaded is None:
+        if isinstance(sheet, int):
+            raise TabularError(
+                _("The workbook has no sheet number %(number)s.") % {"number": sheet + 1}
+            )
+        raise TabularError(_("The workbook has no sheet named “%(sheet)s”.") % {"sheet": sheet})
+    if loaded.start is None:
+        raise TabularError(
+            _("The sheet “%(sheet)s” is empty; check that you uploaded the right file.")
+            % {"sheet": loaded.name}
+        )
+    # calamine's iter_rows() pads the rows above the used range (so row i is sheet row i) but
+    # starts each row at the first used column: put the columns to the left back.
+    left = [""] * loaded.start[1]
+
+    def rows() -> RowSource:
+        for number, cells in enumerate(loaded.iter_rows(), start=1):
+            yield number, (left + cells if left else cells)
+
+    return rows()
+
+
+def _text_encoding(data: bytes) -> tuple[str, str]:
+    """(encoding, the first characters) for a text file; TabularError if it is not text."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]  # Excel's "Unicode text" (tab-separated)
+    elif data.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    else:
+        candidates = ["utf-8", "gb18030"]  # GB18030 is a superset of GBK and GB2312
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:_SNIFF_CHARS]
+        del text
+        controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\x0c\x1a")
+        if "\x00" in sample or controls > len(sample) // 100:
+            break  # decodes, but is binary
+        return encoding, sample
+    raise _not_a_spreadsheet()
+
+
+def _header_score(sample: str, delimiter: str, matcher: _HeaderMatcher) -> int:
+    """How many of our columns the best of the first rows names, split on ``delimiter``."""
+    best = 0
+    try:
+        for cells in islice(csv.reader(io.StringIO(sample), delimiter=delimiter), HEADER_SCAN_ROWS):
+            best = max(best, len({matcher.match(c) for c in cells} - {None}))
+    except csv.Error:
+        pass
+    return best
+
+
+def _choose_delimiter(sample: str, matcher: _HeaderMatcher) -> str:
+    """csv.Sniffer's guess, unless splitting on another delimiter finds more of our headers.
+
+    The sniffer alone gives up on typical ledgers (a title line without delimiters, "1,200" in
+    a tab-separated file); knowing the header names we expect settles it.
+    """
+    if len(sample) == _SNIFF_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]  # no half line at the end
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=_CSV_DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = ","
+    candidates = dict.fromkeys([sniffed, *_CSV_DELIMITERS])  # ordered: the sniffer wins ties
+    return max(candidates, key=lambda d: _header_score(sample, d, matcher))
+
+
+def _csv_rows(data: bytes, matcher: _HeaderMatcher) -> RowSource:
+    encoding, sample = _text_encoding(data)
+    if not sample.strip():
+        raise TabularError(_("The file is empty; check that you uploaded the right file."))
+    if sample.lstrip().startswith("<"):
+        raise TabularError(
+            _(
+                "The file is a web page or XML file, not a real Excel file; open it in Excel "
+                "or WPS, save it as .xlsx and upload it again."
+            )
+        )
+    delimiter = _choose_delimiter(sample, matcher)
+    logger.debug("CSV: encoding %s, delimiter %r", encoding, delimiter)
+
+    def rows() -> RowSource:
+        stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+        reader = csv.reader(stream, delimiter=delimiter)
+        number = 0
+        try:
+            for number, cells in enumerate(reader, start=1):
+                # ="0123" is how some systems keep leading zeros in CSV for Excel.
+                yield (
+                    number,
+                    [
+                        c[2:-1] if c.startswith('="') and c.endswith('"') and len(c) > 2 else c
+                        for c in cells
+                    ],
+                )
+        except csv.Error:
+            raise TabularError(
+                _(
+                    "Row %(row)s of the file cannot be read; open the file in Excel or WPS, "
+                    "save it as .xlsx and upload it again."
+                )
+                % {"row": number + 1}
+            ) from None
+
+    return rows()
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def _is_empty(cells: Iterable[object]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _find_header(
+    head: list[tuple[int, list[Any]]], matcher: _HeaderMatcher, columns: list[Column]
+) -> int:
+    """Position in ``head`` of the first row naming at least two of our columns."""
+    needed = min(2, len(columns))
+    for position, (_number, cells) in enumerate(head):
+        found = set()
+        for cell in cells:
+            text = _cell_text(cell)
+            if text:
+                field_name = matcher.match(text)
+                if field_name is not None:
+                    found.add(field_name)
+        if len(found) >= needed:
+            return position
+    examples = [c.label for c in sorted(columns, key=lambda c: not c.required)][:4]
+    raise TabularError(
+        _(
+            "No recognisable header row was found in the first %(rows)s rows; the header "
+            "should name columns such as %(examples)s."
+        )
+        % {"rows": HEADER_SCAN_ROWS, "examples": "、".join(f"“{label}”" for label in examples)}
+    )
+
+
+_Plan = list[tuple[int, str, Callable[[object], object], str]]
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (type(cell) is str and not cell.strip())
+
+
+def _produce_rows(
+    source: Iterable[tuple[int, list[Any]]], plan: _Plan, width: int
+) -> Iterator[SourceRow]:
+    for number, cells in source:
+        if all(_blank(c) for c in cells):
+            continue
+        values: dict[str, object] = {}
+        errors: dict[str, str] = {}
+        size = len(cells)
+        for index, field_name, convert, label in plan:
+            cell = cells[index] if index < size else None
+            try:
+                values[field_name] = convert(cell)
+            except _Invalid as exc:
+                values[field_name] = None
+                errors[field_name] = _message(exc.message, label, cell)
+        yield SourceRow(number=number, cells=cells, width=width, values=values, errors=errors)
+
+
+def read_table(
+    data: bytes,
+    *,
+    filename: str,
+    columns: list[Column],
+    max_bytes: int,
+    sheet: str | int = 0,
+) -> Table:
+    """Read an uploaded xlsx, xls or CSV file into a :class:`Table`.
+
+    The format is detected from ``data``; ``filename`` is only used in log messages. ``sheet``
+    (an index into all sheets, or a sheet name) is ignored for CSV. Raises
+    :class:`TabularError` when the file as a whole cannot be used: too large, empty, not a
+    spreadsheet, damaged, no data, no recognisable header. Per-cell problems do not raise; they
+    are in :attr:`SourceRow.errors`. For CSV, iterating :attr:`Table.rows` can still raise
+    TabularError if a later record is malformed (e.g. a single cell larger than 128 KB).
+
+    A header that would match two of ``columns`` is a bug in the column spec and raises
+    AssertionError, whatever the file.
+    """
+    matcher = _HeaderMatcher.build(columns)
+    if len(data) > max_bytes:
+        raise TabularError(
+            _("The file is larger than %(limit)s MB; split it into smaller files.")
+            % {"limit": _megabytes(max_bytes)}
+        )
+    if not data:
+        raise TabularError(_("The file is empty; check that you uploaded the right file."))
+    file_format = _detect_format(data, max_bytes)
+    logger.debug("Reading %r as %s", filename, file_format)
+    source = _csv_rows(data, matcher) if file_format == "csv" else _workbook_rows(data, sheet)
+
+    head: list[tuple[int, list[Any]]] = []
+    for number, cells in source:
+        head.append((number, cells))
+        if len(head) >= HEADER_SCAN_ROWS:
+            break
+    if all(_is_empty(cells) for _number, cells in head):
+        raise TabularError(_("The file has no data; check that you uploaded the right file."))
+    position = _find_header(head, matcher, columns)
+    header_number, header_cells = head[position]
+
+    headers = [_cell_text(c) for c in header_cells]
+    while headers and not headers[-1].strip():
+        headers.pop()
+    found: dict[str, int] = {}
+    unknown: list[str] = []
+    for index, text in enumerate(headers):
+        shown = " ".join(text.split())
+        if not shown:
+            continue
+        field_name = matcher.match(text)
+        if field_name is None or field_name in found:
+            unknown.append(shown)
+        else:
+            found[field_name] = index
+    by_field = {c.field: c for c in columns}
+    plan: _Plan = [
+        (index, name, _CONVERTERS[by_field[name].kind], by_field[name].label)
+        for name, index in found.items()
+    ]
+    rows = _produce_rows(chain(head[position + 1 :], source), plan, len(headers))
+    return Table(
+        columns=found,
+        header_row=header_number,
+        unknown_headers=unknown,
+        missing_required=[c.label for c in columns if c.required and c.field not in found],
+        rows=rows,
+        headers=headers,
+        file_format=file_format,
+    )

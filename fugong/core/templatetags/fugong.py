@@ -1,0 +1,31 @@
+from django import forms, template
+
+register = template.Library()
+
+
+@register.filter
+def small_control(field):
+    """Render a bound field as a small Bootstrap control."""
+    widget = field.field.widget
+    css = (
+        "form-select form-select-sm"
+        if isinstance(widget, forms.Select)
+        else "form-control form-control-sm"
+    )
+    return field.as_widget(attrs={"class": css})
+
+
+@register.simple_tag
+def job_progress(job) -> dict:
+    """{% job_progress job as p %}: live done/total/percent of a job."""
+    from fugong.core.jobs import live_progress
+
+    done, total = live_progress(job)
+    percent = job.percent if job.is_finished else (min(100, done * 100 // total) if total else 0)
+    return {"done": done, "total": total, "percent": percent}
+
+
+@register.filter
+def get(mapping: dict, key):
+    """``mapping|get:key``: a dict lookup with a variable key."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -1,0 +1,105 @@
+"""Cross-cutting pages: health check, error pages, object history, background jobs."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from fugong.core.audit import history_for
+from fugong.core.models import Job
+from fugong.core.scope import scoped
+from fugong.core.selectors import job_get, job_list
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - report, never raise
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok", "vendor": connection.vendor})
+
+
+def error_404(request: HttpRequest, exception=None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
+    return render(request, "errors/404.html", status=404)
+
+
+def error_403(request: HttpRequest, exception=None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "forbidden", "message": _("You may not do this.")}, status=403)
+    return render(request, "errors/403.html", status=403)
+
+
+def error_400(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "errors/400.html", status=400)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "code": "server_error",
+                "message": _("Something went wrong on our side; please try again."),
+            },
+            status=500,
+        )
+    return render(request, "errors/500.html", status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "errors/csrf.html", status=403)
+
+
+@login_required
+def object_history(request: HttpRequest, app_label: str, model_name: str, pk: int) -> HttpResponse:
+    """The audit history of one object, for users who may see the object."""
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError as exc:
+        raise Http404 from exc
+    obj = scoped(model._default_manager.all(), request.user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    page = Paginator(history_for(obj), 50).get_page(request.GET.get("page"))
+    context = {
+        "object": obj,
+        "opts": model._meta,
+        "page": page,
+        "content_type": ContentType.objects.get_for_model(model),
+    }
+    return render(request, "core/history.html", context)
+
+
+@login_required
+def jobs(request: HttpRequest) -> HttpResponse:
+    page = Paginator(job_list(user=request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "core/jobs.html", {"page": page})
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = job_get(user=request.user, pk=pk)
+    context = {"job": job}
+    if request.htmx:
+        return render(request, "core/job_detail.html#progress", context)
+    return render(request, "core/job_detail.html", context)
+
+
+@login_required
+def job_download(request: HttpRequest, pk: int) -> FileResponse:
+    job: Job = job_get(user=request.user, pk=pk)
+    if not job.result_file:
+        raise Http404
+    name = job.result_file.name.rsplit("/", 1)[-1]
+    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name)

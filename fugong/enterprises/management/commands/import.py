@@ -1,0 +1,75 @@
+"""``fugong import enterprises FILE``: check a ledger file and import it, as the web page does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from fugong.accounts.models import User
+from fugong.core.jobs import execute
+from fugong.enterprises import io
+from fugong.enterprises.models import ImportMode, ImportStatus
+
+
+class Command(BaseCommand):
+    help = "Import enterprises from an Excel (.xlsx/.xls) or CSV ledger, checked first."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("what", choices=["enterprises"])
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--user", required=True, help="Import as this user (their data scope applies)."
+        )
+        parser.add_argument(
+            "--mode",
+            choices=ImportMode.values,
+            default=ImportMode.ALL_OR_NOTHING,
+            help="all: nothing is written if any row is bad; good: write the good rows.",
+        )
+        parser.add_argument(
+            "--check-only", action="store_true", help="Check the file, write nothing."
+        )
+
+    def handle(
+        self, *args, what: str, file: Path, user: str, mode: str, check_only: bool, **options
+    ) -> None:
+        actor = User.objects.filter(username=user, is_active=True).first()
+        if actor is None:
+            raise CommandError(f"No active user called {user!r}.")
+        if not file.is_file():
+            raise CommandError(f"No file at {file}.")
+        try:
+            batch = io.import_start(
+                user=actor, filename=file.name, content=file.read_bytes(), mode=mode, enqueue=False
+            )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        execute(batch.check_job_id)
+        batch.refresh_from_db()
+        if batch.status == ImportStatus.REJECTED:
+            raise CommandError(batch.message)
+        p = batch.preview
+        self.stdout.write(
+            f"{p['total']} rows: {p['valid']} good, {p['invalid']} with errors; "
+            f"{p['new']} new, {p['existing']} already registered."
+        )
+        for error in p["errors"][:20]:
+            self.stdout.write(f"  row {error['row']}: {error['message']}")
+        if batch.error_file:
+            self.stdout.write(f"Rows with errors and their reasons: {batch.error_file.path}")
+        if check_only:
+            return
+        batch = io.import_confirm(user=actor, batch=batch, enqueue=False)
+        job = execute(batch.import_job_id)
+        batch.refresh_from_db()
+        if batch.status != ImportStatus.DONE:
+            raise CommandError(job.error or batch.message)
+        self.stdout.write(
+            self.style.SUCCESS(
+                "{created} new, {updated} updated, {unchanged} unchanged, {rejected} rows rejected.".format(
+                    **batch.result
+                )
+            )
+        )

@@ -1,0 +1,333 @@
+"""The enterprise registry. This is the core record later capabilities hang on; the
+registry issue extends it with categories, tiers, statuses and ledgers."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from stdnum.cn import uscc
+
+from fugong.accounts.models import Jurisdiction, Office, phone_validator
+from fugong.core.models import TimestampedModel
+from fugong.core.scope import ScopeRules
+from fugong.enterprises.choices import Category, Duty, Ledger, Post, Tier
+
+_CREDIT_CODE = re.compile(r"^\d{8}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def validate_credit_code(value: str) -> None:
+    """统一社会信用代码 (GB 32100-2015): 18 characters with a check character.
+    A well-formed code is checked straight away (imports check 100,000 of them); anything else
+    goes through python-stdnum's full validation, which says what is wrong."""
+    if _CREDIT_CODE.match(value) and uscc.calc_check_digit(value) == value[17]:
+        return
+    try:
+        uscc.validate(value)
+    except uscc.InvalidChecksum as exc:
+        raise ValidationError(
+            _(
+                "The check character of this credit code is wrong; compare it with the business licence."
+            ),
+            code="checksum",
+        ) from exc
+    except uscc.InvalidLength as exc:
+        raise ValidationError(
+            _("A unified social credit code has 18 characters; this one has %(n)s.")
+            % {"n": len(value)},
+            code="length",
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 - stdnum's InvalidFormat and friends
+        raise ValidationError(
+            _("A unified social credit code uses digits and capital letters (not I, O, S, V, Z)."),
+            code="format",
+        ) from exc
+
+
+class Park(TimestampedModel):
+    """An industrial park or office building whose operator files for its tenants."""
+
+    name = models.CharField(_("name"), max_length=100)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT
+    )
+    operator = models.ForeignKey(
+        Office,
+        verbose_name=_("operator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parks",
+    )
+
+    scope_rules = ScopeRules(jurisdiction_path="jurisdiction__path", park_operator="operator_id")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("park or building")
+        verbose_name_plural = _("parks and buildings")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Industry(models.Model):
+    """GB/T 4754-2017 国民经济行业分类: 门类 (section, A–T) and 大类 (division, 01–97),
+    loaded from fugong/enterprises/data/gbt4754_2017.csv by a data migration."""
+
+    code = models.CharField(_("code"), max_length=4, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(
+        _("level"), max_length=10, choices=[("section", _("Section")), ("division", _("Division"))]
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("industry")
+        verbose_name_plural = _("industries")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def section_code(self) -> str:
+        return (
+            self.code if self.level == "section" else (self.parent.code if self.parent_id else "")
+        )
+
+
+class RegistryRule(TimestampedModel):
+    """Per-jurisdiction settings of the registry; the nearest ancestor's rule applies.
+    Key enterprise: tax paid last year above a threshold (seed 002: 500,000 yuan)."""
+
+    jurisdiction = models.OneToOneField(
+        Jurisdiction,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.CASCADE,
+        related_name="registry_rule",
+    )
+    key_rule_enabled = models.BooleanField(_("derive key enterprises"), default=True)
+    key_min_tax_paid = models.DecimalField(
+        _("key enterprise: tax paid above (10,000 yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        default=50,
+    )
+
+    scope_rules = ScopeRules(jurisdiction_path="jurisdiction__path")
+
+    class Meta:
+        verbose_name = _("registry rule")
+        verbose_name_plural = _("registry rules")
+
+    def __str__(self) -> str:
+        return str(self.jurisdiction)
+
+
+class Enterprise(TimestampedModel):
+    name = models.CharField(_("enterprise name"), max_length=200, db_index=True)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+    )
+    park = models.ForeignKey(
+        Park,
+        verbose_name=_("park or building"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="enterprises",
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=60, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=20, blank=True, validators=[phone_validator]
+    )
+    employee_count = models.PositiveIntegerField(_("employees"), default=0)
+    industry = models.ForeignKey(
+        Industry,
+        verbose_name=_("industry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "division"},
+    )
+    revenue_last_year = models.DecimalField(
+        _("revenue last year (10,000 yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    tax_paid_last_year = models.DecimalField(
+        _("tax paid last year (10,000 yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    # The effective category; derived from industry and revenue unless set by hand.
+    category = models.CharField(
+        _("statistical category"),
+        max_length=20,
+        choices=Category.choices,
+        blank=True,
+    )
+    category_overridden = models.BooleanField(_("category set by hand"), default=False)
+    category_override_reason = models.CharField(
+        _("reason for the category"), max_length=200, blank=True
+    )
+    tier = models.CharField(_("key tier"), max_length=20, choices=Tier.choices, blank=True)
+    is_key = models.BooleanField(_("key enterprise"), default=False)
+    is_key_overridden = models.BooleanField(_("key enterprise set by hand"), default=False)
+    is_key_override_reason = models.CharField(
+        _("reason for key enterprise"), max_length=200, blank=True
+    )
+    closed_management = models.BooleanField(_("closed management possible"), default=False)
+    has_canteen = models.BooleanField(_("canteen"), default=False)
+    has_dormitory = models.BooleanField(_("dormitory"), default=False)
+    has_commuter_bus = models.BooleanField(_("commuter bus"), default=False)
+    has_isolation_room = models.BooleanField(_("isolation room"), default=False)
+    ledger = models.CharField(_("ledger"), max_length=20, choices=Ledger.choices, blank=True)
+    resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
+    returned_count = models.PositiveIntegerField(_("staff returned"), null=True, blank=True)
+    remarks = models.CharField(_("remarks"), max_length=500, blank=True)
+    routed_offices = models.ManyToManyField(
+        Office, verbose_name=_("reviewing offices"), blank=True, related_name="routed_enterprises"
+    )
+
+    audit_masked_fields = ("contact_phone",)
+    scope_rules = ScopeRules(
+        jurisdiction_path="jurisdiction__path",
+        office="routed_offices",
+        assigned_user="assignments__user",
+        enterprise="pk",
+        park_operator="park__operator",
+        many=frozenset({"routed_offices", "assignments__user"}),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        indexes = [
+            # Covers a scoped count by any list filter (jurisdiction first: every non-admin
+            # query is narrowed by it), so counts read the index, not the rows.
+            models.Index(
+                fields=[
+                    "jurisdiction",
+                    "category",
+                    "ledger",
+                    "resumed_on",
+                    "industry",
+                    "tier",
+                    "is_key",
+                ],
+                name="enterprise_scope_filters",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Assignment(TimestampedModel):
+    """包保: a leader, cadre or liaison answerable for an enterprise, on post A or B."""
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
+    duty = models.CharField(_("duty"), max_length=20, choices=Duty.choices, default=Duty.CADRE)
+    post = models.CharField(_("post"), max_length=1, choices=Post.choices, default=Post.A)
+
+    scope_rules = ScopeRules(
+        jurisdiction_path="enterprise__jurisdiction__path",
+        assigned_user="user_id",
+        enterprise="enterprise_id",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "user", "duty"], name="assignment_unique")
+        ]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.enterprise}"
+
+
+class ImportMode(models.TextChoices):
+    ALL_OR_NOTHING = "all", _("All or nothing: write only if every row is good")
+    KEEP_GOOD = "good", _("Keep the good rows: write those, return the others")
+
+
+class ImportStatus(models.TextChoices):
+    CHECKING = "checking", _("Checking the file")
+    READY = "ready", _("Checked; waiting for you to confirm")
+    REJECTED = "rejected", _("The file cannot be imported")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Import failed; nothing was written")
+
+
+class ImportBatch(models.Model):
+    """One uploaded ledger file: checked first (preview, nothing written), then imported when
+    the user confirms, as background jobs."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    filename = models.CharField(_("file name"), max_length=200)
+    mode = models.CharField(
+        _("mode"), max_length=5, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKING
+    )
+    message = models.TextField(_("message"), blank=True)
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error_file = models.FileField(_("rows with errors"), upload_to="imports/%Y/%m/", blank=True)
+    # The good rows as the check read them (JSON lines), which the import then writes.
+    checked_file = models.FileField(upload_to="imports/%Y/%m/", blank=True, editable=False)
+    check_job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    import_job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("enterprise import")
+        verbose_name_plural = _("enterprise imports")
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,0 +1,431 @@
+"""Enterprise pages: the filtered list (with the four ledgers and the unassigned list as
+views of it), detail with tabs, create and edit, overrides, 包保 and bulk actions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from fugong.accounts.models import User
+from fugong.core.jobs import job_start
+from fugong.core.masking import mask_phone
+from fugong.enterprises import io, permissions, services
+from fugong.enterprises.choices import TIER_LEADER, Category, Ledger
+from fugong.enterprises.derivation import derive_category, derive_key
+from fugong.enterprises.forms import (
+    AssignmentForm,
+    BulkActionForm,
+    CategoryOverrideForm,
+    EnterpriseForm,
+    ImportForm,
+    KeyOverrideForm,
+)
+from fugong.enterprises.models import Assignment, Enterprise, ImportBatch, ImportMode
+from fugong.enterprises.selectors import (
+    assignable_people,
+    enterprise_assignments,
+    enterprise_filtered,
+    enterprise_get,
+    filter_node,
+)
+from fugong.stats.selectors import ledger_counts
+
+PAGE_SIZE = 50
+LEDGER_TABS = [(f"ledger-{value}", value, label) for value, label in Ledger.choices]
+
+# Views of the list with a fixed filter: the four ledgers (seed 003) and the unassigned list.
+PRESETS = {
+    **{f"ledger-{value}": ({"ledger": value}, label) for value, label in Ledger.choices},
+    "unassigned": ({"unassigned": "true"}, None),
+}
+
+
+def _list_context(request: HttpRequest, data: QueryDict, fixed: dict | None = None) -> dict:
+    """``fixed``: the filters a preset view sets (their controls are not shown)."""
+    fixed = fixed or {}
+    qs, filterset = enterprise_filtered(user=request.user, data=data)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = data.copy()
+    query.pop("page", None)
+    nosort = query.copy()
+    nosort.pop("sort", None)
+    return {
+        "query_nosort": nosort.urlencode(),
+        "page": page,
+        "filterset": filterset,
+        "query": query.urlencode(),
+        "node": filter_node(data.get("jurisdiction")),
+        "can_set_status": permissions.can_set_status(request.user),
+        "can_manage": permissions.can_manage(request.user),
+        "can_import": permissions.can_import(request.user),
+        "sort": data.get("sort", ""),
+        "choice_filters": [
+            filterset.form[name]
+            for name in ("tier", "ledger", "status", "is_key")
+            if name not in fixed
+        ],
+        "categories": Category.choices,
+        "category_chosen": data.get("category", ""),
+    }
+
+
+@login_required
+def enterprises(request: HttpRequest, preset: str | None = None) -> HttpResponse:
+    data = request.GET.copy()
+    title = _("Enterprises")
+    fixed: dict = {}
+    if preset is not None:
+        if preset not in PRESETS:
+            raise Http404
+        fixed, label = PRESETS[preset]
+        for key, value in fixed.items():
+            data[key] = value
+        title = label or _("Enterprises nobody is assigned to")
+    context = _list_context(request, data, fixed)
+    context.update(
+        title=title,
+        preset=preset,
+        ledgers=LEDGER_TABS,
+        **_people(request),
+        bulk_form=BulkActionForm(people=User.objects.none()),
+    )
+    if request.htmx and request.htmx.target == "results":
+        return render(request, "enterprises/list.html#results", context)
+    return render(request, "enterprises/list.html", context)
+
+
+PEOPLE_IN_LISTS = 200
+
+
+def _people(request: HttpRequest) -> dict:
+    """People to pick for the filter and bulk assignment: a drop-down when there are few, a
+    user-name box when there are too many to list."""
+    if not permissions.can_manage(request.user):
+        return {"people": [], "people_typed": False}
+    people = list(assignable_people(user=request.user)[: PEOPLE_IN_LISTS + 1])
+    if len(people) > PEOPLE_IN_LISTS:
+        return {"people": [], "people_typed": True}
+    return {"people": people, "people_typed": False}
+
+
+@login_required
+def ledger_tabs(request: HttpRequest) -> HttpResponse:
+    """The ledger tabs with their counts, loaded after the list (HTMX)."""
+    preset = request.GET.get("preset", "")
+    context = {
+        "ledgers": LEDGER_TABS,
+        "ledger_counts": ledger_counts(user=request.user),
+        "preset": preset if preset in PRESETS else "",
+    }
+    return render(request, "enterprises/_ledger_tabs.html", context)
+
+
+@login_required
+@require_POST
+def enterprise_export(request: HttpRequest) -> HttpResponse:
+    """Start an export of the filtered list as a background job and show its progress."""
+    data = QueryDict(request.POST.get("query", ""), mutable=True)
+    params = {key: data.getlist(key) for key in data if key != "page"}
+    job = job_start(
+        kind="enterprises.export",
+        title=_("Export of the enterprise list"),
+        user=request.user,
+        params=params,
+    )
+    return redirect("core:job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def enterprise_bulk(request: HttpRequest) -> HttpResponse:
+    people = assignable_people(user=request.user)
+    form = BulkActionForm(request.POST, people=people)
+    back = request.POST.get("next") or reverse("enterprises:list")
+    if not back.startswith("/"):
+        back = reverse("enterprises:list")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    data = form.cleaned_data
+    ids = data["ids"]
+    try:
+        if data["action"] == "assign":
+            if not permissions.can_manage(request.user):
+                raise PermissionDenied
+            n = services.assignments_bulk_create(
+                actor=request.user,
+                enterprise_ids=ids,
+                user=data["user"],
+                duty=data["duty"],
+                post=data["post"],
+            )
+            messages.success(
+                request,
+                ngettext("%(n)d enterprise assigned.", "%(n)d enterprises assigned.", n) % {"n": n},
+            )
+        else:
+            if not permissions.can_set_status(request.user):
+                raise PermissionDenied
+            n = services.enterprises_set_status(
+                actor=request.user,
+                enterprise_ids=ids,
+                ledger=data["ledger"] or None if data["action"] == "ledger" else None,
+                resumed_on=data["resumed_on"] if data["action"] == "resumed" else None,
+            )
+            messages.success(
+                request,
+                ngettext("%(n)d enterprise changed.", "%(n)d enterprises changed.", n) % {"n": n},
+            )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect(back)
+
+
+TABS = [
+    ("info", _("Basic information")),
+    ("assignments", _("Assigned people")),
+    ("history", _("History")),
+]
+
+
+def _detail_context(request: HttpRequest, enterprise: Enterprise) -> dict:
+    industry = enterprise.industry
+    derived_category = derive_category(
+        division=industry.code if industry else None,
+        section=industry.section_code if industry else None,
+        revenue=enterprise.revenue_last_year,
+    )
+    threshold = services.key_threshold_for(enterprise.jurisdiction)
+    return {
+        "enterprise": enterprise,
+        "contact_phone": enterprise.contact_phone
+        if permissions.can_edit(request.user)
+        else mask_phone(enterprise.contact_phone),
+        "derived_category": derived_category,
+        "derived_key": derive_key(tax_paid=enterprise.tax_paid_last_year, threshold=threshold),
+        "can_manage": permissions.can_manage(request.user),
+        "can_edit": permissions.can_edit(request.user),
+        "tabs": TABS,
+    }
+
+
+@login_required
+def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = enterprise_get(user=request.user, pk=pk)
+    context = _detail_context(request, enterprise)
+    context["tab"] = "info"
+    return render(request, "enterprises/detail.html", context)
+
+
+@login_required
+def enterprise_assignments_tab(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = enterprise_get(user=request.user, pk=pk)
+    context = _detail_context(request, enterprise)
+    can_manage = context["can_manage"]
+    form = AssignmentForm(request.POST or None, people=assignable_people(user=request.user))
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.assignment_create(
+                    actor=request.user, enterprise=enterprise, **form.cleaned_data
+                )
+                messages.success(request, _("Assignment added."))
+                return redirect("enterprises:assignments", pk=pk)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+    context.update(
+        tab="assignments",
+        assignments=enterprise_assignments(user=request.user, enterprise=enterprise),
+        form=form,
+        expected_leader=TIER_LEADER.get(enterprise.tier),
+    )
+    return render(request, "enterprises/detail.html", context)
+
+
+@login_required
+@require_POST
+def assignment_remove(request: HttpRequest, pk: int, assignment_id: int) -> HttpResponse:
+    if not permissions.can_manage(request.user):
+        raise PermissionDenied
+    enterprise = enterprise_get(user=request.user, pk=pk)
+    assignment = Assignment.objects.filter(pk=assignment_id, enterprise=enterprise).first()
+    if assignment is None:
+        raise Http404
+    services.assignment_delete(actor=request.user, assignment=assignment)
+    messages.success(request, _("Assignment removed."))
+    return redirect("enterprises:assignments", pk=pk)
+
+
+@login_required
+def enterprise_create(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_manage(request.user):
+        raise PermissionDenied
+    form = EnterpriseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enterprise = services.enterprise_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Enterprise registered."))
+            return redirect("enterprises:detail", pk=enterprise.pk)
+    return render(
+        request, "enterprises/form.html", {"form": form, "title": _("Register an enterprise")}
+    )
+
+
+@login_required
+def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    if not permissions.can_edit(request.user):
+        raise PermissionDenied
+    enterprise = enterprise_get(user=request.user, pk=pk)
+    form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
+    if request.method == "POST":
+        stamp = request.POST.get("updated_at", "")
+        if stamp and stamp != enterprise.updated_at.isoformat():
+            form.add_error(
+                None,
+                _(
+                    "Someone else changed this enterprise while you were editing. Your entries are kept below; "
+                    "check them against the current record and save again."
+                ),
+            )
+        elif form.is_valid():
+            try:
+                services.enterprise_update(
+                    actor=request.user,
+                    enterprise=Enterprise.objects.get(pk=pk),
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect("enterprises:detail", pk=pk)
+    return render(
+        request,
+        "enterprises/form.html",
+        {
+            "form": form,
+            "title": _("Edit %(name)s") % {"name": enterprise.name},
+            "enterprise": enterprise,
+        },
+    )
+
+
+@login_required
+def enterprise_override(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    """Set the category or the key flag by hand with a reason, or go back to the derived value."""
+    if not permissions.can_manage(request.user) or what not in ("category", "key"):
+        raise PermissionDenied
+    enterprise = enterprise_get(user=request.user, pk=pk)
+    form_class = CategoryOverrideForm if what == "category" else KeyOverrideForm
+    if request.method == "POST" and request.POST.get("clear"):
+        if what == "category":
+            services.enterprise_clear_category_override(actor=request.user, enterprise=enterprise)
+        else:
+            services.enterprise_clear_key_override(actor=request.user, enterprise=enterprise)
+        messages.success(request, _("The derived value applies again."))
+        return redirect("enterprises:detail", pk=pk)
+    initial = (
+        {"category": enterprise.category}
+        if what == "category"
+        else {"is_key": "1" if enterprise.is_key else "0"}
+    )
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if what == "category":
+            services.enterprise_override_category(
+                actor=request.user, enterprise=enterprise, **form.cleaned_data
+            )
+        else:
+            services.enterprise_override_key(
+                actor=request.user, enterprise=enterprise, **form.cleaned_data
+            )
+        messages.success(request, _("Saved, with your reason."))
+        return redirect("enterprises:detail", pk=pk)
+    context = _detail_context(request, enterprise)
+    context.update(form=form, what=what, tab="info")
+    return render(request, "enterprises/override.html", context)
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_import(request.user):
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        limit = settings.FUGONG_MAX_UPLOAD_MB * 1024 * 1024
+        if upload.size > limit:
+            form.add_error(
+                "file",
+                _("The file is larger than %(mb)d MB; split it into smaller files.")
+                % {"mb": settings.FUGONG_MAX_UPLOAD_MB},
+            )
+        else:
+            try:
+                batch = io.import_start(
+                    user=request.user,
+                    filename=upload.name,
+                    content=upload.read(),
+                    mode=form.cleaned_data["mode"],
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error("file", message)
+            else:
+                return redirect("enterprises:import", pk=batch.pk)
+    batches = io.import_batch_list(user=request.user)[:10]
+    return render(request, "enterprises/import_upload.html", {"form": form, "batches": batches})
+
+
+def _batch(request: HttpRequest, pk: int) -> ImportBatch:
+    batch = io.import_batch_list(user=request.user).filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    return batch
+
+
+@login_required
+def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    if request.method == "POST":
+        if not permissions.can_import(request.user):
+            raise PermissionDenied
+        try:
+            batch = io.import_confirm(user=request.user, batch=batch, mode=request.POST.get("mode"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("enterprises:import", pk=pk)
+    job = batch.import_job or batch.check_job
+    context = {"batch": batch, "job": job, "modes": ImportMode.choices}
+    if request.htmx:
+        return render(request, "enterprises/import_batch.html#state", context)
+    return render(request, "enterprises/import_batch.html", context)
+
+
+@login_required
+def import_errors(request: HttpRequest, pk: int) -> FileResponse:
+    batch = _batch(request, pk)
+    if not batch.error_file:
+        raise Http404
+    return FileResponse(
+        batch.error_file.open("rb"),
+        as_attachment=True,
+        filename=f"有误的行-{batch.filename.rsplit('.', 1)[0]}.xlsx",
+    )

@@ -1,0 +1,83 @@
+"""The one statistics layer: every number a user sees is computed here, from scoped data.
+Definitions are written down in docs/statistics.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.functions import Substr
+
+from fugong.accounts.models import Jurisdiction
+from fugong.core.scope import scoped, subtree_q
+from fugong.enterprises.models import Enterprise
+
+
+@dataclass(frozen=True)
+class ChildCount:
+    jurisdiction: Jurisdiction
+    enterprises: int
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Enterprises under a node: per child, plus those registered on the node itself.
+    ``direct + sum(children)`` equals ``enterprise_total`` for the same node and user."""
+
+    children: list[ChildCount]
+    direct: int
+
+    @property
+    def total(self) -> int:
+        return self.direct + sum(c.enterprises for c in self.children)
+
+
+def enterprise_total(*, user, node: Jurisdiction | None = None) -> int:
+    qs = scoped(Enterprise.objects.all(), user)
+    if node is not None:
+        qs = qs.filter(subtree_q("jurisdiction__path", node.path))
+    return qs.count()
+
+
+def enterprise_breakdown(*, user, node: Jurisdiction) -> Breakdown:
+    """Enterprises the user may see under each child of ``node``, in three queries whatever
+    the number of enterprises (children, the children the user may see, one grouped count). A child's path has a fixed length at its depth (division codes
+    have a fixed length per level), so grouping by that prefix of the enterprise's
+    jurisdiction path groups by child; enterprises on ``node`` itself have a shorter path."""
+    children = list(node.children.order_by("code"))
+    length = len(children[0].path) if children else len(node.path)
+    rows = (
+        scoped(Enterprise.objects.filter(jurisdiction__path__startswith=node.path), user)
+        .annotate(prefix=Substr("jurisdiction__path", 1, length))
+        .values("prefix")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {row["prefix"]: row["n"] for row in rows}
+    if not children:
+        return Breakdown(children=[], direct=sum(counts.values()))
+    direct = sum(n for prefix, n in counts.items() if len(prefix) < length)
+    visible = set(scoped(node.children.all(), user).values_list("pk", flat=True))
+    return Breakdown(
+        children=[
+            ChildCount(child, counts.get(child.path, 0))
+            for child in children
+            if child.pk in visible or counts.get(child.path)
+        ],
+        direct=direct,
+    )
+
+
+def ledger_counts(*, user) -> dict[str, int]:
+    """Enterprises in each of the four ledgers, plus "unassigned" (nobody 包保s them),
+    within the user's scope: two queries."""
+    from fugong.enterprises.models import Assignment
+
+    qs = scoped(Enterprise.objects.all(), user)
+    counts = {
+        row["ledger"]: row["n"] for row in qs.values("ledger").annotate(n=Count("id")).order_by()
+    }
+    counts["unassigned"] = qs.filter(
+        ~Exists(Assignment.objects.filter(enterprise_id=OuterRef("pk")))
+    ).count()
+    return counts

@@ -1,0 +1,54 @@
+"""Shared fixtures. The demo generator builds the data the tests use, once per test session
+(non-browser tests run in a transaction that is rolled back after each test)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fugong.demo.generator import DemoResult, load_demo
+
+DEMO_PASSWORD = "Demo-pass-2026"  # noqa: S105
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    with django_db_blocker.unblock():
+        from fugong.demo.generator import demo_loaded
+
+        if not demo_loaded():
+            request.config._fugong_demo = load_demo(scale="small", seed=1, password=DEMO_PASSWORD)
+
+
+@pytest.fixture
+def demo(request, db) -> DemoResult:
+    return request.config._fugong_demo
+
+
+@pytest.fixture
+def user(db):
+    """A user by name from the demo county."""
+    from fugong.accounts.models import User
+
+    def get(username: str) -> User:
+        return User.objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def login(client, user):
+    """Log the test client in as a demo user and return that user."""
+
+    def do(username: str):
+        u = user(username)
+        client.force_login(u)
+        return u
+
+    return do
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"fugong: database engine {engine}"

@@ -1,0 +1,141 @@
+"""The JSON API: token auth, OpenAPI, errors as JSON, the same data scope as the pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from fugong.accounts.choices import Level
+from fugong.accounts.models import ApiToken, Jurisdiction
+from fugong.enterprises.models import Enterprise
+from fugong.enterprises.selectors import enterprise_list
+from tests.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def token_for(client, username: str) -> str:
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": username, "password": DEMO_PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+def get(client, url: str, token: str | None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.get(url, headers=headers)
+
+
+def test_openapi_document(client):
+    doc = client.get("/api/v1/openapi.json")
+    assert doc.status_code == 200
+    paths = doc.json()["paths"]
+    assert "/api/v1/auth/token" in paths and "/api/v1/enterprises" in paths
+
+
+def test_token_is_stored_hashed(client, user):
+    raw = token_for(client, "town01_cmd")
+    token = ApiToken.objects.get(user=user("town01_cmd"))
+    assert raw not in (token.key_hash, token.prefix) and raw.startswith(token.prefix)
+
+
+def test_wrong_credentials_give_json_error(client):
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "town01_cmd", "password": "nope-123456"},
+        content_type="application/json",
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_credentials" and response.json()["message"]
+
+
+def test_locked_account_gets_429_with_wait_time(client, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/api/v1/auth/token",
+            {"username": "town02_ajb", "password": "nope-123456"},
+            content_type="application/json",
+        )
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "town02_ajb", "password": DEMO_PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 429
+    assert response.json()["code"] == "locked"
+
+
+def test_missing_or_bad_token_is_401_json(client):
+    for token in (None, "not-a-token"):
+        response = get(client, "/api/v1/enterprises", token)
+        assert response.status_code == 401
+        assert response.json()["code"] == "unauthorized"
+
+
+def test_malformed_body_is_422_json(client):
+    response = client.post("/api/v1/auth/token", "{not json", content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert "code" in response.json() and "message" in response.json()
+
+
+def test_unknown_api_url_is_json_404(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_me(client):
+    body = get(client, "/api/v1/me", token_for(client, "town01_jmb")).json()
+    assert body["username"] == "town01_jmb" and body["primary_role"] == "reviewer"
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["town01_cmd", "town02_cmd", "town01_cadre", "town01_ent1", "town01_jmb", "county_rsj"],
+)
+def test_enterprise_list_has_the_same_scope_as_the_pages(client, user, username):
+    token = token_for(client, username)
+    body = get(client, "/api/v1/enterprises?limit=1000", token).json()
+    expected = set(enterprise_list(user=user(username)).values_list("pk", flat=True))
+    assert {item["id"] for item in body["items"]} == expected
+    assert body["count"] == len(expected)
+
+
+def test_enterprise_outside_scope_is_404(client):
+    token = token_for(client, "town01_cmd")
+    town2 = Jurisdiction.objects.filter(level__in=[Level.TOWN, Level.STREET]).order_by("code")[1]
+    other = Enterprise.objects.filter(jurisdiction__path__startswith=town2.path).first()
+    response = get(client, f"/api/v1/enterprises/{other.pk}", token)
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_phones_are_masked_in_the_api(client):
+    token = token_for(client, "town01_jmb")
+    item = get(client, "/api/v1/enterprises", token).json()["items"][0]
+    assert "****" in item["contact_phone"]
+
+
+def test_jurisdictions_are_scoped(client):
+    token = token_for(client, "town01_cmd")
+    items = get(client, "/api/v1/jurisdictions?limit=1000", token).json()["items"]
+    assert items and all(i["level"] not in ("county", "city", "province") for i in items)
+
+
+def test_bad_query_parameter_is_422(client):
+    token = token_for(client, "town01_cmd")
+    response = get(client, "/api/v1/enterprises?jurisdiction=abc", token)
+    assert response.status_code == 422 and response.json()["code"] == "invalid"
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+def test_api_docs_are_served_from_our_own_static_files(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/static/ninja/swagger-ui-bundle" in html and "cdn" not in html.lower()

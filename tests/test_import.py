@@ -1,0 +1,380 @@
+"""Importing the ledgers offices already keep: formats, headers, preview, modes, upsert,
+error file, scope, and the export → import round trip."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import Workbook, load_workbook
+from stdnum.cn import uscc
+
+from fugong.accounts.models import Jurisdiction
+from fugong.core.jobs import execute
+from fugong.core.models import AuditLog
+from fugong.enterprises import io as enterprise_io
+from fugong.enterprises.choices import Category, Ledger
+from fugong.enterprises.models import Enterprise, ImportStatus
+
+pytestmark = pytest.mark.django_db
+
+HEADER = [
+    "企业名称",
+    "统一社会信用代码",
+    "辖区代码",
+    "联系电话",
+    "行业代码",
+    "员工人数",
+    "上年营业收入(万元)",
+    "台账类别",
+    "复工日期",
+]
+
+
+def code(n: int, area: str = "339821") -> str:
+    body = f"91{area}{n:09d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def grid(town_index: int = 0) -> Jurisdiction:
+    town = Jurisdiction.objects.filter(level__in=["town", "street"]).order_by("code")[town_index]
+    return (
+        Jurisdiction.objects.filter(level="grid", path__startswith=town.path)
+        .order_by("code")
+        .first()
+    )
+
+
+def xlsx(
+    rows: list[list], *, title: str | None = "城关街道企业复工复产台账", header=HEADER
+) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    if title:
+        ws.append([title])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+        ws.append(["填报日期：2026年2月20日"])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def good_rows(n: int = 3, start: int = 1) -> list[list]:
+    g = grid().code
+    return [
+        [
+            f"测试导入企业{i}有限公司",
+            code(i),
+            g,
+            "13800000000",
+            "34",
+            20 + i,
+            2500,
+            "节后可生产",
+            "2026-02-25",
+        ]
+        for i in range(start, start + n)
+    ]
+
+
+def run(user, content: bytes, *, filename="台账.xlsx", mode="all", confirm=True):
+    batch = enterprise_io.import_start(
+        user=user, filename=filename, content=content, mode=mode, enqueue=False
+    )
+    execute(batch.check_job_id)
+    batch.refresh_from_db()
+    if confirm and batch.status == ImportStatus.READY:
+        batch = enterprise_io.import_confirm(user=user, batch=batch, enqueue=False)
+        execute(batch.import_job_id)
+        batch.refresh_from_db()
+    return batch
+
+
+def test_xlsx_with_title_rows_is_imported_with_derivations(user):
+    me = user("town01_cmd")
+    batch = run(me, xlsx(good_rows()))
+    assert batch.status == ImportStatus.DONE, batch.message
+    assert batch.result == {"created": 3, "updated": 0, "unchanged": 0, "rejected": 0}
+    e = Enterprise.objects.get(credit_code=code(1))
+    assert e.jurisdiction == grid() and e.industry.code == "34" and e.employee_count == 21
+    assert e.category == Category.INDUSTRY_ABOVE and not e.category_overridden  # 2500 ≥ 2000 万元
+    assert e.ledger == Ledger.CAN_RESUME and str(e.resumed_on) == "2026-02-25"
+    assert AuditLog.objects.filter(object_id=str(e.pk), action="create").exists()
+
+
+def test_preview_writes_nothing(user):
+    batch = run(user("town01_cmd"), xlsx(good_rows()), confirm=False)
+    assert batch.status == ImportStatus.READY
+    assert (
+        batch.preview["total"] == 3 and batch.preview["new"] == 3 and batch.preview["invalid"] == 0
+    )
+    assert not Enterprise.objects.filter(credit_code=code(1)).exists()
+
+
+def test_importing_the_same_file_twice_changes_nothing(user):
+    me = user("town01_cmd")
+    content = xlsx(good_rows())
+    run(me, content)
+    logged = AuditLog.objects.count()
+    second = run(me, content)
+    assert second.result == {"created": 0, "updated": 0, "unchanged": 3, "rejected": 0}
+    assert AuditLog.objects.count() == logged
+
+
+def test_update_by_credit_code_changes_only_what_differs(user):
+    me = user("town01_cmd")
+    run(me, xlsx(good_rows()))
+    rows = good_rows()
+    rows[0][5] = 99
+    batch = run(me, xlsx(rows))
+    assert batch.result["updated"] == 1 and batch.result["unchanged"] == 2
+    entry = AuditLog.objects.filter(
+        object_id=str(Enterprise.objects.get(credit_code=code(1)).pk)
+    ).first()
+    assert ("employee_count", 21, 99) in entry.changes()
+
+
+def test_all_or_nothing_leaves_nothing_behind(user):
+    rows = [*good_rows(), ["坏企业", "91339821000000000X", grid().code, "123", "34", 5, 10, "", ""]]
+    batch = run(user("town01_cmd"), xlsx(rows), mode="all")
+    assert batch.status == ImportStatus.FAILED
+    assert "nothing" in batch.message.lower() or "没有" in batch.message or batch.import_job.error
+    assert not Enterprise.objects.filter(credit_code__in=[code(1), code(2), code(3)]).exists()
+
+
+def test_keep_good_rows_writes_them_and_returns_the_bad_ones(user):
+    bad = ["坏企业", "91339821000000000X", grid().code, "123", "34", 5, 10, "", ""]
+    batch = run(user("town01_cmd"), xlsx([*good_rows(), bad]), mode="good")
+    assert batch.status == ImportStatus.DONE
+    assert batch.result["created"] == 3 and batch.result["rejected"] == 1
+    sheet = load_workbook(batch.error_file.open("rb")).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][: len(HEADER)] == tuple(HEADER) and rows[0][-1] == "错误原因"
+    assert rows[1][0] == "坏企业" and rows[1][1] == "91339821000000000X"
+    reason = rows[1][-1]
+    assert "统一社会信用代码" in reason and "联系电话" in reason  # every bad column is named
+
+
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        (["", code(50), "339821001001001", "", "", "", "", "", ""], "企业名称"),
+        (["X公司", "", "339821001001001", "", "", "", "", "", ""], "统一社会信用代码"),
+        (["X公司", code(51), "999999999999999", "", "", "", "", "", ""], "辖区代码"),
+        (["X公司", code(52), "", "", "", "", "", "", ""], "辖区代码"),
+        (["X公司", code(53), "339821001001001", "", "ZZ", "", "", "", ""], "行业代码"),
+        (["X公司", code(54), "339821001001001", "", "", "abc", "", "", ""], "员工人数"),
+        (["X公司", code(55), "339821001001001", "", "", "", "", "随便", ""], "台账类别"),
+        (["X公司", code(56), "339821001001001", "", "", "", "", "", "2099-01-01"], "复工日期"),
+    ],
+)
+def test_each_rejected_row_names_the_column(user, cells, column):
+    batch = run(user("town01_cmd"), xlsx([cells]), confirm=False)
+    assert batch.preview["invalid"] == 1, batch.preview
+    assert column in batch.preview["errors"][0]["message"]
+
+
+def test_duplicate_code_in_one_file_is_rejected(user):
+    rows = good_rows(1) + good_rows(1)
+    batch = run(user("town01_cmd"), xlsx(rows), confirm=False)
+    assert batch.preview["invalid"] == 1
+    message = batch.preview["errors"][0]["message"]
+    assert "统一社会信用代码" in message and "4" in message  # points at the first row (sheet row 4)
+
+
+def test_a_town_cannot_import_into_another_town(user):
+    rows = good_rows(1)
+    rows[0][2] = grid(1).code  # town02's grid
+    batch = run(user("town01_cmd"), xlsx(rows), confirm=False)
+    assert batch.preview["invalid"] == 1 and "辖区代码" in batch.preview["errors"][0]["message"]
+
+
+def test_a_town_cannot_change_another_towns_enterprise(user):
+    other = Enterprise.objects.filter(
+        jurisdiction__path__startswith=grid(1).parent.parent.path
+    ).first()
+    rows = [[other.name, other.credit_code, "", "", "", 1, "", "", ""]]
+    batch = run(user("town01_cmd"), xlsx(rows), confirm=False)
+    assert batch.preview["invalid"] == 1
+    assert "统一社会信用代码" in batch.preview["errors"][0]["message"]
+
+
+def test_synonyms_full_width_and_date_serials(user):
+    header = [
+        "单位名称",
+        "社会信用代码",
+        "网格代码",
+        "手机",
+        "所属行业",
+        "职工人数",
+        "营业收入（万元）",
+        "复工时间",
+    ]
+    g = grid().code
+    full_width_code = code(60).translate(
+        str.maketrans(
+            "0123456789ABCDEFGHJKLMNPQRTUWXY",
+            "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹ",
+        )
+    )
+    rows = [
+        [
+            " 全角　测试公司 ",
+            full_width_code,
+            g,
+            13800000001.0,
+            "通用设备制造业",
+            "１２０",
+            "1,500",
+            46077,
+        ]
+    ]
+    batch = run(user("town01_cmd"), xlsx(rows, header=header))
+    assert batch.status == ImportStatus.DONE, (batch.message, batch.preview.get("errors"))
+    e = Enterprise.objects.get(credit_code=code(60))
+    assert (
+        e.name == "全角 测试公司" and e.contact_phone == "13800000001" and e.employee_count == 120
+    )
+    assert e.revenue_last_year == Decimal("1500.00") and e.industry.code == "34"
+    assert e.category == Category.INDUSTRY_BELOW
+    assert str(e.resumed_on) == "2026-02-24"  # Excel serial 46077
+
+
+def csv_bytes(encoding: str, delimiter: str = ",") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(["某镇企业台账"])
+    writer.writerow(HEADER)
+    writer.writerows(good_rows(2, start=70))
+    return out.getvalue().encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_in_utf8_and_gbk(user, encoding):
+    batch = run(user("town01_cmd"), csv_bytes(encoding), filename="台账.csv")
+    assert batch.status == ImportStatus.DONE, batch.message
+    assert Enterprise.objects.get(credit_code=code(70)).name == "测试导入企业70有限公司"
+
+
+def test_legacy_xls(user):
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("台账")
+    sheet.write(0, 0, "XX镇企业复工复产台账")
+    for col, text in enumerate(HEADER):
+        sheet.write(1, col, text)
+    for r, row in enumerate(good_rows(2, start=80), start=2):
+        for col, value in enumerate(row):
+            sheet.write(r, col, value)
+    out = io.BytesIO()
+    book.save(out)
+    batch = run(user("town01_cmd"), out.getvalue(), filename="旧台账.xls")
+    assert batch.status == ImportStatus.DONE, batch.message
+    assert Enterprise.objects.filter(credit_code__in=[code(80), code(81)]).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "filename"),
+    [
+        (b"%PDF-1.4 not a sheet", "x.xlsx"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(200), "x.csv"),
+        ("姓名,年龄\n张三,30\n".encode(), "x.csv"),  # no recognisable header
+    ],
+)
+def test_files_that_cannot_be_imported_get_one_clear_message(user, content, filename):
+    batch = run(user("town01_cmd"), content, filename=filename, confirm=False)
+    assert batch.status == ImportStatus.REJECTED and batch.message
+
+
+def test_empty_and_oversized_files_are_refused_at_upload(user, settings):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        enterprise_io.import_start(
+            user=user("town01_cmd"), filename="x.xlsx", content=b"", mode="all"
+        )
+    settings.FUGONG_MAX_UPLOAD_MB = 1
+    with pytest.raises(ValidationError, match="1 MB"):
+        enterprise_io.import_start(
+            user=user("town01_cmd"), filename="x.xlsx", content=b"x" * (1024 * 1024 + 1), mode="all"
+        )
+
+
+def test_export_then_import_round_trip_changes_nothing(
+    client, login, django_capture_on_commit_callbacks
+):
+    me = login("town01_cmd")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/enterprises/export/", {"query": ""})
+    from fugong.core.models import Job
+
+    job = Job.objects.latest("pk")
+    content = b"".join(client.get(f"/jobs/{job.pk}/download/").streaming_content)
+    logged = AuditLog.objects.count()
+    batch = run(me, content, filename="export.xlsx")
+    assert batch.status == ImportStatus.DONE, (batch.message, batch.preview.get("errors"))
+    assert batch.result["created"] == 0 and batch.result["updated"] == 0
+    assert (
+        batch.result["unchanged"]
+        == Enterprise.objects.filter(
+            jurisdiction__path__startswith=grid().parent.parent.path
+        ).count()
+    )
+    assert AuditLog.objects.count() == logged
+
+
+def test_command_line_import(tmp_path, user, capsys):
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(xlsx(good_rows(2, start=90)))
+    call_command("import", "enterprises", str(path), "--user", "town01_cmd")
+    assert "2 new" in capsys.readouterr().out
+    assert Enterprise.objects.filter(credit_code=code(90)).exists()
+    with pytest.raises(CommandError):
+        call_command("import", "enterprises", str(tmp_path / "nope.xlsx"), "--user", "town01_cmd")
+
+
+def test_upload_page_preview_and_confirm(client, login, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login("town01_cmd")
+    upload = SimpleUploadedFile("台账.xlsx", xlsx(good_rows(2, start=95)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/enterprises/import/", {"file": upload, "mode": "all"})
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert 'data-status="ready"' in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"], {"mode": "all"})
+    assert 'data-status="done"' in client.get(response["Location"]).content.decode()
+    assert Enterprise.objects.filter(credit_code=code(95)).exists()
+
+
+def test_roles_without_import_rights_cannot_upload(client, login):
+    login("town01_jmb")
+    assert client.get("/enterprises/import/").status_code == 403
+
+
+def test_import_rechecks_what_changed_since_the_check(user):
+    """An enterprise registered under another town between the check and the import is not
+    taken over by the import."""
+    me = user("town01_cmd")
+    batch = run(me, xlsx(good_rows(2, start=120)), confirm=False)
+    assert batch.status == ImportStatus.READY
+    from fugong.enterprises import services
+
+    services.enterprise_create(
+        actor=user("town02_cmd"), name="抢先登记", credit_code=code(120), jurisdiction=grid(1)
+    )
+    batch = enterprise_io.import_confirm(user=me, batch=batch, enqueue=False)
+    execute(batch.import_job_id)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED
+    assert Enterprise.objects.get(credit_code=code(120)).name == "抢先登记"
+    assert not Enterprise.objects.filter(credit_code=code(121)).exists()

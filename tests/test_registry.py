@@ -1,0 +1,385 @@
+"""The registry: derivations with reasons and overrides, validation, 包保, bulk actions and the
+list page's filters, ledgers and unassigned view."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from stdnum.cn import uscc
+
+from fugong.accounts.models import Jurisdiction
+from fugong.core.audit import history_for
+from fugong.enterprises import services
+from fugong.enterprises.choices import Category, Duty, Ledger, Post
+from fugong.enterprises.derivation import derive_category, derive_key
+from fugong.enterprises.models import Assignment, Enterprise, Industry, RegistryRule
+from fugong.enterprises.selectors import enterprise_filtered, enterprise_list
+
+pytestmark = pytest.mark.django_db
+
+
+def town(n: int) -> Jurisdiction:
+    return Jurisdiction.objects.filter(level__in=["town", "street"]).order_by("code")[n - 1]
+
+
+def grid(n: int = 1) -> Jurisdiction:
+    return (
+        Jurisdiction.objects.filter(level="grid", path__startswith=town(n).path)
+        .order_by("code")
+        .first()
+    )
+
+
+def new_code(n: int) -> str:
+    body = f"91339821{n:09d}"
+    return body + uscc.calc_check_digit(body)
+
+
+@pytest.mark.parametrize(
+    ("division", "section", "revenue", "expected"),
+    [
+        ("34", "C", "2000", Category.INDUSTRY_ABOVE),
+        ("34", "C", "1999.99", Category.INDUSTRY_BELOW),
+        ("44", "D", "5000", Category.INDUSTRY_ABOVE),
+        ("51", "F", "2000", Category.TRADE_ABOVE),
+        ("51", "F", "1999", Category.BELOW_LIMIT),
+        ("52", "F", "500", Category.TRADE_ABOVE),
+        ("52", "F", "499", Category.BELOW_LIMIT),
+        ("61", "H", "200", Category.HOSPITALITY_ABOVE),
+        ("62", "H", "199", Category.BELOW_LIMIT),
+        ("54", "G", "2000", Category.SERVICES_ABOVE),
+        ("72", "L", "1000", Category.SERVICES_ABOVE),
+        ("72", "L", "999", Category.BELOW_LIMIT),
+        ("80", "O", "500", Category.SERVICES_ABOVE),
+        ("47", "E", "90000", Category.BELOW_LIMIT),
+    ],
+)
+def test_category_derivation_by_nbs_thresholds(division, section, revenue, expected):
+    derived = derive_category(division=division, section=section, revenue=Decimal(revenue))
+    assert derived.value == expected and derived.reason
+
+
+def test_category_needs_industry_and_revenue():
+    assert derive_category(division=None, section=None, revenue=Decimal(1)) is None
+    assert derive_category(division="34", section="C", revenue=None) is None
+
+
+def test_key_rule():
+    assert derive_key(tax_paid=Decimal("50.01"), threshold=Decimal(50)).value is True
+    assert derive_key(tax_paid=Decimal("50"), threshold=Decimal(50)).value is False  # "over" 50万元
+    assert derive_key(tax_paid=Decimal("999"), threshold=None).value is False
+
+
+def create(actor, n: int, **fields):
+    return services.enterprise_create(
+        actor=actor, name=f"派生测试{n}公司", credit_code=new_code(n), jurisdiction=grid(), **fields
+    )
+
+
+def test_derived_values_follow_their_inputs_until_overridden(user):
+    me = user("town01_cmd")
+    industry = Industry.objects.select_related("parent").get(code="34")
+    e = create(
+        me, 1, industry=industry, revenue_last_year=Decimal(3000), tax_paid_last_year=Decimal(80)
+    )
+    assert e.category == Category.INDUSTRY_ABOVE and e.is_key
+    e = services.enterprise_update(
+        actor=me, enterprise=e, revenue_last_year=Decimal(100), tax_paid_last_year=Decimal(1)
+    )
+    assert e.category == Category.INDUSTRY_BELOW and not e.is_key
+    with pytest.raises(ValidationError, match="reason|理由|why"):
+        services.enterprise_override_category(
+            actor=me, enterprise=e, category=Category.BUILDING_PARK, reason=" "
+        )
+    e = services.enterprise_override_category(
+        actor=me, enterprise=e, category=Category.BUILDING_PARK, reason="入驻楼宇"
+    )
+    e = services.enterprise_update(actor=me, enterprise=e, revenue_last_year=Decimal(5000))
+    assert e.category == Category.BUILDING_PARK and e.category_overridden
+    assert history_for(e).filter(reason="入驻楼宇").exists()
+    e = services.enterprise_clear_category_override(actor=me, enterprise=e)
+    assert e.category == Category.INDUSTRY_ABOVE and not e.category_overridden
+
+
+def test_key_rule_is_configurable_per_jurisdiction(user):
+    me = user("town01_cmd")
+    RegistryRule.objects.create(jurisdiction=town(1), key_min_tax_paid=Decimal(200))
+    e = create(me, 2, tax_paid_last_year=Decimal(100))
+    assert not e.is_key
+    RegistryRule.objects.filter(jurisdiction=town(1)).update(key_rule_enabled=False)
+    e = services.enterprise_update(actor=me, enterprise=e, tax_paid_last_year=Decimal(1000))
+    assert not e.is_key
+    e = services.enterprise_override_key(actor=me, enterprise=e, is_key=True, reason="县重点培育")
+    assert e.is_key and e.is_key_overridden
+
+
+def test_credit_code_is_validated_and_unique(user):
+    me = user("town01_cmd")
+    with pytest.raises(ValidationError) as err:
+        services.enterprise_create(
+            actor=me, name="坏码", credit_code="91339821000000000X", jurisdiction=grid()
+        )
+    assert "credit_code" in err.value.message_dict
+    create(me, 4)
+    with pytest.raises(ValidationError) as err:
+        services.enterprise_create(
+            actor=me, name="重复", credit_code=new_code(4), jurisdiction=grid()
+        )
+    assert "credit_code" in err.value.message_dict
+
+
+def test_phone_is_validated(user):
+    with pytest.raises(ValidationError) as err:
+        create(user("town01_cmd"), 5, contact_phone="12345")
+    assert "contact_phone" in err.value.message_dict
+
+
+def test_update_outside_scope_is_refused(user):
+    other = enterprise_list(user=user("town02_cmd")).first()
+    with pytest.raises(PermissionDenied):
+        services.enterprise_update(actor=user("town01_cmd"), enterprise=other, name="越权")
+
+
+def test_bulk_assignment_and_the_unassigned_list(user):
+    me = user("town01_cmd")
+    unassigned, _fs = enterprise_filtered(user=me, data={"unassigned": "true"})
+    before = list(unassigned.values_list("pk", flat=True))
+    assert before  # the demo leaves some enterprises unassigned
+    cadre = user("town01_cadre")
+    made = services.assignments_bulk_create(
+        actor=me, enterprise_ids=before, user=cadre, duty=Duty.CADRE, post=Post.B
+    )
+    assert made == len(before)
+    assert not enterprise_filtered(user=me, data={"unassigned": "true"})[0].exists()
+    assert set(enterprise_list(user=cadre).values_list("pk", flat=True)) >= set(
+        before
+    )  # assignment feeds the scope
+    assert (
+        services.assignments_bulk_create(
+            actor=me, enterprise_ids=before, user=cadre, duty=Duty.CADRE, post=Post.B
+        )
+        == 0
+    )
+
+
+def test_bulk_assignment_ignores_enterprises_outside_scope(user):
+    other = enterprise_list(user=user("town02_cmd")).values_list("pk", flat=True)[:3]
+    made = services.assignments_bulk_create(
+        actor=user("town01_cmd"),
+        enterprise_ids=list(other),
+        user=user("town01_cadre"),
+        duty=Duty.CADRE,
+        post=Post.A,
+    )
+    assert made == 0
+
+
+def test_bulk_status_change(user):
+    me = user("town01_cmd")
+    ids = list(enterprise_list(user=me).values_list("pk", flat=True)[:3])
+    assert (
+        services.enterprises_set_status(actor=me, enterprise_ids=ids, ledger=Ledger.MAY_DELAY) >= 1
+    )
+    assert set(Enterprise.objects.filter(pk__in=ids).values_list("ledger", flat=True)) == {
+        Ledger.MAY_DELAY
+    }
+    with pytest.raises(ValidationError):
+        services.enterprises_set_status(actor=me, enterprise_ids=ids)
+
+
+# ---------------------------------------------------------------------------------- pages
+
+
+def test_list_filters_and_counts(client, login):
+    me = login("county_cmd")
+    for query in [
+        "ledger=normal",
+        "category=street_shop",
+        "status=resumed",
+        "industry=C",
+        "tier=major",
+        "q=有限公司",
+    ]:
+        page = client.get(f"/enterprises/?{query}")
+        assert page.status_code == 200
+        from django.http import QueryDict
+
+        expected = enterprise_filtered(user=me, data=QueryDict(query))[0].count()
+        assert page.context["page"].paginator.count == expected, query
+
+
+def test_list_sorting_and_htmx_partial(client, login):
+    login("county_cmd")
+    page = client.get(
+        "/enterprises/?sort=-employee_count", headers={"HX-Request": "true", "HX-Target": "results"}
+    )
+    html = page.content.decode()
+    assert "<html" not in html and 'id="results"' in html
+    counts = [e.employee_count for e in page.context["page"].object_list]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_bad_filter_values_are_reported_not_fatal(client, login):
+    login("county_cmd")
+    page = client.get("/enterprises/?ledger=bogus&tier=zzz&assigned=abc&page=-1")
+    assert page.status_code == 200 and page.context["filterset"].errors
+
+
+def test_ledger_and_unassigned_views(client, login):
+    me = login("town01_cmd")
+    page = client.get("/enterprises/view/ledger-cannot_resume/")
+    assert all(e.ledger == Ledger.CANNOT_RESUME for e in page.context["page"].object_list)
+    page = client.get("/enterprises/view/unassigned/")
+    assert (
+        page.context["page"].paginator.count
+        == enterprise_filtered(user=me, data={"unassigned": "true"})[0].count()
+    )
+    assert client.get("/enterprises/view/nope/").status_code == 404
+
+
+def test_detail_shows_the_derivation_reason(client, login):
+    me = login("town01_cmd")
+    e = enterprise_list(user=me).filter(category_overridden=False, industry__isnull=False).first()
+    html = client.get(f"/enterprises/{e.pk}/").content.decode()
+    assert 'data-testid="derived-category"' in html and e.industry.code in html
+
+
+def test_create_page_keeps_input_and_says_what_is_wrong(client, login):
+    login("town01_cmd")
+    response = client.post(
+        "/enterprises/new/",
+        {
+            "name": "保留我",
+            "credit_code": "91339821000000000X",
+            "jurisdiction": grid().pk,
+            "employee_count": 3,
+        },
+    )
+    assert response.status_code == 200
+    assert "保留我" in response.content.decode()
+    assert response.context["form"].errors["credit_code"]
+
+
+def test_stale_edit_is_refused_and_input_kept(client, login):
+    me = login("town01_cmd")
+    e = enterprise_list(user=me).first()
+    page = client.get(f"/enterprises/{e.pk}/edit/")
+    data = {
+        k: v
+        for k, v in page.context["form"].initial.items()
+        if v is not None and not isinstance(v, bool)
+    }
+    data.update(
+        name="我改的名字", updated_at="2000-01-01T00:00:00+00:00", jurisdiction=e.jurisdiction_id
+    )
+    response = client.post(f"/enterprises/{e.pk}/edit/", data)
+    assert response.status_code == 200 and "我改的名字" in response.content.decode()
+    e.refresh_from_db()
+    assert e.name != "我改的名字"
+
+
+def test_override_page_requires_a_reason(client, login):
+    me = login("town01_cmd")
+    e = enterprise_list(user=me).first()
+    response = client.post(
+        f"/enterprises/{e.pk}/override/category/", {"category": "street_shop", "reason": ""}
+    )
+    assert response.status_code == 200 and response.context["form"].errors["reason"]
+    response = client.post(
+        f"/enterprises/{e.pk}/override/category/", {"category": "street_shop", "reason": "沿街"}
+    )
+    assert response.status_code == 302
+    e.refresh_from_db()
+    assert e.category == "street_shop" and e.category_override_reason == "沿街"
+
+
+def test_bulk_page_action(client, login):
+    me = login("town01_cmd")
+    ids = list(enterprise_list(user=me).values_list("pk", flat=True)[:2])
+    response = client.post(
+        "/enterprises/bulk/",
+        {"ids": ids, "action": "resumed", "resumed_on": "2026-03-01", "next": "/enterprises/"},
+    )
+    assert response.status_code == 302
+    assert all(
+        str(d) == "2026-03-01"
+        for d in Enterprise.objects.filter(pk__in=ids).values_list("resumed_on", flat=True)
+    )
+    response = client.post("/enterprises/bulk/", {"action": "resumed", "next": "/enterprises/"})
+    assert response.status_code == 302  # a message says to tick enterprises
+
+
+def test_roles_that_may_not_write(client, login):
+    login("town01_jmb")
+    e = enterprise_list(user=login("town01_jmb")).first()
+    assert client.get("/enterprises/new/").status_code == 403
+    assert client.get(f"/enterprises/{e.pk}/edit/").status_code == 403
+    assert (
+        client.post(
+            "/enterprises/bulk/", {"ids": [e.pk], "action": "ledger", "ledger": "normal"}
+        ).status_code
+        == 403
+    )
+
+
+def test_assignment_tab(client, login, user):
+    me = login("town01_cmd")
+    e = enterprise_list(user=me).first()
+    person = (
+        user("town01_cadre2")
+        if Assignment.objects.filter(user__username="town01_cadre2").exists()
+        else user("town01_grid")
+    )
+    response = client.post(
+        f"/enterprises/{e.pk}/assignments/",
+        {"user": person.username, "duty": "liaison", "post": "B"},
+    )
+    assert response.status_code == 302
+    assert Assignment.objects.filter(enterprise=e, user=person, duty="liaison").exists()
+    outsider = user("town02_cadre")
+    response = client.post(
+        f"/enterprises/{e.pk}/assignments/",
+        {"user": outsider.username, "duty": "cadre", "post": "A"},
+    )
+    assert response.status_code == 200 and response.context["form"].errors["user"]
+
+
+def test_upsert_with_a_code_twice_keeps_both_rows_changes(user):
+    e = enterprise_list(user=user("town01_cmd")).first()
+    services.enterprises_upsert(
+        actor=user("town01_cmd"),
+        rows=[
+            {"credit_code": e.credit_code, "name": "第一次改名"},
+            {"credit_code": e.credit_code, "address": "第二次改地址"},
+        ],
+    )
+    e.refresh_from_db()
+    assert e.name == "第一次改名" and e.address == "第二次改地址"
+    assert history_for(e).first().after["name"] == "第一次改名"
+
+
+def test_park_operator_can_edit_its_tenants(client, login):
+    me = login("town01_park")
+    e = enterprise_list(user=me).first()
+    page = client.get(f"/enterprises/{e.pk}/edit/")
+    form = page.context["form"]
+    assert e.jurisdiction in form.fields["jurisdiction"].queryset
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, bool)}
+    data.update(
+        name="园区改名公司", jurisdiction=e.jurisdiction_id, updated_at=e.updated_at.isoformat()
+    )
+    for name in (
+        "closed_management",
+        "has_canteen",
+        "has_dormitory",
+        "has_commuter_bus",
+        "has_isolation_room",
+    ):
+        if form.initial.get(name):
+            data[name] = "on"
+    response = client.post(f"/enterprises/{e.pk}/edit/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    e.refresh_from_db()
+    assert e.name == "园区改名公司"
