@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "fugong.core",
     "fugong.accounts",
     "fugong.enterprises",
+    "fugong.inspections",
+    "fugong.resumption",
     "fugong.stats",
 ]
 
@@ -189,6 +191,14 @@ except ArithmeticError as exc:
 # Largest file an import accepts.
 FUGONG_MAX_UPLOAD_MB = env_int("FUGONG_MAX_UPLOAD_MB", 50)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Largest attachment of a resumption filing (plan, roster, commitment letter, bus list, photo).
+FUGONG_ATTACHMENT_MAX_MB = env_int("FUGONG_ATTACHMENT_MAX_MB", 10)
+# The resumption mode where no jurisdiction has chosen one: approval, record or commitment.
+FUGONG_DEFAULT_RESUMPTION_MODE = env_str("FUGONG_DEFAULT_RESUMPTION_MODE", "approval")
+if FUGONG_DEFAULT_RESUMPTION_MODE not in ("approval", "record", "commitment"):
+    raise ImproperlyConfigured(
+        "FUGONG_DEFAULT_RESUMPTION_MODE must be approval, record or commitment."
+    )
 
 CACHES = {
     "default": (

@@ -13,6 +13,7 @@ from ninja.security import HttpBearer
 
 from fugong.accounts.models import LoginEvent, LoginLog
 from fugong.accounts.services import api_token_issue, api_token_user
+from fugong.core.errors import UserError
 from fugong.core.middleware import client_ip
 
 
@@ -59,6 +60,11 @@ def on_validation_error(request, exc):
 def on_model_validation_error(request, exc):
     details = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return error(request, "invalid", _("The data is not valid; see details."), 422, details=details)
+
+
+@api.exception_handler(UserError)
+def on_user_error(request, exc):
+    return error(request, exc.code, exc.message, exc.status, **getattr(exc, "extra", {}))
 
 
 @api.exception_handler(Http404)

@@ -25,6 +25,7 @@ from fugong.enterprises import services as enterprise_services
 from fugong.enterprises.choices import TIER_LEADER, Category, Duty, Post, Tier
 from fugong.enterprises.industries import load_industries
 from fugong.enterprises.models import Enterprise, Industry, Park
+from fugong.resumption.models import Filing
 
 ACTOR = "seed-demo"
 
@@ -36,13 +37,18 @@ class Scale:
     villages: int  # villages / communities per town
     grids: int  # grids per village
     enterprises: int  # in all; streets hold more than towns
+    filings_per_town: int  # resumption filings made through the services
 
 
 SCALES = {
-    "small": Scale(counties=1, towns=8, villages=2, grids=1, enterprises=48),
+    "small": Scale(counties=1, towns=8, villages=2, grids=1, enterprises=48, filings_per_town=4),
     # seed 002: 5,014 enterprises in one town of Minhang; a county of this size has ~5,000.
-    "county": Scale(counties=1, towns=12, villages=8, grids=3, enterprises=5000),
-    "city": Scale(counties=6, towns=12, villages=8, grids=3, enterprises=100_000),
+    "county": Scale(
+        counties=1, towns=12, villages=8, grids=3, enterprises=5000, filings_per_town=40
+    ),
+    "city": Scale(
+        counties=6, towns=12, villages=8, grids=3, enterprises=100_000, filings_per_town=40
+    ),
 }
 
 PROVINCE = ("330000", "浙江省")
@@ -187,6 +193,7 @@ class DemoBuilder:
             self.build_parks,
             self.build_enterprises,
             self.build_users,
+            self.build_filings,
         ]
 
     # -- helpers -------------------------------------------------------------------------
@@ -503,6 +510,11 @@ class DemoBuilder:
                 items.append((enterprise, person, duty, Post.A))
         enterprise_services.assignments_bulk_insert(actor=ACTOR, items=items, reason="demo")
 
+    def build_filings(self) -> None:
+        from fugong.demo.filings import build_filings
+
+        build_filings(self)
+
     def build(self) -> DemoResult:
         with transaction.atomic():
             for step in self.steps:
@@ -512,6 +524,7 @@ class DemoBuilder:
             "offices": Office.objects.count(),
             "users": User.objects.count(),
             "enterprises": Enterprise.objects.count(),
+            "filings": Filing.objects.count(),
         }
         return self.result
 

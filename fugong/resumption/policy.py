@@ -1,0 +1,249 @@
+"""What governs a filing in a place: the mode in force, the submission rules, the routing table,
+the queue weights and the time limits. All of it is data, per jurisdiction, inherited down
+the tree (a town's own setting beats its county's, which beats the platform default)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+
+from fugong.accounts.models import Jurisdiction, Office
+from fugong.resumption.choices import OfficeLevel, RouteFlag, RuleCode
+from fugong.resumption.models import FilingRule, ResumptionPolicy, RoutingRule
+
+# Seed 004: 规上、重点行业、重点培育企业优先; then readiness (closed management, staff known,
+# supplies ready, orders in hand, high share of local staff).
+DEFAULT_WEIGHTS = {
+    "key": 40,  # 重点企业 / 重点行业
+    "above_size": 30,  # 规上 / 限上
+    "cultivated": 20,  # 重点培育 (key-support, high-growth, major tiers)
+    "closed_management": 10,
+    "supplies": 10,
+    "staff_known": 5,  # roster attached
+    "orders": 5,
+    "local_share": 10,  # times the share of local staff
+}
+
+# Working days each stage may take before it is overdue.
+DEFAULT_STAGE_DAYS = {
+    "submitted": 1,
+    "under_review": 2,
+    "acceptance_scheduled": 3,
+    "accepted": 1,
+    "approved": 1,
+}
+
+# Default parameters of each rule (used when a rule row has none).
+DEFAULT_RULE_PARAMS: dict[str, dict] = {
+    RuleCode.SUPPLIES: {"days": 7, "masks_per_person_per_day": 1},
+    RuleCode.LEAD_TIME: {"hours": 48},
+    RuleCode.EARLIEST_DATE: {"date": None, "early_needs_county": True},
+    RuleCode.DORMITORY: {"max_per_room": 4},
+    RuleCode.ISOLATION_ROOM: {},
+    RuleCode.PLAN: {},
+}
+
+
+def ancestor_paths(jurisdiction: Jurisdiction) -> list[str]:
+    """The paths from the root down to ``jurisdiction`` itself."""
+    codes = [c for c in jurisdiction.path.strip("/").split("/") if c]
+    return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+
+
+@dataclass(frozen=True)
+class Policy:
+    mode: str
+    jurisdiction: Jurisdiction | None
+    notice_prefix: str = ""
+    weights: dict = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    stage_days: dict = field(default_factory=lambda: dict(DEFAULT_STAGE_DAYS))
+
+
+def policy_for(jurisdiction: Jurisdiction, *, on: datetime.date | None = None) -> Policy:
+    on = on or timezone.localdate()
+    row = (
+        ResumptionPolicy.objects.filter(
+            jurisdiction__path__in=ancestor_paths(jurisdiction), effective_from__lte=on
+        )
+        .select_related("jurisdiction")
+        .order_by("-jurisdiction__depth", "-effective_from")
+        .first()
+    )
+    if row is None:
+        return Policy(mode=settings.FUGONG_DEFAULT_RESUMPTION_MODE, jurisdiction=None)
+    return Policy(
+        mode=row.mode,
+        jurisdiction=row.jurisdiction,
+        notice_prefix=row.notice_prefix,
+        weights={**DEFAULT_WEIGHTS, **(row.priority_weights or {})},
+        stage_days={**DEFAULT_STAGE_DAYS, **(row.stage_days or {})},
+    )
+
+
+@dataclass(frozen=True)
+class RuleSetting:
+    code: str
+    enabled: bool
+    params: dict
+
+
+def rules_for(jurisdiction: Jurisdiction) -> list[RuleSetting]:
+    """Each rule as it applies in ``jurisdiction``: the nearest jurisdiction's row, else the
+    platform default row, else the built-in parameters (enabled)."""
+    paths = ancestor_paths(jurisdiction)
+    depth_of = {p: i for i, p in enumerate(paths)}
+    best: dict[str, tuple[int, FilingRule]] = {}
+    rows = FilingRule.objects.filter(jurisdiction__isnull=True) | FilingRule.objects.filter(
+        jurisdiction__path__in=paths
+    )
+    for row in rows.select_related("jurisdiction"):
+        rank = -1 if row.jurisdiction is None else depth_of[row.jurisdiction.path]
+        if row.code not in best or rank > best[row.code][0]:
+            best[row.code] = (rank, row)
+    result = []
+    for code in RuleCode.values:
+        row = best.get(code, (None, None))[1]
+        params = {**DEFAULT_RULE_PARAMS[code], **(row.params if row else {})}
+        result.append(RuleSetting(code=code, enabled=row.enabled if row else True, params=params))
+    return result
+
+
+# --- routing ---------------------------------------------------------------------------------
+
+
+def routing_table(jurisdiction: Jurisdiction) -> list[RoutingRule]:
+    """The active rows of the nearest jurisdiction that has its own table, else the default."""
+    paths = ancestor_paths(jurisdiction)
+    rows = list(
+        RoutingRule.objects.filter(is_active=True, jurisdiction__path__in=paths).select_related(
+            "jurisdiction"
+        )
+    )
+    if rows:
+        deepest = max(r.jurisdiction.depth for r in rows)
+        return [r for r in rows if r.jurisdiction.depth == deepest]
+    return list(RoutingRule.objects.filter(is_active=True, jurisdiction__isnull=True))
+
+
+def _flag_holds(flag: str, enterprise, application) -> bool:
+    source = application if application is not None else enterprise
+    if flag == RouteFlag.CANTEEN:
+        return bool(source.has_canteen)
+    if flag == RouteFlag.DORMITORY:
+        return bool(source.has_dormitory)
+    if flag == RouteFlag.COMMUTER_BUS:
+        return bool(source.has_commuter_bus)
+    if flag == RouteFlag.IN_PARK:
+        return enterprise.park_id is not None
+    return True
+
+
+def rule_matches(rule: RoutingRule, enterprise, application=None) -> bool:
+    if rule.category and rule.category != enterprise.category:
+        return False
+    if rule.industry_prefix:
+        code = enterprise.industry.code if enterprise.industry_id else ""
+        if not code.startswith(rule.industry_prefix):
+            return False
+    return not rule.flag or _flag_holds(rule.flag, enterprise, application)
+
+
+def _place_at(jurisdiction: Jurisdiction, depth: int) -> int | None:
+    """The id of the ancestor of ``jurisdiction`` (or itself) at tree depth ``depth``."""
+    return (
+        Jurisdiction.objects.filter(path__in=ancestor_paths(jurisdiction), depth=depth)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def route(enterprise, application=None) -> list[Office]:
+    """The reviewing offices for ``enterprise`` (the first leads), by the routing table. When
+    no row matches, or no matching office exists, the town's economy office reviews, so no
+    filing is left without a reviewer."""
+    table = routing_table(enterprise.jurisdiction)
+    matched = sorted(
+        (r for r in table if rule_matches(r, enterprise, application)),
+        key=lambda r: (r.position, r.pk),
+    )
+    offices: list[Office] = []
+    places: dict[str, int | None] = {}
+
+    def place(level: str) -> int | None:
+        if level not in places:
+            depth = {OfficeLevel.COUNTY: 2, OfficeLevel.TOWN: 3, OfficeLevel.COMMUNITY: 4}[level]
+            places[level] = _place_at(enterprise.jurisdiction, depth)
+        return places[level]
+
+    for rule in matched:
+        office = None
+        if rule.office_level == OfficeLevel.PARK:
+            if enterprise.park_id and enterprise.park.operator_id:
+                office = enterprise.park.operator
+        else:
+            levels = [rule.office_level]
+            if rule.office_level == OfficeLevel.COMMUNITY:
+                levels.append(OfficeLevel.TOWN)  # no committee office: the town's of that kind
+            for level in levels:
+                where = place(level)
+                office = (
+                    Office.objects.filter(
+                        jurisdiction_id=where, kind=rule.office_kind, is_active=True
+                    )
+                    .order_by("pk")
+                    .first()
+                    if where
+                    else None
+                )
+                if office:
+                    break
+        if office and office not in offices:
+            offices.append(office)
+    if not offices:
+        fallback = Office.objects.filter(
+            jurisdiction_id=place(OfficeLevel.TOWN), kind="economy", is_active=True
+        ).first()
+        if fallback:
+            offices.append(fallback)
+    return offices
+
+
+# Seed 004's street table (备案审核责任划分) and its special industries, as the default rows.
+DEFAULT_ROUTING: list[dict] = [
+    {"industry_prefix": "06", "office_kind": "emergency", "office_level": "county", "position": 5,
+     "note": "煤炭: 县应急管理局初审 (seed 004)"},
+    {"industry_prefix": "25", "office_kind": "emergency", "office_level": "county", "position": 5,
+     "note": "石油、煤炭及其他燃料加工: 县应急管理局初审"},
+    {"industry_prefix": "26", "office_kind": "emergency", "office_level": "county", "position": 5,
+     "note": "危化品: 县应急管理局初审 (seed 004)"},
+    {"category": "industry_above", "office_kind": "economy", "position": 10, "note": "规模以上工业 → 经贸办"},
+    {"category": "trade_above", "office_kind": "economy", "position": 10, "note": "批零 → 经贸办"},
+    {"category": "hospitality_above", "office_kind": "economy", "position": 10, "note": "住餐 → 经贸办"},
+    {"category": "services_above", "office_kind": "economy", "position": 10, "note": "服务业 → 经贸办"},
+    {"category": "below_limit", "office_kind": "economy", "position": 10, "note": "限下企业 → 经贸办"},
+    {"category": "large_individual", "office_kind": "economy", "position": 10, "note": "大个体 → 经贸办"},
+    {"category": "building_park", "office_kind": "park_operator", "office_level": "park", "position": 10,
+     "note": "楼宇园区 → 园区运营方统一审核"},
+    {"category": "building_park", "office_kind": "economy", "position": 20, "note": "楼宇园区 → 报经贸办汇总"},
+    {"category": "industry_below", "office_kind": "safety", "position": 10, "note": "规模以下工业 → 安监办"},
+    {"category": "property_sales", "office_kind": "construction", "position": 10, "note": "售楼处/中介/开发 → 工程办"},
+    {"category": "construction_site", "office_kind": "construction", "position": 10, "note": "建筑工地 → 工程办"},
+    {"category": "street_shop", "office_kind": "residents", "office_level": "community", "position": 10,
+     "note": "沿街网点 → 网格及社区居委会"},
+    {"flag": "canteen", "office_kind": "food_safety", "position": 30, "note": "有食堂 → 食安办专项检查"},
+]  # fmt: skip
+
+
+def create_default_routing(model) -> None:
+    if not model.objects.filter(jurisdiction__isnull=True).exists():
+        model.objects.bulk_create(model(**row) for row in DEFAULT_ROUTING)
+
+
+def create_default_rules(model) -> None:
+    for code, params in DEFAULT_RULE_PARAMS.items():
+        model.objects.get_or_create(
+            jurisdiction=None, code=str(code), defaults={"params": params, "enabled": True}
+        )

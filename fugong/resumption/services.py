@@ -1,0 +1,672 @@
+"""Every write to a filing: create, edit, attach, submit, the review transitions, the on-site
+acceptance, approval and the numbered notice. Each transition locks the filing's row, checks
+the state and the actor, records an event and an audit row (Saleor's order actions)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import chinese_calendar
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fugong.accounts.models import Office
+from fugong.core.audit import audited_create, audited_update, record, snapshot
+from fugong.core.errors import Conflict, NotAllowed, UserError
+from fugong.core.files import check_upload
+from fugong.core.models import AuditAction
+from fugong.core.scope import scoped
+from fugong.enterprises.choices import Category, Ledger, Tier
+from fugong.enterprises.models import Enterprise, Park
+from fugong.enterprises.services import enterprise_routes_bulk_add
+from fugong.inspections.models import ChecklistTemplate, ItemKind
+from fugong.resumption import checks, policy, workflow
+from fugong.resumption.choices import (
+    CLOSED,
+    EDITABLE,
+    VALID,
+    AttachmentKind,
+    CheckValue,
+    Mode,
+)
+from fugong.resumption.models import (
+    APPLICATION_FIELDS,
+    Acceptance,
+    AcceptanceAnswer,
+    Filing,
+    FilingAttachment,
+    FilingEvent,
+    FilingGroup,
+    FilingVersion,
+    Notice,
+    NoticeCounter,
+)
+
+ATTACHMENT_TYPES = ("pdf", "docx", "xlsx", "jpg", "png")
+PHOTO_TYPES = ("jpg", "png")
+ABOVE_SIZE = {Category.INDUSTRY_ABOVE, Category.TRADE_ABOVE, Category.HOSPITALITY_ABOVE,
+              Category.SERVICES_ABOVE}  # fmt: skip
+CULTIVATED = {Tier.MAJOR, Tier.HIGH_GROWTH, Tier.KEY_SUPPORT}
+
+
+class RulesFailed(UserError):
+    """The application breaks one or more rules; ``results`` says which and why."""
+
+    code = "rules_failed"
+    status = 422
+
+    def __init__(self, results: list[dict]):
+        failed = checks.failed(results)
+        super().__init__(
+            _("The filing was not submitted: %(n)s rule(s) not met. Fix them and submit again.")
+            % {"n": len(failed)}
+        )
+        self.results = results
+        self.extra = {"rules": [{**r, "message": checks.describe(r)} for r in results]}
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """The date ``days`` working days after ``start`` (chinese-calendar: weekends, public
+    holidays and the make-up working days)."""
+    day = start
+    while days > 0:
+        day += datetime.timedelta(days=1)
+        try:
+            working = chinese_calendar.is_workday(day)
+        except NotImplementedError:  # a year the calendar does not know yet
+            working = day.weekday() < 5
+        days -= working
+    return day
+
+
+def _stage_due(filing: Filing, status: str) -> datetime.date | None:
+    days = policy.policy_for(filing.jurisdiction).stage_days.get(status)
+    return add_working_days(timezone.localdate(), int(days)) if days else None
+
+
+def priority_score(filing: Filing, weights: dict, results: list[dict] | None = None) -> int:
+    """Seed 004's order: key enterprises, above-size, key cultivated, then readiness."""
+    e = filing.enterprise
+    staff = filing.returning_staff
+    supplies_ok = all(
+        r["outcome"] != checks.FAIL
+        for r in (filing.rule_results if results is None else results)
+        if r["code"] == "supplies"
+    )
+    has_roster = (
+        filing.attachments.filter(kind=AttachmentKind.ROSTER).exists() if filing.pk else False
+    )
+    score = (
+        weights["key"] * e.is_key
+        + weights["above_size"] * (e.category in ABOVE_SIZE)
+        + weights["cultivated"] * (e.tier in CULTIVATED)
+        + weights["closed_management"] * e.closed_management
+        + weights["supplies"] * (supplies_ok and filing.masks > 0)
+        + weights["staff_known"] * has_roster
+        + weights["orders"] * filing.has_orders
+        + weights["local_share"] * (filing.staff_local / staff if staff else 0)
+    )
+    return round(score)
+
+
+def _user(actor):
+    """The acting user, or None for a system actor (demo data, management commands)."""
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _locked(filing: Filing) -> Filing:
+    return (
+        Filing.objects.select_for_update(of=("self",))
+        .select_related("enterprise", "enterprise__park", "jurisdiction")
+        .get(pk=filing.pk)
+    )
+
+
+def _check_revision(filing: Filing, revision: int | None) -> None:
+    if revision is not None and int(revision) != filing.revision:
+        raise Conflict(
+            _(
+                "Someone else changed this filing while you had it open (it is now “%(status)s”). "
+                "Reload the page; what you typed is still in the form."
+            )
+            % {"status": filing.get_status_display()}
+        )
+
+
+def _event(filing: Filing, *, actor, action: str, before: str, reason: str = "") -> None:
+    office = None
+    if actor is not None and getattr(actor, "pk", None):
+        office = (
+            Office.objects.filter(memberships__user=actor, memberships__is_active=True)
+            .filter(pk__in=filing.routed_offices.values("pk"))
+            .first()
+        )
+    FilingEvent.objects.create(
+        filing=filing,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=actor.get_username() if getattr(actor, "pk", None) else str(actor or "system"),
+        office=office,
+        action=action,
+        from_status=before,
+        to_status=filing.status,
+        reason=reason,
+    )
+
+
+def _may_file_for(actor, enterprise: Enterprise) -> bool:
+    probe = Filing(enterprise=enterprise, jurisdiction=enterprise.jurisdiction)
+    return workflow.ENTERPRISE in workflow.actor_kinds(actor, probe)
+
+
+def _clean_application(values: dict) -> dict:
+    unknown = set(values) - set(APPLICATION_FIELDS)
+    if unknown:
+        raise UserError(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+    return values
+
+
+# --- filing and editing ----------------------------------------------------------------------
+
+
+def open_filing(enterprise: Enterprise) -> Filing | None:
+    return enterprise.filings.exclude(status__in=CLOSED).order_by("-pk").first()
+
+
+def valid_filing(enterprise: Enterprise) -> Filing | None:
+    return enterprise.filings.filter(status__in=VALID).order_by("-pk").first()
+
+
+@transaction.atomic
+def filing_create(
+    *, actor, enterprise: Enterprise, group: FilingGroup | None = None, **application
+) -> Filing:
+    """A draft filing under the mode in force today in the enterprise's jurisdiction."""
+    if not _may_file_for(actor, enterprise):
+        raise NotAllowed(_("Only the enterprise itself or its park operator can file for it."))
+    Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()  # one at a time
+    if valid := valid_filing(enterprise):
+        raise UserError(
+            _(
+                "%(name)s already may resume (filing of %(date)s, %(status)s); it need not file again."
+            )
+            % {
+                "name": enterprise.name,
+                "date": f"{valid.created_at:%Y-%m-%d}",
+                "status": valid.get_status_display(),
+            },  # fmt: skip
+            code="already_valid",
+        )
+    if current := open_filing(enterprise):
+        raise UserError(
+            _("%(name)s already has a filing in progress (%(status)s); continue that one.")
+            % {"name": enterprise.name, "status": current.get_status_display()},
+            code="already_open",
+        )
+    values = {
+        "has_canteen": enterprise.has_canteen,
+        "has_dormitory": enterprise.has_dormitory,
+        "has_commuter_bus": enterprise.has_commuter_bus,
+        "has_isolation_room": enterprise.has_isolation_room,
+        **_clean_application(application),
+    }
+    filing = audited_create(
+        Filing,
+        actor=actor,
+        enterprise=enterprise,
+        jurisdiction=enterprise.jurisdiction,
+        group=group,
+        mode=policy.policy_for(enterprise.jurisdiction).mode,
+        created_by=_user(actor),
+        **values,
+    )
+    _event(filing, actor=actor, action="create", before="")
+    return filing
+
+
+@transaction.atomic
+def filing_update(*, actor, filing: Filing, revision: int | None = None, **application) -> Filing:
+    filing = _locked(filing)
+    _check_revision(filing, revision)
+    if workflow.ENTERPRISE not in workflow.actor_kinds(actor, filing):
+        raise NotAllowed(
+            _("Only the enterprise itself or its park operator can change its filing.")
+        )
+    if filing.status not in EDITABLE:
+        raise Conflict(
+            _("A filing that is “%(status)s” cannot be changed.")
+            % {"status": filing.get_status_display()}
+        )
+    changes = _clean_application(application)
+    if any(getattr(filing, k) != v for k, v in changes.items()):
+        changes["revision"] = filing.revision + 1
+    return audited_update(filing, actor=actor, **changes)
+
+
+@transaction.atomic
+def attachment_add(*, actor, filing: Filing, kind: str, upload) -> FilingAttachment:
+    filing = _locked(filing)
+    if workflow.ENTERPRISE not in workflow.actor_kinds(actor, filing):
+        raise NotAllowed(_("Only the enterprise itself or its park operator can attach files."))
+    if filing.status not in EDITABLE:
+        raise Conflict(
+            _("Files cannot be added to a filing that is “%(status)s”.")
+            % {"status": filing.get_status_display()}
+        )
+    if kind not in AttachmentKind.values:
+        raise UserError(_("Choose what the file is: plan, roster, commitment letter or bus list."))
+    file_type = check_upload(upload, allowed=ATTACHMENT_TYPES)
+    attachment = FilingAttachment(
+        filing=filing,
+        kind=kind,
+        filename=upload.name[-200:],
+        content_type=file_type,
+        size=upload.size,
+        uploaded_by=_user(actor),
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    Filing.objects.filter(pk=filing.pk).update(revision=filing.revision + 1)
+    record(
+        actor=actor,
+        obj=attachment,
+        action=AuditAction.CREATE,
+        before=None,
+        after=snapshot(attachment),
+    )
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, actor, attachment: FilingAttachment) -> None:
+    filing = _locked(attachment.filing)
+    if (
+        workflow.ENTERPRISE not in workflow.actor_kinds(actor, filing)
+        or filing.status not in EDITABLE
+    ):
+        raise NotAllowed(_("This file can no longer be removed."))
+    record(
+        actor=actor,
+        obj=attachment,
+        action=AuditAction.DELETE,
+        before=snapshot(attachment),
+        after=None,
+    )
+    attachment.file.delete(save=False)
+    attachment.delete()
+    Filing.objects.filter(pk=filing.pk).update(revision=filing.revision + 1)
+
+
+# --- transitions -----------------------------------------------------------------------------
+
+
+def _transition(
+    filing: Filing, *, actor, action: str, reason: str = "", revision: int | None = None, **changes
+) -> Filing:
+    """Inside a transaction with ``filing`` locked: check and apply one transition."""
+    _check_revision(filing, revision)
+    t = workflow.transition_for(action, mode=filing.mode, status=filing.status)
+    if t is None:
+        possible = workflow.transitions_named(action)
+        label = possible[0].label if possible else action
+        raise Conflict(
+            _("“%(action)s” is not possible: the filing is “%(status)s” (%(mode)s).")
+            % {
+                "action": label,
+                "status": filing.get_status_display(),
+                "mode": filing.get_mode_display(),
+            }
+        )
+    if not (t.actors & workflow.actor_kinds(actor, filing)):
+        raise NotAllowed(_("You may not “%(action)s” this filing.") % {"action": t.label})
+    reason = (reason or "").strip()
+    if t.needs_reason and not reason:
+        raise UserError(
+            _("Give the reason, so the enterprise knows what to do."), code="reason_required"
+        )
+    before = filing.status
+    due = _stage_due(filing, t.target)
+    filing = audited_update(
+        filing,
+        actor=actor,
+        reason=reason,
+        status=t.target,
+        stage_due=due,
+        revision=filing.revision + 1,
+        **changes,
+    )
+    _event(filing, actor=actor, action=action, before=before, reason=reason)
+    return filing
+
+
+@transaction.atomic
+def filing_transition(
+    *, actor, filing: Filing, action: str, reason: str = "", revision: int | None = None
+) -> Filing:
+    """A transition without a form of its own (start review, return, reject, record, approve,
+    withdraw). Submitting, scheduling, the acceptance and the notice have their services."""
+    if action in workflow.FORM_ACTIONS or action == "issue_notice":
+        raise UserError(_("This step has its own form."))
+    filing = _locked(filing)
+    changes: dict = {}
+    if action == "return":
+        changes["missing"] = [{"text": reason.strip()}] if reason.strip() else []
+    filing = _transition(
+        filing, actor=actor, action=action, reason=reason, revision=revision, **changes
+    )
+    if filing.status in VALID:
+        _mark_enterprise(filing, actor=actor)
+    return filing
+
+
+def _mark_enterprise(filing: Filing, *, actor, resumed_on: datetime.date | None = None) -> None:
+    """Approval or recording puts the enterprise in the 'can resume' ledger; a confirmed
+    resumption sets its date and the staff back (seed 003's ledgers)."""
+    enterprise = Enterprise.objects.select_for_update().get(pk=filing.enterprise_id)
+    changes: dict = {}
+    if enterprise.ledger not in (Ledger.NORMAL, Ledger.CAN_RESUME):
+        changes["ledger"] = Ledger.CAN_RESUME
+    if resumed_on:
+        changes["resumed_on"] = resumed_on
+        changes["returned_count"] = filing.returning_staff
+    if changes:
+        audited_update(
+            enterprise,
+            actor=actor,
+            reason=_("resumption filing #%(pk)s") % {"pk": filing.pk},
+            **changes,
+        )
+
+
+def filing_submit(*, actor, filing: Filing, revision: int | None = None) -> Filing:
+    """Check the rules and submit. A failed rule leaves the filing as it was (with the results
+    saved, so its page shows them) and raises RulesFailed; in declaration mode nothing blocks
+    and the filing is recorded at once."""
+    with transaction.atomic():
+        filing = _locked(filing)
+        _check_revision(filing, revision)
+        if workflow.ENTERPRISE not in workflow.actor_kinds(actor, filing):
+            raise NotAllowed(
+                _("Only the enterprise itself or its park operator can submit its filing.")
+            )
+        results = checks.evaluate(filing, policy.rules_for(filing.jurisdiction))
+        blocked = filing.mode != Mode.COMMITMENT and checks.failed(results)
+        if blocked:
+            Filing.objects.filter(pk=filing.pk).update(rule_results=results)
+    if blocked:
+        raise RulesFailed(results)
+    with transaction.atomic():
+        filing = _locked(filing)
+        offices = policy.route(filing.enterprise, filing)
+        now = timezone.now()
+        number = filing.versions_count + 1
+        filing = _transition(
+            filing,
+            actor=actor,
+            action="submit",
+            rule_results=results,
+            needs_county_approval=checks.escalates(results),
+            priority=priority_score(
+                filing, policy.policy_for(filing.jurisdiction).weights, results
+            ),
+            submitted_at=now,
+            versions_count=number,
+            missing=[],
+            lead_office=offices[0] if offices else None,
+        )
+        filing.routed_offices.add(*offices)
+        enterprise_routes_bulk_add(
+            actor=actor, routes={filing.enterprise: offices}, reason=_("resumption filing")
+        )
+        FilingVersion.objects.create(
+            filing=filing,
+            number=number,
+            submitted_at=now,
+            submitted_by=_user(actor),
+            data=filing.application_data(),
+            attachments=[
+                {"kind": a.kind, "filename": a.filename, "file": a.file.name, "size": a.size}
+                for a in filing.attachments.all()
+            ],
+            rule_results=results,
+        )
+        if filing.status in VALID:
+            _mark_enterprise(filing, actor=actor)
+        return filing
+
+
+# --- on-site acceptance ----------------------------------------------------------------------
+
+
+def acceptance_template() -> ChecklistTemplate:
+    template = (
+        ChecklistTemplate.objects.filter(kind="acceptance", is_active=True)
+        .order_by("-version")
+        .first()
+    )
+    if template is None:
+        raise UserError(_("No on-site acceptance checklist is in use; ask the administrator."))
+    return template
+
+
+@transaction.atomic
+def acceptance_schedule(
+    *, actor, filing: Filing, date: datetime.date, inspector=None, revision: int | None = None
+) -> Acceptance:
+    filing = _locked(filing)
+    if date < timezone.localdate():
+        raise UserError(_("Choose today or a later day for the on-site acceptance."))
+    if inspector is not None and workflow.INSPECTOR not in workflow.actor_kinds(inspector, filing):
+        raise UserError(
+            _(
+                "%(name)s cannot inspect this enterprise: choose a member of a reviewing office or an assigned cadre."
+            )
+            % {"name": inspector.full_name or inspector.username}
+        )
+    _transition(filing, actor=actor, action="schedule_acceptance", revision=revision)
+    return Acceptance.objects.create(
+        filing=filing,
+        template=acceptance_template(),
+        scheduled_for=date,
+        scheduled_by=_user(actor),
+        inspector=inspector,
+    )
+
+
+@dataclass
+class Answer:
+    value: str = ""
+    number: object = None
+    text: str = ""
+    photo: object = None  # an uploaded file
+
+
+@transaction.atomic
+def acceptance_record(
+    *, actor, filing: Filing, answers: dict[int, Answer], opinion: str, revision: int | None = None
+) -> Acceptance:
+    """Record the checklist. Every required item must be answered and every required photo
+    taken; any failed item fails the acceptance, and all of them are returned to the
+    enterprise at once (一次性告知)."""
+    filing = _locked(filing)
+    _check_revision(filing, revision)
+    acceptance = filing.acceptances.filter(performed_at__isnull=True).order_by("-pk").first()
+    if acceptance is None:
+        raise Conflict(_("No on-site acceptance is scheduled for this filing."))
+    problems: list[str] = []
+    failed: list[dict] = []
+    rows = []
+    for item in acceptance.template.items.all():
+        answer = answers.get(item.pk) or Answer()
+        label = f"{item.position}. {item.text}"
+        if item.kind == ItemKind.CHECK:
+            if answer.value not in CheckValue.values:
+                if item.required:
+                    problems.append(
+                        _("%(item)s: choose pass, fail or not applicable.") % {"item": label}
+                    )
+                continue
+            if answer.value == CheckValue.FAIL:
+                failed.append(
+                    {"item": item.position, "text": item.text, "note": answer.text.strip()}
+                )
+        elif item.kind == ItemKind.NUMBER and answer.number in (None, "") and item.required:
+            problems.append(_("%(item)s: enter a number.") % {"item": label})
+        elif item.kind == ItemKind.TEXT and not answer.text.strip() and item.required:
+            problems.append(_("%(item)s: write what you found.") % {"item": label})
+        needs_photo = item.kind == ItemKind.PHOTO or item.photo_required
+        if needs_photo and not answer.photo and answer.value != CheckValue.NOT_APPLICABLE:
+            problems.append(_("%(item)s: add a photo.") % {"item": label})
+        if answer.photo:
+            check_upload(answer.photo, allowed=PHOTO_TYPES)
+        rows.append((item, answer))
+    if not opinion.strip():
+        problems.append(_("Write the inspector's opinion."))
+    if problems:
+        raise UserError(" ".join(problems), code="checklist_incomplete")
+    for item, answer in rows:
+        row = AcceptanceAnswer(
+            acceptance=acceptance,
+            item=item,
+            value=answer.value if item.kind == ItemKind.CHECK else "",
+            number=answer.number if answer.number not in ("", None) else None,
+            text=answer.text.strip(),
+        )
+        if answer.photo:
+            row.photo.save(answer.photo.name, answer.photo, save=False)
+        row.save()
+    passed = not failed
+    acceptance.inspector = _user(actor)
+    acceptance.performed_at = timezone.now()
+    acceptance.passed = passed
+    acceptance.opinion = opinion.strip()
+    acceptance.save()
+    _transition(
+        filing,
+        actor=actor,
+        action="pass_acceptance" if passed else "fail_acceptance",
+        reason=opinion.strip(),
+        missing=failed,
+    )
+    return acceptance
+
+
+# --- approval and notice ---------------------------------------------------------------------
+
+
+def _notice_jurisdiction(filing: Filing):
+    """The jurisdiction that numbers the notice: the county for early resumption, else the
+    filing's town or street."""
+    depth = 2 if filing.needs_county_approval else 3
+    paths = policy.ancestor_paths(filing.jurisdiction)
+    from fugong.accounts.models import Jurisdiction
+
+    return Jurisdiction.objects.filter(path__in=paths, depth=depth).first() or filing.jurisdiction
+
+
+def next_notice_number(jurisdiction, year: int) -> int:
+    """Take the next number for ``jurisdiction`` and ``year`` under a row lock. Call inside
+    the transaction that creates the notice: a rollback gives the number back, so numbers
+    are never skipped, and the lock makes concurrent approvals wait, so never duplicated."""
+    NoticeCounter.objects.get_or_create(jurisdiction=jurisdiction, year=year)
+    counter = NoticeCounter.objects.select_for_update().get(jurisdiction=jurisdiction, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def format_notice_number(prefix: str, year: int, sequence: int) -> str:
+    return f"{prefix}〔{year}〕{sequence:04d}号"
+
+
+@transaction.atomic
+def notice_issue(*, actor, filing: Filing, revision: int | None = None) -> Notice:
+    filing = _locked(filing)
+    _transition(filing, actor=actor, action="issue_notice", revision=revision)
+    where = _notice_jurisdiction(filing)
+    now = timezone.now()
+    year = timezone.localtime(now).year
+    sequence = next_notice_number(where, year)
+    prefix = policy.policy_for(filing.jurisdiction).notice_prefix or f"{where.code}复工"
+    notice = Notice.objects.create(
+        filing=filing,
+        number=format_notice_number(prefix, year, sequence),
+        jurisdiction=where,
+        year=year,
+        sequence=sequence,
+        issued_at=now,
+        issued_by=_user(actor),
+    )
+    record(actor=actor, obj=notice, action=AuditAction.CREATE, before=None, after=snapshot(notice))
+    return notice
+
+
+@transaction.atomic
+def filing_confirm_resumption(*, actor, filing: Filing, date: datetime.date) -> Filing:
+    """The enterprise (or its cadre) confirms it has resumed; the ledger takes the date."""
+    filing = _locked(filing)
+    kinds = workflow.actor_kinds(actor, filing)
+    if not kinds & {workflow.ENTERPRISE, workflow.INSPECTOR, workflow.APPROVER}:
+        raise NotAllowed(_("You may not confirm this enterprise's resumption."))
+    if filing.status not in VALID:
+        raise Conflict(_("Only a filing that lets the enterprise resume can be confirmed."))
+    if date > timezone.localdate():
+        raise UserError(_("The resumption date cannot be in the future."))
+    filing = audited_update(filing, actor=actor, resumed_on=date, revision=filing.revision + 1)
+    _event(filing, actor=actor, action="confirm_resumption", before=filing.status)
+    _mark_enterprise(filing, actor=actor, resumed_on=date)
+    return filing
+
+
+# --- group filing ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def group_create(
+    *, actor, park: Park, enterprises: list[Enterprise], title: str = "", **application
+) -> FilingGroup:
+    """A park operator files for several tenants at once: one draft per tenant with the same
+    application, each reviewed on its own. Tenants that may not file now are named."""
+    if not scoped(Park.objects.filter(pk=park.pk), actor).exists():
+        raise NotAllowed(_("You do not operate this park."))
+    if not enterprises:
+        raise UserError(_("Choose at least one tenant enterprise."))
+    outside = [e.name for e in enterprises if e.park_id != park.pk]
+    if outside:
+        raise UserError(
+            _("Not tenants of %(park)s: %(names)s.")
+            % {"park": park.name, "names": "、".join(outside)}
+        )
+    group = audited_create(
+        FilingGroup,
+        actor=actor,
+        park=park,
+        created_by=_user(actor),
+        title=title or _("%(park)s group filing") % {"park": park.name},
+    )
+    problems = []
+    for enterprise in enterprises:
+        try:
+            with transaction.atomic():
+                filing_create(actor=actor, enterprise=enterprise, group=group, **application)
+        except UserError as exc:
+            problems.append(exc.message)
+    if problems:
+        raise UserError(" ".join(problems), code="group_invalid")
+    return group
+
+
+def group_submit(*, actor, group: FilingGroup) -> dict[int, str]:
+    """Submit every draft of the group; returns, per filing, '' or why it was not submitted."""
+    outcome: dict[int, str] = {}
+    for filing in group.filings.filter(status__in=EDITABLE).order_by("pk"):
+        try:
+            filing_submit(actor=actor, filing=filing)
+            outcome[filing.pk] = ""
+        except UserError as exc:
+            outcome[filing.pk] = exc.message
+    return outcome
