@@ -23,6 +23,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("enterprises/", include("fugong.enterprises.urls")),
+    path("resumption/", include("fugong.resumption.urls")),
+    path("v/", include("fugong.resumption.public_urls")),
     path("", include("fugong.accounts.urls")),
     path("", include("fugong.core.urls")),
 ]

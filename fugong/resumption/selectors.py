@@ -1,0 +1,73 @@
+"""Reads about filings; always through the user's data scope."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from fugong.accounts.choices import Role
+from fugong.accounts.selectors import active_memberships
+from fugong.core.scope import scoped
+from fugong.resumption.choices import PENDING_GOVERNMENT, Status
+from fugong.resumption.models import Filing, FilingAttachment, FilingEvent, FilingVersion
+
+
+def filing_list(*, user) -> QuerySet[Filing]:
+    return scoped(Filing.objects.all(), user).select_related(
+        "enterprise", "jurisdiction", "lead_office"
+    )
+
+
+def filing_get(*, user, pk: int) -> Filing:
+    """The filing if the user may see it; Filing.DoesNotExist otherwise (a 404, never a 403,
+    so nobody learns what exists outside their scope)."""
+    return (
+        filing_list(user=user).select_related("enterprise__park", "enterprise__industry").get(pk=pk)
+    )
+
+
+def reviewer_office_ids(user) -> list[int]:
+    return [
+        m.office_id for m in active_memberships(user) if m.role == Role.REVIEWER and m.office_id
+    ]
+
+
+# What each office acts on: the lead office takes a filing through review and schedules the
+# acceptance; every routed office sees it. The queue shows what waits for government.
+QUEUE_STATES = PENDING_GOVERNMENT
+
+
+def review_queue(
+    *, user, office_id: int | None = None, overdue_only: bool = False
+) -> QuerySet[Filing]:
+    """Filings waiting for government in the user's scope, most urgent first: seed 004's
+    priorities (the stored priority score), then the oldest submission."""
+    qs = filing_list(user=user).filter(status__in=QUEUE_STATES)
+    if office_id is not None:
+        through = Filing.routed_offices.through
+        qs = qs.filter(
+            Exists(through.objects.filter(filing_id=OuterRef("pk"), office_id=office_id))
+        )
+    if overdue_only:
+        qs = qs.filter(stage_due__lt=timezone.localdate())
+    return qs.order_by("-priority", "submitted_at", "pk")
+
+
+def filing_events(filing: Filing) -> QuerySet[FilingEvent]:
+    return filing.events.select_related("actor", "office").order_by("at", "pk")
+
+
+def filing_versions(filing: Filing) -> QuerySet[FilingVersion]:
+    return filing.versions.order_by("-number")
+
+
+def filing_attachments(filing: Filing) -> QuerySet[FilingAttachment]:
+    return filing.attachments.order_by("kind", "pk")
+
+
+def is_overdue(filing: Filing) -> bool:
+    return bool(
+        filing.stage_due
+        and filing.status in QUEUE_STATES + (Status.APPROVED,)
+        and filing.stage_due < timezone.localdate()
+    )
