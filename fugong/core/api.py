@@ -150,6 +150,7 @@ def register_routers() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/enterprises", enterprises_router)
     api.add_router("/jobs", jobs_router)
+    api.add_router("/filings", "fugong.resumption.api.router")
 
 
 register_routers()

@@ -42,6 +42,27 @@ MENU = [
         "/enterprises/",
     ),
     MenuItem(
+        _("Resumption filings"),
+        "resumption:list",
+        "clipboard-check",
+        frozenset(ENTERPRISE_VIEWERS),
+        "/resumption/",
+    ),
+    MenuItem(
+        _("Review queue"),
+        "resumption:queue",
+        "inboxes",
+        frozenset({Role.REVIEWER, Role.PARK_OPERATOR}),
+        "/resumption/queue/",
+    ),
+    MenuItem(
+        _("Resumption pipeline"),
+        "resumption:pipeline",
+        "bar-chart-steps",
+        frozenset({Role.PLATFORM_ADMIN, Role.COMMAND}),
+        "/resumption/pipeline/",
+    ),
+    MenuItem(
         _("Jurisdictions"),
         "accounts:jurisdictions",
         "diagram-3",

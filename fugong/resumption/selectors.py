@@ -28,7 +28,9 @@ def filing_get(*, user, pk: int) -> Filing:
 
 def reviewer_office_ids(user) -> list[int]:
     return [
-        m.office_id for m in active_memberships(user) if m.role == Role.REVIEWER and m.office_id
+        m.office_id
+        for m in active_memberships(user)
+        if m.role in (Role.REVIEWER, Role.PARK_OPERATOR) and m.office_id
     ]
 
 

@@ -92,16 +92,15 @@ def actor_kinds(user, filing) -> set[str]:
     enterprise = filing.enterprise
     routed = set(filing.routed_offices.values_list("pk", flat=True)) if filing.pk else set()
     for m in active_memberships(user):
-        if (
-            m.role == Role.ENTERPRISE
-            and m.enterprise_id == enterprise.pk
-            or (
-                m.role == Role.PARK_OPERATOR
-                and enterprise.park_id
-                and enterprise.park.operator_id == m.office_id
-            )
-        ):
+        if m.role == Role.ENTERPRISE and m.enterprise_id == enterprise.pk:
             kinds.add(ENTERPRISE)
+        elif m.role == Role.PARK_OPERATOR:
+            # The operator files for its tenants and, where the routing table names it
+            # (seed 004: 园区运营方统一审核后报经贸办汇总), reviews them first.
+            if enterprise.park_id and enterprise.park.operator_id == m.office_id:
+                kinds.add(ENTERPRISE)
+            if m.office_id in routed:
+                kinds.update({REVIEWER, INSPECTOR})
         elif m.role == Role.REVIEWER and m.office_id in routed:
             kinds.update({REVIEWER, INSPECTOR})
         elif m.role == Role.COMMAND and m.jurisdiction and _approves(m.jurisdiction, filing):

@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fugong.inspections.models import ItemKind
+from fugong.resumption.choices import AttachmentKind, CheckValue
+from fugong.resumption.models import APPLICATION_FIELDS, Filing
+
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+
+# The application form's sections, in the order of seed 004's 备案材料.
+SECTIONS = [
+    (_("Organisation and measures"), ["leading_group", "disinfection_measures"]),
+    (
+        _("Supplies in stock"),
+        [
+            "masks",
+            "gloves",
+            "protective_suits",
+            "thermometers",
+            "alcohol_litres",
+            "disinfectant_litres",
+        ],
+    ),  # fmt: skip
+    (
+        _("Returning staff"),
+        [
+            "staff_local",
+            "staff_city",
+            "staff_province",
+            "staff_other_province",
+            "return_plan",
+            "has_isolation_room",
+            "isolation_room",
+        ],
+    ),  # fmt: skip
+    (
+        _("Resumption plan"),
+        ["planned_date", "risk_assessment", "emergency_plan", "production_plan", "has_orders"],
+    ),
+    (
+        _("Canteen, dormitory and commuter bus"),
+        [
+            "has_canteen",
+            "canteen_measures",
+            "has_dormitory",
+            "dormitory_per_room",
+            "dormitory_measures",
+            "has_commuter_bus",
+            "commuter_bus",
+        ],
+    ),  # fmt: skip
+]
+
+
+def style(form: forms.Form) -> None:
+    """Bootstrap classes on every visible widget."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
+            continue
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select form-select-sm"
+        else:
+            css = "form-control form-control-sm"
+        widget.attrs.setdefault("class", css)
+
+
+class ApplicationForm(forms.ModelForm):
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    class Meta:
+        model = Filing
+        fields = APPLICATION_FIELDS
+        widgets = {
+            "planned_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            **{
+                name: TEXTAREA
+                for name in [
+                    "leading_group",
+                    "disinfection_measures",
+                    "return_plan",
+                    "risk_assessment",
+                    "emergency_plan",
+                    "production_plan",
+                    "canteen_measures",
+                    "dormitory_measures",
+                    "commuter_bus",
+                ]
+            },  # fmt: skip
+        }
+
+    def sections(self):
+        for title, names in SECTIONS:
+            yield title, [self[name] for name in names]
+
+    def application(self) -> dict:
+        return {name: self.cleaned_data[name] for name in APPLICATION_FIELDS}
+
+
+class AttachmentForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    kind = forms.ChoiceField(label=_("What it is"), choices=AttachmentKind.choices)
+    file = forms.FileField(
+        label=_("File"), help_text=_("PDF, Word (.docx), Excel (.xlsx), JPEG or PNG.")
+    )
+
+
+class ActionForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, widget=TEXTAREA, max_length=2000)
+    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ScheduleForm(forms.Form):
+    date = forms.DateField(
+        label=_("Date of the on-site acceptance"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    inspector = forms.ModelChoiceField(label=_("Inspector"), queryset=None, required=False)
+    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, inspectors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspector"].queryset = inspectors
+        self.fields["inspector"].label_from_instance = lambda u: u.full_name or u.username
+        style(self)
+
+
+class ConfirmForm(forms.Form):
+    date = forms.DateField(label=_("Resumed on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AcceptanceForm(forms.Form):
+    """The checklist of one template version: a field (or two) per item."""
+
+    opinion = forms.CharField(label=_("Inspector's opinion"), widget=TEXTAREA, required=False)
+    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, template, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(template.items.all())
+        for item in self.items:
+            key = f"item_{item.pk}"
+            if item.kind == ItemKind.CHECK:
+                self.fields[key] = forms.ChoiceField(
+                    label=item.text,
+                    choices=CheckValue.choices,
+                    widget=forms.RadioSelect,
+                    required=False,
+                )
+            elif item.kind == ItemKind.NUMBER:
+                self.fields[key] = forms.DecimalField(label=item.text, required=False)
+            self.fields[f"{key}_text"] = forms.CharField(
+                label=_("Note"), required=False, max_length=1000
+            )
+            if item.kind == ItemKind.PHOTO or item.photo_required:
+                self.fields[f"{key}_photo"] = forms.FileField(
+                    label=_("Photo"),
+                    required=False,
+                    widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+                )
+        style(self)
+
+    def rows(self):
+        for item in self.items:
+            key = f"item_{item.pk}"
+            yield {
+                "item": item,
+                "value": self[key] if key in self.fields else None,
+                "text": self[f"{key}_text"],
+                "photo": self[f"{key}_photo"] if f"{key}_photo" in self.fields else None,
+            }
+
+    def answers(self):
+        from fugong.resumption.services import Answer
+
+        result = {}
+        for item in self.items:
+            key = f"item_{item.pk}"
+            result[item.pk] = Answer(
+                value=self.cleaned_data.get(key) or "" if item.kind == ItemKind.CHECK else "",
+                number=self.cleaned_data.get(key) if item.kind == ItemKind.NUMBER else None,
+                text=self.cleaned_data.get(f"{key}_text") or "",
+                photo=self.cleaned_data.get(f"{key}_photo"),
+            )
+        return result
+
+
+class GroupForm(ApplicationForm):
+    tenants = forms.ModelMultipleChoiceField(
+        label=_("Tenant enterprises"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta(ApplicationForm.Meta):
+        pass
+
+    def __init__(self, *args, tenants=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tenants"].queryset = tenants
+        style(self)

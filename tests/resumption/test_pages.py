@@ -1,0 +1,203 @@
+"""The resumption pages: a filing walked through the HTML forms, bad input kept on the page,
+the queue and pipeline scoped, nobody sees a filing outside their scope."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from fugong.accounts.choices import Role
+from fugong.accounts.models import Membership
+from fugong.demo.filings import png_bytes
+from fugong.inspections.models import ChecklistTemplate
+from fugong.resumption.choices import Status
+from fugong.resumption.models import Filing
+
+pytestmark = pytest.mark.django_db
+
+
+def application(**overrides) -> dict:
+    values = {
+        "leading_group": "张三 总经理 13800000000",
+        "disinfection_measures": "每日两次消毒",
+        "masks": 2000,
+        "gloves": 100,
+        "protective_suits": 5,
+        "thermometers": 3,
+        "alcohol_litres": "10",
+        "disinfectant_litres": "20",
+        "staff_local": 20,
+        "staff_city": 5,
+        "staff_province": 3,
+        "staff_other_province": 2,
+        "return_plan": "分两批返岗",
+        "has_isolation_room": "on",
+        "isolation_room": "东侧单间",
+        "planned_date": (timezone.localdate() + datetime.timedelta(days=10)).isoformat(),
+        "risk_assessment": "低风险",
+        "emergency_plan": "发现发热立即隔离",
+        "production_plan": "首月60%",
+    }
+    values.update(overrides)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def reviewer_of(office):
+    return (
+        Membership.objects.filter(
+            office=office, role__in=[Role.REVIEWER, Role.PARK_OPERATOR], is_active=True
+        )
+        .first()
+        .user
+    )
+
+
+def test_enterprise_files_and_reviewer_returns_then_resubmit(client, login, user):
+    ent = login("town01_ent1")
+    enterprise = Membership.objects.get(user=ent, role=Role.ENTERPRISE).enterprise
+    response = client.post(reverse("resumption:create"), application(masks=10))
+    assert response.status_code == 302
+    filing = Filing.objects.get(enterprise=enterprise)
+    assert filing.status == Status.DRAFT
+
+    # A rule fails: the page says which and why; the draft and its values stay.
+    response = client.post(
+        reverse("resumption:submit", args=[filing.pk]), {"revision": filing.revision}
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'data-outcome="fail"' in body
+    filing.refresh_from_db()
+    assert filing.status == Status.DRAFT and filing.masks == 10
+
+    # A file that claims to be a PDF but is not is refused by its content.
+    response = client.post(
+        reverse("resumption:attach", args=[filing.pk]),
+        {"kind": "plan", "file": SimpleUploadedFile("plan.pdf", b"just text")},
+    )
+    assert response.status_code == 400
+    assert "plan.pdf" in response.content.decode()
+    response = client.post(
+        reverse("resumption:attach", args=[filing.pk]),
+        {"kind": "roster", "file": SimpleUploadedFile("roster.png", png_bytes("x"))},
+    )
+    assert response.status_code == 302
+
+    filing.refresh_from_db()
+    response = client.post(
+        reverse("resumption:edit", args=[filing.pk]), application(revision=filing.revision)
+    )
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    response = client.post(
+        reverse("resumption:submit", args=[filing.pk]), {"revision": filing.revision}
+    )
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert filing.status == Status.SUBMITTED and filing.lead_office is not None
+
+    reviewer = reviewer_of(filing.lead_office)
+    client.force_login(reviewer)
+    queue = client.get(reverse("resumption:queue"))
+    assert enterprise.name in queue.content.decode()
+    # Returning without a reason is refused, and says so.
+    response = client.post(
+        reverse("resumption:action", args=[filing.pk, "return"]), {"revision": filing.revision}
+    )
+    assert response.status_code == 400
+    response = client.post(
+        reverse("resumption:action", args=[filing.pk, "return"]),
+        {"reason": "请补充隔离室照片", "revision": filing.revision},
+    )
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert filing.status == Status.RETURNED
+
+    client.force_login(ent)
+    page = client.get(reverse("resumption:detail", args=[filing.pk])).content.decode()
+    assert "请补充隔离室照片" in page
+    response = client.post(
+        reverse("resumption:submit", args=[filing.pk]), {"revision": filing.revision}
+    )
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert filing.status == Status.SUBMITTED and filing.versions.count() == 2
+
+
+def test_stale_form_is_caught_and_nothing_is_lost(client, login):
+    ent = login("town01_ent1")
+    client.post(reverse("resumption:create"), application())
+    filing = Filing.objects.get(enterprise__memberships__user=ent)
+    old = filing.revision
+    client.post(reverse("resumption:edit", args=[filing.pk]), application(masks=3000, revision=old))
+    response = client.post(
+        reverse("resumption:edit", args=[filing.pk]), application(masks=4000, revision=old)
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-testid="form-error"' in body and 'value="4000"' in body
+    filing.refresh_from_db()
+    assert filing.masks == 3000
+
+
+def test_acceptance_checklist_page_records_failures_at_once(client, login):
+    filing = Filing.objects.filter(status=Status.ACCEPTANCE_SCHEDULED).first()
+    assert filing is not None, "the demo has a filing waiting for acceptance"
+    inspector = reviewer_of(filing.lead_office)
+    client.force_login(inspector)
+    template = ChecklistTemplate.objects.get(code="acceptance", version=1)
+    data = {"revision": filing.revision, "opinion": "两项不合格"}
+    files = {}
+    for item in template.items.all():
+        data[f"item_{item.pk}"] = "fail" if item.position in (3, 7) else "pass"
+        if item.photo_required:
+            files[f"item_{item.pk}_photo"] = SimpleUploadedFile(
+                f"p{item.pk}.png", png_bytes(str(item.pk))
+            )
+    # Without the photos: refused, with every missing photo named.
+    response = client.post(reverse("resumption:acceptance", args=[filing.pk]), data)
+    assert response.status_code == 400
+    assert response.content.decode().count("photo") >= 1
+    response = client.post(reverse("resumption:acceptance", args=[filing.pk]), {**data, **files})
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert filing.status == Status.ACCEPTANCE_FAILED
+    assert [m["item"] for m in filing.missing] == [3, 7]
+
+
+def test_outsiders_get_404_and_lists_are_scoped(client, login):
+    filing = (
+        Filing.objects.filter(jurisdiction__path__contains="/339821002/").first()
+        or Filing.objects.exclude(enterprise__memberships__user__username="town01_ent1").first()
+    )
+    login("town01_ent1")
+    assert client.get(reverse("resumption:detail", args=[filing.pk])).status_code == 404
+    assert client.get(reverse("resumption:notice", args=[filing.pk])).status_code == 404
+    listing = client.get(reverse("resumption:list")).content.decode()
+    assert filing.enterprise.name not in listing
+
+
+def test_pipeline_counts_match_the_scope(client, login):
+    login("town01_cmd")
+    response = client.get(reverse("resumption:pipeline"))
+    assert response.status_code == 200
+    from fugong.accounts.models import User
+    from fugong.stats.selectors import filing_pipeline
+
+    data = filing_pipeline(user=User.objects.get(username="town01_cmd"))
+    county = filing_pipeline(user=User.objects.get(username="county_cmd"))
+    assert 0 < data.total < county.total == Filing.objects.count()
+
+
+def test_notice_pdf_downloads_for_the_enterprise_side(client, login):
+    filing = Filing.objects.filter(status=Status.NOTICE_ISSUED).first()
+    client.force_login(reviewer_of(filing.lead_office))
+    response = client.get(reverse("resumption:notice", args=[filing.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert io.BytesIO(response.content).read(5) == b"%PDF-"
