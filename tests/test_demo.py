@@ -10,6 +10,7 @@ from fugong.accounts.choices import Level, OfficeKind, Role
 from fugong.accounts.models import Jurisdiction, Membership, Office, User
 from fugong.demo.generator import load_demo
 from fugong.enterprises.models import Assignment, Enterprise, Park
+from fugong.resumption.models import Filing, FilingGroup, Notice
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +26,11 @@ def fingerprint() -> tuple:
         ),
         tuple(User.objects.order_by("username").values_list("username", "full_name")),
         tuple(
+            Filing.objects.order_by("enterprise__credit_code").values_list(
+                "enterprise__credit_code", "mode", "status", "masks"
+            )
+        ),
+        tuple(
             Membership.objects.order_by("user__username", "role").values_list(
                 "user__username", "role"
             )
@@ -33,6 +39,9 @@ def fingerprint() -> tuple:
 
 
 def wipe() -> None:
+    Notice.objects.all().delete()
+    Filing.objects.all().delete()
+    FilingGroup.objects.all().delete()
     Membership.objects.all().delete()
     Assignment.objects.all().delete()
     User.objects.all().delete()

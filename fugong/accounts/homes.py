@@ -6,7 +6,7 @@ from fugong.accounts import selectors
 from fugong.accounts.choices import Role
 from fugong.core.selectors import job_list
 from fugong.enterprises.selectors import enterprise_list
-from fugong.stats.selectors import enterprise_breakdown, enterprise_total
+from fugong.stats.selectors import enterprise_breakdown, enterprise_total, filings_waiting
 
 
 def home_context(user, role: str | None) -> tuple[str, dict]:
@@ -23,11 +23,14 @@ def home_context(user, role: str | None) -> tuple[str, dict]:
             {"node": node, "breakdown": enterprise_breakdown(user=user, node=node)}
             for node in roots[:3]
         ]
+        context["waiting"] = filings_waiting(user=user)
         return "accounts/home_command.html", context
     if role in (Role.REVIEWER, Role.DEPARTMENT, Role.PARK_OPERATOR):
         context["offices"] = [m.office for m in mine if m.office]
         context["enterprise_total"] = enterprise_total(user=user)
         context["enterprises"] = enterprise_list(user=user)[:10]
+        if role != Role.DEPARTMENT:
+            context["waiting"] = filings_waiting(user=user)
         return "accounts/home_office.html", context
     if role == Role.CADRE:
         context["enterprise_total"] = enterprise_total(user=user)
@@ -35,5 +38,7 @@ def home_context(user, role: str | None) -> tuple[str, dict]:
         return "accounts/home_cadre.html", context
     if role in (Role.ENTERPRISE, Role.EMPLOYEE):
         context["enterprise"] = next((m.enterprise for m in mine if m.enterprise), None)
+        if role == Role.ENTERPRISE and context["enterprise"]:
+            context["filing"] = context["enterprise"].filings.order_by("-pk").first()
         return f"accounts/home_{role}.html", context
     return "accounts/home_none.html", context

@@ -22,10 +22,11 @@ from fugong.accounts.choices import CadreTitle, Level, OfficeKind, Role
 from fugong.accounts.models import Jurisdiction, Office, User
 from fugong.demo import enterprises as demo_enterprises
 from fugong.enterprises import services as enterprise_services
-from fugong.enterprises.choices import TIER_LEADER, Category, Duty, Post, Tier
+from fugong.enterprises.choices import TIER_LEADER, Category, Duty, Post
 from fugong.enterprises.industries import load_industries
 from fugong.enterprises.models import Enterprise, Industry, Park
 from fugong.resumption.models import Filing
+from fugong.resumption.policy import Router
 
 ACTOR = "seed-demo"
 
@@ -296,35 +297,6 @@ class DemoBuilder:
                 actor=ACTOR, name=town.name[:2] + "科创园", jurisdiction=town, operator=operator
             )
 
-    def routing(
-        self, town: Jurisdiction, village: Jurisdiction, category: str, values: dict
-    ) -> list[Office]:
-        """Reviewing offices after seed 004's street table: 规上工业/批零住餐/服务业 → 经贸办;
-        楼宇园区 → 园区运营方 and 经贸办; 规下工业 → 安监办; 售楼处/工地 → 工程办; 沿街网点 → the
-        community's 居委会 (经贸办 in villages); canteens also → 食安办; 化工 → the county
-        应急管理局; 规上工业 also → the county 工信局, key-support small industry → 中小企业服务中心."""
-        county = town.parent
-        office = self.offices.get
-        kind = {
-            Category.INDUSTRY_BELOW: OfficeKind.SAFETY,
-            Category.CONSTRUCTION_SITE: OfficeKind.CONSTRUCTION,
-            Category.PROPERTY_SALES: OfficeKind.CONSTRUCTION,
-        }.get(category, OfficeKind.ECONOMY)
-        routed = [office((town.pk, kind))]
-        if category == Category.STREET_SHOP and office((village.pk, OfficeKind.RESIDENTS)):
-            routed = [office((village.pk, OfficeKind.RESIDENTS))]
-        if category == Category.BUILDING_PARK and office((town.pk, OfficeKind.PARK_OPERATOR)):
-            routed.insert(0, office((town.pk, OfficeKind.PARK_OPERATOR)))
-        if values["has_canteen"]:
-            routed.append(office((town.pk, OfficeKind.FOOD_SAFETY)))
-        if values["division"] == "26":
-            routed.append(office((county.pk, OfficeKind.EMERGENCY)))
-        if category == Category.INDUSTRY_ABOVE:
-            routed.append(office((county.pk, OfficeKind.INDUSTRY)))
-        if category == Category.INDUSTRY_BELOW and values["tier"] == Tier.KEY_SUPPORT:
-            routed.append(office((county.pk, OfficeKind.SME_CENTRE)))
-        return [o for o in routed if o is not None]
-
     def build_enterprises(self) -> None:
         """Enterprises spread over the villages (streets hold more), written through the
         registry's bulk upsert, then routed to their reviewing offices."""
@@ -378,10 +350,18 @@ class DemoBuilder:
         result = enterprise_services.enterprises_upsert(actor=ACTOR, rows=rows, reason="demo")
         by_id = Enterprise.objects.in_bulk(list(result.created.values()))
         made = [by_id[result.created[row["credit_code"]]] for row in rows]
+        # Reviewing offices by the routing table (seed 004's street table by default).
+        from fugong.demo.filings import ensure_defaults
+
+        ensure_defaults()
+        router = Router()
         routes = {}
-        for enterprise, (town, village, category, values) in zip(made, places, strict=True):
+        for enterprise, (town, _village, _category, _values) in zip(made, places, strict=True):
             self.enterprises.setdefault(town.pk, []).append(enterprise)
-            routes[enterprise] = self.routing(town, village, category, values)
+        for enterprise in Enterprise.objects.filter(pk__in=[e.pk for e in made]).select_related(
+            "jurisdiction", "industry", "park__operator"
+        ):
+            routes[enterprise] = router.route(enterprise)
         enterprise_services.enterprise_routes_bulk_add(actor=ACTOR, routes=routes, reason="demo")
 
     def build_users(self) -> None:

@@ -26,8 +26,10 @@ from fugong.resumption.models import APPLICATION_FIELDS, Filing, Notice
 
 router = Router(tags=["resumption"])
 
-# The largest value PostgreSQL's integer column (PositiveIntegerField) takes.
+# The largest value PostgreSQL's integer column (PositiveIntegerField) takes, and the largest
+# primary key (bigint): a larger number is answered with 422 or 404, not a database error.
 INT_MAX = 2_147_483_647
+ID_MAX = 2**63 - 1
 
 
 def _no_nul(value: str) -> str:
@@ -40,6 +42,7 @@ def _no_nul(value: str) -> str:
 Text = Annotated[str, AfterValidator(_no_nul)]
 Count = Annotated[int, Field(ge=0, le=INT_MAX)]
 Litres = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=1)]
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -78,7 +81,7 @@ class ApplicationSchema(Schema):
 
 
 class FilingCreateIn(ApplicationSchema):
-    enterprise_id: int
+    enterprise_id: Id
 
 
 class FilingUpdateIn(ApplicationSchema):
@@ -98,7 +101,7 @@ class TransitionIn(Schema):
 
 class ScheduleIn(Schema):
     date: datetime.date
-    inspector_id: int | None = None
+    inspector_id: Id | None = None
     revision: int | None = None
 
 
@@ -109,11 +112,11 @@ class ResumedIn(Schema):
 class FilingQuery(Schema):
     status: list[FilingStatus] | None = None
     mode: Mode | None = None
-    enterprise_id: int | None = None
+    enterprise_id: Id | None = None
 
 
 class QueueQuery(Schema):
-    office_id: int | None = None
+    office_id: Id | None = None
     overdue: bool = False
 
 
@@ -322,14 +325,23 @@ class ErrorOut(Schema):
     message: str
 
 
+class RuleResultOut(Schema):
+    code: str
+    outcome: str
+    message: str
+    detail: dict
+
+
 class RulesFailedOut(ErrorOut):
-    rules: list[RuleOut] = Field(description="Every rule checked, failed or not")
+    rules: list[RuleResultOut] = Field(description="Every rule checked, failed or not")
 
 
 # --- helpers ---------------------------------------------------------------------------------
 
 
 def _filing(request, filing_id: int) -> Filing:
+    if not 0 < filing_id <= ID_MAX:
+        raise Http404
     try:
         return selectors.filing_get(user=request.auth, pk=filing_id)
     except Filing.DoesNotExist as exc:

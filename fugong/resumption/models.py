@@ -82,6 +82,19 @@ class ResumptionPolicy(TimestampedModel):
     def __str__(self) -> str:
         return f"{self.jurisdiction} {self.get_mode_display()} ({self.effective_from})"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if (
+            self.notice_prefix
+            and ResumptionPolicy.objects.filter(notice_prefix=self.notice_prefix)
+            .exclude(jurisdiction_id=self.jurisdiction_id)
+            .exists()
+        ):
+            raise ValidationError(
+                {"notice_prefix": _("Another jurisdiction numbers its notices with this prefix.")}
+            )
+
 
 class FilingRule(TimestampedModel):
     """A check made on submission, with its parameters and an on/off switch. A rule of a

@@ -83,6 +83,25 @@ def policy_for(jurisdiction: Jurisdiction, *, on: datetime.date | None = None) -
     )
 
 
+def notice_prefix(jurisdiction: Jurisdiction) -> str:
+    """The prefix of the notice numbers ``jurisdiction`` gives: its own policy's prefix, else
+    its county's short name and its own name (青溪清水镇复工), so two jurisdictions never
+    number alike."""
+    own = (
+        ResumptionPolicy.objects.filter(jurisdiction=jurisdiction)
+        .exclude(notice_prefix="")
+        .order_by("-effective_from")
+        .values_list("notice_prefix", flat=True)
+        .first()
+    )
+    if own:
+        return own
+    if jurisdiction.depth <= 2:
+        return f"{jurisdiction.name[:2]}复工"
+    county = jurisdiction.ancestors().filter(depth=2).first()
+    return f"{county.name[:2] if county else ''}{jurisdiction.name}复工"
+
+
 @dataclass(frozen=True)
 class RuleSetting:
     code: str
@@ -151,64 +170,81 @@ def rule_matches(rule: RoutingRule, enterprise, application=None) -> bool:
     return not rule.flag or _flag_holds(rule.flag, enterprise, application)
 
 
-def _place_at(jurisdiction: Jurisdiction, depth: int) -> int | None:
-    """The id of the ancestor of ``jurisdiction`` (or itself) at tree depth ``depth``."""
-    return (
-        Jurisdiction.objects.filter(path__in=ancestor_paths(jurisdiction), depth=depth)
-        .values_list("pk", flat=True)
-        .first()
-    )
+class Router:
+    """Routes enterprises by the routing table. It remembers the tables, places and offices it
+    has looked up, so routing thousands of enterprises at once (demo data, imports) takes a
+    few queries per town rather than several per enterprise."""
+
+    def __init__(self) -> None:
+        self._tables: dict[int, list[RoutingRule]] = {}
+        self._places: dict[tuple[int, int], int | None] = {}
+        self._offices: dict[tuple[int | None, str], Office | None] = {}
+
+    def table(self, jurisdiction: Jurisdiction) -> list[RoutingRule]:
+        if jurisdiction.pk not in self._tables:
+            self._tables[jurisdiction.pk] = sorted(
+                routing_table(jurisdiction), key=lambda r: (r.position, r.pk)
+            )
+        return self._tables[jurisdiction.pk]
+
+    def place(self, jurisdiction: Jurisdiction, level: str) -> int | None:
+        """The id of the enterprise's ancestor (or itself) at ``level``."""
+        depth = {OfficeLevel.COUNTY: 2, OfficeLevel.TOWN: 3, OfficeLevel.COMMUNITY: 4}[level]
+        key = (jurisdiction.pk, depth)
+        if key not in self._places:
+            self._places[key] = (
+                Jurisdiction.objects.filter(path__in=ancestor_paths(jurisdiction), depth=depth)
+                .values_list("pk", flat=True)
+                .first()
+            )
+        return self._places[key]
+
+    def office(self, place: int | None, kind: str) -> Office | None:
+        key = (place, kind)
+        if key not in self._offices:
+            self._offices[key] = (
+                Office.objects.filter(jurisdiction_id=place, kind=kind, is_active=True)
+                .order_by("pk")
+                .first()
+                if place
+                else None
+            )
+        return self._offices[key]
+
+    def route(self, enterprise, application=None) -> list[Office]:
+        """The reviewing offices for ``enterprise`` (the first leads). When no row matches, or
+        no matching office exists, the town's economy office reviews, so no filing is left
+        without a reviewer. A community-level row falls back to the town's office of that kind
+        where the community has none."""
+        offices: list[Office] = []
+        where = enterprise.jurisdiction
+        for rule in self.table(where):
+            if not rule_matches(rule, enterprise, application):
+                continue
+            office = None
+            if rule.office_level == OfficeLevel.PARK:
+                if enterprise.park_id and enterprise.park.operator_id:
+                    office = enterprise.park.operator
+            else:
+                levels = [rule.office_level]
+                if rule.office_level == OfficeLevel.COMMUNITY:
+                    levels.append(OfficeLevel.TOWN)
+                for level in levels:
+                    office = self.office(self.place(where, level), rule.office_kind)
+                    if office:
+                        break
+            if office and office not in offices:
+                offices.append(office)
+        if not offices:
+            fallback = self.office(self.place(where, OfficeLevel.TOWN), "economy")
+            if fallback:
+                offices.append(fallback)
+        return offices
 
 
 def route(enterprise, application=None) -> list[Office]:
-    """The reviewing offices for ``enterprise`` (the first leads), by the routing table. When
-    no row matches, or no matching office exists, the town's economy office reviews, so no
-    filing is left without a reviewer."""
-    table = routing_table(enterprise.jurisdiction)
-    matched = sorted(
-        (r for r in table if rule_matches(r, enterprise, application)),
-        key=lambda r: (r.position, r.pk),
-    )
-    offices: list[Office] = []
-    places: dict[str, int | None] = {}
-
-    def place(level: str) -> int | None:
-        if level not in places:
-            depth = {OfficeLevel.COUNTY: 2, OfficeLevel.TOWN: 3, OfficeLevel.COMMUNITY: 4}[level]
-            places[level] = _place_at(enterprise.jurisdiction, depth)
-        return places[level]
-
-    for rule in matched:
-        office = None
-        if rule.office_level == OfficeLevel.PARK:
-            if enterprise.park_id and enterprise.park.operator_id:
-                office = enterprise.park.operator
-        else:
-            levels = [rule.office_level]
-            if rule.office_level == OfficeLevel.COMMUNITY:
-                levels.append(OfficeLevel.TOWN)  # no committee office: the town's of that kind
-            for level in levels:
-                where = place(level)
-                office = (
-                    Office.objects.filter(
-                        jurisdiction_id=where, kind=rule.office_kind, is_active=True
-                    )
-                    .order_by("pk")
-                    .first()
-                    if where
-                    else None
-                )
-                if office:
-                    break
-        if office and office not in offices:
-            offices.append(office)
-    if not offices:
-        fallback = Office.objects.filter(
-            jurisdiction_id=place(OfficeLevel.TOWN), kind="economy", is_active=True
-        ).first()
-        if fallback:
-            offices.append(fallback)
-    return offices
+    """The reviewing offices for ``enterprise`` by the routing table (see Router.route)."""
+    return Router().route(enterprise, application)
 
 
 # Seed 004's street table (备案审核责任划分) and its special industries, as the default rows.
@@ -234,6 +270,10 @@ DEFAULT_ROUTING: list[dict] = [
     {"category": "street_shop", "office_kind": "residents", "office_level": "community", "position": 10,
      "note": "沿街网点 → 网格及社区居委会"},
     {"flag": "canteen", "office_kind": "food_safety", "position": 30, "note": "有食堂 → 食安办专项检查"},
+    {"category": "industry_above", "office_kind": "industry", "office_level": "county", "position": 40,
+     "note": "规模以上企业由县工信局负责 (seed 004 county chain)"},
+    {"category": "industry_below", "office_kind": "sme_centre", "office_level": "county", "position": 40,
+     "note": "规模以下企业由县中小企业发展促进中心负责 (seed 004 county chain)"},
 ]  # fmt: skip
 
 

@@ -68,6 +68,9 @@ def filing_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Status.values:
         qs = qs.filter(status=status)
+    enterprise = request.GET.get("enterprise", "")
+    if enterprise.isdigit():
+        qs = qs.filter(enterprise_id=int(enterprise))
     page = Paginator(qs.order_by("-updated_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     own = _own_enterprises(request.user)
     return render(

@@ -126,3 +126,23 @@ def filing_pipeline(*, user, jurisdiction=None) -> Pipeline:
         cells=cells,
         overdue=overdue,
     )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    total: int
+    overdue: int
+
+
+def filings_waiting(*, user) -> Waiting:
+    """Filings in the user's scope waiting for government, and how many of them are overdue."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from fugong.resumption.choices import PENDING_GOVERNMENT
+    from fugong.resumption.models import Filing
+
+    counts = scoped(Filing.objects.filter(status__in=PENDING_GOVERNMENT), user).aggregate(
+        total=Count("id"), overdue=Count("id", filter=Q(stage_due__lt=timezone.localdate()))
+    )
+    return Waiting(total=counts["total"], overdue=counts["overdue"])
