@@ -124,7 +124,6 @@ def bulk_filings(target: int, seed: int) -> int:
     names = _Names(rng)
     places = _Places()
     now = timezone.now()
-    today = timezone.localdate()
 
     demo_users = Membership.objects.filter(role=Role.ENTERPRISE, enterprise__isnull=False)
     eligible = (
@@ -169,7 +168,7 @@ def bulk_filings(target: int, seed: int) -> int:
             else:
                 created = now - datetime.timedelta(days=CAMPAIGN_DAYS * rng.random() ** 2)
                 target_status = _pick(rng, PATHS[mode])
-            values = application_values(names, enterprise, created.date())
+            values = application_values(names, enterprise, timezone.localdate(created))
             filing = Filing(enterprise=enterprise, jurisdiction=place, mode=mode, **values)
             submitted_at = None
             if target_status != Status.DRAFT and not (
@@ -180,8 +179,10 @@ def bulk_filings(target: int, seed: int) -> int:
             if submitted_at:
                 results = checks.evaluate(filing, places.rules_for(place), now=submitted_at)
                 if mode != Mode.COMMITMENT and checks.failed(results):
-                    # A rule blocks the submission: it stays a draft with the results shown.
-                    target_status, submitted_at = Status.DRAFT, None
+                    # A rule blocks the submission: it stays a draft with the results shown
+                    # (an earlier one was withdrawn as it was).
+                    target_status = Status.WITHDRAWN if earlier else Status.DRAFT
+                    submitted_at = None
             offices = places.route(enterprise, filing) if submitted_at else []
             # When the filing entered its present state.
             if not submitted_at:
@@ -191,7 +192,7 @@ def bulk_filings(target: int, seed: int) -> int:
             else:
                 entered = _between(rng, submitted_at, now)
             days = in_force.stage_days.get(target_status)
-            stage_due = add_working_days(entered.date(), int(days)) if days else None
+            stage_due = add_working_days(timezone.localdate(entered), int(days)) if days else None
             missing = []
             if target_status == Status.RETURNED:
                 missing = [{"text": RETURN_REASON}]
@@ -199,7 +200,7 @@ def bulk_filings(target: int, seed: int) -> int:
                 missing = [{"item": 5, "text": "口罩储备", "note": "口罩储备不足3天用量"}]
             resumed_on = None
             if target_status in VALID and rng.random() < 0.5:
-                resumed_on = _between(rng, entered, now).date()
+                resumed_on = timezone.localdate(_between(rng, entered, now))
             pk = next_id + len(rows)
             rows.append(
                 [

@@ -1,0 +1,48 @@
+"""Writes to checklist templates."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+
+from fugong.core.audit import audited_create, audited_update
+from fugong.inspections.models import ChecklistItem, ChecklistTemplate
+
+
+def template_in_use(template: ChecklistTemplate) -> bool:
+    from fugong.resumption.models import Acceptance
+
+    return Acceptance.objects.filter(template=template).exists()
+
+
+@transaction.atomic
+def template_new_version(*, actor, template: ChecklistTemplate) -> ChecklistTemplate:
+    """Copy ``template`` with its items as the next version, put the copy in use and the
+    others of the same code out of use. Checklists already filled keep their version."""
+    number = ChecklistTemplate.objects.filter(code=template.code).aggregate(n=Max("version"))["n"]
+    copy = audited_create(
+        ChecklistTemplate,
+        actor=actor,
+        code=template.code,
+        version=number + 1,
+        name=template.name,
+        kind=template.kind,
+        source=template.source,
+        is_active=True,
+    )
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(
+            template=copy,
+            position=item.position,
+            text=item.text,
+            kind=item.kind,
+            required=item.required,
+            photo_required=item.photo_required,
+        )
+        for item in template.items.all()
+    )
+    for old in ChecklistTemplate.objects.filter(code=template.code, is_active=True).exclude(
+        pk=copy.pk
+    ):
+        audited_update(old, actor=actor, is_active=False, reason="new version")
+    return copy
