@@ -63,6 +63,13 @@ MENU = [
         "/resumption/pipeline/",
     ),
     MenuItem(
+        _("Resumption settings"),
+        "resumption:settings",
+        "sliders",
+        frozenset({Role.COMMAND}),
+        "/resumption/settings/",
+    ),
+    MenuItem(
         _("Jurisdictions"),
         "accounts:jurisdictions",
         "diagram-3",

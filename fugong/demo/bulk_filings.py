@@ -67,7 +67,7 @@ class _Places:
     def __init__(self) -> None:
         self.policies: dict[int, policy.Policy] = {}
         self.rules: dict[int, list[policy.RuleSetting]] = {}
-        self.tables: dict[int, list] = {}
+        self.router = policy.Router()
         self.routes: dict[tuple, list] = {}
 
     def policy(self, jurisdiction) -> policy.Policy:
@@ -81,13 +81,13 @@ class _Places:
         return self.rules[jurisdiction.pk]
 
     def route(self, enterprise, filing) -> list:
-        """``policy.route`` for the enterprise, computed once per distinct outcome: the place
-        (the town; the village or community when a community-level row matches; the park when
-        a park-level row matches) and the rows of the routing table the filing matches."""
+        """The routing of ``policy.route``, computed once per distinct outcome: the rows of
+        the routing table the filing matches and the places they name (the town, hence its
+        county; the village or community when a community-level row matches; the park when a
+        park-level row matches)."""
         where = enterprise.jurisdiction
-        if where.pk not in self.tables:
-            self.tables[where.pk] = policy.routing_table(where)
-        matched = [r for r in self.tables[where.pk] if policy.rule_matches(r, enterprise, filing)]
+        table = self.router.table(where)
+        matched = [r for r in table if policy.rule_matches(r, enterprise, filing)]
         paths = policy.ancestor_paths(where)
         levels = {r.office_level for r in matched}
         key = (
@@ -97,7 +97,7 @@ class _Places:
             enterprise.park_id if OfficeLevel.PARK in levels else None,
         )
         if key not in self.routes:
-            self.routes[key] = policy.route(enterprise, filing)
+            self.routes[key] = self.router.route(enterprise, filing)
         return self.routes[key]
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fugong.inspections.models import ItemKind
-from fugong.resumption.choices import AttachmentKind, CheckValue
+from fugong.resumption.choices import AttachmentKind, CheckValue, Mode
 from fugong.resumption.models import APPLICATION_FIELDS, Filing
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -207,3 +207,51 @@ class GroupForm(ApplicationForm):
         super().__init__(*args, **kwargs)
         self.fields["tenants"].queryset = tenants
         style(self)
+
+
+class PolicyForm(forms.Form):
+    mode = forms.ChoiceField(label=_("Mode"), choices=Mode.choices)
+    effective_from = forms.DateField(
+        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    notice_prefix = forms.CharField(label=_("Notice number prefix"), required=False, max_length=20)
+    remarks = forms.CharField(label=_("Remarks"), required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+
+PARAM_LABELS = {
+    "days": _("Days of supplies"),
+    "masks_per_person_per_day": _("Masks per person per day"),
+    "hours": _("Hours before the planned date"),
+    "date": _("Earliest resumption date"),
+    "early_needs_county": _("Earlier dates allowed with the county's approval"),
+    "max_per_room": _("Most people per dormitory room"),
+}
+
+
+class RuleForm(forms.Form):
+    """On/off and the parameters of one rule; fields follow the rule's default parameters."""
+
+    enabled = forms.BooleanField(label=_("Enabled"), required=False)
+
+    def __init__(self, *args, defaults: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, value in defaults.items():
+            label = PARAM_LABELS.get(name, name)
+            if isinstance(value, bool):
+                field = forms.BooleanField(label=label, required=False)
+            elif isinstance(value, int):
+                field = forms.IntegerField(label=label, min_value=0, max_value=1000)
+            else:  # a date, or nothing
+                field = forms.DateField(
+                    label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+                )
+            self.fields[name] = field
+        style(self)
+
+    def params(self) -> dict:
+        values = {k: v for k, v in self.cleaned_data.items() if k != "enabled"}
+        return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}

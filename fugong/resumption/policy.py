@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from fugong.accounts.models import Jurisdiction, Office
-from fugong.resumption.choices import OfficeLevel, RouteFlag, RuleCode
+from fugong.resumption.choices import Mode, OfficeLevel, RouteFlag, RuleCode
 from fugong.resumption.models import FilingRule, ResumptionPolicy, RoutingRule
 
 # Seed 004: 规上、重点行业、重点培育企业优先; then readiness (closed management, staff known,
@@ -60,6 +60,10 @@ class Policy:
     notice_prefix: str = ""
     weights: dict = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     stage_days: dict = field(default_factory=lambda: dict(DEFAULT_STAGE_DAYS))
+
+    @property
+    def mode_label(self) -> str:
+        return str(Mode(self.mode).label)
 
 
 def policy_for(jurisdiction: Jurisdiction, *, on: datetime.date | None = None) -> Policy:

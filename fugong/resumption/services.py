@@ -304,6 +304,19 @@ def attachment_delete(*, actor, attachment: FilingAttachment) -> None:
 # --- transitions -----------------------------------------------------------------------------
 
 
+def _not_possible(filing: Filing, action: str) -> Conflict:
+    possible = workflow.transitions_named(action)
+    label = possible[0].label if possible else action
+    return Conflict(
+        _("“%(action)s” is not possible: the filing is “%(status)s” (%(mode)s).")
+        % {
+            "action": label,
+            "status": filing.get_status_display(),
+            "mode": filing.get_mode_display(),
+        }
+    )
+
+
 def _transition(
     filing: Filing, *, actor, action: str, reason: str = "", revision: int | None = None, **changes
 ) -> Filing:
@@ -311,16 +324,7 @@ def _transition(
     _check_revision(filing, revision)
     t = workflow.transition_for(action, mode=filing.mode, status=filing.status)
     if t is None:
-        possible = workflow.transitions_named(action)
-        label = possible[0].label if possible else action
-        raise Conflict(
-            _("“%(action)s” is not possible: the filing is “%(status)s” (%(mode)s).")
-            % {
-                "action": label,
-                "status": filing.get_status_display(),
-                "mode": filing.get_mode_display(),
-            }
-        )
+        raise _not_possible(filing, action)
     if not (t.actors & workflow.actor_kinds(actor, filing)):
         raise NotAllowed(_("You may not “%(action)s” this filing.") % {"action": t.label})
     reason = (reason or "").strip()
@@ -393,6 +397,8 @@ def filing_submit(*, actor, filing: Filing, revision: int | None = None) -> Fili
             raise NotAllowed(
                 _("Only the enterprise itself or its park operator can submit its filing.")
             )
+        if workflow.transition_for("submit", mode=filing.mode, status=filing.status) is None:
+            raise _not_possible(filing, "submit")  # before the rules: they must not be re-run
         results = checks.evaluate(filing, policy.rules_for(filing.jurisdiction))
         blocked = filing.mode != Mode.COMMITMENT and checks.failed(results)
         if blocked:
@@ -670,3 +676,71 @@ def group_submit(*, actor, group: FilingGroup) -> dict[int, str]:
         except UserError as exc:
             outcome[filing.pk] = exc.message
     return outcome
+
+
+# --- set-up by the command office ------------------------------------------------------------
+
+
+def _command_jurisdictions(actor) -> list:
+    from fugong.accounts.choices import Role
+    from fugong.accounts.selectors import active_memberships
+
+    return [
+        m.jurisdiction
+        for m in active_memberships(actor)
+        if m.role == Role.COMMAND and m.jurisdiction
+    ]
+
+
+def _check_commands(actor, jurisdiction) -> None:
+    if not any(jurisdiction.path.startswith(j.path) for j in _command_jurisdictions(actor)):
+        raise NotAllowed(_("Only the command office of this jurisdiction (or above) can set this."))
+
+
+@transaction.atomic
+def policy_create(
+    *, actor, jurisdiction, mode: str, effective_from: datetime.date, notice_prefix: str = "",
+    remarks: str = "",
+):  # fmt: skip
+    """A mode for ``jurisdiction`` from a date on. Filings already made keep their mode."""
+    from fugong.resumption.models import ResumptionPolicy
+
+    _check_commands(actor, jurisdiction)
+    if effective_from < timezone.localdate():
+        raise UserError(_("A new mode cannot start in the past; choose today or a later day."))
+    if ResumptionPolicy.objects.filter(
+        jurisdiction=jurisdiction, effective_from=effective_from
+    ).exists():
+        raise UserError(_("A mode already starts on that day here; choose another day."))
+    return audited_create(
+        ResumptionPolicy,
+        actor=actor,
+        jurisdiction=jurisdiction,
+        mode=mode,
+        effective_from=effective_from,
+        notice_prefix=notice_prefix.strip(),
+        remarks=remarks.strip(),
+    )
+
+
+@transaction.atomic
+def rule_set(*, actor, jurisdiction, code: str, enabled: bool, params: dict):
+    """Switch a rule on or off and set its parameters for ``jurisdiction`` (and below)."""
+    from fugong.resumption.models import FilingRule
+
+    _check_commands(actor, jurisdiction)
+    defaults = policy.DEFAULT_RULE_PARAMS[code]
+    unknown = set(params) - set(defaults)
+    if unknown:
+        raise UserError(_("Unknown parameters: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+    row = FilingRule.objects.filter(jurisdiction=jurisdiction, code=code).first()
+    if row is None:
+        return audited_create(
+            FilingRule,
+            actor=actor,
+            jurisdiction=jurisdiction,
+            code=code,
+            enabled=enabled,
+            params=params,
+        )
+    return audited_update(row, actor=actor, enabled=enabled, params=params)

@@ -29,6 +29,8 @@ from fugong.resumption.forms import (
     AttachmentForm,
     ConfirmForm,
     GroupForm,
+    PolicyForm,
+    RuleForm,
     ScheduleForm,
 )
 from fugong.resumption.models import AcceptanceAnswer, Filing, FilingAttachment
@@ -516,3 +518,97 @@ def group_create(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("%(n)s filings submitted.") % {"n": len(outcome)})
             return redirect("resumption:list")
     return render(request, "resumption/group_form.html", {"form": form, "park": park})
+
+
+def _settings_place(request: HttpRequest):
+    places = services._command_jurisdictions(request.user)
+    if not places:
+        raise PermissionDenied
+    wanted = request.GET.get("jurisdiction") or request.POST.get("jurisdiction")
+    return next((j for j in places if str(j.pk) == wanted), places[0]), places
+
+
+@login_required
+def settings_page(
+    request: HttpRequest, *, policy_form=None, rule_forms=None, error=""
+) -> HttpResponse:
+    from fugong.resumption import policy as resumption_policy
+    from fugong.resumption.models import ResumptionPolicy
+
+    place, places = _settings_place(request)
+    rules = resumption_policy.rules_for(place)
+    rule_forms = rule_forms or {}
+    return render(
+        request,
+        "resumption/settings.html",
+        {
+            "place": place,
+            "places": places,
+            "current": resumption_policy.policy_for(place),
+            "policies": ResumptionPolicy.objects.filter(
+                jurisdiction__path__in=resumption_policy.ancestor_paths(place)
+            ).select_related("jurisdiction"),
+            "policy_form": policy_form
+            or PolicyForm(initial={"effective_from": timezone.localdate()}),
+            "rules": [
+                {
+                    "setting": r,
+                    "label": checks.rule_label(r.code),
+                    "form": rule_forms.get(r.code)
+                    or RuleForm(
+                        initial={"enabled": r.enabled, **r.params},
+                        defaults=resumption_policy.DEFAULT_RULE_PARAMS[r.code],
+                        prefix=r.code,
+                    ),
+                }
+                for r in rules
+            ],
+            "routing": sorted(
+                resumption_policy.routing_table(place), key=lambda r: (r.position, r.pk)
+            ),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def settings_policy(request: HttpRequest) -> HttpResponse:
+    place, _places = _settings_place(request)
+    form = PolicyForm(request.POST)
+    if not form.is_valid():
+        return settings_page(request, policy_form=form, error=_("Check the highlighted fields."))
+    try:
+        services.policy_create(actor=request.user, jurisdiction=place, **form.cleaned_data)
+    except (UserError, ValidationError) as exc:
+        return settings_page(request, policy_form=form, error=_error_message(exc))
+    messages.success(request, _("Mode saved."))
+    return redirect(f"{request.path.rsplit('policy/', 1)[0]}?jurisdiction={place.pk}")
+
+
+@login_required
+@require_POST
+def settings_rule(request: HttpRequest, code: str) -> HttpResponse:
+    from fugong.resumption import policy as resumption_policy
+
+    if code not in resumption_policy.DEFAULT_RULE_PARAMS:
+        raise Http404
+    place, _places = _settings_place(request)
+    form = RuleForm(request.POST, defaults=resumption_policy.DEFAULT_RULE_PARAMS[code], prefix=code)
+    if not form.is_valid():
+        return settings_page(
+            request, rule_forms={code: form}, error=_("Check the highlighted fields.")
+        )
+    try:
+        services.rule_set(
+            actor=request.user,
+            jurisdiction=place,
+            code=code,
+            enabled=form.cleaned_data["enabled"],
+            params=form.params(),
+        )
+    except UserError as exc:
+        return settings_page(request, rule_forms={code: form}, error=exc.message)
+    messages.success(request, _("Rule saved."))
+    return redirect(f"{request.path.rsplit('rules/', 1)[0]}?jurisdiction={place.pk}")
