@@ -123,7 +123,8 @@ class ActionForm(forms.Form):
 
 class ScheduleForm(forms.Form):
     date = forms.DateField(
-        label=_("Date of the on-site acceptance"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date of the on-site acceptance"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     inspector = forms.ModelChoiceField(label=_("Inspector"), queryset=None, required=False)
     revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -136,7 +137,9 @@ class ScheduleForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    date = forms.DateField(label=_("Resumed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Resumed on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class AcceptanceForm(forms.Form):
@@ -212,7 +215,7 @@ class GroupForm(ApplicationForm):
 class PolicyForm(forms.Form):
     mode = forms.ChoiceField(label=_("Mode"), choices=Mode.choices)
     effective_from = forms.DateField(
-        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     notice_prefix = forms.CharField(label=_("Notice number prefix"), required=False, max_length=20)
     remarks = forms.CharField(label=_("Remarks"), required=False, max_length=200)
@@ -247,7 +250,9 @@ class RuleForm(forms.Form):
                 field = forms.IntegerField(label=label, min_value=0, max_value=1000)
             else:  # a date, or nothing
                 field = forms.DateField(
-                    label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+                    label=label,
+                    required=False,
+                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                 )
             self.fields[name] = field
         style(self)
