@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.conf import settings as ninja_settings
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import AfterValidator
@@ -43,6 +44,14 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 Count = Annotated[int, Field(ge=0, le=INT_MAX)]
 Litres = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=1)]
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+
+
+class Pagination(LimitOffsetPagination):
+    """limit and offset as usual, bounded so that a huge number is a 422, not a database error."""
+
+    class Input(Schema):
+        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=INT_MAX)
+        offset: int = Field(0, ge=0, le=INT_MAX)
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -406,7 +415,7 @@ TRANSITION_ACTIONS = ("start_review", "return", "reject", "record", "approve", "
 
 
 @router.get("", response=list[FilingOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def filings(request, filters: Query[FilingQuery]):
     """Filings in the caller's scope, newest first; filter by status (repeatable), mode and
     enterprise_id."""
@@ -421,7 +430,7 @@ def filings(request, filters: Query[FilingQuery]):
 
 
 @router.get("/queue", response=list[FilingOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def queue(request, filters: Query[QueueQuery]):
     """Filings waiting for government in the caller's scope (a reviewer: those routed to their
     office), most urgent first; office_id narrows to one routed office, overdue=true to those

@@ -92,7 +92,9 @@ def notice_prefix(jurisdiction: Jurisdiction) -> str:
     its county's short name and its own name (青溪清水镇复工), so two jurisdictions never
     number alike."""
     own = (
-        ResumptionPolicy.objects.filter(jurisdiction=jurisdiction)
+        ResumptionPolicy.objects.filter(
+            jurisdiction=jurisdiction, effective_from__lte=timezone.localdate()
+        )
         .exclude(notice_prefix="")
         .order_by("-effective_from")
         .values_list("notice_prefix", flat=True)
@@ -103,7 +105,7 @@ def notice_prefix(jurisdiction: Jurisdiction) -> str:
     if jurisdiction.depth <= 2:
         return f"{jurisdiction.name[:2]}复工"
     county = jurisdiction.ancestors().filter(depth=2).first()
-    return f"{county.name[:2] if county else ''}{jurisdiction.name}复工"
+    return f"{county.name if county else ''}{jurisdiction.name}复工"
 
 
 @dataclass(frozen=True)
@@ -118,19 +120,23 @@ def rules_for(jurisdiction: Jurisdiction) -> list[RuleSetting]:
     platform default row, else the built-in parameters (enabled)."""
     paths = ancestor_paths(jurisdiction)
     depth_of = {p: i for i, p in enumerate(paths)}
-    best: dict[str, tuple[int, FilingRule]] = {}
     rows = FilingRule.objects.filter(jurisdiction__isnull=True) | FilingRule.objects.filter(
         jurisdiction__path__in=paths
     )
-    for row in rows.select_related("jurisdiction"):
-        rank = -1 if row.jurisdiction is None else depth_of[row.jurisdiction.path]
-        if row.code not in best or rank > best[row.code][0]:
-            best[row.code] = (rank, row)
+    ranked = sorted(
+        rows.select_related("jurisdiction"),
+        key=lambda r: -1 if r.jurisdiction is None else depth_of[r.jurisdiction.path],
+    )
     result = []
     for code in RuleCode.values:
-        row = best.get(code, (None, None))[1]
-        params = {**DEFAULT_RULE_PARAMS[code], **(row.params if row else {})}
-        result.append(RuleSetting(code=code, enabled=row.enabled if row else True, params=params))
+        # Parameters are inherited down the tree: a town's row changes only what it names.
+        params = dict(DEFAULT_RULE_PARAMS[code])
+        enabled = True
+        for row in ranked:
+            if row.code == code:
+                params.update(row.params or {})
+                enabled = row.enabled
+        result.append(RuleSetting(code=code, enabled=enabled, params=params))
     return result
 
 

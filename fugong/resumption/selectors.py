@@ -8,7 +8,7 @@ from django.utils import timezone
 from fugong.accounts.choices import Role
 from fugong.accounts.selectors import active_memberships
 from fugong.core.scope import scoped
-from fugong.resumption.choices import PENDING_GOVERNMENT, Status
+from fugong.resumption.choices import PENDING_GOVERNMENT
 from fugong.resumption.models import Filing, FilingAttachment, FilingEvent, FilingVersion
 
 
@@ -70,6 +70,6 @@ def filing_attachments(filing: Filing) -> QuerySet[FilingAttachment]:
 def is_overdue(filing: Filing) -> bool:
     return bool(
         filing.stage_due
-        and filing.status in QUEUE_STATES + (Status.APPROVED,)
+        and filing.status in QUEUE_STATES
         and filing.stage_due < timezone.localdate()
     )

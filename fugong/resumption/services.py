@@ -296,7 +296,8 @@ def attachment_delete(*, actor, attachment: FilingAttachment) -> None:
         before=snapshot(attachment),
         after=None,
     )
-    attachment.file.delete(save=False)
+    if not filing.versions_count:  # a submitted version names the stored file: keep it
+        attachment.file.delete(save=False)
     attachment.delete()
     Filing.objects.filter(pk=filing.pk).update(revision=filing.revision + 1)
 
@@ -400,6 +401,13 @@ def filing_submit(*, actor, filing: Filing, revision: int | None = None) -> Fili
         if workflow.transition_for("submit", mode=filing.mode, status=filing.status) is None:
             raise _not_possible(filing, "submit")  # before the rules: they must not be re-run
         results = checks.evaluate(filing, policy.rules_for(filing.jurisdiction))
+        if filing.mode == Mode.RECORD:
+            # No approval step in this mode, so nobody could give the county's approval an
+            # early date needs (seed 004): an early date is a failure here.
+            results = [
+                {**r, "outcome": checks.FAIL} if r["outcome"] == checks.ESCALATE else r
+                for r in results
+            ]
         blocked = filing.mode != Mode.COMMITMENT and checks.failed(results)
         if blocked:
             Filing.objects.filter(pk=filing.pk).update(rule_results=results)
@@ -473,7 +481,12 @@ def acceptance_schedule(
             )
             % {"name": inspector.full_name or inspector.username}
         )
-    _transition(filing, actor=actor, action="schedule_acceptance", revision=revision)
+    filing = _transition(filing, actor=actor, action="schedule_acceptance", revision=revision)
+    days = policy.policy_for(filing.jurisdiction).stage_days.get("acceptance_scheduled", 0)
+    if filing.stage_due and filing.stage_due < add_working_days(date, int(days)):
+        # The limit runs from the visit, not from the day it was booked.
+        filing.stage_due = add_working_days(date, int(days))
+        Filing.objects.filter(pk=filing.pk).update(stage_due=filing.stage_due)
     return Acceptance.objects.create(
         filing=filing,
         template=acceptance_template(),
@@ -609,6 +622,26 @@ def notice_issue(*, actor, filing: Filing, revision: int | None = None) -> Notic
     )
     record(actor=actor, obj=notice, action=AuditAction.CREATE, before=None, after=snapshot(notice))
     return notice
+
+
+@transaction.atomic
+def notice_revoke(*, actor, notice: Notice, reason: str) -> Notice:
+    """Revoke a notice (the public page says so at once). Its number stays used."""
+    filing = _locked(notice.filing)
+    if workflow.APPROVER not in workflow.actor_kinds(actor, filing):
+        raise NotAllowed(_("Only the office that approves this filing can revoke its notice."))
+    if not reason.strip():
+        raise UserError(_("Give the reason for revoking the notice."), code="reason_required")
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.revoked:
+        raise Conflict(_("This notice is already revoked."))
+    return audited_update(
+        notice,
+        actor=actor,
+        reason=reason.strip(),
+        revoked=True,
+        revoked_reason=reason.strip()[:200],
+    )
 
 
 @transaction.atomic

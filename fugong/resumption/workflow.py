@@ -100,14 +100,23 @@ def actor_kinds(user, filing) -> set[str]:
             if enterprise.park_id and enterprise.park.operator_id == m.office_id:
                 kinds.add(ENTERPRISE)
             if m.office_id in routed:
-                kinds.update({REVIEWER, INSPECTOR})
+                kinds.update(_office_kinds(m.office_id, filing))
         elif m.role == Role.REVIEWER and m.office_id in routed:
-            kinds.update({REVIEWER, INSPECTOR})
+            kinds.update(_office_kinds(m.office_id, filing))
         elif m.role == Role.COMMAND and m.jurisdiction and _approves(m.jurisdiction, filing):
             kinds.add(APPROVER)
     if INSPECTOR not in kinds and enterprise.assignments.filter(user=user).exists():
         kinds.add(INSPECTOR)
     return kinds
+
+
+def _office_kinds(office_id: int, filing) -> set[str]:
+    """The lead office reviews (seed 004 names one 审核责任单位 per enterprise); the other
+    offices the filing is routed to (食安办 for canteens, the county bureaux, the economy
+    office that 汇总s park filings) see it and may inspect, but do not decide."""
+    if office_id == filing.lead_office_id or filing.lead_office_id is None:
+        return {REVIEWER, INSPECTOR}
+    return {INSPECTOR}
 
 
 def _approves(jurisdiction, filing) -> bool:
