@@ -196,3 +196,11 @@ def test_api_field_errors_are_in_the_users_language(client):
         headers=headers,
     )
     assert "辖区" in " ".join(outside.json()["details"]["jurisdiction_id"])
+
+
+def test_huge_page_numbers_are_refused_not_crashed(client):
+    response = client.get(
+        "/api/v1/enterprises", {"offset": 10**20}, headers=auth(client, "county_cmd")
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid"

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from fugong.accounts import selectors
+from fugong.core.api_types import Pagination
 
 router = Router(tags=["accounts"])
 
@@ -61,7 +62,7 @@ def me(request):
 
 
 @router.get("/jurisdictions", response=list[JurisdictionOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def jurisdictions(request, parent_id: int | None = None):
     """Jurisdictions in the caller's scope."""
     qs = selectors.jurisdiction_list(user=request.auth)
@@ -69,6 +70,6 @@ def jurisdictions(request, parent_id: int | None = None):
 
 
 @router.get("/offices", response=list[OfficeOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def offices(request):
     return selectors.office_list(user=request.auth)

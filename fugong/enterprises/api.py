@@ -8,9 +8,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from fugong.accounts.models import Jurisdiction
+from fugong.core.api_types import Pagination
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_phone
 from fugong.core.scope import scoped
@@ -160,7 +161,7 @@ class EnterpriseQuery(Schema):
 
 
 @router.get("", response=list[EnterpriseOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def enterprises(request, filters: Query[EnterpriseQuery]):
     """Enterprises in the caller's scope, narrowed by the same filters as the list page
     (q, jurisdiction, category (repeatable), industry, tier, is_key, ledger, status=resumed|

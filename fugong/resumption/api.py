@@ -13,12 +13,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
-from ninja.conf import settings as ninja_settings
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import AfterValidator
+from ninja.pagination import paginate
 
 from fugong.accounts.models import User
+from fugong.core.api_types import ID_MAX, Count, Id, Pagination, Text
 from fugong.enterprises.selectors import enterprise_get
 from fugong.resumption import checks, selectors, services, workflow
 from fugong.resumption.choices import VALID, Mode, RuleCode
@@ -27,31 +26,7 @@ from fugong.resumption.models import APPLICATION_FIELDS, Filing, Notice
 
 router = Router(tags=["resumption"])
 
-# The largest value PostgreSQL's integer column (PositiveIntegerField) takes, and the largest
-# primary key (bigint): a larger number is answered with 422 or 404, not a database error.
-INT_MAX = 2_147_483_647
-ID_MAX = 2**63 - 1
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL rejects NUL in text; say so instead of failing on save.
-    if "\x00" in value:
-        raise ValueError(_("The text contains a NUL character; remove it."))
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul)]
-Count = Annotated[int, Field(ge=0, le=INT_MAX)]
 Litres = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=1)]
-Id = Annotated[int, Field(ge=1, le=ID_MAX)]
-
-
-class Pagination(LimitOffsetPagination):
-    """limit and offset as usual, bounded so that a huge number is a 422, not a database error."""
-
-    class Input(Schema):
-        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=INT_MAX)
-        offset: int = Field(0, ge=0, le=INT_MAX)
 
 
 # --- schemas ---------------------------------------------------------------------------------

@@ -1,0 +1,37 @@
+"""Input types shared by the API routers: bounded numbers and pages, text without NUL. A value
+the database cannot store is answered with 422 and a sentence, never a database error."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from ninja.conf import settings as ninja_settings
+from ninja.pagination import LimitOffsetPagination
+from pydantic import AfterValidator
+
+# The largest value PostgreSQL's integer column (PositiveIntegerField) takes, and the largest
+# primary key (bigint).
+INT_MAX = 2_147_483_647
+ID_MAX = 2**63 - 1
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL rejects NUL in text; say so instead of failing on save.
+    if "\x00" in value:
+        raise ValueError(_("The text contains a NUL character; remove it."))
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+Count = Annotated[int, Field(ge=0, le=INT_MAX)]
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+
+
+class Pagination(LimitOffsetPagination):
+    """limit and offset as usual, bounded so that a huge number is a 422, not a database error."""
+
+    class Input(Schema):
+        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=INT_MAX)
+        offset: int = Field(0, ge=0, le=INT_MAX)
