@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/acceptance/", views.acceptance_record, name="acceptance"),
     path("<int:pk>/resumed/", views.confirm_resumption, name="resumed"),
     path("<int:pk>/notice.pdf", views.notice_download, name="notice"),
+    path("<int:pk>/notice/revoke/", views.notice_revoke, name="notice_revoke"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("attachments/<int:pk>/remove/", views.attachment_remove, name="attachment_remove"),
     path("photos/<int:pk>/", views.answer_photo, name="photo"),

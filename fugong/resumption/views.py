@@ -201,6 +201,7 @@ def _detail_context(request: HttpRequest, filing: Filing, **extra) -> dict:
         "notice": getattr(filing, "notice", None)
         if filing.status == Status.NOTICE_ISSUED
         else None,
+        "can_revoke": workflow.APPROVER in kinds,
         "overdue": selectors.is_overdue(filing),
         "offices": filing.routed_offices.order_by("pk"),
         "can_confirm": filing.status in (Status.APPROVED, Status.RECORDED, Status.NOTICE_ISSUED)
@@ -612,3 +613,22 @@ def settings_rule(request: HttpRequest, code: str) -> HttpResponse:
         return settings_page(request, rule_forms={code: form}, error=exc.message)
     messages.success(request, _("Rule saved."))
     return redirect(f"{request.path.rsplit('rules/', 1)[0]}?jurisdiction={place.pk}")
+
+
+@login_required
+@require_POST
+def notice_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    filing = _filing(request, pk)
+    notice = getattr(filing, "notice", None)
+    if notice is None:
+        raise Http404
+    form = ActionForm(request.POST)
+    form.is_valid()
+    try:
+        services.notice_revoke(
+            actor=request.user, notice=notice, reason=form.cleaned_data.get("reason", "")
+        )
+    except UserError as exc:
+        return _back_with_error(request, filing, exc, action_form=form)
+    messages.success(request, _("The notice is revoked; its verification page says so."))
+    return redirect("resumption:detail", filing.pk)

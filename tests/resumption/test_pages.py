@@ -201,3 +201,27 @@ def test_notice_pdf_downloads_for_the_enterprise_side(client, login):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert io.BytesIO(response.content).read(5) == b"%PDF-"
+
+
+def test_approver_revokes_a_notice_and_the_public_page_says_so(client, login):
+    from fugong.resumption.models import Notice
+
+    notice = Notice.objects.filter(revoked=False).select_related("filing").first()
+    filing = notice.filing
+    reviewer = reviewer_of(filing.lead_office)
+    client.force_login(reviewer)
+    response = client.post(reverse("resumption:notice_revoke", args=[filing.pk]), {"reason": "x"})
+    assert response.status_code == 403  # a reviewer does not revoke
+    login("county_cmd")
+    response = client.post(reverse("resumption:notice_revoke", args=[filing.pk]), {"reason": ""})
+    assert response.status_code == 400
+    response = client.post(
+        reverse("resumption:notice_revoke", args=[filing.pk]),
+        {"reason": "企业未按方案落实防控措施"},
+    )
+    assert response.status_code == 302
+    notice.refresh_from_db()
+    assert notice.revoked
+    client.logout()
+    page = client.get(reverse("public:verify", args=[notice.token]))
+    assert page.status_code == 200 and 'data-state="revoked"' in page.content.decode()
