@@ -16,6 +16,7 @@ from fugong.core.models import TimestampedModel
 from fugong.core.scope import ScopeRules
 from fugong.enterprises.choices import Category
 from fugong.resumption.choices import (
+    PENDING_GOVERNMENT,
     AttachmentKind,
     CheckValue,
     Mode,
@@ -328,8 +329,19 @@ class Filing(Application, TimestampedModel):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "-priority", "submitted_at"], name="filing_queue"),
+            # The queue's order over every state waiting for government (a partial index:
+            # PostgreSQL reads a page of a large queue in order instead of sorting all of it).
+            models.Index(
+                fields=["-priority", "submitted_at", "id"],
+                condition=Q(status__in=PENDING_GOVERNMENT),
+                name="filing_waiting_order",
+            ),
             models.Index(fields=["enterprise", "status"], name="filing_enterprise_status"),
-            models.Index(fields=["jurisdiction", "status"], name="filing_place_status"),
+            # Counts by place (the pipeline, overdue filings) read the index, not the rows.
+            models.Index(
+                fields=["jurisdiction", "status", "stage_due", "enterprise"],
+                name="filing_place_counts",
+            ),
         ]
         verbose_name = _("resumption filing")
         verbose_name_plural = _("resumption filings")

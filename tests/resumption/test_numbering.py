@@ -1,0 +1,334 @@
+"""Notice numbers (复工复产通知书文号): prefix〔year〕NNNN号, one sequence per numbering
+jurisdiction and year, never duplicated nor skipped, also when several approvers issue at the
+same moment (PostgreSQL only: SQLite serialises every writer anyway)."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from fugong.accounts import services as account_services
+from fugong.accounts.choices import Role
+from fugong.accounts.models import User
+from fugong.core.errors import Conflict
+from fugong.resumption import policy, services
+from fugong.resumption.choices import Mode, Status
+from fugong.resumption.models import Filing, Notice, NoticeCounter, ResumptionPolicy
+from tests.conftest import DEMO_PASSWORD
+from tests.resumption.test_workflow import (
+    Cast,
+    application,
+    cast,
+    days,
+    drive,
+    enterprise_of,
+    new_filing,
+    place,
+)
+
+S = Status
+NUMBER = re.compile(r"^(?P<prefix>.+)〔(?P<year>\d{4})〕(?P<seq>\d{4,})号$")
+
+
+def year() -> int:
+    return timezone.localtime(timezone.now()).year
+
+
+def last_number(jurisdiction) -> int:
+    counter = NoticeCounter.objects.filter(jurisdiction=jurisdiction, year=year()).first()
+    return counter.last if counter else 0
+
+
+def test_format():
+    assert services.format_notice_number("青溪复工", 2026, 7) == "青溪复工〔2026〕0007号"
+    assert services.format_notice_number("青溪复工", 2026, 123) == "青溪复工〔2026〕0123号"
+    assert services.format_notice_number("X", 2027, 12345) == "X〔2027〕12345号"
+    m = NUMBER.match(services.format_notice_number("青溪城关街道复工", 2026, 1))
+    assert m and m["prefix"] == "青溪城关街道复工" and m["year"] == "2026" and m["seq"] == "0001"
+
+
+def test_numbers_run_per_jurisdiction_and_year(user):
+    town01 = place(enterprise_of(user("town01_ent1")).jurisdiction, 3)
+    town04 = place(enterprise_of(user("town04_ent1")).jurisdiction, 3)
+    assert [services.next_notice_number(town01, 2031) for _ in range(3)] == [1, 2, 3]
+    assert services.next_notice_number(town04, 2031) == 1
+    assert services.next_notice_number(town01, 2032) == 1
+    assert services.next_notice_number(town01, 2031) == 4
+    assert NoticeCounter.objects.get(jurisdiction=town01, year=2031).last == 4
+
+
+def test_issued_numbers_run_in_sequence_by_the_town(user):
+    ent2, tenant = cast(user, Mode.APPROVAL), cast(user, "park_tenant")
+    town01 = place(enterprise_of(ent2.enterprise).jurisdiction, 3)
+    start = last_number(town01)
+    first = new_filing(ent2, S.NOTICE_ISSUED).notice
+    second = new_filing(tenant, S.NOTICE_ISSUED).notice
+    prefix = policy.notice_prefix(town01)
+    assert prefix
+    for n, notice in enumerate((first, second), start=start + 1):
+        assert (notice.jurisdiction, notice.year, notice.sequence) == (town01, year(), n)
+        assert notice.number == f"{prefix}〔{year()}〕{n:04d}号"
+        assert NUMBER.match(notice.number)
+        assert notice.issued_by == ent2.town_cmd
+        assert notice.token and not notice.revoked
+    assert last_number(town01) == start + 2
+    # Another town keeps its own sequence and its own prefix: numbers never clash.
+    c04 = cast(user, "approval_town04")
+    town04 = place(enterprise_of(c04.enterprise).jurisdiction, 3)
+    start04 = last_number(town04)
+    third = new_filing(c04, S.NOTICE_ISSUED).notice
+    assert (third.jurisdiction, third.sequence) == (town04, start04 + 1)
+    assert third.number.startswith(policy.notice_prefix(town04))
+    assert policy.notice_prefix(town04) != prefix
+    assert len({first.number, second.number, third.number}) == 3
+    assert last_number(town01) == start + 2
+
+
+def test_early_resumption_is_numbered_by_the_county(user):
+    c = cast(user, Mode.APPROVAL)
+    town01 = place(enterprise_of(c.enterprise).jurisdiction, 3)
+    county = place(town01, 2)
+    start, start_town = last_number(county), last_number(town01)
+    filing = new_filing(c, S.ACCEPTED, planned_date=days(5))
+    assert filing.needs_county_approval
+    notice = drive(filing, S.NOTICE_ISSUED, c, approver=c.county_cmd).notice
+    assert (notice.jurisdiction, notice.sequence) == (county, start + 1)
+    # The county's own policy names its prefix (the demo: 青溪复工).
+    own = ResumptionPolicy.objects.filter(jurisdiction=county).exclude(notice_prefix="").first()
+    assert own is not None
+    assert notice.number == services.format_notice_number(own.notice_prefix, year(), start + 1)
+    assert last_number(town01) == start_town  # the town's sequence is untouched
+
+
+def test_a_towns_own_prefix_is_used(user):
+    c = cast(user, "approval_town04")
+    town04 = place(enterprise_of(c.enterprise).jurisdiction, 3)
+    ResumptionPolicy.objects.create(
+        jurisdiction=town04, mode=Mode.APPROVAL, effective_from=days(0), notice_prefix="南浦复工"
+    )
+    notice = new_filing(c, S.NOTICE_ISSUED).notice
+    assert notice.number == f"南浦复工〔{year()}〕{notice.sequence:04d}号"
+
+
+def test_a_rolled_back_issue_gives_its_number_back(user):
+    """The number is taken in the transaction that creates the notice: a failure after it
+    leaves no gap."""
+    c = cast(user, Mode.APPROVAL)
+    town01 = place(enterprise_of(c.enterprise).jurisdiction, 3)
+    filing = new_filing(c, S.APPROVED)
+    start = last_number(town01)
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), transaction.atomic():
+        services.notice_issue(actor=c.town_cmd, filing=filing)
+        raise Boom
+    assert last_number(town01) == start
+    assert Filing.objects.get(pk=filing.pk).status == S.APPROVED
+    notice = services.notice_issue(actor=c.town_cmd, filing=filing)
+    assert notice.sequence == start + 1
+    # A second notice for the same filing is impossible.
+    with pytest.raises(Conflict):
+        services.notice_issue(actor=c.town_cmd, filing=filing)
+    assert last_number(town01) == start + 1
+
+
+# --- at the same moment (PostgreSQL) -----------------------------------------------------------
+
+ON_POSTGRES = connection.vendor == "postgresql"
+NOT_POSTGRES = (
+    "concurrent approvals need real row locks and a connection per thread: PostgreSQL only "
+    f"(this run uses {connection.vendor}; set DATABASE_URL=postgres://...)"
+)
+
+
+def _reload_demo_if_emptied(config) -> None:
+    from fugong.demo.generator import demo_loaded, load_demo
+
+    if not demo_loaded():
+        config._fugong_demo = load_demo(scale="small", seed=1, password=DEMO_PASSWORD)
+
+
+@pytest.fixture(scope="class")
+def _demo_back_afterwards(django_db_setup, django_db_blocker, request):
+    """A transactional test empties the database when it ends (TransactionTestCase's flush);
+    load the demo county again so the tests after this class find it."""
+    yield
+    with django_db_blocker.unblock():
+        _reload_demo_if_emptied(request.config)
+
+
+@pytest.fixture
+def committed_demo(_demo_back_afterwards, transactional_db, request):
+    """The demo county, committed (an earlier test of the class may have emptied it)."""
+    _reload_demo_if_emptied(request.config)
+
+
+def race(*calls) -> list:
+    """Run ``calls`` at the same moment, each in its own thread (so its own database
+    connection, closed at the end); what each returned or raised, in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait(timeout=30)
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung (a deadlock?)"
+    return results
+
+
+def _lead_reviewer(filing: Filing) -> User | None:
+    return (
+        User.objects.filter(
+            memberships__office=filing.lead_office,
+            memberships__is_active=True,
+            memberships__role__in=[Role.REVIEWER, Role.PARK_OPERATOR],
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def _accepted_early_filings(n: int) -> list[Filing]:
+    """``n`` filings of demo enterprises in approval-mode towns, planned before the earliest
+    date (so the county approves and numbers them), taken to "passed acceptance"."""
+    county_cmd = User.objects.get(username="county_cmd")
+    found = []
+    for ent_user in User.objects.filter(
+        username__regex=r"^town0[1-8]_ent[12]$", memberships__role=Role.ENTERPRISE
+    ).order_by("username"):
+        enterprise = enterprise_of(ent_user)
+        if policy.policy_for(enterprise.jurisdiction).mode != Mode.APPROVAL:
+            continue
+        if enterprise.filings.exists():
+            continue
+        filing = services.filing_create(
+            actor=ent_user, enterprise=enterprise, **application(planned_date=days(5))
+        )
+        filing = services.filing_submit(actor=ent_user, filing=filing)
+        reviewer = _lead_reviewer(filing)
+        if reviewer is None:  # e.g. a committee office without a user in the demo
+            services.filing_transition(
+                actor=ent_user, filing=filing, action="withdraw", reason="测试"
+            )
+            continue
+        c = Cast(ent_user, reviewer, None, None, reviewer, None, county_cmd)
+        found.append(drive(filing, S.ACCEPTED, c))
+        if len(found) == n:
+            return found
+    raise AssertionError(f"only {len(found)} demo enterprises could file")
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason=NOT_POSTGRES)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("committed_demo")
+class TestAtTheSameMoment:
+    """One transactional test only: each empties the database when it ends, and the demo
+    county then has to be loaded again (a few seconds)."""
+
+    def test_concurrent_approvals_and_concurrent_reviewers(self):
+        self.two_reviewers_at_once_one_wins_the_other_gets_conflict()
+        self.concurrent_approvals_get_unique_contiguous_numbers()  # other enterprises
+
+    def concurrent_approvals_get_unique_contiguous_numbers(self):
+        n = 8
+        filings = _accepted_early_filings(n)
+        assert all(f.needs_county_approval for f in filings)
+        county = place(filings[0].jurisdiction, 2)
+        start = last_number(county)
+
+        def approve_and_issue(pk):
+            def call():
+                actor = User.objects.get(username="county_cmd")
+                filing = Filing.objects.get(pk=pk)
+                filing = services.filing_transition(actor=actor, filing=filing, action="approve")
+                return services.notice_issue(actor=actor, filing=filing)
+
+            return call
+
+        results = race(*(approve_and_issue(f.pk) for f in filings))
+        errors = [r for r in results if not isinstance(r, Notice)]
+        assert not errors, errors
+        sequences = sorted(r.sequence for r in results)
+        assert sequences == list(range(start + 1, start + n + 1))  # 1..n on a fresh counter
+        numbers = [r.number for r in results]
+        assert len(set(numbers)) == n
+        for notice in results:
+            assert notice.number == services.format_notice_number(
+                policy.notice_prefix(county), year(), notice.sequence
+            )
+        assert last_number(county) == start + n
+        stored = Notice.objects.filter(jurisdiction=county, year=year())
+        assert sorted(stored.values_list("sequence", flat=True)) == list(range(1, start + n + 1))
+        assert set(Filing.objects.filter(pk__in=[f.pk for f in filings]).values_list(
+            "status", flat=True
+        )) == {S.NOTICE_ISSUED}  # fmt: skip
+
+    def two_reviewers_at_once_one_wins_the_other_gets_conflict(self):
+        # town01_ent2's filing is led by the work safety office (安监办); it gets a second
+        # reviewer beside town01_ajb.
+        office = User.objects.get(username="town01_ajb").memberships.get(role=Role.REVIEWER).office
+        colleague = account_services.user_create(
+            actor="test", username="town01_ajb2", password=None, full_name="第二审核人"
+        )
+        account_services.membership_create(
+            actor="test", user=colleague, role=Role.REVIEWER, office=office
+        )
+        enterprise_user = User.objects.get(username="town01_ent2")
+        filing = services.filing_create(
+            actor=enterprise_user, enterprise=enterprise_of(enterprise_user), **application()
+        )
+        filing = services.filing_submit(actor=enterprise_user, filing=filing)
+        assert filing.lead_office == office
+
+        def act(username, action, revision=None, reason=""):
+            def call():
+                return services.filing_transition(
+                    actor=User.objects.get(username=username),
+                    filing=Filing.objects.get(pk=filing.pk),
+                    action=action,
+                    reason=reason,
+                    revision=revision,
+                )
+
+            return call
+
+        # Both start the review at once (no revision sent: the state decides).
+        results = race(act("town01_ajb", "start_review"), act("town01_ajb2", "start_review"))
+        winners = [r for r in results if isinstance(r, Filing)]
+        losers = [r for r in results if isinstance(r, Conflict)]
+        assert (len(winners), len(losers)) == (1, 1), results
+        filing.refresh_from_db()
+        assert filing.status == S.UNDER_REVIEW
+        assert filing.events.filter(action="start_review").count() == 1
+
+        # Both decide on the same page at once: one returns, the other rejects.
+        seen = filing.revision
+        results = race(
+            act("town01_ajb", "return", seen, "补充隔离室情况"),
+            act("town01_ajb2", "reject", seen, "不符合复工条件"),
+        )
+        winners = [r for r in results if isinstance(r, Filing)]
+        losers = [r for r in results if isinstance(r, Conflict)]
+        assert (len(winners), len(losers)) == (1, 1), results
+        filing.refresh_from_db()
+        assert filing.status == winners[0].status
+        assert filing.status in (S.RETURNED, S.REJECTED)
+        assert filing.revision == seen + 1
+        assert filing.events.filter(action__in=["return", "reject"]).count() == 1

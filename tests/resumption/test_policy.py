@@ -1,0 +1,222 @@
+"""The mode a jurisdiction works in (approval, record, declaration), from a date on; a town's
+own policy over its county's; a filing keeps the mode it was made under; and one filing at a
+time per enterprise (an open filing blocks a second, a valid one makes a new one pointless)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from fugong.core.errors import Conflict, UserError
+from fugong.resumption import policy, services
+from fugong.resumption.choices import Mode, Status
+from fugong.resumption.models import Filing, ResumptionPolicy
+from tests.resumption.test_workflow import (
+    application,
+    case_id,
+    cast,
+    days,
+    drive,
+    enterprise_of,
+    new_filing,
+    place,
+)
+
+S = Status
+
+
+def town_of(user, name: str):
+    return place(enterprise_of(user(name)).jurisdiction, 3)
+
+
+# --- the mode in force -------------------------------------------------------------------------
+
+
+def test_the_demo_county_and_its_towns(user):
+    town01, town02, town03 = (town_of(user, f"town{n:02d}_ent1") for n in (1, 2, 3))
+    county = place(town01, 2)
+    assert policy.policy_for(county).mode == Mode.APPROVAL
+    p = policy.policy_for(town01)
+    assert (p.mode, p.jurisdiction) == (Mode.APPROVAL, county)  # inherited from the county
+    p = policy.policy_for(town02)
+    assert (p.mode, p.jurisdiction) == (Mode.RECORD, town02)
+    p = policy.policy_for(town03)
+    assert (p.mode, p.jurisdiction) == (Mode.COMMITMENT, town03)
+    # An enterprise's grid follows its town.
+    grid = enterprise_of(user("town02_ent1")).jurisdiction
+    assert grid.depth == 5 and policy.policy_for(grid).mode == Mode.RECORD
+
+
+def test_a_policy_applies_from_its_effective_date(user):
+    town04 = town_of(user, "town04_ent1")
+    ResumptionPolicy.objects.create(
+        jurisdiction=town04, mode=Mode.RECORD, effective_from=days(5), remarks="下周起备案制"
+    )
+    assert policy.policy_for(town04).mode == Mode.APPROVAL
+    assert policy.policy_for(town04, on=days(4)).mode == Mode.APPROVAL
+    assert policy.policy_for(town04, on=days(5)).mode == Mode.RECORD
+    assert policy.policy_for(town04, on=days(30)).mode == Mode.RECORD
+    # A filing made today is made under today's mode.
+    c = cast(user, "approval_town04")
+    assert new_filing(c).mode == Mode.APPROVAL
+
+
+def test_the_latest_policy_in_force_wins_within_a_jurisdiction(user):
+    town02 = town_of(user, "town02_ent1")
+    ResumptionPolicy.objects.create(
+        jurisdiction=town02, mode=Mode.APPROVAL, effective_from=days(-3)
+    )
+    ResumptionPolicy.objects.create(
+        jurisdiction=town02, mode=Mode.COMMITMENT, effective_from=days(3)
+    )
+    assert policy.policy_for(town02, on=days(-5)).mode == Mode.RECORD
+    assert policy.policy_for(town02).mode == Mode.APPROVAL
+    assert policy.policy_for(town02, on=days(3)).mode == Mode.COMMITMENT
+
+
+def test_a_towns_policy_beats_the_countys(user):
+    town01, town02 = town_of(user, "town01_ent1"), town_of(user, "town02_ent1")
+    county = place(town01, 2)
+    # The county changes its mode today, later than town02's own policy took effect.
+    ResumptionPolicy.objects.create(
+        jurisdiction=county, mode=Mode.COMMITMENT, effective_from=days(0)
+    )
+    assert policy.policy_for(county).mode == Mode.COMMITMENT
+    assert policy.policy_for(town01).mode == Mode.COMMITMENT  # no policy of its own
+    assert policy.policy_for(town02).mode == Mode.RECORD  # its own policy stands
+    # A town policy that is not yet in force does not hide the county's.
+    town04 = town_of(user, "town04_ent1")
+    ResumptionPolicy.objects.create(jurisdiction=town04, mode=Mode.RECORD, effective_from=days(2))
+    assert policy.policy_for(town04).mode == Mode.COMMITMENT
+    assert policy.policy_for(town04, on=days(2)).mode == Mode.RECORD
+
+
+def test_without_any_policy_the_platform_default_applies(user, settings):
+    town01 = town_of(user, "town01_ent1")
+    ResumptionPolicy.objects.all().delete()
+    settings.FUGONG_DEFAULT_RESUMPTION_MODE = Mode.RECORD
+    p = policy.policy_for(town01)
+    assert (p.mode, p.jurisdiction) == (Mode.RECORD, None)
+    assert p.weights == policy.DEFAULT_WEIGHTS
+    assert p.stage_days == policy.DEFAULT_STAGE_DAYS
+    assert new_filing(cast(user, Mode.APPROVAL)).mode == Mode.RECORD
+
+
+def test_a_policy_carries_its_weights_and_time_limits(user):
+    town02 = town_of(user, "town02_ent1")
+    ResumptionPolicy.objects.filter(jurisdiction=town02).update(
+        priority_weights={"key": 100}, stage_days={"submitted": 4}
+    )
+    p = policy.policy_for(town02)
+    assert p.weights["key"] == 100 and p.weights["orders"] == policy.DEFAULT_WEIGHTS["orders"]
+    assert p.stage_days["submitted"] == 4
+    assert p.stage_days["under_review"] == policy.DEFAULT_STAGE_DAYS["under_review"]
+
+
+# --- a filing keeps its mode -------------------------------------------------------------------
+
+
+def test_a_filing_keeps_the_mode_it_was_made_under(user):
+    c = cast(user, Mode.APPROVAL)
+    town01 = town_of(user, "town01_ent1")
+    filing = new_filing(c)
+    assert filing.mode == Mode.APPROVAL
+    # The town switches to declaration and commitment from today.
+    ResumptionPolicy.objects.create(
+        jurisdiction=town01, mode=Mode.COMMITMENT, effective_from=days(0)
+    )
+    assert policy.policy_for(town01).mode == Mode.COMMITMENT
+    # The draft made before is still an approval filing: submitting does not record it ...
+    filing = services.filing_submit(actor=c.enterprise, filing=filing)
+    assert (filing.mode, filing.status) == (Mode.APPROVAL, S.SUBMITTED)
+    # ... nor can a reviewer record it as in record mode; it goes on to its acceptance.
+    with pytest.raises(Conflict):
+        services.filing_transition(actor=c.reviewer, filing=filing, action="record")
+    filing = drive(filing, S.NOTICE_ISSUED, c)
+    assert filing.mode == Mode.APPROVAL
+    # A new filing in the town is made under the new mode.
+    park = cast(user, "park_tenant")
+    fresh = new_filing(park)
+    assert fresh.mode == Mode.COMMITMENT
+    assert services.filing_submit(actor=park.enterprise, filing=fresh).status == S.RECORDED
+
+
+def test_a_record_filing_stays_one_after_the_town_moves_to_approval(user):
+    c = cast(user, Mode.RECORD)
+    town02 = town_of(user, "town02_ent2")
+    filing = new_filing(c, S.SUBMITTED)
+    ResumptionPolicy.objects.create(jurisdiction=town02, mode=Mode.APPROVAL, effective_from=days(0))
+    with pytest.raises(Conflict):
+        services.acceptance_schedule(actor=c.reviewer, filing=filing, date=days(0))
+    filing = services.filing_transition(actor=c.reviewer, filing=filing, action="record")
+    assert (filing.mode, filing.status) == (Mode.RECORD, S.RECORDED)
+
+
+# --- one filing at a time ----------------------------------------------------------------------
+
+VALID = [
+    (Mode.APPROVAL, S.APPROVED),
+    (Mode.APPROVAL, S.NOTICE_ISSUED),
+    (Mode.RECORD, S.RECORDED),
+    (Mode.COMMITMENT, S.RECORDED),
+]
+
+
+@pytest.mark.parametrize(("mode", "status"), VALID, ids=[case_id(m, s) for m, s in VALID])
+def test_an_enterprise_that_may_resume_is_refused_a_new_filing(user, mode, status):
+    c = cast(user, mode)
+    enterprise = enterprise_of(c.enterprise)
+    filing = new_filing(c, status)
+    assert services.valid_filing(enterprise) == filing
+    with pytest.raises(UserError) as exc:
+        services.filing_create(actor=c.enterprise, enterprise=enterprise, **application())
+    assert exc.value.code == "already_valid"
+    assert enterprise.name in exc.value.message
+    assert filing.get_status_display() in exc.value.message
+    assert f"{filing.created_at:%Y-%m-%d}" in exc.value.message
+    with translation.override("en"):
+        with pytest.raises(UserError) as exc:
+            services.filing_create(actor=c.enterprise, enterprise=enterprise, **application())
+        assert "need not file again" in exc.value.message
+    assert Filing.objects.filter(enterprise=enterprise).count() == 1
+
+
+OPEN = [
+    S.DRAFT,
+    S.SUBMITTED,
+    S.RETURNED,
+    S.UNDER_REVIEW,
+    S.ACCEPTANCE_SCHEDULED,
+    S.ACCEPTED,
+    S.ACCEPTANCE_FAILED,
+]
+
+
+@pytest.mark.parametrize("status", OPEN)
+def test_an_open_filing_blocks_a_second_one(user, status):
+    c = cast(user, Mode.APPROVAL)
+    enterprise = enterprise_of(c.enterprise)
+    filing = new_filing(c, status)
+    assert services.open_filing(enterprise) == filing
+    with pytest.raises(UserError) as exc:
+        services.filing_create(actor=c.enterprise, enterprise=enterprise, **application())
+    assert exc.value.code == "already_open"
+    assert enterprise.name in exc.value.message
+    assert filing.get_status_display() in exc.value.message
+    with translation.override("en"):
+        with pytest.raises(UserError) as exc:
+            services.filing_create(actor=c.enterprise, enterprise=enterprise, **application())
+        assert "continue that one" in exc.value.message
+    assert Filing.objects.filter(enterprise=enterprise).count() == 1
+
+
+@pytest.mark.parametrize("status", [S.REJECTED, S.WITHDRAWN])
+def test_after_a_rejection_or_withdrawal_the_enterprise_may_file_again(user, status):
+    c = cast(user, Mode.APPROVAL)
+    enterprise = enterprise_of(c.enterprise)
+    first = new_filing(c, status)
+    assert services.open_filing(enterprise) is None
+    assert services.valid_filing(enterprise) is None
+    second = services.filing_create(actor=c.enterprise, enterprise=enterprise, **application())
+    assert second.pk != first.pk and second.status == S.DRAFT
+    assert Filing.objects.get(pk=first.pk).status == status
