@@ -1,0 +1,74 @@
+"""What the other files leave out: the attachment size limit, number and text checklist items,
+and the queue's order following the configurable weights."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from fugong.core.errors import UserError
+from fugong.inspections.models import ChecklistItem, ItemKind
+from fugong.inspections.services import template_new_version
+from fugong.resumption import policy, selectors, services
+from fugong.resumption.choices import Mode, Status
+from fugong.resumption.models import AcceptanceAnswer, Filing, ResumptionPolicy
+from tests.resumption.test_workflow import answers, cast, new_filing
+
+pytestmark = pytest.mark.django_db
+
+
+@override_settings(FUGONG_ATTACHMENT_MAX_MB=1)
+def test_an_attachment_over_the_size_limit_is_refused(user):
+    c = cast(user, Mode.APPROVAL)
+    filing = new_filing(c)
+    big = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 1))
+    with pytest.raises(UserError, match="1 MB"):
+        services.attachment_add(actor=c.enterprise, filing=filing, kind="plan", upload=big)
+    assert not filing.attachments.exists()
+
+
+def test_number_and_text_items_are_required_and_kept(user):
+    c = cast(user, Mode.APPROVAL)
+    v1 = services.acceptance_template()
+    v2 = template_new_version(actor=user("admin"), template=v1)
+    count = ChecklistItem.objects.create(
+        template=v2, position=12, text="在岗人数", kind=ItemKind.NUMBER
+    )
+    note = ChecklistItem.objects.create(
+        template=v2, position=13, text="现场情况说明", kind=ItemKind.TEXT
+    )
+    filing = new_filing(c, Status.ACCEPTANCE_SCHEDULED)
+    assert filing.acceptances.get().template == v2
+    given = answers(v2)
+    given.pop(count.pk, None)
+    given.pop(note.pk, None)
+    with pytest.raises(UserError) as error:
+        services.acceptance_record(actor=c.inspector, filing=filing, answers=given, opinion="同意")
+    assert "在岗人数" in error.value.message and "现场情况说明" in error.value.message
+    given[count.pk] = services.Answer(number=86)
+    given[note.pk] = services.Answer(text="门岗测温、登记台账齐全")
+    services.acceptance_record(actor=c.inspector, filing=filing, answers=given, opinion="同意")
+    assert Filing.objects.get(pk=filing.pk).status == Status.ACCEPTED
+    kept = {a.item_id: a for a in AcceptanceAnswer.objects.filter(acceptance__filing=filing)}
+    assert kept[count.pk].number == 86 and kept[note.pk].text == "门岗测温、登记台账齐全"
+
+
+def test_the_queue_follows_the_priority_and_the_weights_change_it(user):
+    c = cast(user, Mode.APPROVAL)
+    queue = list(selectors.review_queue(user=c.reviewer))
+    assert [f.priority for f in queue] == sorted((f.priority for f in queue), reverse=True)
+
+    filing = new_filing(c, Status.DRAFT)
+    town = filing.jurisdiction.ancestors().get(depth=3)
+    ResumptionPolicy.objects.create(
+        jurisdiction=town,
+        mode=Mode.APPROVAL,
+        effective_from=filing.created_at.date(),
+        priority_weights={"orders": 500},
+    )
+    Filing.objects.filter(pk=filing.pk).update(has_orders=True)
+    filing = services.filing_submit(actor=c.enterprise, filing=Filing.objects.get(pk=filing.pk))
+    assert filing.priority >= 500
+    assert policy.policy_for(town).weights["orders"] == 500
+    assert selectors.review_queue(user=c.reviewer).first() == filing
