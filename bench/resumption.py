@@ -118,8 +118,9 @@ def main() -> None:
     parser.add_argument("--filings", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--explain", action="store_true", help="print the plans of the queries")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the benchmark database")
     args = parser.parse_args()
-    setup_django(args.scale, args.seed)
+    setup_django(args.scale, args.seed, fresh=args.fresh)
 
     from django.conf import settings
     from django.db import connection
