@@ -35,6 +35,20 @@ FILING_SCOPE = ScopeRules(
     many=frozenset({"routed_offices", "enterprise__assignments__user"}),
 )
 
+# What hangs off a filing (its versions, its notice) is seen by whoever sees the filing.
+FILING_CHILD_SCOPE = ScopeRules(
+    jurisdiction_path="filing__jurisdiction__path",
+    office="filing__routed_offices",
+    enterprise="filing__enterprise_id",
+    park_operator="filing__enterprise__park__operator_id",
+    many=frozenset({"filing__routed_offices"}),
+)
+
+
+def _private_path(folder: str, owner_id: int, filename: str, keep: int) -> str:
+    """A stored name that cannot be guessed: the owner's folder, a random part, the name's end."""
+    return f"{folder}/{owner_id}/{secrets.token_hex(8)}-{filename[-keep:]}"
+
 
 class ResumptionPolicy(TimestampedModel):
     """The mode a jurisdiction works in from a date on. The policy that applies to an
@@ -368,13 +382,7 @@ class FilingVersion(models.Model):
     attachments = models.JSONField(_("attachments"), default=list)
     rule_results = models.JSONField(_("rule results"), default=list)
 
-    scope_rules = ScopeRules(
-        jurisdiction_path="filing__jurisdiction__path",
-        office="filing__routed_offices",
-        enterprise="filing__enterprise_id",
-        park_operator="filing__enterprise__park__operator_id",
-        many=frozenset({"filing__routed_offices"}),
-    )
+    scope_rules = FILING_CHILD_SCOPE
 
     class Meta:
         ordering = ["filing", "-number"]
@@ -415,7 +423,7 @@ class FilingEvent(models.Model):
 
 
 def attachment_path(instance: FilingAttachment, filename: str) -> str:
-    return f"filings/{instance.filing_id}/{secrets.token_hex(8)}-{filename[-80:]}"
+    return _private_path("filings", instance.filing_id, filename, 80)
 
 
 class FilingAttachment(models.Model):
@@ -473,7 +481,7 @@ class Acceptance(models.Model):
 
 
 def photo_path(instance: AcceptanceAnswer, filename: str) -> str:
-    return f"acceptance/{instance.acceptance_id}/{secrets.token_hex(8)}-{filename[-60:]}"
+    return _private_path("acceptance", instance.acceptance_id, filename, 60)
 
 
 class AcceptanceAnswer(models.Model):
@@ -542,13 +550,7 @@ class Notice(models.Model):
 
     audit_excluded_fields = ("token",)
 
-    scope_rules = ScopeRules(
-        jurisdiction_path="filing__jurisdiction__path",
-        office="filing__routed_offices",
-        enterprise="filing__enterprise_id",
-        park_operator="filing__enterprise__park__operator_id",
-        many=frozenset({"filing__routed_offices"}),
-    )
+    scope_rules = FILING_CHILD_SCOPE
 
     class Meta:
         ordering = ["-issued_at"]
