@@ -11,10 +11,10 @@ from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination
 from pydantic import AfterValidator
 
-# The largest value PostgreSQL's integer column (PositiveIntegerField) takes, and the largest
-# primary key (bigint).
+from fugong.core.ids import ID_MAX
+
+# The largest value PostgreSQL's integer column (PositiveIntegerField) takes.
 INT_MAX = 2_147_483_647
-ID_MAX = 2**63 - 1
 
 
 def _no_nul(value: str) -> str:

@@ -161,7 +161,10 @@ class AcceptanceForm(forms.Form):
                     required=False,
                 )
             elif item.kind == ItemKind.NUMBER:
-                self.fields[key] = forms.DecimalField(label=item.text, required=False)
+                # As stored (AcceptanceAnswer.number): a larger number is a form error.
+                self.fields[key] = forms.DecimalField(
+                    label=item.text, required=False, max_digits=12, decimal_places=2
+                )
             self.fields[f"{key}_text"] = forms.CharField(
                 label=_("Note"), required=False, max_length=1000
             )

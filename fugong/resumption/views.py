@@ -18,6 +18,7 @@ from fugong.accounts.choices import Role
 from fugong.accounts.models import Office, User
 from fugong.accounts.selectors import active_memberships, user_roles
 from fugong.core.errors import UserError
+from fugong.core.ids import parse_id
 from fugong.core.scope import scoped
 from fugong.enterprises.models import Enterprise, Park
 from fugong.resumption import checks, selectors, services, workflow
@@ -70,9 +71,9 @@ def filing_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Status.values:
         qs = qs.filter(status=status)
-    enterprise = request.GET.get("enterprise", "")
-    if enterprise.isdigit():
-        qs = qs.filter(enterprise_id=int(enterprise))
+    enterprise_id = parse_id(request.GET.get("enterprise"))
+    if enterprise_id:
+        qs = qs.filter(enterprise_id=enterprise_id)
     page = Paginator(qs.order_by("-updated_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     own = _own_enterprises(request.user)
     return render(
@@ -93,9 +94,8 @@ def filing_create(request: HttpRequest) -> HttpResponse:
     own = _own_enterprises(request.user)
     if not own.exists():
         raise PermissionDenied
-    enterprise = own.filter(
-        pk=request.GET.get("enterprise") or request.POST.get("enterprise")
-    ).first()
+    wanted = parse_id(request.GET.get("enterprise") or request.POST.get("enterprise"))
+    enterprise = own.filter(pk=wanted).first() if wanted else None
     if enterprise is None and own.count() == 1:
         enterprise = own.first()
     if enterprise is None:

@@ -225,3 +225,34 @@ def test_approver_revokes_a_notice_and_the_public_page_says_so(client, login):
     client.logout()
     page = client.get(reverse("public:verify", args=[notice.token]))
     assert page.status_code == 200 and 'data-state="revoked"' in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/resumption/?enterprise=99999999999999999999",
+        "/resumption/?enterprise=abc&status=nonsense",
+        "/resumption/new/?enterprise=abc",
+        "/resumption/new/?enterprise=99999999999999999999",
+        "/resumption/99999999999999999999/",
+        "/resumption/attachments/99999999999999999999/",
+    ],
+)
+def test_hand_edited_addresses_never_fail(client, login, url):
+    login("town01_ent1")
+    assert client.get(url).status_code in (200, 302, 404)
+
+
+def test_a_checklist_number_too_large_to_store_is_a_form_error(user):
+    from fugong.inspections.models import ChecklistItem, ItemKind
+    from fugong.inspections.services import template_new_version
+    from fugong.resumption.forms import AcceptanceForm
+
+    template = template_new_version(
+        actor=user("admin"), template=ChecklistTemplate.objects.get(code="acceptance", version=1)
+    )
+    item = ChecklistItem.objects.create(
+        template=template, position=12, text="在岗人数", kind=ItemKind.NUMBER
+    )
+    form = AcceptanceForm({f"item_{item.pk}": "1" + "0" * 15, "opinion": "x"}, template=template)
+    assert not form.is_valid() and f"item_{item.pk}" in form.errors
