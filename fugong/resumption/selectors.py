@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from fugong.accounts.choices import Role
@@ -53,6 +53,23 @@ def review_queue(
     if overdue_only:
         qs = qs.filter(stage_due__lt=timezone.localdate())
     return qs.order_by("-priority", "submitted_at", "pk")
+
+
+def inspector_choices(filing: Filing) -> QuerySet:
+    """Who may be sent to inspect ``filing`` on site: the members of the offices it is routed
+    to and the people assigned to the enterprise (the grid supervision group). The schedule
+    form offers only these, so it never names anybody else."""
+    from fugong.accounts.models import User
+
+    routed = User.objects.filter(
+        memberships__is_active=True,
+        memberships__role__in=[Role.REVIEWER, Role.PARK_OPERATOR],
+        memberships__office__in=filing.routed_offices.all(),
+    )
+    assigned = User.objects.filter(assignments__enterprise=filing.enterprise_id)
+    return User.objects.filter(
+        Q(pk__in=routed.values("pk")) | Q(pk__in=assigned.values("pk"))
+    ).order_by("username")
 
 
 def filing_events(filing: Filing) -> QuerySet[FilingEvent]:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fugong.accounts.choices import Role
-from fugong.accounts.models import Office, User
+from fugong.accounts.models import Office
 from fugong.accounts.selectors import active_memberships, user_roles
 from fugong.core.errors import UserError
 from fugong.core.ids import parse_id
@@ -54,7 +54,7 @@ def _own_enterprises(user):
     qs = Enterprise.objects.filter(pk__in=ids) | Enterprise.objects.filter(
         park__operator_id__in=offices
     )
-    return qs.order_by("name")
+    return scoped(qs, user).order_by("name")
 
 
 def _error_message(exc: Exception) -> str:
@@ -167,10 +167,6 @@ def _detail_context(request: HttpRequest, filing: Filing, **extra) -> dict:
     actions = workflow.available_actions(user, filing)
     kinds = workflow.actor_kinds(user, filing)
     acceptance = filing.acceptances.select_related("template", "inspector").first()
-    inspectors = User.objects.filter(
-        memberships__is_active=True,
-        memberships__office__in=filing.routed_offices.all(),
-    ) | User.objects.filter(assignments__enterprise=filing.enterprise)
     return {
         "filing": filing,
         "enterprise": filing.enterprise,
@@ -189,7 +185,7 @@ def _detail_context(request: HttpRequest, filing: Filing, **extra) -> dict:
         "schedule_form": extra.pop("schedule_form", None)
         or ScheduleForm(
             initial={"revision": filing.revision, "date": timezone.localdate()},
-            inspectors=inspectors.distinct().order_by("username"),
+            inspectors=selectors.inspector_choices(filing),
         ),
         "confirm_form": ConfirmForm(initial={"date": timezone.localdate()}),
         "events": selectors.filing_events(filing),
@@ -331,7 +327,7 @@ def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def acceptance_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     filing = _filing(request, pk)
-    form = ScheduleForm(request.POST, inspectors=User.objects.all())
+    form = ScheduleForm(request.POST, inspectors=selectors.inspector_choices(filing))
     if not form.is_valid():
         return _back_with_error(request, filing, UserError(_("Choose a date.")), schedule_form=form)
     try:
@@ -493,7 +489,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
     offices = [
         m.office_id for m in active_memberships(request.user) if m.role == Role.PARK_OPERATOR
     ]
-    park = Park.objects.filter(operator_id__in=offices).order_by("pk").first()
+    park = scoped(Park.objects.filter(operator_id__in=offices), request.user).order_by("pk").first()
     if park is None:
         raise PermissionDenied
     tenants = Enterprise.objects.filter(park=park).order_by("name")

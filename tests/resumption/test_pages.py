@@ -256,3 +256,27 @@ def test_a_checklist_number_too_large_to_store_is_a_form_error(user):
     )
     form = AcceptanceForm({f"item_{item.pk}": "1" + "0" * 15, "opinion": "x"}, template=template)
     assert not form.is_valid() and f"item_{item.pk}" in form.errors
+
+
+def test_schedule_offers_only_people_who_may_inspect_and_names_nobody_else(client):
+    from fugong.accounts.models import User
+    from fugong.resumption.selectors import inspector_choices
+
+    filing = Filing.objects.filter(status=Status.UNDER_REVIEW).first()
+    assert filing is not None, "the demo has a filing under review"
+    reviewer = reviewer_of(filing.lead_office)
+    outsider = User.objects.get(username="town02_jmb")
+    assert reviewer in inspector_choices(filing) and outsider not in inspector_choices(filing)
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("resumption:schedule", args=[filing.pk]),
+        {
+            "date": timezone.localdate().isoformat(),
+            "inspector": outsider.pk,
+            "revision": filing.revision,
+        },
+    )
+    assert response.status_code == 400
+    assert outsider.full_name not in response.content.decode()
+    filing.refresh_from_db()
+    assert filing.status == Status.UNDER_REVIEW
