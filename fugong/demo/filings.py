@@ -15,6 +15,7 @@ import segno
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from fugong.core.audit import audited_create
 from fugong.enterprises.choices import NEEDS_RESUMPTION
 from fugong.inspections.checklists import create_default_templates
 from fugong.inspections.models import ChecklistItem, ChecklistTemplate
@@ -184,14 +185,18 @@ def build_filings(b: DemoBuilder) -> None:
     ensure_defaults()
     today = timezone.localdate()
     for county in b.counties:
-        ResumptionPolicy.objects.create(
+        audited_create(
+            ResumptionPolicy,
+            actor=ACTOR,
             jurisdiction=county,
             mode=Mode.APPROVAL,
             effective_from=today - datetime.timedelta(days=30),
             notice_prefix=county.name[:2] + "复工",
             remarks="县疫情防控指挥部:企业复工实行审批制",
         )
-        FilingRule.objects.create(
+        audited_create(
+            FilingRule,
+            actor=ACTOR,
             jurisdiction=county,
             code=RuleCode.EARLIEST_DATE,
             params={
@@ -204,7 +209,9 @@ def build_filings(b: DemoBuilder) -> None:
         modes[b.towns[1].pk] = (Mode.RECORD, "街道:所有企业复工复产前必须备案")
         modes[b.towns[2].pk] = (Mode.COMMITMENT, "告知承诺制:企业承诺即可复工")
     for town_pk, (mode, remarks) in modes.items():
-        ResumptionPolicy.objects.create(
+        audited_create(
+            ResumptionPolicy,
+            actor=ACTOR,
             jurisdiction_id=town_pk,
             mode=mode,
             effective_from=today - datetime.timedelta(days=10),

@@ -468,7 +468,7 @@ class Acceptance(models.Model):
         related_name="+",
     )
     performed_at = models.DateTimeField(_("performed at"), null=True, blank=True)
-    passed = models.BooleanField(_("passed"), null=True)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
     opinion = models.TextField(_("inspector's opinion"), blank=True)
 
     class Meta:

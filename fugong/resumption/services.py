@@ -487,7 +487,9 @@ def acceptance_schedule(
         # The limit runs from the visit, not from the day it was booked.
         filing.stage_due = add_working_days(date, int(days))
         Filing.objects.filter(pk=filing.pk).update(stage_due=filing.stage_due)
-    return Acceptance.objects.create(
+    return audited_create(
+        Acceptance,
+        actor=actor,
         filing=filing,
         template=acceptance_template(),
         scheduled_for=date,
@@ -559,11 +561,15 @@ def acceptance_record(
             row.photo.save(answer.photo.name, answer.photo, save=False)
         row.save()
     passed = not failed
-    acceptance.inspector = _user(actor)
-    acceptance.performed_at = timezone.now()
-    acceptance.passed = passed
-    acceptance.opinion = opinion.strip()
-    acceptance.save()
+    audited_update(
+        acceptance,
+        actor=actor,
+        reason=_("%(n)s checklist items answered") % {"n": len(rows)},
+        inspector=_user(actor),
+        performed_at=timezone.now(),
+        passed=passed,
+        opinion=opinion.strip(),
+    )
     _transition(
         filing,
         actor=actor,

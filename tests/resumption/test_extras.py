@@ -72,3 +72,15 @@ def test_the_queue_follows_the_priority_and_the_weights_change_it(user):
     assert filing.priority >= 500
     assert policy.policy_for(town).weights["orders"] == 500
     assert selectors.review_queue(user=c.reviewer).first() == filing
+
+
+def test_scheduling_and_recording_an_acceptance_leave_audit_rows(user):
+    from fugong.core.audit import history_for
+
+    c = cast(user, Mode.APPROVAL)
+    filing = new_filing(c, Status.ACCEPTED)
+    acceptance = filing.acceptances.get()
+    actions = [entry.action for entry in history_for(acceptance)]
+    assert sorted(actions) == ["create", "update"]
+    update = next(e for e in history_for(acceptance) if e.action == "update")
+    assert update.after["passed"] is True and update.before["passed"] is None
