@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from fugong.resumption.choices import RuleCode
+from fugong.resumption.choices import Mode, RuleCode
 from fugong.resumption.policy import RuleSetting
 
 PASS = "pass"
@@ -90,13 +90,17 @@ CHECKS: dict[str, Callable] = {
 def evaluate(
     filing, rules: list[RuleSetting], *, now: datetime.datetime | None = None
 ) -> list[dict]:
-    """Every enabled rule's result, in the order of RuleCode."""
+    """Every enabled rule's result, in the order of RuleCode, under the filing's mode: in record
+    mode there is no approval step to escalate to, so what would need the county's approval
+    (an early date, seed 004) fails instead."""
     now = now or timezone.now()
     results = []
     for rule in rules:
         if not rule.enabled:
             continue
         outcome, detail = CHECKS[rule.code](filing, rule.params, now)
+        if outcome == ESCALATE and filing.mode == Mode.RECORD:
+            outcome = FAIL
         results.append({"code": rule.code, "outcome": outcome, "detail": detail})
     return results
 

@@ -401,13 +401,6 @@ def filing_submit(*, actor, filing: Filing, revision: int | None = None) -> Fili
         if workflow.transition_for("submit", mode=filing.mode, status=filing.status) is None:
             raise _not_possible(filing, "submit")  # before the rules: they must not be re-run
         results = checks.evaluate(filing, policy.rules_for(filing.jurisdiction))
-        if filing.mode == Mode.RECORD:
-            # No approval step in this mode, so nobody could give the county's approval an
-            # early date needs (seed 004): an early date is a failure here.
-            results = [
-                {**r, "outcome": checks.FAIL} if r["outcome"] == checks.ESCALATE else r
-                for r in results
-            ]
         blocked = filing.mode != Mode.COMMITMENT and checks.failed(results)
         if blocked:
             Filing.objects.filter(pk=filing.pk).update(rule_results=results)
