@@ -280,3 +280,21 @@ def test_schedule_offers_only_people_who_may_inspect_and_names_nobody_else(clien
     assert outsider.full_name not in response.content.decode()
     filing.refresh_from_db()
     assert filing.status == Status.UNDER_REVIEW
+
+
+def test_home_pages_show_what_waits_for_each_role(client, login):
+    import re
+
+    from fugong.stats.selectors import filings_waiting
+
+    for username in ("town01_jmb", "town01_cmd", "county_cmd"):
+        who = login(username)
+        body = client.get("/").content.decode()
+        shown = re.search(r'data-testid="filings-waiting"><a [^>]*>(\d+)<', body)
+        assert shown, username
+        assert int(shown.group(1)) == filings_waiting(user=who).total
+    assert filings_waiting(user=who).total > filings_waiting(user=login("town01_cmd")).total
+
+    login("town01_ent1")
+    body = client.get("/").content.decode()
+    assert 'data-testid="own-filing"' in body and reverse("resumption:create") in body
