@@ -97,6 +97,15 @@ def jurisdiction_list(*, user: User, parent: Jurisdiction | None = None) -> Quer
     return qs.select_related("parent")
 
 
+def command_jurisdictions(user: User) -> list[Jurisdiction]:
+    """The jurisdictions whose command office the user belongs to (what they may set up)."""
+    return [
+        m.jurisdiction
+        for m in active_memberships(user)
+        if m.role == Role.COMMAND and m.jurisdiction
+    ]
+
+
 def jurisdiction_roots(*, user: User) -> list[Jurisdiction]:
     """The topmost nodes the user may see (their own jurisdictions)."""
     nodes = list(jurisdiction_list(user=user).order_by("depth", "path"))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fugong.accounts.models import Office
+from fugong.accounts.selectors import command_jurisdictions
 from fugong.core.audit import audited_create, audited_update, record, snapshot
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.files import check_upload
@@ -713,19 +714,8 @@ def group_submit(*, actor, group: FilingGroup) -> dict[int, str]:
 # --- set-up by the command office ------------------------------------------------------------
 
 
-def _command_jurisdictions(actor) -> list:
-    from fugong.accounts.choices import Role
-    from fugong.accounts.selectors import active_memberships
-
-    return [
-        m.jurisdiction
-        for m in active_memberships(actor)
-        if m.role == Role.COMMAND and m.jurisdiction
-    ]
-
-
 def _check_commands(actor, jurisdiction) -> None:
-    if not any(jurisdiction.path.startswith(j.path) for j in _command_jurisdictions(actor)):
+    if not any(jurisdiction.path.startswith(j.path) for j in command_jurisdictions(actor)):
         raise NotAllowed(_("Only the command office of this jurisdiction (or above) can set this."))
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Office
-from fugong.accounts.selectors import active_memberships, user_roles
+from fugong.accounts.selectors import active_memberships, command_jurisdictions, user_roles
 from fugong.core.errors import UserError
 from fugong.core.ids import parse_id
 from fugong.core.scope import scoped
@@ -518,7 +518,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 
 def _settings_place(request: HttpRequest):
-    places = services._command_jurisdictions(request.user)
+    places = command_jurisdictions(request.user)
     if not places:
         raise PermissionDenied
     wanted = request.GET.get("jurisdiction") or request.POST.get("jurisdiction")
