@@ -25,6 +25,7 @@ urlpatterns = [
     path("enterprises/", include("fugong.enterprises.urls")),
     path("resumption/", include("fugong.resumption.urls")),
     path("v/", include("fugong.resumption.public_urls")),
+    path("stats/", include("fugong.stats.urls")),
     path("", include("fugong.accounts.urls")),
     path("", include("fugong.core.urls")),
 ]

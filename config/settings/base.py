@@ -3,7 +3,7 @@ docs/configuration.md."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import dj_database_url
@@ -199,6 +199,16 @@ if FUGONG_DEFAULT_RESUMPTION_MODE not in ("approval", "record", "commitment"):
     raise ImproperlyConfigured(
         "FUGONG_DEFAULT_RESUMPTION_MODE must be approval, record or commitment."
     )
+# What 复工率 divides by where no jurisdiction has chosen: "need" (the units that need to
+# resume, as seed 003) or "all" (all units).
+FUGONG_RATE_DENOMINATOR = env_str("FUGONG_RATE_DENOMINATOR", "need")
+if FUGONG_RATE_DENOMINATOR not in ("need", "all"):
+    raise ImproperlyConfigured("FUGONG_RATE_DENOMINATOR must be need or all.")
+# When a town's daily figures are due (HH:MM, local time), where no jurisdiction has chosen.
+try:
+    FUGONG_REPORT_DEADLINE = time.fromisoformat(env_str("FUGONG_REPORT_DEADLINE", "12:00"))
+except ValueError as exc:
+    raise ImproperlyConfigured("FUGONG_REPORT_DEADLINE must be a time such as 12:00.") from exc
 
 CACHES = {
     "default": (

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from fugong.core.errors import UserError
 from fugong.core.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ def execute(job_id: int) -> Job:
         handler, atomic, _hook = _HANDLERS[job.kind]
         with transaction.atomic() if atomic else contextlib.nullcontext():
             result = handler(ctx) or {}
-    except JobError as exc:
+    except (JobError, UserError) as exc:
         _finish_failed(job, str(exc))
     except Exception:  # noqa: BLE001 - a job never crashes the worker; the user gets a message
         logger.error("job %s (%s) failed:\n%s", job.pk, job.kind, traceback.format_exc())

@@ -122,8 +122,17 @@ LEDGER_WEIGHTS = [
     (Ledger.CANNOT_RESUME, 8),
 ]
 RESUMED_SHARE = {Ledger.CAN_RESUME: 0.88, Ledger.MAY_DELAY: 0.35}
-SEASON_START = datetime.date(2026, 2, 24)  # the first working days after the 2026 Spring Festival
-SEASON_DAYS = 36
+# The demo's shutdown ended SEASON_DAYS_AGO days before the day it is generated, so that its
+# dashboards show the last weeks' resumption and 60 days of history; units resumed over the
+# following SEASON_DAYS days.
+SEASON_DAYS_AGO = 52
+SEASON_DAYS = 45
+
+
+def season_start() -> datetime.date:
+    from django.utils import timezone
+
+    return timezone.localdate() - datetime.timedelta(days=SEASON_DAYS_AGO)
 
 
 def credit_code(rng: random.Random, area_code: str) -> str:
@@ -183,8 +192,12 @@ def enterprise_values(rng: random.Random, profile: Profile) -> dict:
     resumed_on = None
     returned = None
     if rng.random() < RESUMED_SHARE.get(ledger, 0):
-        resumed_on = SEASON_START + datetime.timedelta(days=rng.randint(0, SEASON_DAYS))
+        resumed_on = season_start() + datetime.timedelta(days=rng.randint(0, SEASON_DAYS))
         returned = max(1, round(employees * rng.uniform(0.55, 1.0)))
+    elif ledger == Ledger.NORMAL:
+        # Produced through the shutdown: working from its first day, with its whole staff.
+        resumed_on = season_start()
+        returned = employees
     tier = ""
     big = profile.category in (
         Category.INDUSTRY_ABOVE,

@@ -13,6 +13,7 @@ from fugong.enterprises.choices import Category, Ledger, Tier
 from fugong.enterprises.models import Assignment, Enterprise, Industry
 from fugong.enterprises.selectors import filter_node
 
+SECTION_CHOICES = [(c, c) for c in "ABCDEFGHIJKLMNOPQRST"]
 STATUS_CHOICES = [("resumed", _("Resumed")), ("not_resumed", _("Not resumed yet"))]
 
 
@@ -42,6 +43,21 @@ class EnterpriseFilter(filters.FilterSet):
     ledger = filters.ChoiceFilter(label=_("Ledger"), choices=Ledger.choices, empty_label="—")
     status = filters.ChoiceFilter(
         label=_("Resumption"), choices=STATUS_CHOICES, method="by_status", empty_label="—"
+    )
+    # The statistics layer's lists (fugong.stats.figures): resumed as of a day, units that need
+    # to resume, units resumed on one day, and industry sections in or out.
+    as_of = filters.DateFilter(label=_("As of"), method="keep")
+    need = filters.BooleanFilter(
+        label=_("Needs to resume"),
+        method="by_need",
+        widget=forms.Select(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))]),
+    )
+    resumed_day = filters.DateFilter(label=_("Resumed on"), field_name="resumed_on")
+    section = filters.MultipleChoiceFilter(
+        label=_("Industry section"), choices=SECTION_CHOICES, method="in_sections"
+    )
+    xsection = filters.MultipleChoiceFilter(
+        label=_("Not in industry section"), choices=SECTION_CHOICES, method="not_in_sections"
     )
     assigned = filters.CharFilter(label=_("Assigned person"), method="assigned_to")
     unassigned = filters.BooleanFilter(label=_("Nobody assigned"), method="nobody_assigned")
@@ -97,10 +113,35 @@ class EnterpriseFilter(filters.FilterSet):
             return queryset.filter(industry_id__in=divisions)
         return queryset.filter(industry__code=value)
 
+    def keep(self, queryset, name, value):
+        return queryset  # read by by_status
+
     def by_status(self, queryset, name, value):
+        as_of = self.form.cleaned_data.get("as_of")
         if value == "resumed":
+            if as_of:
+                return queryset.filter(resumed_on__lte=as_of)
             return queryset.filter(resumed_on__isnull=False)
+        if as_of:
+            return queryset.filter(Q(resumed_on__isnull=True) | Q(resumed_on__gt=as_of))
         return queryset.filter(resumed_on__isnull=True)
+
+    def by_need(self, queryset, name, value):
+        if value is None:
+            return queryset
+        from fugong.stats.figures import need_q
+
+        return queryset.filter(need_q()) if value else queryset.exclude(need_q())
+
+    def in_sections(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(industry__parent__code__in=value)
+
+    def not_in_sections(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(industry__isnull=True) | ~Q(industry__parent__code__in=value))
 
     def assigned_to(self, queryset, name, value):
         """By user name (or user id, for the API)."""

@@ -23,11 +23,13 @@ from fugong.core.audit import (
     snapshot_values,
 )
 from fugong.core.bulk import insert_rows, rows_by_keys, update_rows
+from fugong.core.errors import UserError
 from fugong.core.models import AuditAction
 from fugong.core.scope import scoped
 from fugong.enterprises.choices import Category, Duty, Ledger, Post
 from fugong.enterprises.derivation import derive_category, derive_key
 from fugong.enterprises.models import Assignment, Enterprise, Industry, Park, RegistryRule
+from fugong.stats.locks import LockBook, check_resumption_date
 
 DEFAULT_KEY_MIN_TAX_PAID = Decimal(50)  # 万元 (seed 002: 纳税 50 万元以上)
 
@@ -100,9 +102,24 @@ def _check_in_scope(actor, enterprise: Enterprise) -> None:
         raise PermissionDenied
 
 
+def _check_locks(enterprise: Enterprise | None, jurisdiction, changes: dict) -> None:
+    """A resumption date may not move into or out of a submitted day (fugong.stats.locks)."""
+    if "resumed_on" not in changes and "jurisdiction" not in changes:
+        return
+    new = changes.get("resumed_on", enterprise.resumed_on if enterprise else None)
+    old = enterprise.resumed_on if enterprise else None
+    if enterprise is not None and enterprise.jurisdiction_id != getattr(jurisdiction, "pk", None):
+        # A move takes the date out of the old place's figures and into the new place's.
+        check_resumption_date(path=enterprise.jurisdiction.path, old=old, new=None)
+        old = None
+    if jurisdiction is not None:
+        check_resumption_date(path=jurisdiction.path, old=old, new=new)
+
+
 def enterprise_create(*, actor, routed_offices: list[Office] | None = None, **fields) -> Enterprise:
     fields = _normalise(fields)
     fields.update(derived_fields(fields, threshold=key_threshold_for(fields.get("jurisdiction"))))
+    _check_locks(None, fields.get("jurisdiction"), fields)
     return audited_create(
         Enterprise, actor=actor, m2m={"routed_offices": routed_offices or []}, **fields
     )
@@ -116,6 +133,7 @@ def enterprise_update(*, actor, enterprise: Enterprise, reason: str = "", **chan
     changes = _normalise(changes)
     current = {f.name: getattr(enterprise, f.name) for f in Enterprise._meta.concrete_fields}
     current.update(changes)
+    _check_locks(enterprise, current["jurisdiction"], changes)
     changes.update(
         derived_fields(current, threshold=key_threshold_for(current.get("jurisdiction")))
     )
@@ -210,6 +228,7 @@ def enterprises_set_status(
         Enterprise.objects.filter(pk__in=enterprise_ids), actor
     ).select_for_update():
         before = enterprise.updated_at
+        _check_locks(enterprise, enterprise.jurisdiction, changes)
         audited_update(enterprise, actor=actor, reason=reason, **changes)
         changed += enterprise.updated_at != before
     return changed
@@ -299,6 +318,30 @@ def _as_attnames(row: dict) -> dict:
     return out
 
 
+def _check_upsert_locks(locks: LockBook, places: _Places, new: dict, changed: dict) -> None:
+    """No created or changed row may move a resumption date into or out of a submitted day."""
+    if not locks.locks:
+        return
+    checks = [(None, v) for v in new.values()] + list(changed.values())
+    for before, after in checks:
+        old_date = before.get("resumed_on") if before else None
+        old_place = before.get("jurisdiction_id") if before else None
+        new_place = after.get("jurisdiction_id")
+        if old_place is not None and old_place != new_place:
+            message = locks.violation(places.paths[old_place], old_date, None)
+            old_date = None
+        else:
+            message = None
+        if message is None and new_place is not None:
+            message = locks.violation(places.paths[new_place], old_date, after.get("resumed_on"))
+        if message:
+            raise UserError(
+                _("%(name)s: %(message)s") % {"name": after.get("name", ""), "message": message},
+                code="day_locked",
+                status=409,
+            )
+
+
 @transaction.atomic
 def enterprises_upsert(*, actor, rows: list[dict], reason: str = "") -> UpsertResult:
     """Create or update many enterprises by credit code, with one audit row per created or
@@ -315,6 +358,7 @@ def enterprises_upsert(*, actor, rows: list[dict], reason: str = "") -> UpsertRe
     attnames = [f.attname for f in UPSERT_FIELDS]
     defaults = {f.attname: f.get_default() for f in UPSERT_FIELDS}
     now = timezone.now()
+    locks = LockBook.load()
     for start in range(0, len(rows), 5000):
         chunk = rows[start : start + 5000]
         codes = [row["credit_code"] for row in chunk]
@@ -365,6 +409,7 @@ def enterprises_upsert(*, actor, rows: list[dict], reason: str = "") -> UpsertRe
                     result.unchanged += 1
             else:
                 new[code] = merged
+        _check_upsert_locks(locks, places, new, changed)
         if new:
             insert_rows(
                 Enterprise,

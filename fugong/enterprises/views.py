@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fugong.accounts.models import User
+from fugong.core.errors import UserError
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_phone
 from fugong.enterprises import io, permissions, services
@@ -190,6 +191,8 @@ def enterprise_bulk(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
+    except UserError as exc:
+        messages.error(request, exc.message)
     return redirect(back)
 
 
@@ -280,6 +283,8 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
             enterprise = services.enterprise_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
+        except UserError as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, _("Enterprise registered."))
             return redirect("enterprises:detail", pk=enterprise.pk)
@@ -313,6 +318,8 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
+            except UserError as exc:
+                form.add_error(None, exc.message)
             else:
                 messages.success(request, _("Changes saved."))
                 return redirect("enterprises:detail", pk=pk)

@@ -44,6 +44,7 @@ from fugong.resumption.models import (
     Notice,
     NoticeCounter,
 )
+from fugong.stats.locks import check_resumption_date
 
 ATTACHMENT_TYPES = ("pdf", "docx", "xlsx", "jpg", "png")
 PHOTO_TYPES = ("jpg", "png")
@@ -379,6 +380,9 @@ def _mark_enterprise(filing: Filing, *, actor, resumed_on: datetime.date | None 
     if resumed_on:
         changes["resumed_on"] = resumed_on
         changes["returned_count"] = filing.returning_staff
+        check_resumption_date(
+            path=enterprise.jurisdiction.path, old=enterprise.resumed_on, new=resumed_on
+        )
     if changes:
         audited_update(
             enterprise,

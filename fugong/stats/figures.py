@@ -1,0 +1,568 @@
+"""The figures of C12 for any jurisdiction node and day: units, need to resume, resumed,
+复工率, employees, returned, 返工率 and the four ledgers, per statistical category and per
+subsector of 规上服务业, per child jurisdiction and per day. Definitions: docs/statistics.md.
+
+Everything here is computed in a fixed number of queries, whatever the number of
+enterprises: one grouped count by (category, industry section, ledger) with the day's
+conditions as filtered aggregates, one by (child, ledger), one by resumption day for the trend.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fugong.accounts.models import Jurisdiction
+from fugong.core.errors import UserError
+from fugong.core.scope import get_scope, scoped, subtree_q
+from fugong.enterprises.choices import Category, Ledger
+from fugong.enterprises.models import Enterprise, Industry
+from fugong.stats.choices import Denominator
+
+# Ledgers whose units do not need to resume: they produced through the festival, or will not
+# resume. Every other unit (including one with no ledger yet) needs to resume.
+NO_NEED = (Ledger.NORMAL, Ledger.CANNOT_RESUME)
+LEDGER_KEYS = (*Ledger.values, "")
+
+
+def need_q(prefix: str = "") -> Q:
+    return ~Q(**{f"{prefix}ledger__in": NO_NEED})
+
+
+@dataclass
+class Cell:
+    """Figures of one group of units as of a day."""
+
+    units: int = 0
+    need: int = 0
+    resumed: int = 0  # resumed_on on or before the day, in any ledger
+    resumed_need: int = 0  # of those, the units that needed to resume
+    new_resumed: int = 0  # resumed_on on the day itself
+    employees: int = 0
+    returned: int = 0  # staff back at the units counted as resumed
+    ledgers: dict[str, int] = field(default_factory=dict)
+
+    NUMBERS = ("units", "need", "resumed", "resumed_need", "new_resumed", "employees", "returned")
+
+    def add(self, other: Cell) -> Cell:
+        for name in self.NUMBERS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for key, n in other.ledgers.items():
+            self.ledgers[key] = self.ledgers.get(key, 0) + n
+        return self
+
+    @classmethod
+    def total_of(cls, cells: Iterable[Cell]) -> Cell:
+        total = cls()
+        for cell in cells:
+            total.add(cell)
+        return total
+
+    def rate(self, denominator: str) -> Decimal | None:
+        """复工率 in percent (one decimal), or None when nothing is to be divided by."""
+        if denominator == Denominator.ALL:
+            return percent(self.resumed, self.units)
+        return percent(self.resumed_need, self.need)
+
+    def rate_numerator(self, denominator: str) -> int:
+        return self.resumed if denominator == Denominator.ALL else self.resumed_need
+
+    def rate_denominator(self, denominator: str) -> int:
+        return self.units if denominator == Denominator.ALL else self.need
+
+    @property
+    def return_rate(self) -> Decimal | None:
+        """返工率: staff back / employees of all units in the group, in percent."""
+        return percent(self.returned, self.employees)
+
+    def ledger(self, key: str) -> int:
+        return self.ledgers.get(key, 0)
+
+    def as_dict(self) -> dict:
+        return {**{n: getattr(self, n) for n in self.NUMBERS}, "ledgers": dict(self.ledgers)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Cell:
+        return cls(**{n: int(data.get(n, 0)) for n in cls.NUMBERS}, ledgers=dict(data["ledgers"]))
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _aggregates(day: datetime.date, prefix: str = "") -> dict:
+    """The filtered aggregates that make a Cell for ``day``, for a values() GROUP BY."""
+    resumed = Q(**{f"{prefix}resumed_on__lte": day})
+    return {
+        "units": Count("id"),
+        "resumed": Count("id", filter=resumed),
+        "new_resumed": Count("id", filter=Q(**{f"{prefix}resumed_on": day})),
+        "employees": Coalesce(Sum("employee_count"), 0),
+        "returned": Coalesce(Sum("returned_count", filter=resumed), 0),
+    }
+
+
+def _cell_from_row(row: dict) -> Cell:
+    ledger = row["ledger"] or ""
+    needs = ledger not in NO_NEED
+    return Cell(
+        units=row["units"],
+        need=row["units"] if needs else 0,
+        resumed=row["resumed"],
+        resumed_need=row["resumed"] if needs else 0,
+        new_resumed=row["new_resumed"],
+        employees=row["employees"],
+        returned=row["returned"],
+        ledgers={ledger: row["units"]},
+    )
+
+
+# ---------------------------------------------------------------------------- report rows
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """A row of a report or of the dashboard's category table: some categories, optionally
+    only some industry sections (门类) of them."""
+
+    key: str
+    label: str
+    categories: tuple[str, ...]
+    sections: tuple[str, ...] = ()
+    not_sections: tuple[str, ...] = ()
+    indent: int = 0
+
+    def matches(self, category: str, section: str) -> bool:
+        if category not in self.categories:
+            return False
+        if self.sections and section not in self.sections:
+            return False
+        return section not in self.not_sections
+
+    def query(self) -> dict[str, list[str]]:
+        """The enterprise-list filter that lists exactly this row's units."""
+        q: dict[str, list[str]] = {"category": list(self.categories)}
+        if self.sections:
+            q["section"] = list(self.sections)
+        if self.not_sections:
+            q["xsection"] = list(self.not_sections)
+        return q
+
+
+# 规上服务业 by subsector (seed 003 §1 (二) 2), as GB/T 4754 sections.
+SERVICE_SECTIONS = ("L", "N", "O", "P", "Q", "R")
+
+
+def services_subsectors() -> list[RowSpec]:
+    names = dict(Industry.objects.filter(level="section").values_list("code", "name"))
+    rows = [
+        RowSpec(
+            f"services_{code}",
+            names.get(code, code),
+            (Category.SERVICES_ABOVE,),
+            (code,),
+            indent=1,
+        )
+        for code in SERVICE_SECTIONS
+    ]
+    rows.append(
+        RowSpec(
+            "services_other",
+            _("Other services"),
+            (Category.SERVICES_ABOVE,),
+            not_sections=SERVICE_SECTIONS,
+            indent=1,
+        )
+    )
+    return rows
+
+
+def category_rows() -> list[RowSpec]:
+    """The dashboard's category table: every category, with 规上服务业's subsectors under it."""
+    rows: list[RowSpec] = []
+    for value, label in Category.choices:
+        rows.append(RowSpec(value, str(label), (value,)))
+        if value == Category.SERVICES_ABOVE:
+            rows.extend(services_subsectors())
+    return rows
+
+
+# Seed 000 §一's numbered rows.
+TOWN_REPORT_ROWS = (
+    ("industry_above", (Category.INDUSTRY_ABOVE,)),
+    ("trade_hospitality_above", (Category.TRADE_ABOVE, Category.HOSPITALITY_ABOVE)),
+    ("below", (Category.INDUSTRY_BELOW, Category.BELOW_LIMIT)),
+    ("construction", (Category.CONSTRUCTION_SITE,)),
+    ("property", (Category.PROPERTY_SALES,)),
+)
+# Units that are not enterprises (各类经济主体 minus 各类型企业).
+NOT_ENTERPRISES = (Category.LARGE_INDIVIDUAL,)
+
+
+# ---------------------------------------------------------------------------- the figures
+
+
+@dataclass
+class ChildFigures:
+    jurisdiction: Jurisdiction
+    cell: Cell
+
+
+@dataclass
+class Figures:
+    """One node's figures as of the end of ``day`` (today: as of now)."""
+
+    node: Jurisdiction
+    day: datetime.date
+    denominator: str
+    groups: dict[tuple[str, str], Cell]
+    children: list[ChildFigures]
+    direct: Cell
+    source: str = "live"  # "live", or "snapshot" / "submission" when read from a frozen copy
+    taken_at: datetime.datetime | None = None
+
+    @property
+    def total(self) -> Cell:
+        return Cell.total_of(self.groups.values())
+
+    def select(self, categories: Iterable[str]) -> Cell:
+        return self.row(RowSpec("", "", tuple(categories)))
+
+    def row(self, spec: RowSpec) -> Cell:
+        return Cell.total_of(
+            cell
+            for (category, section), cell in self.groups.items()
+            if spec.matches(category, section)
+        )
+
+    def category(self, *categories: str) -> Cell:
+        return self.select(categories)
+
+    def enterprises(self) -> Cell:
+        """各类型企业: every unit except those in NOT_ENTERPRISES."""
+        return self.select(c for c in [*Category.values, ""] if c not in NOT_ENTERPRISES)
+
+    @property
+    def rate(self) -> Decimal | None:
+        return self.total.rate(self.denominator)
+
+    def as_dict(self) -> dict:
+        return {
+            "node": self.node.code,
+            "day": self.day.isoformat(),
+            "denominator": self.denominator,
+            "groups": [
+                {"category": c, "section": s, **cell.as_dict()}
+                for (c, s), cell in sorted(self.groups.items())
+            ],
+            "children": [
+                {"code": child.jurisdiction.code, **child.cell.as_dict()} for child in self.children
+            ],
+            "direct": self.direct.as_dict(),
+        }
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: dict,
+        *,
+        node: Jurisdiction,
+        children: dict[str, Jurisdiction],
+        source: str,
+        taken_at: datetime.datetime | None = None,
+    ) -> Figures:
+        groups = {(g["category"], g["section"]): Cell.from_dict(g) for g in data.get("groups", [])}
+        return cls(
+            node=node,
+            day=datetime.date.fromisoformat(data["day"]),
+            denominator=data["denominator"],
+            groups=groups,
+            children=[
+                ChildFigures(children[c["code"]], Cell.from_dict(c))
+                for c in data.get("children", [])
+                if c["code"] in children
+            ],
+            direct=Cell.from_dict(data["direct"]),
+            source=source,
+            taken_at=taken_at,
+        )
+
+
+def setting_for(node: Jurisdiction):
+    """The nearest StatsSetting on the node or above it, or None."""
+    from fugong.stats.models import StatsSetting
+
+    codes = [c for c in node.path.strip("/").split("/") if c]
+    rows = {
+        s.jurisdiction.code: s
+        for s in StatsSetting.objects.filter(jurisdiction__code__in=codes).select_related(
+            "jurisdiction"
+        )
+    }
+    for code in reversed(codes):
+        if code in rows:
+            return rows[code]
+    return None
+
+
+def denominator_for(node: Jurisdiction) -> str:
+    setting = setting_for(node)
+    if setting is not None:
+        return setting.rate_denominator
+    return settings.FUGONG_RATE_DENOMINATOR
+
+
+def deadline_for(node: Jurisdiction) -> datetime.time:
+    setting = setting_for(node)
+    if setting is not None and setting.report_deadline is not None:
+        return setting.report_deadline
+    return settings.FUGONG_REPORT_DEADLINE
+
+
+def check_day(node: Jurisdiction, day: datetime.date) -> None:
+    """A day figures can be asked for: not in the future, not before the node existed."""
+    today = timezone.localdate()
+    if day > today:
+        raise UserError(
+            _("%(day)s is in the future; figures exist up to today (%(today)s).")
+            % {"day": day.isoformat(), "today": today.isoformat()},
+            code="future_date",
+        )
+    if node.established_on and day < node.established_on:
+        raise UserError(
+            _("%(name)s was established on %(since)s; choose a day from then on.")
+            % {"name": node.name, "since": node.established_on.isoformat()},
+            code="before_established",
+        )
+
+
+def parse_day(value: str | None) -> datetime.date:
+    """A day from a query string (empty: today), or a UserError saying how to write one."""
+    if not value:
+        return timezone.localdate()
+    try:
+        return datetime.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise UserError(
+            _("“%(value)s” is not a date; write it as YYYY-MM-DD, e.g. 2026-03-05.")
+            % {"value": str(value)[:20]},
+            code="bad_date",
+        ) from None
+
+
+def covers(user, node: Jurisdiction) -> bool:
+    """True when the user's scope holds the node's whole subtree, so that the node's frozen
+    snapshots and submissions (computed over all of it) may be shown to them."""
+    scope = get_scope(user)
+    return scope.everything or any(node.path.startswith(p) for p in scope.jurisdiction_paths)
+
+
+def _units(user, node: Jurisdiction):
+    qs = Enterprise.objects.all()
+    if user is not None:
+        qs = scoped(qs, user)
+    return qs.filter(subtree_q("jurisdiction__path", node.path))
+
+
+def _visible_children(user, node: Jurisdiction) -> list[Jurisdiction]:
+    children = list(node.children.filter(is_active=True).order_by("code"))
+    if user is None or not children:
+        return children
+    visible = set(scoped(node.children.all(), user).values_list("pk", flat=True))
+    return [c for c in children if c.pk in visible]
+
+
+def compute(
+    *, user, node: Jurisdiction, day: datetime.date, denominator: str | None = None
+) -> Figures:
+    """The node's figures as of ``day`` from the registry as it stands, over the units the
+    user may see (``user=None``: all units, for snapshots taken by the system)."""
+    units = _units(user, node)
+    groups: dict[tuple[str, str], Cell] = {}
+    rows = (
+        units.values("category", "industry__parent__code", "ledger")
+        .annotate(**_aggregates(day))
+        .order_by()
+    )
+    for row in rows:
+        key = (row["category"] or "", row["industry__parent__code"] or "")
+        cell = _cell_from_row(row)
+        if key in groups:
+            groups[key].add(cell)
+        else:
+            groups[key] = cell
+    children = _visible_children(user, node)
+    by_child: dict[str, Cell] = {}
+    if children:
+        length = len(children[0].path)
+        rows = (
+            units.annotate(prefix=Substr("jurisdiction__path", 1, length))
+            .values("prefix", "ledger")
+            .annotate(**_aggregates(day))
+            .order_by()
+        )
+        for row in rows:
+            prefix = row["prefix"] if len(row["prefix"]) == length else ""
+            by_child.setdefault(prefix, Cell()).add(_cell_from_row(row))
+    else:
+        by_child[""] = Cell.total_of(groups.values())
+    return Figures(
+        node=node,
+        day=day,
+        denominator=denominator or denominator_for(node),
+        groups=groups,
+        children=[ChildFigures(c, by_child.get(c.path, Cell())) for c in children],
+        direct=by_child.get("", Cell()),
+    )
+
+
+# ---------------------------------------------------------------------------- the trend
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: datetime.date
+    resumed: int
+    resumed_need: int
+    new_resumed: int
+    returned: int
+    rate: Decimal | None
+    return_rate: Decimal | None
+
+
+def trend(*, user, node: Jurisdiction, end: datetime.date, days: int = 60) -> list[TrendPoint]:
+    """Resumed units, staff back and the two rates for each of the ``days`` days up to
+    ``end``, on the same definitions as ``compute`` (two queries)."""
+    units = _units(user, node)
+    base = units.values("ledger").annotate(n=Count("id"), e=Coalesce(Sum("employee_count"), 0))
+    total = need = employees = 0
+    for row in base.order_by():
+        total += row["n"]
+        employees += row["e"]
+        if (row["ledger"] or "") not in NO_NEED:
+            need += row["n"]
+    start = end - datetime.timedelta(days=days - 1)
+    by_day: dict[datetime.date, list[int]] = {}
+    before = [0, 0, 0]  # resumed, resumed_need, returned before start
+    rows = (
+        units.filter(resumed_on__lte=end)
+        .values("resumed_on", "ledger")
+        .annotate(n=Count("id"), r=Coalesce(Sum("returned_count"), 0))
+        .order_by()
+    )
+    for row in rows:
+        needs = (row["ledger"] or "") not in NO_NEED
+        target = (
+            before if row["resumed_on"] < start else by_day.setdefault(row["resumed_on"], [0, 0, 0])
+        )
+        target[0] += row["n"]
+        target[1] += row["n"] if needs else 0
+        target[2] += row["r"]
+    denominator = denominator_for(node)
+    points = []
+    resumed, resumed_need, returned = before
+    for i in range(days):
+        day = start + datetime.timedelta(days=i)
+        new = by_day.get(day, [0, 0, 0])
+        resumed += new[0]
+        resumed_need += new[1]
+        returned += new[2]
+        rate = (
+            percent(resumed, total)
+            if denominator == Denominator.ALL
+            else percent(resumed_need, need)
+        )
+        points.append(
+            TrendPoint(
+                day, resumed, resumed_need, new[0], returned, rate, percent(returned, employees)
+            )
+        )
+    return points
+
+
+# ---------------------------------------------------------------------------- snapshots
+
+
+def snapshot_get(*, node: Jurisdiction, day: datetime.date) -> Figures | None:
+    """The frozen figures of the node for the day: its submission if it was submitted, else
+    the end-of-day snapshot; None if neither exists. Callers check ``covers`` first."""
+    from fugong.stats.choices import SubmissionStatus
+    from fugong.stats.models import Snapshot, Submission
+
+    children = {c.code: c for c in node.children.all()}
+    sub = (
+        Submission.objects.filter(jurisdiction=node, day=day, status=SubmissionStatus.SUBMITTED)
+        .exclude(data=None)
+        .first()
+    )
+    if sub is not None:
+        return Figures.from_dict(
+            sub.data, node=node, children=children, source="submission", taken_at=sub.submitted_at
+        )
+    snap = Snapshot.objects.filter(jurisdiction=node, day=day).first()
+    if snap is None:
+        return None
+    return Figures.from_dict(
+        snap.data, node=node, children=children, source="snapshot", taken_at=snap.taken_at
+    )
+
+
+# The snapshot is kept for the nodes down to towns and streets (depth 3): the levels that
+# report upwards. Deeper nodes are computed live.
+SNAPSHOT_MAX_DEPTH = 3
+
+
+def snapshot_take(*, day: datetime.date, root: Jurisdiction | None = None) -> int:
+    """Freeze every node's figures (down to towns) as of ``day`` from the registry as it
+    stands; replaces that day's earlier snapshot. Returns the number of nodes written."""
+    from fugong.stats.models import Snapshot
+
+    nodes = Jurisdiction.objects.filter(depth__lte=SNAPSHOT_MAX_DEPTH, is_active=True)
+    if root is not None:
+        nodes = nodes.filter(path__startswith=root.path)
+    now = timezone.now()
+    written = 0
+    for node in nodes.order_by("path"):
+        figures = compute(user=None, node=node, day=day)
+        Snapshot.objects.update_or_create(
+            jurisdiction=node, day=day, defaults={"taken_at": now, "data": figures.as_dict()}
+        )
+        written += 1
+    return written
+
+
+@dataclass(frozen=True)
+class Correction:
+    label: str
+    figure: str
+    reported: int
+    now: int
+
+
+CORRECTED_FIGURES = ("units", "need", "resumed", "resumed_need", "employees", "returned")
+
+
+def corrections(*, frozen: Figures, live: Figures) -> list[Correction]:
+    """Where today's knowledge of the day differs from what was frozen, row by row."""
+    out: list[Correction] = []
+    pairs = [(_("Total"), frozen.total, live.total)]
+    for spec in category_rows():
+        if spec.indent:
+            continue
+        pairs.append((spec.label, frozen.row(spec), live.row(spec)))
+    for label, old, new in pairs:
+        for name in CORRECTED_FIGURES:
+            a, b = getattr(old, name), getattr(new, name)
+            if a != b:
+                out.append(Correction(str(label), name, a, b))
+    return out

@@ -1,0 +1,88 @@
+"""Submitted days are locked: a resumption date may not move into or out of a day that a
+node above the enterprise has submitted, until that day is reopened.
+
+Only dated facts are locked. An enterprise's current values (staff, staff back, ledger,
+category) carry no date: changing them changes today's figures, and a submitted day keeps the
+figures it was submitted with (the difference shows as a correction)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from fugong.core.errors import UserError
+
+
+@dataclass(frozen=True)
+class Lock:
+    path: str
+    name: str
+    day: datetime.date
+
+
+def _affected(
+    old: datetime.date | None, new: datetime.date | None
+) -> tuple[datetime.date, datetime.date | None] | None:
+    """The days whose figures change when a resumption date goes from ``old`` to ``new``:
+    [lo, hi), hi None meaning 'and every day after'."""
+    if old == new:
+        return None
+    if old is None or new is None:
+        return (old or new, None)
+    return (min(old, new), max(old, new))
+
+
+class LockBook:
+    """The submitted days of every node, read once, to check many changes (an import)."""
+
+    def __init__(self, locks: list[Lock]):
+        self.locks = locks
+
+    @classmethod
+    def load(cls, since: datetime.date | None = None, *, under_path: str | None = None) -> LockBook:
+        from fugong.stats.choices import SubmissionStatus
+        from fugong.stats.models import Submission
+
+        qs = Submission.objects.filter(status=SubmissionStatus.SUBMITTED)
+        if since is not None:
+            qs = qs.filter(day__gte=since)
+        if under_path is not None:  # only the nodes on the way up from this path
+            qs = qs.filter(jurisdiction__code__in=[c for c in under_path.split("/") if c])
+        return cls(
+            [
+                Lock(path, name, day)
+                for path, name, day in qs.values_list(
+                    "jurisdiction__path", "jurisdiction__name", "day"
+                )
+            ]
+        )
+
+    def violation(
+        self, path: str, old: datetime.date | None, new: datetime.date | None
+    ) -> str | None:
+        """A sentence saying which submitted day the change would alter, or None."""
+        span = _affected(old, new)
+        if span is None or not self.locks:
+            return None
+        lo, hi = span
+        for lock in self.locks:
+            if path.startswith(lock.path) and lock.day >= lo and (hi is None or lock.day < hi):
+                return _(
+                    "%(name)s has submitted its figures of %(day)s, so a resumption date cannot "
+                    "move into or out of that day; ask the level above to reopen it first."
+                ) % {"name": lock.name, "day": lock.day.isoformat()}
+        return None
+
+
+def check_resumption_date(
+    *, path: str, old: datetime.date | None, new: datetime.date | None
+) -> None:
+    """Raise a UserError if the change would alter a submitted day of a node above ``path``."""
+    span = _affected(old, new)
+    if span is None:
+        return
+    message = LockBook.load(since=span[0], under_path=path).violation(path, old, new)
+    if message:
+        raise UserError(message, code="day_locked", status=409)
