@@ -76,7 +76,8 @@ def test_same_seed_same_filings(demo):
 def test_a_reviewer_queue_holds_only_filings_routed_to_their_office(demo, client, user):
     before = Filing.objects.count()
     last = Filing.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    bulk_filings(before + ADDED, seed=3)
+    # Enough filings that some wait for an office with a reviewer, whatever the demo's dates.
+    bulk_filings(before + 4 * ADDED, seed=3)
 
     waiting = new_filings(last).filter(status__in=PENDING_GOVERNMENT)
     assert waiting.exists(), "some new filings wait for a reviewer"
