@@ -6,6 +6,7 @@ from fugong.accounts import selectors
 from fugong.accounts.choices import Role
 from fugong.core.selectors import job_list
 from fugong.enterprises.selectors import enterprise_list
+from fugong.stats.reporting import home_reporting
 from fugong.stats.selectors import enterprise_breakdown, enterprise_total, filings_waiting
 
 
@@ -24,6 +25,11 @@ def home_context(user, role: str | None) -> tuple[str, dict]:
             for node in roots[:3]
         ]
         context["waiting"] = filings_waiting(user=user)
+        # Today's upward reports: the user's own nodes' (and reminders received), and how many
+        # of the nodes reporting to them have submitted.
+        context["reporting"] = home_reporting(
+            user=user, nodes=selectors.command_jurisdictions(user) or roots[:3]
+        )
         return "accounts/home_command.html", context
     if role in (Role.REVIEWER, Role.DEPARTMENT, Role.PARK_OPERATOR):
         context["offices"] = [m.office for m in mine if m.office]

@@ -151,6 +151,7 @@ def register_routers() -> None:
     api.add_router("/enterprises", enterprises_router)
     api.add_router("/jobs", jobs_router)
     api.add_router("/filings", "fugong.resumption.api.router")
+    api.add_router("/stats", "fugong.stats.api.router")
 
 
 register_routers()

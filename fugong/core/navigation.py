@@ -70,6 +70,27 @@ MENU = [
         "/resumption/settings/",
     ),
     MenuItem(
+        _("Dashboard"),
+        "stats:dashboard",
+        "graph-up",
+        frozenset({Role.PLATFORM_ADMIN, Role.COMMAND}),
+        "/stats/",
+    ),
+    MenuItem(
+        _("Daily reporting"),
+        "stats:reporting",
+        "send-check",
+        frozenset({Role.PLATFORM_ADMIN, Role.COMMAND}),
+        "/stats/reporting/",
+    ),
+    MenuItem(
+        _("Reports"),
+        "stats:reports",
+        "file-earmark-text",
+        frozenset({Role.PLATFORM_ADMIN, Role.COMMAND}),
+        "/stats/reports/",
+    ),
+    MenuItem(
         _("Jurisdictions"),
         "accounts:jurisdictions",
         "diagram-3",

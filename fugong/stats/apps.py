@@ -6,3 +6,6 @@ class StatsConfig(AppConfig):
     name = "fugong.stats"
     label = "stats"
     verbose_name = _("Statistics")
+
+    def ready(self) -> None:
+        from fugong.stats import reports  # noqa: F401 - registers the report job

@@ -3,6 +3,7 @@ Definitions are written down in docs/statistics.md."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef
@@ -11,6 +12,7 @@ from django.db.models.functions import Substr
 from fugong.accounts.models import Jurisdiction
 from fugong.core.scope import scoped, subtree_q
 from fugong.enterprises.models import Enterprise
+from fugong.stats import figures as F
 
 
 @dataclass(frozen=True)
@@ -146,3 +148,52 @@ def filings_waiting(*, user) -> Waiting:
         total=Count("id"), overdue=Count("id", filter=Q(stage_due__lt=timezone.localdate()))
     )
     return Waiting(total=counts["total"], overdue=counts["overdue"])
+
+
+# ---------------------------------------------------------------------------- the dashboard
+
+
+def dashboard_node(*, user, pk: int | None) -> Jurisdiction | None:
+    """The node a dashboard shows: the active jurisdiction ``pk`` if the user may see it, or
+    (no ``pk``) the user's topmost jurisdiction; None when there is none to show."""
+    from fugong.accounts.selectors import jurisdiction_list, jurisdiction_roots
+
+    if pk is not None:
+        return jurisdiction_list(user=user).filter(pk=pk).first()
+    roots = jurisdiction_roots(user=user)
+    return roots[0] if roots else None
+
+
+def dashboard_ancestors(*, user, node: Jurisdiction) -> list[Jurisdiction]:
+    """The node's ancestors the user may see, from the top down (the breadcrumb)."""
+    return list(scoped(node.ancestors(), user))
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything a level's dashboard shows for one node and day, in a fixed number of
+    queries whatever the number of enterprises."""
+
+    figures: F.Figures
+    rows: list[tuple[F.RowSpec, F.Cell]]  # F.category_rows() with their cells
+    uncategorised: F.Cell  # units without a statistical category (in no row of the table)
+    trend: list[F.TrendPoint]
+    frozen: F.Figures | None  # the figures reported or frozen for the day, if any
+    corrections: list[F.Correction]  # where the registry now differs from ``frozen``
+
+
+def dashboard_get(*, user, node: Jurisdiction, day: datetime.date, days: int = 60) -> Dashboard:
+    """The node's live figures as of ``day`` over what the user may see, the trend of the
+    ``days`` days up to it, and the frozen figures of the day with their corrections when
+    the user may see the node's whole subtree (``figures.covers``)."""
+    figures = F.compute(user=user, node=node, day=day)
+    rows = [(spec, figures.row(spec)) for spec in F.category_rows()]
+    frozen = F.snapshot_get(node=node, day=day) if F.covers(user, node) else None
+    return Dashboard(
+        figures=figures,
+        rows=rows,
+        uncategorised=figures.select([""]),
+        trend=F.trend(user=user, node=node, end=day, days=days),
+        frozen=frozen,
+        corrections=F.corrections(frozen=frozen, live=figures) if frozen is not None else [],
+    )

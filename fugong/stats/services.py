@@ -20,6 +20,7 @@ from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.stats import figures as F
 from fugong.stats.choices import Denominator, SubmissionEventKind, SubmissionStatus
 from fugong.stats.models import StatsSetting, Submission, SubmissionEvent
+from fugong.stats.reporting import deadline_times
 
 
 def _is_admin(user) -> bool:
@@ -53,7 +54,7 @@ def can_configure(user, node: Jurisdiction) -> bool:
 
 
 def deadline_at(node: Jurisdiction, day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, F.deadline_for(node)))
+    return timezone.make_aware(datetime.datetime.combine(day, deadline_times([node])[node.pk]))
 
 
 def _submission_for_update(node: Jurisdiction, day: datetime.date) -> Submission:
@@ -116,6 +117,20 @@ def submission_submit(
     return sub
 
 
+def _submitted_above(node: Jurisdiction, day: datetime.date) -> Jurisdiction | None:
+    """The nearest node above ``node`` that has submitted the day, or None."""
+    codes = [c for c in node.path.strip("/").split("/") if c and c != node.code]
+    sub = (
+        Submission.objects.filter(
+            jurisdiction__code__in=codes, day=day, status=SubmissionStatus.SUBMITTED
+        )
+        .select_related("jurisdiction")
+        .order_by("-jurisdiction__depth")
+        .first()
+    )
+    return sub.jurisdiction if sub else None
+
+
 @transaction.atomic
 def submission_reopen(
     *, actor, node: Jurisdiction, day: datetime.date, reason: str, revision: int | None = None
@@ -134,6 +149,17 @@ def submission_reopen(
         raise Conflict(_("Someone else changed this day's report; look at it again."))
     if sub.status != SubmissionStatus.SUBMITTED:
         raise Conflict(_("This day is not submitted, so there is nothing to reopen."))
+    above = _submitted_above(node, day)
+    if above is not None:
+        # DHIS2's rule: a day approved higher up stays locked below until that is undone;
+        # reopening only the node would leave its dates locked by the level above.
+        raise Conflict(
+            _(
+                "%(above)s has submitted its figures of %(day)s, which include %(name)s; "
+                "that day of %(above)s must be reopened first."
+            )
+            % {"above": above.name, "day": day.isoformat(), "name": node.name}
+        )
     sub = audited_update(
         sub,
         actor=actor,
@@ -157,6 +183,7 @@ def submission_remind(*, actor, nodes: list[Jurisdiction], day: datetime.date) -
             raise NotAllowed(
                 _("Only a command office above %(name)s may remind it.") % {"name": node.name}
             )
+        F.check_day(node, day)
         sub = _submission_for_update(node, day)
         if sub.status == SubmissionStatus.SUBMITTED:
             continue

@@ -1,0 +1,321 @@
+"""What a report says, gathered in a fixed number of queries: the figures it is made from and
+the help given to enterprises, formatted the way the reports write them.
+
+The figures come from the statistics layer only (``fugong.stats.figures``): the day's frozen
+figures (its submission, else its end-of-day snapshot) when they exist and the user covers the
+whole node, so that a report that was sent is produced again identically; otherwise the
+figures computed over the user's scope. The help given (包保, on-site acceptances, filings
+approved, notices issued) is counted here as of the end of the day, over the user's scope.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fugong.accounts.models import Jurisdiction
+from fugong.core.scope import scoped, subtree_q
+from fugong.enterprises.choices import CATEGORY_NAMES, Category, Ledger
+from fugong.stats import figures as F
+from fugong.stats.choices import Denominator
+
+NO_DATA = "暂无数据"
+NOT_APPLICABLE = "—"  # a rate whose denominator is 0
+
+LEDGER_TITLES = {
+    Ledger.NORMAL: "春节期间正常生产企业台账",
+    Ledger.CAN_RESUME: "节后可生产企业台账",
+    Ledger.MAY_DELAY: "节后可能延后生产企业台账",
+    Ledger.CANNOT_RESUME: "不能复产企业台账",
+}
+
+# Placeholders a template must not keep (seed 000 writes XX and X月X日, seed 003 writes *):
+# a generated report never contains them.
+LEFTOVER_RE = re.compile(r"[Xx]{2,}|(?<![A-Za-z])X(?=\s*[月日%％家户个人名万条次份])|[*＊]")
+
+
+def leftovers(text: str) -> list[str]:
+    """The placeholder marks left in a text, each once, in order of appearance."""
+    found: list[str] = []
+    for match in LEFTOVER_RE.finditer(text):
+        mark = match.group(0)
+        if mark not in found:
+            found.append(mark)
+    return found
+
+
+# ---------------------------------------------------------------------------- formatting
+
+
+def pct(value: Decimal | None) -> str:
+    """46.2%; "—" when there is nothing to divide by."""
+    return NOT_APPLICABLE if value is None else f"{value}%"
+
+
+def cn_day(day: datetime.date) -> str:
+    """3月5日."""
+    return f"{day.month}月{day.day}日"
+
+
+def cn_date(day: datetime.date) -> str:
+    """2026年3月5日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def wan(n: int) -> str:
+    """People in 万 with two decimals: 731 → 0.07."""
+    return str((Decimal(n) / 10000).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def denominator_note(denominator: str) -> str:
+    if denominator == Denominator.ALL:
+        return "复工率 = 已复工复产单位数 ÷ 全部单位数。"
+    return (
+        "复工率 = 已复工复产的需复工单位数 ÷ 需复工复产单位数"
+        "（春节期间正常生产和不能复产的单位不计入）。"
+    )
+
+
+def source_note(figures: F.Figures) -> str:
+    if figures.source == "submission":
+        return f"本报告数据为{cn_date(figures.day)}上报的数据。"
+    if figures.source == "snapshot":
+        return f"本报告数据为{cn_date(figures.day)}日终统计的数据。"
+    return f"本报告数据为截至{cn_date(figures.day)}的平台统计数据。"
+
+
+def area_word(node: Jurisdiction) -> str:
+    """全县 / 全区 / 全镇 …: how the report names the whole of its node."""
+    for suffix in ("街道", "社区", "县", "区", "市", "镇", "乡", "村", "省"):
+        if node.name.endswith(suffix):
+            return "全" + suffix
+    return {
+        "province": "全省",
+        "city": "全市",
+        "county": "全县",
+        "town": "全镇",
+        "street": "全街道",
+        "village": "全村",
+        "community": "全社区",
+    }.get(node.level, "全辖区")
+
+
+def category_name(value: str) -> str:
+    names = CATEGORY_NAMES.get(value)
+    return names[0] if names else "未分类"
+
+
+# ---------------------------------------------------------------------------- the figures
+
+
+def report_figures(*, user, node: Jurisdiction, day: datetime.date) -> F.Figures:
+    """The figures a report for (node, day) is made from: frozen when the day was frozen and
+    the user's scope holds the whole node, else computed over the user's scope."""
+    if F.covers(user, node):
+        frozen = F.snapshot_get(node=node, day=day)
+        if frozen is not None:
+            return frozen
+    return F.compute(user=user, node=node, day=day)
+
+
+def cell_context(cell: F.Cell, denominator: str) -> dict:
+    """One group's figures as a template reads them (``{{ total.units }}`` …)."""
+    return {
+        "units": cell.units,
+        "need": cell.need,
+        "resumed": cell.resumed,
+        "resumed_need": cell.resumed_need,
+        "rate_resumed": cell.rate_numerator(denominator),
+        "rate_base": cell.rate_denominator(denominator),
+        "new_resumed": cell.new_resumed,
+        "employees": cell.employees,
+        "employees_wan": wan(cell.employees),
+        "returned": cell.returned,
+        "rate": pct(cell.rate(denominator)),
+        "return_rate": pct(cell.return_rate),
+        "normal": cell.ledger(Ledger.NORMAL),
+        "can_resume": cell.ledger(Ledger.CAN_RESUME),
+        "may_delay": cell.ledger(Ledger.MAY_DELAY),
+        "stopped": cell.ledger(Ledger.CANNOT_RESUME),
+        "no_ledger": cell.ledger(""),
+    }
+
+
+# ---------------------------------------------------------------------------- help given
+
+
+@dataclass(frozen=True)
+class Support:
+    """Help given to enterprises under a node as of the end of a day (C5 包保, C7 filings)."""
+
+    assignments: int  # 包保 relations
+    assigned_enterprises: int  # enterprises with at least one person answerable for them
+    people: int  # leaders, cadres and liaisons answerable for at least one enterprise
+    acceptances_done: int  # on-site acceptances performed
+    acceptances_passed: int
+    filings_valid: int  # filings approved or recorded (the enterprise may resume)
+    notices: int  # resumption notices issued and not revoked
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def end_of(day: datetime.date) -> datetime.datetime:
+    following = day + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(following, datetime.time.min))
+
+
+def support(*, user, node: Jurisdiction, day: datetime.date) -> Support:
+    """Four queries, whatever the number of enterprises."""
+    from fugong.enterprises.models import Assignment
+    from fugong.resumption.choices import VALID
+    from fugong.resumption.models import Acceptance, Filing, FilingEvent, Notice
+
+    end = end_of(day)
+    assigned = scoped(
+        Assignment.objects.filter(
+            subtree_q("enterprise__jurisdiction__path", node.path), created_at__lt=end
+        ),
+        user,
+    ).aggregate(
+        n=Count("id"),
+        enterprises=Count("enterprise", distinct=True),
+        people=Count("user", distinct=True),
+    )
+    filings = scoped(Filing.objects.filter(subtree_q("jurisdiction__path", node.path)), user)
+    acceptances = Acceptance.objects.filter(
+        filing__in=filings.values("pk"), performed_at__lt=end
+    ).aggregate(done=Count("id"), passed=Count("id", filter=Q(passed=True)))
+    valid = (
+        FilingEvent.objects.filter(filing__in=filings.values("pk"), to_status__in=VALID, at__lt=end)
+        .values("filing")
+        .distinct()
+        .count()
+    )
+    notices = Notice.objects.filter(
+        filing__in=filings.values("pk"), issued_at__lt=end, revoked=False
+    ).count()
+    return Support(
+        assignments=assigned["n"],
+        assigned_enterprises=assigned["enterprises"],
+        people=assigned["people"],
+        acceptances_done=acceptances["done"],
+        acceptances_passed=acceptances["passed"],
+        filings_valid=valid,
+        notices=notices,
+    )
+
+
+# ---------------------------------------------------------------------------- narrative
+
+
+DEFAULT_NEXT_STEPS = (
+    "下一步，我们将坚持疫情防控和经济社会发展“双线”作战，继续落实包保责任，"
+    "逐家跟踪尚未复工复产的企业，及时协调解决企业在用工、物流、资金等方面的困难和问题，"
+    "推动已复工企业尽快达产，确保复工复产安全有序、稳步推进。"
+)
+DEFAULT_PROBLEMS = "暂无。"
+
+
+def paragraphs(text: str, default: str) -> list[str]:
+    """The user's text as paragraphs (blank lines dropped); the default when empty."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    lines = [line for line in lines if line]
+    return lines or [default]
+
+
+# Every name a narrative template may use, with what it holds (shown on the templates page).
+CELL_HELP = _(
+    "a group's figures: .units .need .resumed .resumed_need .rate_resumed .rate_base "
+    ".new_resumed .employees .employees_wan .returned .rate .return_rate .normal "
+    ".can_resume .may_delay .stopped .no_ledger"
+)
+PLACEHOLDER_HELP: dict[str, object] = {
+    "node_name": _("name of the jurisdiction"),
+    "area": _("the whole jurisdiction, e.g. 全县 / 全镇"),
+    "day_cn": _("the day, e.g. 3月5日"),
+    "date_cn": _("the day with its year, e.g. 2026年3月5日"),
+    "year": _("the year of the day"),
+    "denominator_note": _("what the resumption rate divides by, as a sentence"),
+    "source_note": _("where the figures come from (submitted, snapshot or live), as a sentence"),
+    "no_data": _("the words 暂无数据, for what the platform does not record yet"),
+    "total": CELL_HELP,
+    "enterprises": _("各类型企业 (every unit but 大个体); fields as for total"),
+    "industry_above": _("1. 规模以上工业; fields as for total"),
+    "trade_hospitality_above": _("2. 限额以上批发零售业和住宿餐饮业; fields as for total"),
+    "below": _("3. 规下、限下; fields as for total"),
+    "construction": _("4. 建设工地; fields as for total"),
+    "property": _("5. 房产销售; fields as for total"),
+    "industry": _("工业 (above and below designated size); fields as for total"),
+    "industry_below": _("规模以下工业; fields as for total"),
+    "trade": _("限额以上批零住餐; fields as for total"),
+    "individual": _("大个体; fields as for total"),
+    "trade_individual": _("限额以上批零住餐 and 大个体 together; fields as for total"),
+    "services": _("规模以上服务业; fields as for total"),
+    "subsectors": _("list of 规上服务业 subsectors: .name and the fields as for total"),
+    "support": _(
+        "help given: .assignments .assigned_enterprises .people .acceptances_done "
+        ".acceptances_passed .filings_valid .notices"
+    ),
+    "next_steps": _("list of paragraphs of 下步工作打算 typed when asking for the report"),
+    "problems": _("list of paragraphs of 存在的问题 typed when asking for the report"),
+}
+
+
+def narrative_context(
+    *,
+    figures: F.Figures,
+    help_given: Support,
+    next_steps: str = "",
+    problems: str = "",
+) -> dict:
+    """Everything a narrative template (either shape) may print; the names are
+    PLACEHOLDER_HELP's."""
+    node, day, d = figures.node, figures.day, figures.denominator
+
+    def cell(*categories: str) -> dict:
+        return cell_context(figures.select(categories), d)
+
+    rows = {key: cell(*cats) for key, cats in F.TOWN_REPORT_ROWS}
+    subsectors = []
+    for spec in F.services_subsectors():
+        c = figures.row(spec)
+        if spec.key == "services_other" and not c.units:
+            continue
+        name = "其他服务业" if spec.key == "services_other" else spec.label
+        subsectors.append({"name": name, **cell_context(c, d)})
+    context = {
+        "node_name": node.name,
+        "area": area_word(node),
+        "day_cn": cn_day(day),
+        "date_cn": cn_date(day),
+        "year": day.year,
+        "denominator_note": denominator_note(d),
+        "source_note": source_note(figures),
+        "no_data": NO_DATA,
+        "total": cell_context(figures.total, d),
+        "enterprises": cell_context(figures.enterprises(), d),
+        **rows,
+        "industry": cell(Category.INDUSTRY_ABOVE, Category.INDUSTRY_BELOW),
+        "industry_below": cell(Category.INDUSTRY_BELOW),
+        "trade": cell(Category.TRADE_ABOVE, Category.HOSPITALITY_ABOVE),
+        "individual": cell(Category.LARGE_INDIVIDUAL),
+        "trade_individual": cell(
+            Category.TRADE_ABOVE, Category.HOSPITALITY_ABOVE, Category.LARGE_INDIVIDUAL
+        ),
+        "services": cell(Category.SERVICES_ABOVE),
+        "subsectors": subsectors,
+        "support": help_given.as_dict(),
+        "next_steps": paragraphs(next_steps, DEFAULT_NEXT_STEPS),
+        "problems": paragraphs(problems, DEFAULT_PROBLEMS),
+    }
+    return context
+
+
+PLACEHOLDER_NAMES = frozenset(PLACEHOLDER_HELP)

@@ -1,0 +1,51 @@
+"""The narrative report as a Word document, in the shape of seed 000 (a town) or seed 003
+(a county's industry and services): the node's template filled from the figures and the help
+given, and checked so that no placeholder mark (XX, X月X日, *) is ever left in it."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils.translation import gettext as _
+
+from fugong.accounts.models import Jurisdiction
+from fugong.core.errors import UserError
+from fugong.stats import figures as F
+from fugong.stats.models import ReportTemplate
+from fugong.stats.reports import context as C
+from fugong.stats.reports import templates as T
+
+
+def narrative(
+    *,
+    user,
+    node: Jurisdiction,
+    day: datetime.date,
+    kind: str,
+    figures: F.Figures,
+    next_steps: str = "",
+    problems: str = "",
+) -> tuple[bytes, ReportTemplate | None]:
+    """The filled .docx and the uploaded template it was made from (None: the shipped one)."""
+    context = C.narrative_context(
+        figures=figures,
+        help_given=C.support(user=user, node=node, day=day),
+        next_steps=next_steps,
+        problems=problems,
+    )
+    source, uploaded = T.template_source(node, kind)
+    data = T.render(source, context)
+    left = C.leftovers(T.docx_text(data))
+    if left:
+        raise UserError(
+            _(
+                "The report would still contain %(marks)s; the template of %(place)s must be "
+                "corrected (report templates page)."
+            )
+            % {
+                "marks": "、".join(f"“{m}”" for m in left),
+                "place": uploaded.jurisdiction.name if uploaded else _("Fugong"),
+            },
+            code="placeholder_left",
+        )
+    return data, uploaded
