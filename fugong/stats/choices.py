@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Denominator(models.TextChoices):
@@ -14,12 +15,12 @@ class Denominator(models.TextChoices):
 
 class SubmissionStatus(models.TextChoices):
     PENDING = "pending", _("Not submitted")
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("upward reporting", "Submitted")
     REOPENED = "reopened", _("Reopened")
 
 
 class SubmissionEventKind(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("upward reporting", "Submitted")
     REOPENED = "reopened", _("Reopened")
     REMINDED = "reminded", _("Reminded")
 

@@ -116,11 +116,18 @@ def _templates_page(request: HttpRequest, place: Jurisdiction, *, error: str = "
                 "applies to this jurisdiction and to those below it that have none of their own."
             ),
             "syntax_help": _(
-                "Write {{ name }} for a value and {{ name.field }} for a figure of a group. A "
-                "list is printed with a loop, e.g. {%p for p in next_steps %}, {{ p }} and "
-                "{%p endfor %} on three lines of their own. Rates print as 46.2%, or — when "
-                "nothing is to be divided by."
-            ),
+                "Write %(value)s for a value and %(field)s for a figure of a group. A list is "
+                "printed with a loop, e.g. %(loop)s, %(item)s and %(end)s on three lines of "
+                "their own. Rates print as %(rate)s, or — when nothing is to be divided by."
+            )
+            % {
+                "value": "{{ name }}",
+                "field": "{{ name.field }}",
+                "loop": "{%p for p in next_steps %}",
+                "item": "{{ p }}",
+                "end": "{%p endfor %}",
+                "rate": "46.2%",
+            },
             "error": error,
         },
         status=400 if error else 200,

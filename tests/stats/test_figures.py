@@ -17,7 +17,7 @@ from fugong.stats import figures as F
 from fugong.stats.figures import TOWN_REPORT_ROWS, RowSpec
 from tests.stats.fixtures import build_hand_town
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

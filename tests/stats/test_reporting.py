@@ -27,7 +27,7 @@ from fugong.stats.services import (
 )
 from tests.stats.fixtures import build_hand_town
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 URL = "/stats/reporting/"
 

@@ -29,7 +29,7 @@ from fugong.stats.reports import templates as T
 from fugong.stats.reports.xlsx import FIGURE_HEADERS, figure_values, row_label
 from tests.stats.fixtures import build_hand_town
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from fugong.accounts.models import Jurisdiction
 from fugong.core.errors import UserError
@@ -114,8 +114,8 @@ def start_report(
     if not isinstance(day, datetime.date):
         day = F.parse_day(day)
     F.check_day(node, day)
-    next_steps = _text(next_steps, _("Next steps"))
-    problems = _text(problems, _("Problems"))
+    next_steps = _text(next_steps, pgettext("report section", "Next steps"))
+    problems = _text(problems, pgettext("report section", "Problems"))
     if kind == ReportKind.ZERO:
         refuse_unless_zero(C.report_figures(user=user, node=node, day=day))
     title = _("%(report)s: %(name)s, %(day)s") % {
