@@ -27,6 +27,7 @@ from fugong.enterprises.industries import load_industries
 from fugong.enterprises.models import Enterprise, Industry, Park
 from fugong.resumption.models import Filing
 from fugong.resumption.policy import Router
+from fugong.stats.models import Snapshot
 
 ACTOR = "seed-demo"
 
@@ -195,6 +196,7 @@ class DemoBuilder:
             self.build_enterprises,
             self.build_users,
             self.build_filings,
+            self.build_history,
         ]
 
     # -- helpers -------------------------------------------------------------------------
@@ -495,6 +497,11 @@ class DemoBuilder:
 
         build_filings(self)
 
+    def build_history(self) -> None:
+        from fugong.demo.history import build_history
+
+        build_history(self)
+
     def build(self) -> DemoResult:
         with transaction.atomic():
             for step in self.steps:
@@ -505,6 +512,7 @@ class DemoBuilder:
             "users": User.objects.count(),
             "enterprises": Enterprise.objects.count(),
             "filings": Filing.objects.count(),
+            "daily snapshots": Snapshot.objects.count(),
         }
         return self.result
 
