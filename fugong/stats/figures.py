@@ -164,7 +164,7 @@ SERVICE_SECTIONS = ("L", "N", "O", "P", "Q", "R")
 
 
 def services_subsectors() -> list[RowSpec]:
-    names = dict(Industry.objects.filter(level="section").values_list("code", "name"))
+    names = section_names()
     rows = [
         RowSpec(
             f"services_{code}",
@@ -375,6 +375,27 @@ def covers(user, node: Jurisdiction) -> bool:
     return scope.everything or any(node.path.startswith(p) for p in scope.jurisdiction_paths)
 
 
+_SECTIONS: dict[int | None, str] = {}
+_SECTION_NAMES: dict[str, str] = {}
+
+
+def section_names() -> dict[str, str]:
+    """Section code -> name (GB/T 4754 standard data, read once per process)."""
+    if not _SECTION_NAMES:
+        _SECTION_NAMES.update(Industry.objects.filter(level="section").values_list("code", "name"))
+    return _SECTION_NAMES
+
+
+def industry_sections() -> dict[int | None, str]:
+    """Industry division id -> its section code (门类). The table is national standard data,
+    loaded by a migration; it is read once per process."""
+    if not _SECTIONS:
+        _SECTIONS.update(
+            Industry.objects.filter(level="division").values_list("pk", "parent__code")
+        )
+    return _SECTIONS
+
+
 def _units(user, node: Jurisdiction):
     qs = Enterprise.objects.all()
     if user is not None:
@@ -396,34 +417,31 @@ def compute(
     """The node's figures as of ``day`` from the registry as it stands, over the units the
     user may see (``user=None``: all units, for snapshots taken by the system)."""
     units = _units(user, node)
+    children = _visible_children(user, node)
+    # One grouped read gives both the category groups and the children: grouped by the child
+    # a unit falls under (its jurisdiction path cut at the children's length), category,
+    # industry and ledger, then summed both ways here.
+    length = len(children[0].path) if children else 0
+    if children:
+        units = units.annotate(prefix=Substr("jurisdiction__path", 1, length))
+        keys = ("prefix", "category", "industry_id", "ledger")
+    else:
+        keys = ("category", "industry_id", "ledger")
+    rows = units.values(*keys).annotate(**_aggregates(day)).order_by()
+    sections = industry_sections()
     groups: dict[tuple[str, str], Cell] = {}
-    rows = (
-        units.values("category", "industry__parent__code", "ledger")
-        .annotate(**_aggregates(day))
-        .order_by()
-    )
+    by_child: dict[str, Cell] = {}
     for row in rows:
-        key = (row["category"] or "", row["industry__parent__code"] or "")
+        key = (row["category"] or "", sections.get(row["industry_id"], ""))
         cell = _cell_from_row(row)
         if key in groups:
             groups[key].add(cell)
         else:
-            groups[key] = cell
-    children = _visible_children(user, node)
-    by_child: dict[str, Cell] = {}
-    if children:
-        length = len(children[0].path)
-        rows = (
-            units.annotate(prefix=Substr("jurisdiction__path", 1, length))
-            .values("prefix", "ledger")
-            .annotate(**_aggregates(day))
-            .order_by()
-        )
-        for row in rows:
-            prefix = row["prefix"] if len(row["prefix"]) == length else ""
-            by_child.setdefault(prefix, Cell()).add(_cell_from_row(row))
-    else:
-        by_child[""] = Cell.total_of(groups.values())
+            groups[key] = _cell_from_row(row)
+        prefix = row.get("prefix", "")
+        if len(prefix) != length:
+            prefix = ""
+        by_child.setdefault(prefix, Cell()).add(cell)
     return Figures(
         node=node,
         day=day,
@@ -448,17 +466,29 @@ class TrendPoint:
     return_rate: Decimal | None
 
 
-def trend(*, user, node: Jurisdiction, end: datetime.date, days: int = 60) -> list[TrendPoint]:
+def trend(
+    *,
+    user,
+    node: Jurisdiction,
+    end: datetime.date,
+    days: int = 60,
+    base: Cell | None = None,
+    denominator: str | None = None,
+) -> list[TrendPoint]:
     """Resumed units, staff back and the two rates for each of the ``days`` days up to
-    ``end``, on the same definitions as ``compute`` (two queries)."""
+    ``end``, on the same definitions as ``compute``: two queries, or one when the caller
+    already has the node's totals (``base``: ``compute(...).total`` for the same user)."""
     units = _units(user, node)
-    base = units.values("ledger").annotate(n=Count("id"), e=Coalesce(Sum("employee_count"), 0))
-    total = need = employees = 0
-    for row in base.order_by():
-        total += row["n"]
-        employees += row["e"]
-        if (row["ledger"] or "") not in NO_NEED:
-            need += row["n"]
+    if base is not None:
+        total, need, employees = base.units, base.need, base.employees
+    else:
+        total = need = employees = 0
+        rows = units.values("ledger").annotate(n=Count("id"), e=Coalesce(Sum("employee_count"), 0))
+        for row in rows.order_by():
+            total += row["n"]
+            employees += row["e"]
+            if (row["ledger"] or "") not in NO_NEED:
+                need += row["n"]
     start = end - datetime.timedelta(days=days - 1)
     by_day: dict[datetime.date, list[int]] = {}
     before = [0, 0, 0]  # resumed, resumed_need, returned before start
@@ -476,7 +506,7 @@ def trend(*, user, node: Jurisdiction, end: datetime.date, days: int = 60) -> li
         target[0] += row["n"]
         target[1] += row["n"] if needs else 0
         target[2] += row["r"]
-    denominator = denominator_for(node)
+    denominator = denominator or denominator_for(node)
     points = []
     resumed, resumed_need, returned = before
     for i in range(days):

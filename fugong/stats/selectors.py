@@ -193,7 +193,14 @@ def dashboard_get(*, user, node: Jurisdiction, day: datetime.date, days: int = 6
         figures=figures,
         rows=rows,
         uncategorised=figures.select([""]),
-        trend=F.trend(user=user, node=node, end=day, days=days),
+        trend=F.trend(
+            user=user,
+            node=node,
+            end=day,
+            days=days,
+            base=figures.total,
+            denominator=figures.denominator,
+        ),
         frozen=frozen,
         corrections=F.corrections(frozen=frozen, live=figures) if frozen is not None else [],
     )
