@@ -507,7 +507,7 @@ def submissions(request, params: Query[NodeDayQuery]):
         "own": _own(node, day) if upward else None,
         "children": [_submission(row) for row in board.rows],
         "summary": {
-            "total": len(board.rows),
+            "total": board.total,
             "submitted": board.submitted,
             "not_submitted": board.not_submitted,
             "late": board.late,

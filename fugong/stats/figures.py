@@ -684,7 +684,7 @@ class _SnapshotSource:
             places = places.filter(path__startswith=root.path)
             units = units.filter(subtree_q("jurisdiction__path", root.path))
         paths = dict(places.values_list("pk", "path"))
-        sections = dict(Industry.objects.values_list("pk", "parent__code"))
+        sections = industry_sections()
         rows = (
             units.values_list("jurisdiction_id", "category", "industry_id", "ledger", "resumed_on")
             .annotate(

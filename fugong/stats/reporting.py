@@ -167,12 +167,16 @@ class Board:
     rows: list[SubmissionState]
 
     @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
     def submitted(self) -> int:
         return sum(1 for r in self.rows if r.is_submitted)
 
     @property
     def not_submitted(self) -> int:
-        return len(self.rows) - self.submitted
+        return self.total - self.submitted
 
     @property
     def late(self) -> int:

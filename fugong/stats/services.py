@@ -187,9 +187,7 @@ def submission_remind(*, actor, nodes: list[Jurisdiction], day: datetime.date) -
         sub = _submission_for_update(node, day)
         if sub.status == SubmissionStatus.SUBMITTED:
             continue
-        Submission.objects.filter(pk=sub.pk).update(
-            reminders=sub.reminders + 1, last_reminded_at=now
-        )
+        sub = audited_update(sub, actor=actor, reminders=sub.reminders + 1, last_reminded_at=now)
         SubmissionEvent.objects.create(
             submission=sub, kind=SubmissionEventKind.REMINDED, actor=actor
         )

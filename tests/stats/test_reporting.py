@@ -137,6 +137,19 @@ def test_remind_counts_and_only_those_not_submitted(place):
     assert err.value.code == "future_date"
 
 
+def test_submitting_reminding_and_reopening_write_audit_rows(place):
+    from fugong.core.audit import history_for
+
+    submission_remind(actor=place.county_cmd, nodes=[place.town01], day=place.day)
+    submission_submit(actor=place.town01_cmd, node=place.town01, day=place.day)
+    submission_reopen(actor=place.county_cmd, node=place.town01, day=place.day, reason="数字有误")
+    sub = Submission.objects.get(jurisdiction=place.town01, day=place.day)
+    rows = list(history_for(sub).order_by("at", "id"))
+    assert [r.actor for r in rows[-3:]] == [place.county_cmd, place.town01_cmd, place.county_cmd]
+    assert rows[-3].after["reminders"] == 1
+    assert rows[-1].reason == "数字有误"
+
+
 def test_permissions(place, user):
     day = place.day
     with pytest.raises(NotAllowed):  # the county does not submit for a town
