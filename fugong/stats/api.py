@@ -19,13 +19,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from fugong.accounts.models import Jurisdiction
-from fugong.accounts.selectors import jurisdiction_roots
 from fugong.core.api_types import Count, Id, Text
 from fugong.core.errors import UserError
-from fugong.core.scope import scoped
 from fugong.enterprises.choices import Ledger
 from fugong.stats import figures as F
 from fugong.stats import reporting, services
+from fugong.stats import selectors as stats_selectors
 from fugong.stats.choices import Denominator
 from fugong.stats.reporting import SubmissionState
 
@@ -283,16 +282,7 @@ class ReportStartedOut(Schema):
 
 def _node(request, node_id: int | None) -> Jurisdiction:
     """The node the caller asked for (default: their topmost one), if they may see it."""
-    user = request.auth
-    if node_id is None:
-        roots = jurisdiction_roots(user=user)
-        if roots:
-            return roots[0]
-    else:
-        node = scoped(Jurisdiction.objects.filter(pk=node_id), user).first()
-        if node is not None:
-            return node
-    raise UserError(_("No such jurisdiction in your area."), code="not_found", status=404)
+    return stats_selectors.visible_node(user=request.auth, value=node_id, default_top=True)
 
 
 def _day(node: Jurisdiction, value: str | None) -> datetime.date:

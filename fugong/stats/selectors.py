@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
 
 from fugong.accounts.models import Jurisdiction
 from fugong.core.scope import scoped, subtree_q
@@ -162,6 +163,31 @@ def dashboard_node(*, user, pk: int | None) -> Jurisdiction | None:
         return jurisdiction_list(user=user).filter(pk=pk).first()
     roots = jurisdiction_roots(user=user)
     return roots[0] if roots else None
+
+
+def visible_node(*, user, value, default_top: bool = False) -> Jurisdiction:
+    """The active jurisdiction ``value`` (an instance or an id as typed) if the user may see
+    it; with ``default_top``, no value means the user's topmost one. Otherwise a 404 sentence.
+    Every statistics page, report and API call finds its node here."""
+    from fugong.accounts.selectors import jurisdiction_list, jurisdiction_roots
+    from fugong.core.errors import UserError
+    from fugong.core.ids import parse_id
+
+    node = None
+    if value in (None, "") and default_top:
+        roots = jurisdiction_roots(user=user)
+        node = roots[0] if roots else None
+    else:
+        pk = value.pk if isinstance(value, Jurisdiction) else parse_id(value)
+        node = jurisdiction_list(user=user).filter(pk=pk).first() if pk else None
+    if node is None:
+        shown = str(value.pk if isinstance(value, Jurisdiction) else value or "")[:20]
+        raise UserError(
+            _("There is no jurisdiction “%(value)s” among those you may see.") % {"value": shown},
+            code="not_found",
+            status=404,
+        )
+    return node
 
 
 def dashboard_ancestors(*, user, node: Jurisdiction) -> list[Jurisdiction]:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Jurisdiction
-from fugong.accounts.selectors import active_memberships
+from fugong.accounts.selectors import command_jurisdictions, user_roles
 from fugong.core.audit import audited_create, audited_update
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.stats import figures as F
@@ -24,17 +24,11 @@ from fugong.stats.reporting import deadline_times
 
 
 def _is_admin(user) -> bool:
-    return bool(user.is_superuser) or any(
-        m.role == Role.PLATFORM_ADMIN for m in active_memberships(user)
-    )
+    return Role.PLATFORM_ADMIN in user_roles(user)
 
 
 def _command_paths(user) -> list[str]:
-    return [
-        m.jurisdiction.path
-        for m in active_memberships(user)
-        if m.role == Role.COMMAND and m.jurisdiction
-    ]
+    return [j.path for j in command_jurisdictions(user)]
 
 
 def can_submit(user, node: Jurisdiction) -> bool:

@@ -26,10 +26,10 @@ from django.views.decorators.http import require_POST
 from fugong.accounts.models import Jurisdiction
 from fugong.accounts.selectors import command_jurisdictions, jurisdiction_roots
 from fugong.core.errors import NotAllowed, UserError
-from fugong.core.ids import parse_id
 from fugong.core.scope import get_scope, scoped
 from fugong.stats import figures as F
 from fugong.stats import reporting, services
+from fugong.stats import selectors as stats_selectors
 from fugong.stats.choices import Denominator
 from fugong.stats.models import StatsSetting
 
@@ -106,18 +106,10 @@ def _sentences(view):
 
 
 def _visible_node(user, value) -> Jurisdiction:
-    pk = parse_id(value)
-    node = (
-        scoped(Jurisdiction.objects.filter(is_active=True), user).filter(pk=pk).first()
-        if pk
-        else None
-    )
-    if node is None:
-        raise _NotFound(
-            _("There is no jurisdiction “%(value)s” among those you may see.")
-            % {"value": str(value or "")[:20]}
-        )
-    return node
+    try:
+        return stats_selectors.visible_node(user=user, value=value)
+    except UserError as exc:
+        raise _NotFound(exc.message) from None
 
 
 def _home_nodes(user) -> list[Jurisdiction]:

@@ -12,8 +12,8 @@ from fugong.accounts.models import Jurisdiction
 from fugong.core.errors import UserError
 from fugong.core.jobs import JobContext, JobError, job_handler, job_start
 from fugong.core.models import Job
-from fugong.core.scope import scoped
 from fugong.stats import figures as F
+from fugong.stats import selectors as stats_selectors
 from fugong.stats.choices import NARRATIVE_KINDS, Denominator, ReportKind
 from fugong.stats.reports import context as C
 from fugong.stats.reports import xlsx
@@ -32,15 +32,7 @@ FILE_NAMES = {
 
 def visible_node(user, node: Jurisdiction | int | str) -> Jurisdiction:
     """The node if the user may see it, else a 404 sentence."""
-    pk = node.pk if isinstance(node, Jurisdiction) else node
-    found = scoped(Jurisdiction.objects.filter(pk=pk), user).first() if pk else None
-    if found is None:
-        raise UserError(
-            _("That jurisdiction is not in your area; choose one of yours."),
-            code="not_found",
-            status=404,
-        )
-    return found
+    return stats_selectors.visible_node(user=user, value=node)
 
 
 def _text(value: str, label: str) -> str:

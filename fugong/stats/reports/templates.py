@@ -185,14 +185,9 @@ def sample_context(*, user, node: Jurisdiction) -> dict:
 
 
 def _own_node(user, node: Jurisdiction) -> Jurisdiction:
-    visible = scoped(Jurisdiction.objects.filter(pk=node.pk), user).first()
-    if visible is None:
-        raise UserError(
-            _("That jurisdiction is not in your area; choose one of yours."),
-            code="not_found",
-            status=404,
-        )
-    return visible
+    from fugong.stats.selectors import visible_node
+
+    return visible_node(user=user, value=node)
 
 
 def _check_configure(user, node: Jurisdiction) -> None:
