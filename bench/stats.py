@@ -105,6 +105,11 @@ def build(scale: str, seed: int) -> None:
         target = builder.scale.filings_per_town * len(builder.towns)
         bulk_filings(target, seed)
         timings.append(f"bulk filings {time.perf_counter() - t:.1f}")
+    from fugong.stats import tally
+
+    t = time.perf_counter()
+    tally.compact()
+    timings.append(f"tally compacted {time.perf_counter() - t:.1f}")
     print(
         f"built the demo at scale={scale} seed={seed} in {time.perf_counter() - started:.1f} s "
         f"({', '.join(timings)} s)"

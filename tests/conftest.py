@@ -24,6 +24,28 @@ def demo(request, db) -> DemoResult:
     return request.config._fugong_demo
 
 
+def _reload_demo_if_emptied(config) -> None:
+    from fugong.demo.generator import demo_loaded
+
+    if not demo_loaded():
+        config._fugong_demo = load_demo(scale="small", seed=1, password=DEMO_PASSWORD)
+
+
+@pytest.fixture(scope="class")
+def _demo_back_afterwards(django_db_setup, django_db_blocker, request):
+    """A transactional test empties the database when it ends (TransactionTestCase's flush);
+    load the demo county again so the tests after this class find it."""
+    yield
+    with django_db_blocker.unblock():
+        _reload_demo_if_emptied(request.config)
+
+
+@pytest.fixture
+def committed_demo(_demo_back_afterwards, transactional_db, request):
+    """The demo county, committed (an earlier test of the class may have emptied it)."""
+    _reload_demo_if_emptied(request.config)
+
+
 @pytest.fixture
 def user(db):
     """A user by name from the demo county."""

@@ -141,6 +141,9 @@ class Jurisdiction(TimestampedModel):
             Jurisdiction.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
                 path=Concat(Value(self.path), Substr("path", len(old_path) + 1))
             )
+            from fugong.accounts.signals import jurisdictions_moved
+
+            jurisdictions_moved.send(sender=Jurisdiction, root=self)
 
     def ancestors(self) -> models.QuerySet[Jurisdiction]:
         codes = [c for c in self.path.strip("/").split("/") if c and c != self.code]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from fugong.accounts.models import LoginEvent, LoginLog, User
 from fugong.core.middleware import client_ip
+
+# Sent inside the transaction that gave a subtree of jurisdictions new paths (a new parent or
+# code): whatever is counted by ancestor must be counted again.
+jurisdictions_moved = Signal()
 
 
 def _write(event: str, request, username: str, user=None) -> None:

@@ -3,8 +3,10 @@
 subsector of 规上服务业, per child jurisdiction and per day. Definitions: docs/statistics.md.
 
 Everything here is computed in a fixed number of queries, whatever the number of
-enterprises: one grouped count by (category, industry section, ledger) with the day's
-conditions as filtered aggregates, one by (child, ledger), one by resumption day for the trend.
+enterprises: one grouped count of the units by (child, category, industry, ledger) with the
+day's conditions as filtered aggregates, one by resumption day for the trend. A province's, a
+city's or a county's figures are summed from the tally of its children instead
+(``fugong.stats.tally``; ``_tallied`` says when), which holds the same counts.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from fugong.core.errors import UserError
 from fugong.core.scope import get_scope, scoped, subtree_q
 from fugong.enterprises.choices import Category, Ledger
 from fugong.enterprises.models import Enterprise, Industry
+from fugong.stats import tally
 from fugong.stats.choices import Denominator
+from fugong.stats.tally import COMPACT_SLACK, TALLY_DEPTHS
 
 # Ledgers whose units do not need to resume: they produced through the festival, or will not
 # resume. Every other unit (including one with no ledger yet) needs to resume.
@@ -412,10 +416,23 @@ def _visible_children(user, node: Jurisdiction) -> list[Jurisdiction]:
 
 
 def compute(
-    *, user, node: Jurisdiction, day: datetime.date, denominator: str | None = None
+    *,
+    user,
+    node: Jurisdiction,
+    day: datetime.date,
+    denominator: str | None = None,
+    from_units: bool = False,
 ) -> Figures:
     """The node's figures as of ``day`` from the registry as it stands, over the units the
-    user may see (``user=None``: all units, for snapshots taken by the system)."""
+    user may see (``user=None``: all units, for snapshots taken by the system). A city's or a
+    county's figures, for a user who may see all of it, are summed from the tally of its
+    children (``fugong.stats.tally``), which holds the same counts (``from_units``: count
+    the units all the same, as ``tally_differences`` does)."""
+    if not from_units and _tallied(user, node):
+        figures = _tally_rollup(node).figures(node, day)
+        if denominator:
+            figures.denominator = denominator
+        return figures
     units = _units(user, node)
     children = _visible_children(user, node)
     # One grouped read gives both the category groups and the children: grouped by the child
@@ -474,10 +491,13 @@ def trend(
     days: int = 60,
     base: Cell | None = None,
     denominator: str | None = None,
+    from_units: bool = False,
 ) -> list[TrendPoint]:
     """Resumed units, staff back and the two rates for each of the ``days`` days up to
     ``end``, on the same definitions as ``compute``: two queries, or one when the caller
     already has the node's totals (``base``: ``compute(...).total`` for the same user)."""
+    if not from_units and _tallied(user, node):
+        return _tally_rollup(node).trend(node, end=end, days=days, denominator=denominator)
     units = _units(user, node)
     if base is not None:
         total, need, employees = base.units, base.need, base.employees
@@ -489,9 +509,7 @@ def trend(
             employees += row["e"]
             if (row["ledger"] or "") not in NO_NEED:
                 need += row["n"]
-    start = end - datetime.timedelta(days=days - 1)
-    by_day: dict[datetime.date, list[int]] = {}
-    before = [0, 0, 0]  # resumed, resumed_need, returned before start
+    series = _Series(end, days)
     rows = (
         units.filter(resumed_on__lte=end)
         .values("resumed_on", "ledger")
@@ -499,33 +517,68 @@ def trend(
         .order_by()
     )
     for row in rows:
-        needs = (row["ledger"] or "") not in NO_NEED
-        target = (
-            before if row["resumed_on"] < start else by_day.setdefault(row["resumed_on"], [0, 0, 0])
-        )
-        target[0] += row["n"]
-        target[1] += row["n"] if needs else 0
-        target[2] += row["r"]
-    denominator = denominator or denominator_for(node)
-    points = []
-    resumed, resumed_need, returned = before
-    for i in range(days):
-        day = start + datetime.timedelta(days=i)
-        new = by_day.get(day, [0, 0, 0])
-        resumed += new[0]
-        resumed_need += new[1]
-        returned += new[2]
-        rate = (
-            percent(resumed, total)
-            if denominator == Denominator.ALL
-            else percent(resumed_need, need)
-        )
-        points.append(
-            TrendPoint(
-                day, resumed, resumed_need, new[0], returned, rate, percent(returned, employees)
+        series.add(row["resumed_on"], row["ledger"] or "", row["n"], row["r"])
+    return series.points(total, need, employees, denominator or denominator_for(node))
+
+
+class _Series:
+    """Units resumed and staff back by resumption day, cumulated into the trend's points."""
+
+    def __init__(self, end: datetime.date, days: int) -> None:
+        self.end = end
+        self.days = days
+        self.start = end - datetime.timedelta(days=days - 1)
+        self.by_day: dict[datetime.date, list[int]] = {}
+        self.before = [0, 0, 0]  # resumed, resumed_need, returned before start
+
+    def add(self, on: datetime.date, ledger: str, units: int, returned: int) -> None:
+        if on > self.end:
+            return
+        target = self.before if on < self.start else self.by_day.setdefault(on, [0, 0, 0])
+        target[0] += units
+        target[1] += units if ledger not in NO_NEED else 0
+        target[2] += returned
+
+    def points(self, total: int, need: int, employees: int, denominator: str) -> list[TrendPoint]:
+        points = []
+        resumed, resumed_need, returned = self.before
+        for i in range(self.days):
+            day = self.start + datetime.timedelta(days=i)
+            new = self.by_day.get(day, [0, 0, 0])
+            resumed += new[0]
+            resumed_need += new[1]
+            returned += new[2]
+            rate = (
+                percent(resumed, total)
+                if denominator == Denominator.ALL
+                else percent(resumed_need, need)
             )
-        )
-    return points
+            points.append(
+                TrendPoint(
+                    day, resumed, resumed_need, new[0], returned, rate, percent(returned, employees)
+                )
+            )
+        return points
+
+
+def compute_with_trend(
+    *, user, node: Jurisdiction, day: datetime.date, days: int = 60
+) -> tuple[Figures, list[TrendPoint]]:
+    """``compute`` and the ``trend`` of the ``days`` days up to ``day``, as a dashboard shows
+    them: from one read of the tally where it may be used, else from two of the units."""
+    if _tallied(user, node):
+        rollup = _tally_rollup(node)
+        figures = rollup.figures(node, day)
+        return figures, rollup.trend(node, end=day, days=days, denominator=figures.denominator)
+    figures = compute(user=user, node=node, day=day)
+    return figures, trend(
+        user=user,
+        node=node,
+        end=day,
+        days=days,
+        base=figures.total,
+        denominator=figures.denominator,
+    )
 
 
 # ---------------------------------------------------------------------------- snapshots
@@ -585,7 +638,7 @@ def snapshot_take(
     nodes = list(nodes.order_by("path"))
     if not wanted or not nodes:
         return 0
-    source = _SnapshotSource(nodes, root)
+    source = _units_rollup(nodes, root)
     now = timezone.now()
     written = 0
     for each in wanted:
@@ -672,38 +725,21 @@ class _NodeSource:
     by_child: dict[str, dict[str, _Resumptions]]  # child path ("": the node itself) → ledger
 
 
-class _SnapshotSource:
-    """The units under ``root`` (None: all) read once, grouped by place, category, section,
-    ledger and resumption day; each node's groups and children rolled up from them as
-    ``compute`` groups them."""
+class _Rollup:
+    """Units grouped by place (a jurisdiction's path), category, section, ledger and
+    resumption day, from which any node's figures and trend are rolled up as ``compute`` and
+    ``trend`` group them. ``rows``: (path, category, section, ledger, resumed_on, units,
+    employees, returned); ``children``: node id → its active children, ordered by code."""
 
-    def __init__(self, nodes: list[Jurisdiction], root: Jurisdiction | None) -> None:
-        places = Jurisdiction.objects.all()
-        units = Enterprise.objects.all()
-        if root is not None:
-            places = places.filter(path__startswith=root.path)
-            units = units.filter(subtree_q("jurisdiction__path", root.path))
-        paths = dict(places.values_list("pk", "path"))
-        sections = industry_sections()
-        rows = (
-            units.values_list("jurisdiction_id", "category", "industry_id", "ledger", "resumed_on")
-            .annotate(
-                n=Count("id"),
-                e=Coalesce(Sum("employee_count"), 0),
-                r=Coalesce(Sum("returned_count"), 0),
-            )
-            .order_by()
-        )
+    def __init__(self, rows: Iterable[tuple], children: dict[int, list[Jurisdiction]]) -> None:
         self.by_place: dict[str, dict[tuple[str, str, str], _Resumptions]] = {}
-        for place, category, industry, ledger, resumed_on, n, e, r in rows:
-            key = (category or "", sections.get(industry) or "", ledger or "")
-            keyed = self.by_place.setdefault(paths[place], {})
+        for path, category, section, ledger, resumed_on, n, e, r in rows:
+            key = (category or "", section or "", ledger or "")
+            keyed = self.by_place.setdefault(path, {})
             if key not in keyed:
                 keyed[key] = _Resumptions()
             keyed[key].add(n, e, resumed_on, r)
-        self.children: dict[int, list[Jurisdiction]] = {node.pk: [] for node in nodes}
-        for child in Jurisdiction.objects.filter(parent__in=nodes, is_active=True).order_by("code"):
-            self.children[child.parent_id].append(child)
+        self.children = children
         self.nodes: dict[int, _NodeSource] = {}
 
     def _node(self, node: Jurisdiction) -> _NodeSource:
@@ -758,6 +794,104 @@ class _SnapshotSource:
             children=[ChildFigures(c, by_child.get(c.path, Cell())) for c in source.children],
             direct=by_child.get("", Cell()),
         )
+
+    def trend(
+        self, node: Jurisdiction, *, end: datetime.date, days: int, denominator: str | None
+    ) -> list[TrendPoint]:
+        """``trend(user=None, node=node, end=end, days=days)``."""
+        source = self._node(node)
+        series = _Series(end, days)
+        total = need = employees = 0
+        for (_category, _section, ledger), resumptions in source.groups.items():
+            total += resumptions.units
+            need += resumptions.units if ledger not in NO_NEED else 0
+            employees += resumptions.employees
+            for on, (units, returned) in resumptions.by_day.items():
+                series.add(on, ledger, units, returned)
+        return series.points(total, need, employees, denominator or source.denominator)
+
+
+def _children_of(nodes: Iterable[Jurisdiction]) -> dict[int, list[Jurisdiction]]:
+    children: dict[int, list[Jurisdiction]] = {node.pk: [] for node in nodes}
+    for child in Jurisdiction.objects.filter(parent__in=list(children), is_active=True).order_by(
+        "code"
+    ):
+        children[child.parent_id].append(child)
+    return children
+
+
+def _unit_rows(units, paths: dict[int, str]):
+    """A queryset of units as the roll-up's rows, grouped in the database."""
+    sections = industry_sections()
+    rows = (
+        units.values_list("jurisdiction_id", "category", "industry_id", "ledger", "resumed_on")
+        .annotate(
+            n=Count("id"),
+            e=Coalesce(Sum("employee_count"), 0),
+            r=Coalesce(Sum("returned_count"), 0),
+        )
+        .order_by()
+    )
+    for place, category, industry, ledger, resumed_on, n, e, r in rows:
+        yield paths[place], category, sections.get(industry), ledger, resumed_on, n, e, r
+
+
+def _units_rollup(nodes: list[Jurisdiction], root: Jurisdiction | None) -> _Rollup:
+    """Every unit under ``root`` (None: all) read once, for the snapshots of ``nodes``."""
+    places = Jurisdiction.objects.all()
+    units = Enterprise.objects.all()
+    if root is not None:
+        places = places.filter(path__startswith=root.path)
+        units = units.filter(subtree_q("jurisdiction__path", root.path))
+    paths = dict(places.values_list("pk", "path"))
+    return _Rollup(_unit_rows(units, paths), _children_of(nodes))
+
+
+# The nodes whose figures may be summed from the tally: those whose children are tallied.
+TALLY_NODE_DEPTHS = frozenset(depth - 1 for depth in TALLY_DEPTHS)
+
+
+def _tallied(user, node: Jurisdiction) -> bool:
+    """True when ``compute`` and ``trend`` read the tally for this user and node: the node's
+    children are tallied and the user may see every unit under it."""
+    return node.depth in TALLY_NODE_DEPTHS and (user is None or covers(user, node))
+
+
+def _tally_rollup(node: Jurisdiction) -> _Rollup:
+    """The node's tally rows (one per child, category, section, ledger and resumption day)
+    and the units registered on the node itself, as a roll-up: a few thousand rows for a
+    city instead of its hundred thousand units."""
+    from fugong.stats.tasks import compact_tally_soon
+
+    children = list(node.children.order_by("code"))  # inactive ones too: their units count
+    if any(child.depth not in TALLY_DEPTHS for child in children):
+        raise ValueError(f"{node.code}: children outside the tallied depths")
+    paths = {child.pk: child.path for child in children}
+    tallied, summed = tally.read(list(paths))
+    if summed - len(tallied) > COMPACT_SLACK:
+        compact_tally_soon()
+    rows = [(paths[row[0]], *row[1:]) for row in tallied]
+    rows.extend(_unit_rows(Enterprise.objects.filter(jurisdiction=node), {node.pk: node.path}))
+    return _Rollup(rows, {node.pk: [c for c in children if c.is_active]})
+
+
+def tally_differences(days: Iterable[datetime.date]) -> list[str]:
+    """The nodes read from the tally whose figures (for any of ``days``) or 60-day trend (up
+    to the last of them) differ from those counted from the units: none, unless something
+    wrote to the database around its triggers (``fugong tally --check``)."""
+    days = sorted(days)
+    wrong = []
+    for node in Jurisdiction.objects.filter(depth__in=TALLY_NODE_DEPTHS).order_by("path"):
+        same = all(
+            compute(user=None, node=node, day=day).as_dict()
+            == compute(user=None, node=node, day=day, from_units=True).as_dict()
+            for day in days
+        ) and trend(user=None, node=node, end=days[-1]) == trend(
+            user=None, node=node, end=days[-1], from_units=True
+        )
+        if not same:
+            wrong.append(node.code)
+    return wrong
 
 
 @dataclass(frozen=True)

@@ -184,3 +184,34 @@ class ReportTemplate(TimestampedModel):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class Tally(models.Model):
+    """The units under a jurisdiction node of depth 1–3, by category, industry section,
+    ledger and resumption day. Written only by database triggers on the enterprise table, as
+    +1 / −1 rows that readers sum (fugong/stats/tally.py); never by the application."""
+
+    id = models.BigAutoField(primary_key=True)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    category = models.CharField(max_length=20, blank=True)
+    section = models.CharField(max_length=4, blank=True)
+    ledger = models.CharField(max_length=20, blank=True)
+    resumed_on = models.DateField(null=True)
+    units = models.IntegerField()
+    employees = models.BigIntegerField()
+    returned = models.BigIntegerField()
+
+    class Meta:
+        db_table = "stats_tally"
+        indexes = [
+            # A node's rows are found by their jurisdiction and grouped in the index's order.
+            models.Index(
+                fields=["jurisdiction", "category", "section", "ledger", "resumed_on"],
+                name="stats_tally_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id} {self.category}/{self.section}/{self.ledger} {self.units:+}"

@@ -212,21 +212,14 @@ def dashboard_get(*, user, node: Jurisdiction, day: datetime.date, days: int = 6
     """The node's live figures as of ``day`` over what the user may see, the trend of the
     ``days`` days up to it, and the frozen figures of the day with their corrections when
     the user may see the node's whole subtree (``figures.covers``)."""
-    figures = F.compute(user=user, node=node, day=day)
+    figures, trend = F.compute_with_trend(user=user, node=node, day=day, days=days)
     rows = [(spec, figures.row(spec)) for spec in F.category_rows()]
     frozen = F.snapshot_get(node=node, day=day) if F.covers(user, node) else None
     return Dashboard(
         figures=figures,
         rows=rows,
         uncategorised=figures.select([""]),
-        trend=F.trend(
-            user=user,
-            node=node,
-            end=day,
-            days=days,
-            base=figures.total,
-            denominator=figures.denominator,
-        ),
+        trend=trend,
         frozen=frozen,
         corrections=F.corrections(frozen=frozen, live=figures) if frozen is not None else [],
     )

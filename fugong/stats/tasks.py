@@ -97,3 +97,20 @@ def take_snapshots(day_iso: str, replace: bool = False) -> int:
 def take_missing_snapshots(days: int = HISTORY_DAYS) -> list[str]:
     """``ensure_snapshots`` in the background worker; returns the days taken."""
     return [day.isoformat() for day in ensure_snapshots(days=days)]
+
+
+@task()
+def compact_tally() -> int:
+    """Fold the tally's +1 / −1 rows (``fugong.stats.tally.compact``); returns the rows left."""
+    from fugong.stats import tally
+
+    return tally.compact()
+
+
+def compact_tally_soon() -> None:
+    """Queue a compaction of the tally, at most once in five minutes (a reader that finds
+    many rows to fold asks for it on every read until it has run)."""
+    from django.core.cache import cache
+
+    if cache.add("stats:tally:compact", True, timeout=300):
+        compact_tally.enqueue()

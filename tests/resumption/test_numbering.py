@@ -18,7 +18,6 @@ from fugong.core.errors import Conflict
 from fugong.resumption import policy, services
 from fugong.resumption.choices import Mode, Status
 from fugong.resumption.models import Filing, Notice, NoticeCounter, ResumptionPolicy
-from tests.conftest import DEMO_PASSWORD
 from tests.resumption.test_workflow import (
     Cast,
     application,
@@ -145,28 +144,6 @@ NOT_POSTGRES = (
     "concurrent approvals need real row locks and a connection per thread: PostgreSQL only "
     f"(this run uses {connection.vendor}; set DATABASE_URL=postgres://...)"
 )
-
-
-def _reload_demo_if_emptied(config) -> None:
-    from fugong.demo.generator import demo_loaded, load_demo
-
-    if not demo_loaded():
-        config._fugong_demo = load_demo(scale="small", seed=1, password=DEMO_PASSWORD)
-
-
-@pytest.fixture(scope="class")
-def _demo_back_afterwards(django_db_setup, django_db_blocker, request):
-    """A transactional test empties the database when it ends (TransactionTestCase's flush);
-    load the demo county again so the tests after this class find it."""
-    yield
-    with django_db_blocker.unblock():
-        _reload_demo_if_emptied(request.config)
-
-
-@pytest.fixture
-def committed_demo(_demo_back_afterwards, transactional_db, request):
-    """The demo county, committed (an earlier test of the class may have emptied it)."""
-    _reload_demo_if_emptied(request.config)
 
 
 def race(*calls) -> list:

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from fugong.accounts.models import Jurisdiction
+from fugong.stats import tally
 from fugong.stats.figures import SNAPSHOT_MAX_DEPTH
 from fugong.stats.tasks import snapshot_days, yesterday
 
@@ -59,6 +60,7 @@ class Command(BaseCommand):
             raise CommandError("--days must be 1 or more.")
         wanted = [last - datetime.timedelta(days=i) for i in range(days - 1, -1, -1)]
         taken, written = snapshot_days(wanted, replace=replace)
+        tally.compact()  # the night's housekeeping of the tally (fugong/stats/tally.py)
         skipped = len(wanted) - len(taken)
         nodes = Jurisdiction.objects.filter(depth__lte=SNAPSHOT_MAX_DEPTH, is_active=True).count()
         span = wanted[0].isoformat() + (f" to {last.isoformat()}" if days > 1 else "")
