@@ -49,6 +49,7 @@ from fugong.enterprises.models import (
 )
 from fugong.enterprises.selectors import enterprise_filtered
 from fugong.enterprises.services import enterprises_upsert
+from fugong.stats.locks import LockBook
 
 CHUNK = 5000
 SAMPLE_ROWS = 20
@@ -176,6 +177,30 @@ class RowChecker:
         self.industries_by_name = {_key(i.name): i for i in industries}
         self.seen: dict[str, int] = {}
         self.today = timezone.localdate()
+        # Submitted days: a row may not move a resumption date into or out of one.
+        self.locks = LockBook.load()
+        self.paths: dict[int, str] = {}
+
+    def load_paths(self, jurisdiction_ids: set[int]) -> None:
+        """The paths of the stored enterprises' jurisdictions, when some day is locked."""
+        missing = jurisdiction_ids - self.paths.keys()
+        if self.locks.locks and missing:
+            self.paths.update(Jurisdiction.objects.filter(pk__in=missing).values_list("pk", "path"))
+
+    def lock_violation(self, out: dict, existing: dict | None) -> str | None:
+        """What ``enterprises_upsert`` would refuse for this row: a sentence naming the
+        submitted day it would change, or None."""
+        if not self.locks.locks:
+            return None
+        old_path = self.paths.get(existing["jurisdiction_id"]) if existing else None
+        old_date = existing["resumed_on"] if existing else None
+        place = out.get("jurisdiction")
+        return self.locks.move_violation(
+            old_path=old_path,
+            old_date=old_date,
+            new_path=place.path if place is not None else old_path,
+            new_date=out.get("resumed_on", old_date),
+        )
 
     def allowed_place(self, jurisdiction: Jurisdiction | None, park: Park | None) -> bool:
         if self.scope.everything:
@@ -381,6 +406,8 @@ class RowChecker:
         for name in BOOL_FIELDS:
             if v.get(name) is not None:
                 out[name] = v[name]
+        if not errors and (locked := self.lock_violation(out, existing)):
+            fail("resumed_on", locked)
         if errors:
             return None, "；".join(errors.values())
         return out, ""
@@ -473,9 +500,13 @@ def checked_rows(
         existing = {
             e["credit_code"]: e
             for e in rows_by_keys(
-                Enterprise, "credit_code", codes, ["credit_code", "employee_count"]
+                Enterprise,
+                "credit_code",
+                codes,
+                ["credit_code", "employee_count", "jurisdiction_id", "resumed_on"],
             )
         }
+        checker.load_paths({e["jurisdiction_id"] for e in existing.values()})
         if everything or not existing:
             visible = set(existing)
         else:

@@ -324,16 +324,14 @@ def _check_upsert_locks(locks: LockBook, places: _Places, new: dict, changed: di
         return
     checks = [(None, v) for v in new.values()] + list(changed.values())
     for before, after in checks:
-        old_date = before.get("resumed_on") if before else None
         old_place = before.get("jurisdiction_id") if before else None
         new_place = after.get("jurisdiction_id")
-        if old_place is not None and old_place != new_place:
-            message = locks.violation(places.paths[old_place], old_date, None)
-            old_date = None
-        else:
-            message = None
-        if message is None and new_place is not None:
-            message = locks.violation(places.paths[new_place], old_date, after.get("resumed_on"))
+        message = locks.move_violation(
+            old_path=places.paths[old_place] if old_place is not None else None,
+            old_date=before.get("resumed_on") if before else None,
+            new_path=places.paths[new_place] if new_place is not None else None,
+            new_date=after.get("resumed_on"),
+        )
         if message:
             raise UserError(
                 _("%(name)s: %(message)s") % {"name": after.get("name", ""), "message": message},

@@ -75,6 +75,26 @@ class LockBook:
                 ) % {"name": lock.name, "day": lock.day.isoformat()}
         return None
 
+    def move_violation(
+        self,
+        *,
+        old_path: str | None,
+        old_date: datetime.date | None,
+        new_path: str | None,
+        new_date: datetime.date | None,
+    ) -> str | None:
+        """A unit going from (``old_path``, ``old_date``) to (``new_path``, ``new_date``); a
+        new unit has no old path. A unit that moves elsewhere leaves its old place's days (its
+        date goes out of them) and enters its new place's (its date comes into them)."""
+        if old_path is not None and old_path != new_path:
+            message = self.violation(old_path, old_date, None)
+            if message:
+                return message
+            old_date = None
+        if new_path is None:
+            return None
+        return self.violation(new_path, old_date, new_date)
+
 
 def check_resumption_date(
     *, path: str, old: datetime.date | None, new: datetime.date | None

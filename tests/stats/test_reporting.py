@@ -383,6 +383,33 @@ def test_an_import_touching_a_locked_day_is_refused_with_the_name(place, locked)
     assert e3.resumed_on is None
 
 
+def test_keep_good_import_returns_the_locked_row_as_bad_and_keeps_the_others(place, locked):
+    """In the import's "keep the good rows" mode, a row that would move a resumption date into
+    a submitted day is a bad row with the sentence naming the day; the other rows are written."""
+    from openpyxl import load_workbook
+
+    from fugong.enterprises.models import ImportStatus
+    from tests.test_import import run, xlsx
+
+    e1, _e2, e3 = locked
+    after = place.day + datetime.timedelta(days=1)
+    rows = [
+        [e1.name, e1.credit_code, "", "", "", "", "", "", place.day.isoformat()],  # locked day
+        [e3.name, e3.credit_code, "", "", "", "", "", "", after.isoformat()],  # a later day
+    ]
+    batch = run(place.town01_cmd, xlsx(rows), mode="good")
+    assert batch.status == ImportStatus.DONE, batch.message
+    assert batch.result["updated"] == 1 and batch.result["rejected"] == 1
+    reason = list(load_workbook(batch.error_file.open("rb")).active.iter_rows(values_only=True))[1][
+        -1
+    ]
+    assert "复工日期" in reason and place.day.isoformat() in reason
+    assert place.town01.name in reason
+    e1.refresh_from_db()
+    e3.refresh_from_db()
+    assert e1.resumed_on is None and e3.resumed_on == after
+
+
 def test_after_reopening_the_change_is_allowed(place, locked):
     e1, _e2, _e3 = locked
     submission_reopen(
