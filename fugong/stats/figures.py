@@ -854,7 +854,12 @@ TALLY_NODE_DEPTHS = frozenset(depth - 1 for depth in TALLY_DEPTHS)
 def _tallied(user, node: Jurisdiction) -> bool:
     """True when ``compute`` and ``trend`` read the tally for this user and node: the node's
     children are tallied and the user may see every unit under it."""
-    return node.depth in TALLY_NODE_DEPTHS and (user is None or covers(user, node))
+    return (
+        node.depth in TALLY_NODE_DEPTHS
+        and (user is None or covers(user, node))
+        # A tree that breaks the levels (a child at another depth) is counted from its units.
+        and not node.children.exclude(depth__in=TALLY_DEPTHS).exists()
+    )
 
 
 def _tally_rollup(node: Jurisdiction) -> _Rollup:
@@ -864,8 +869,6 @@ def _tally_rollup(node: Jurisdiction) -> _Rollup:
     from fugong.stats.tasks import compact_tally_soon
 
     children = list(node.children.order_by("code"))  # inactive ones too: their units count
-    if any(child.depth not in TALLY_DEPTHS for child in children):
-        raise ValueError(f"{node.code}: children outside the tallied depths")
     paths = {child.pk: child.path for child in children}
     tallied, summed = tally.read(list(paths))
     if summed - len(tallied) > COMPACT_SLACK:

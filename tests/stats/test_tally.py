@@ -72,6 +72,17 @@ def test_a_user_who_sees_only_part_of_the_county_gets_figures_from_the_units(dem
     assert F._tallied(user("county_cmd"), county)
 
 
+def test_a_tree_that_breaks_the_levels_is_counted_from_the_units(demo):
+    hand = build_hand_town()
+    county = hand.town.parent
+    assert F._tallied(None, county)
+    # A village put straight under the county (written around Jurisdiction.clean).
+    Jurisdiction.objects.filter(pk=hand.village.pk).update(parent=county)
+    assert not F._tallied(None, county)
+    got = F.compute(user=None, node=county, day=hand.today)
+    assert got.as_dict() == live_compute(user=None, node=county, day=hand.today).as_dict()
+
+
 def test_every_kind_of_write_keeps_the_tally_equal_to_the_units(demo):
     hand = build_hand_town()
     today = hand.today
