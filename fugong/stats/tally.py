@@ -38,6 +38,8 @@ TABLE = "stats_tally"
 ENTERPRISE = "enterprises_enterprise"
 JURISDICTION = "accounts_jurisdiction"
 INDUSTRY = "enterprises_industry"
+# A tally row's key, and all its columns.
+KEYS = "jurisdiction_id, category, section, ledger, resumed_on"
 COLUMNS = "jurisdiction_id, category, section, ledger, resumed_on, units, employees, returned"
 # The enterprise columns the tally counts by or sums; a change to any other leaves it be.
 WATCHED = (
@@ -186,10 +188,9 @@ def rebuild(using: str = DEFAULT_DB_ALIAS) -> None:
             # No unit may change while it is counted (SQLite has one writer at a time anyway).
             cursor.execute(f"LOCK TABLE {ENTERPRISE} IN SHARE MODE")
         cursor.execute(f"DELETE FROM {TABLE}")
-        keys = "jurisdiction_id, category, section, ledger, resumed_on"
         cursor.execute(
-            f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {keys}, SUM(units), SUM(employees), "
-            f"SUM(returned) FROM ({_rows_of('e', 1)}) r GROUP BY {keys}"
+            f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {KEYS}, SUM(units), SUM(employees), "
+            f"SUM(returned) FROM ({_rows_of('e', 1)}) r GROUP BY {KEYS}"
         )
 
 
@@ -200,7 +201,6 @@ def read(jurisdiction_ids: list[int], using: str = DEFAULT_DB_ALIAS) -> tuple[li
     are read without the ORM's per-value converters, which cost more than the query."""
     if not jurisdiction_ids:
         return [], 0
-    keys = "jurisdiction_id, category, section, ledger, resumed_on"
     marks = ", ".join(["%s"] * len(jurisdiction_ids))
     with connections[using].cursor() as cursor:
         cursor.execute(
@@ -208,7 +208,7 @@ def read(jurisdiction_ids: list[int], using: str = DEFAULT_DB_ALIAS) -> tuple[li
             f"SELECT jurisdiction_id, category, section, ledger, CAST(resumed_on AS TEXT), "
             f"CAST(SUM(units) AS BIGINT), CAST(SUM(employees) AS BIGINT), "
             f"CAST(SUM(returned) AS BIGINT), COUNT(*) FROM {TABLE} "
-            f"WHERE jurisdiction_id IN ({marks}) GROUP BY {keys}",
+            f"WHERE jurisdiction_id IN ({marks}) GROUP BY {KEYS}",
             list(jurisdiction_ids),
         )
         fetched = cursor.fetchall()
@@ -228,7 +228,6 @@ def compact(using: str = DEFAULT_DB_ALIAS) -> int:
     writers are not blocked (their rows, not yet committed or committed later, are left as
     they are). Returns the number of rows left."""
     connection = connections[using]
-    keys = "jurisdiction_id, category, section, ledger, resumed_on"
     sums = "SUM(units), SUM(employees), SUM(returned)"
     nonzero = "HAVING SUM(units) <> 0 OR SUM(employees) <> 0 OR SUM(returned) <> 0"
     with transaction.atomic(using=using), connection.cursor() as cursor:
@@ -236,16 +235,16 @@ def compact(using: str = DEFAULT_DB_ALIAS) -> int:
             # Exactly the rows deleted are summed, whatever commits meanwhile.
             cursor.execute(
                 f"WITH gone AS (DELETE FROM {TABLE} RETURNING {COLUMNS}) "
-                f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {keys}, {sums} FROM gone "
-                f"GROUP BY {keys} {nonzero}"
+                f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {KEYS}, {sums} FROM gone "
+                f"GROUP BY {KEYS} {nonzero}"
             )
         else:
             # SQLite's transaction holds the one write lock from its start (IMMEDIATE).
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {TABLE}")
             last = cursor.fetchone()[0]
             cursor.execute(
-                f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {keys}, {sums} FROM {TABLE} "
-                f"WHERE id <= %s GROUP BY {keys} {nonzero}",
+                f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {KEYS}, {sums} FROM {TABLE} "
+                f"WHERE id <= %s GROUP BY {KEYS} {nonzero}",
                 [last],
             )
             cursor.execute(f"DELETE FROM {TABLE} WHERE id <= %s", [last])
