@@ -70,6 +70,40 @@ def test_password_rules():
     validate_password("Spring-2026-resume")
 
 
+@pytest.mark.parametrize("weak", ["a1a1a1a1a1", "abcd1234abcd", "qwerty123456", "zhangsan2026"])
+def test_easily_guessed_passwords_are_refused_with_a_translated_message(weak):
+    from fugong.accounts.models import User
+
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
+        validate_password(weak, User(username="zhangsan", full_name="张三"))
+    codes = {e.code for e in caught.value.error_list}
+    assert "password_too_weak" in codes
+    message = next(e.message for e in caught.value.error_list if e.code == "password_too_weak")
+    assert "密码" in str(message)
+
+
+def test_the_passwords_the_project_uses_pass_the_rules():
+    from fugong.demo.generator import generate_password
+
+    for password in (DEMO_PASSWORD, "Bench-pass-2026", "Strong-pass-123", "Resume-2026-ok"):
+        validate_password(password)
+    for _ in range(20):
+        validate_password(generate_password())
+
+
+def test_a_weak_new_password_is_refused_on_the_password_page(client, login):
+    login("town01_sab")
+    page = client.post(
+        "/account/password/",
+        {
+            "old_password": DEMO_PASSWORD,
+            "new_password1": "a1a1a1a1a1",
+            "new_password2": "a1a1a1a1a1",
+        },
+    )
+    assert page.status_code == 200 and page.context["form"].errors["new_password2"]
+
+
 def test_session_expires_after_idle_time_and_at_browser_close():
     assert settings.SESSION_COOKIE_AGE == 120 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE

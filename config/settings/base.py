@@ -116,6 +116,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "fugong.accounts.validators.CharacterClassValidator"},
+    # zxcvbn's estimate: 3 of 4 ("safely unguessable") refuses a1a1a1a1a1 and the like.
+    {
+        "NAME": "fugong.accounts.validators.StrengthValidator",
+        "OPTIONS": {"min_score": env_int("FUGONG_PASSWORD_MIN_SCORE", 3)},
+    },
 ]
 CSRF_FAILURE_VIEW = "fugong.core.views.csrf_failure"
 LOGIN_URL = "accounts:login"

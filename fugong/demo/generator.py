@@ -161,12 +161,19 @@ class DemoResult:
 
 
 def generate_password() -> str:
-    """A password that satisfies the password rules (letters and digits, 12 characters)."""
+    """A password that satisfies the password rules (letters and digits, 12 characters, hard
+    to guess)."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
     alphabet = string.ascii_letters + string.digits
     while True:
         word = "".join(secrets.choice(alphabet) for _ in range(12))
-        if any(c.isdigit() for c in word) and any(c.isalpha() for c in word):
-            return word
+        try:
+            validate_password(word)
+        except ValidationError:
+            continue
+        return word
 
 
 class DemoBuilder:
