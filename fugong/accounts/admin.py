@@ -1,8 +1,18 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from fugong.accounts.models import ApiToken, Jurisdiction, LoginLog, Membership, Office, User
+from fugong.accounts.models import (
+    ApiToken,
+    Jurisdiction,
+    LoginLog,
+    Membership,
+    Office,
+    TokenRevocation,
+    User,
+)
+from fugong.accounts.signals import acting_as
 from fugong.core.admin import AuditedModelAdmin, ReadOnlyAdmin
 
 
@@ -21,6 +31,16 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
         (_("Fugong"), {"fields": ["full_name", "phone"]}),
     ]
     inlines = [MembershipInline]
+
+    # A password changed or an account deactivated here revokes the user's API tokens
+    # (accounts.signals); the admin is recorded as who did it.
+    def save_model(self, request, obj, form, change) -> None:
+        with acting_as(request.user):
+            super().save_model(request, obj, form, change)
+
+    def user_change_password(self, request, id, form_url=""):
+        with acting_as(request.user):
+            return super().user_change_password(request, id, form_url)
 
 
 @admin.register(Jurisdiction)
@@ -56,4 +76,29 @@ class LoginLogAdmin(ReadOnlyAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin):
-    list_display = ["user", "prefix", "created_at", "expires_at", "last_used_at", "revoked"]
+    list_display = [
+        "user",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked",
+        "revoked_reason",
+    ]
+    list_filter = ["revoked", "revoked_reason"]
+    search_fields = ["user__username", "user__full_name", "prefix"]
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset) -> None:
+        from fugong.accounts.services import api_token_revoke
+
+        n = 0
+        for token in queryset.filter(revoked=False):
+            api_token_revoke(actor=request.user, token=token, why=TokenRevocation.ADMIN)
+            n += 1
+        self.message_user(
+            request,
+            ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", n) % {"n": n},
+            messages.SUCCESS,
+        )

@@ -268,25 +268,64 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class ApiToken(models.Model):
-    """A bearer token for the JSON API. Only its hash is stored."""
+class TokenRevocation(models.TextChoices):
+    """Why an API token stopped working before it expired."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    OWNER = "owner", _("Revoked by its owner")
+    ADMIN = "admin", _("Revoked by an administrator")
+    PASSWORD = "password", _("Password changed")
+    DEACTIVATED = "deactivated", _("Account deactivated")
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API. Only its hash is stored. Its owner lists and revokes
+    it at /account/tokens/ (or through the API), a platform admin revokes anyone's, and a
+    password change or deactivation of the owner revokes all of them."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(_("prefix"), max_length=8)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked = models.BooleanField(_("revoked"), default=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(
+        _("revocation reason"), max_length=20, choices=TokenRevocation.choices, blank=True
+    )
 
-    audit_excluded_fields = ("key_hash",)
+    audit_excluded_fields = ("key_hash", "last_used_at")
+    # Its owner sees it; platform admins see every token.
+    scope_rules = ScopeRules(user="user_id")
 
     class Meta:
+        ordering = ["-created_at", "-id"]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "revoked"], name="apitoken_user_revoked")]
 
     def __str__(self) -> str:
         return f"{self.user} {self.prefix}…"
+
+    @property
+    def is_expired(self) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_active(self) -> bool:
+        return not self.revoked and not self.is_expired
+
+    @property
+    def status_label(self) -> str:
+        if self.revoked:
+            return str(_("Revoked"))
+        if self.is_expired:
+            return str(_("Expired"))
+        return str(_("Active"))
 
 
 class LoginEvent(models.TextChoices):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from fugong.accounts.choices import Role
-from fugong.accounts.models import Jurisdiction, LoginLog, Membership, Office, User
+from fugong.accounts.models import ApiToken, Jurisdiction, LoginLog, Membership, Office, User
 from fugong.core.scope import DataScope, scoped
 
 # The order in which a user's roles pick their home page when they hold several.
@@ -126,3 +127,15 @@ def home_place(user: User) -> Jurisdiction | Office | None:
         if m.role == primary_role(user):
             return m.office or m.enterprise or m.jurisdiction
     return None
+
+
+def api_token_list(*, user: User) -> QuerySet[ApiToken]:
+    """The user's own API tokens; a platform admin's list holds everyone's."""
+    return scoped(ApiToken.objects.all(), user).select_related("user")
+
+
+def api_token_get(*, user: User, pk: int) -> ApiToken:
+    token = api_token_list(user=user).filter(pk=pk).first()
+    if token is None:
+        raise Http404
+    return token

@@ -1,4 +1,5 @@
-"""Every write to users, jurisdictions, offices and memberships: atomic and audited."""
+"""Every write to users, jurisdictions, offices, memberships and API tokens: atomic and
+audited."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 
-from fugong.accounts.models import ApiToken, Jurisdiction, Membership, Office, User, hash_token
+from fugong.accounts.models import (
+    ApiToken,
+    Jurisdiction,
+    Membership,
+    Office,
+    TokenRevocation,
+    User,
+    hash_token,
+)
+from fugong.accounts.signals import acting_as
 from fugong.core.audit import audited_create, audited_update, record, snapshot
 from fugong.core.models import AuditAction
 
@@ -52,16 +62,22 @@ def user_create(
     return user
 
 
+@transaction.atomic
 def user_set_password(*, actor, user: User, password: str, check_password: bool = True) -> User:
+    """A new password; every API token of the user is revoked with it."""
     if check_password:
         validate_password(password, user)
-    return audited_update(
+    user = audited_update(
         user, actor=actor, reason="password changed", password=make_password(password)
     )
+    api_tokens_revoke_all(actor=actor, user=user, why=TokenRevocation.PASSWORD)
+    return user
 
 
 def user_update(*, actor, user: User, reason: str = "", **changes) -> User:
-    return audited_update(user, actor=actor, reason=reason, **changes)
+    """Deactivating a user (is_active=False) revokes their API tokens (accounts.signals)."""
+    with acting_as(actor):
+        return audited_update(user, actor=actor, reason=reason, **changes)
 
 
 def membership_create(*, actor, user: User, role: str, **fields) -> Membership:
@@ -82,7 +98,15 @@ def api_token_issue(*, user: User) -> tuple[ApiToken, str]:
     return token, raw
 
 
-def api_token_user(raw: str) -> User | None:
+# A token's last use is written at most this often, so that a busy client does not cost a
+# write per request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def api_token_authenticate(raw: str) -> ApiToken | None:
+    """The active token with this raw value, its user active too; records its last use."""
+    if not raw or len(raw) > 200:
+        return None
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=hash_token(raw), revoked=False, expires_at__gt=timezone.now())
@@ -91,6 +115,49 @@ def api_token_user(raw: str) -> User | None:
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        # Conditional, so that concurrent requests write it once.
+        ApiToken.objects.filter(pk=token.pk).exclude(
+            last_used_at__gt=now - LAST_USED_RESOLUTION
+        ).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def api_token_user(raw: str) -> User | None:
+    token = api_token_authenticate(raw)
+    return token.user if token is not None else None
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token: ApiToken, why: str | None = None) -> ApiToken:
+    """Revoke one token (nothing happens to one already revoked). ``why`` is a
+    ``TokenRevocation``; by default the owner's own revocation, or an admin's for someone
+    else's token."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked:
+        return token
+    if why is None:
+        is_owner = getattr(actor, "pk", None) == token.user_id
+        why = TokenRevocation.OWNER if is_owner else TokenRevocation.ADMIN
+    return audited_update(
+        token,
+        actor=actor,
+        reason=f"API token revoked: {TokenRevocation(why).value}",
+        revoked=True,
+        revoked_at=timezone.now(),
+        revoked_reason=why,
+    )
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, actor, user: User, why: str) -> int:
+    """Revoke every token of ``user`` that still works; returns how many."""
+    tokens = list(
+        ApiToken.objects.select_for_update().filter(
+            user=user, revoked=False, expires_at__gt=timezone.now()
+        )
+    )
+    for token in tokens:
+        api_token_revoke(actor=actor, token=token, why=why)
+    return len(tokens)

@@ -1,9 +1,15 @@
-"""The login log: every login, failure, lockout and logout, with address and browser."""
+"""The login log: every login, failure, lockout and logout, with address and browser; and
+API tokens revoked whenever a user's password changes or the user is deactivated, whatever the
+path (services, admin, ``changepassword``, a password reset)."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import Signal, receiver
 
 from fugong.accounts.models import LoginEvent, LoginLog, User
@@ -46,3 +52,48 @@ def on_locked(sender, request, username=None, ip_address=None, **kwargs) -> None
     _write(
         LoginEvent.LOCKED, request, username or "", User.objects.filter(username=username).first()
     )
+
+
+# Who is changing users right now (for the audit rows of the tokens a change revokes).
+_acting: contextvars.ContextVar = contextvars.ContextVar("fugong_acting_user", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(actor):
+    token = _acting.set(actor)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+@receiver(pre_save, sender=User)
+def note_credential_change(sender, instance: User, raw=False, update_fields=None, **kwargs):
+    """Before a user is saved: does this save deactivate them or give them a new password?
+    A hash upgraded at login (same password, new hasher settings) is not a new password:
+    Django saves it with ``_password`` cleared, while ``set_password`` keeps it set."""
+    from fugong.accounts.models import TokenRevocation
+
+    instance._fugong_revoke_tokens = None
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and not {"password", "is_active"} & set(update_fields):
+        return
+    old = User.objects.filter(pk=instance.pk).values("password", "is_active").first()
+    if old is None:
+        return
+    if old["is_active"] and not instance.is_active:
+        instance._fugong_revoke_tokens = TokenRevocation.DEACTIVATED
+    elif old["password"] != instance.password and getattr(instance, "_password", None):
+        instance._fugong_revoke_tokens = TokenRevocation.PASSWORD
+
+
+@receiver(post_save, sender=User)
+def revoke_tokens_on_credential_change(sender, instance: User, raw=False, **kwargs) -> None:
+    why = getattr(instance, "_fugong_revoke_tokens", None)
+    if raw or not why:
+        return
+    instance._fugong_revoke_tokens = None
+    from fugong.accounts.services import api_tokens_revoke_all
+
+    api_tokens_revoke_all(actor=_acting.get() or "system", user=instance, why=why)

@@ -14,13 +14,15 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from fugong.accounts import selectors
 from fugong.accounts.forms import LoginForm
 from fugong.accounts.homes import home_context
-from fugong.accounts.services import user_set_password
+from fugong.accounts.models import TokenRevocation
+from fugong.accounts.services import api_token_revoke, api_tokens_revoke_all, user_set_password
 from fugong.core.middleware import client_ip
-from fugong.core.scope import scoped
+from fugong.core.scope import get_scope, scoped
 
 
 class LoginView(auth_views.LoginView):
@@ -44,7 +46,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             actor=self.request.user, user=form.user, password=form.cleaned_data["new_password1"]
         )
         update_session_auth_hash(self.request, form.user)
-        messages.success(self.request, _("Your password has been changed."))
+        messages.success(
+            self.request, _("Your password has been changed. Your API tokens no longer work.")
+        )
         return redirect(self.get_success_url())
 
 
@@ -128,3 +132,52 @@ def login_log(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     return render(request, "accounts/login_log.html", {"page": page, "title": _("Login log")})
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens (a platform admin: everyone's), with their last use; each can be
+    revoked here."""
+    qs = selectors.api_token_list(user=request.user)
+    everyone = get_scope(request.user).everything
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    own_active = qs.filter(user=request.user, revoked=False, expires_at__gt=timezone.now())
+    context = {
+        "page": page,
+        "title": _("API tokens"),
+        "everyone": everyone,
+        "own_active": own_active.exists(),
+        "token_days": settings.FUGONG_API_TOKEN_DAYS,
+    }
+    return render(request, "accounts/api_tokens.html", context)
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    token = selectors.api_token_get(user=request.user, pk=pk)
+    if token.revoked:
+        messages.info(request, _("This token had already been revoked."))
+    else:
+        api_token_revoke(actor=request.user, token=token)
+        messages.success(
+            request,
+            _("Token %(prefix)s… is revoked: it no longer works.") % {"prefix": token.prefix},
+        )
+    return redirect("accounts:api_tokens")
+
+
+@login_required
+@require_POST
+def api_tokens_revoke_mine(request: HttpRequest) -> HttpResponse:
+    n = api_tokens_revoke_all(actor=request.user, user=request.user, why=TokenRevocation.OWNER)
+    messages.success(
+        request,
+        ngettext(
+            "%(n)d token revoked: it no longer works.",
+            "%(n)d tokens revoked: they no longer work.",
+            n,
+        )
+        % {"n": n},
+    )
+    return redirect("accounts:api_tokens")

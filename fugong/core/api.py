@@ -12,17 +12,19 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from fugong.accounts.models import LoginEvent, LoginLog
-from fugong.accounts.services import api_token_issue, api_token_user
+from fugong.accounts.services import api_token_authenticate, api_token_issue
 from fugong.core.errors import UserError
 from fugong.core.middleware import client_ip
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        user = api_token_user(token)
-        if user is not None:
-            request.user = user
-        return user
+        api_token = api_token_authenticate(token)
+        if api_token is None:
+            return None
+        request.user = api_token.user
+        request.api_token = api_token
+        return api_token.user
 
 
 api = NinjaAPI(
