@@ -117,20 +117,18 @@ def town() -> Path:
     w.heading("一、企业复工复产基本情况")
     w.text(
         "{{ node_name }}现有各类经济主体{{ total.units }}户，其中各类型企业{{ enterprises.units }}"
-        "户，企业用工人数约{{ total.employees_wan }}万人。截至{{ day_cn }}，{{ node_name }}复工复产"
-        "企业{{ total.resumed }}家，复工率{{ total.rate }}，总复工人数{{ total.returned }}人，"
-        "返工率{{ total.return_rate }}。"
+        "户，企业用工人数约{{ total.employees_wan }}万人。截至{{ day_cn }}，{{ node_name }}各类经济"
+        "主体{{ total.rate_text }}，总复工人数{{ total.returned }}人，返工率{{ total.return_rate }}。"
     )
     w.text(
-        "其中：1.规模以上工业企业{{ industry_above.units }}家，复工{{ industry_above.resumed }}家，"
-        "复工率约{{ industry_above.rate }}，复工人数{{ industry_above.returned }}人，返工率"
-        "{{ industry_above.return_rate }}。2.限额以上批发零售业和住宿餐饮业"
-        "{{ trade_hospitality_above.units }}家，复工{{ trade_hospitality_above.resumed }}家，复工率"
-        "{{ trade_hospitality_above.rate }}，复工人数{{ trade_hospitality_above.returned }}人。"
-        "3.规下、限下复工企业{{ below.resumed }}家，复工人数{{ below.returned }}人。4.建设工地"
-        "{{ construction.units }}个，复工{{ construction.resumed }}个，复工率{{ construction.rate }}，"
-        "复工人数{{ construction.returned }}人。5.房产销售{{ property.units }}个，复工"
-        "{{ property.resumed }}个，复工率{{ property.rate }}，复工人数{{ property.returned }}人。"
+        "其中：1.规模以上工业企业{{ industry_above.units }}户，{{ industry_above.rate_text }}，"
+        "复工人数{{ industry_above.returned }}人，返工率{{ industry_above.return_rate }}。"
+        "2.限额以上批发零售业和住宿餐饮业{{ trade_hospitality_above.units }}户，"
+        "{{ trade_hospitality_above.rate_text }}，复工人数{{ trade_hospitality_above.returned }}人。"
+        "3.规下、限下企业{{ below.units }}户，{{ below.rate_text }}，复工人数{{ below.returned }}人。"
+        "4.建设工地{{ construction.units }}个，{{ construction.rate_text }}，复工人数"
+        "{{ construction.returned }}人。5.房产销售{{ property.units }}个，{{ property.rate_text }}，"
+        "复工人数{{ property.returned }}人。"
     )
     w.text(NOTE)
     w.heading("二、帮扶支持企业复工复产情况")
@@ -166,26 +164,24 @@ def county() -> Path:
         "截至{{ date_cn }}，{{ area }}共有工业企业{{ industry.units }}户，其中：规模以上工业企业"
         "{{ industry_above.units }}户，规模以下工业企业{{ industry_below.units }}户。春节期间正常"
         "生产企业{{ industry.normal }}户，长期停产企业{{ industry.stopped }}户，春节后需复工复产"
-        "企业{{ industry.need }}户。截至{{ day_cn }}，已复工复产企业{{ industry.rate_resumed }}户，"
-        "复工复产率达{{ industry.rate }}，其中：规模以上工业企业{{ industry_above.rate_resumed }}"
-        "户，复工复产率达{{ industry_above.rate }}，规模以下工业企业"
-        "{{ industry_below.rate_resumed }}户，复工复产率达{{ industry_below.rate }}。",
+        "企业{{ industry.need }}户。截至{{ day_cn }}，工业企业{{ industry.rate_text }}，其中：规模以上"
+        "工业企业{{ industry_above.rate_text }}；规模以下工业企业{{ industry_below.rate_text }}。",
     )
     w.subheading("（二）服务业复工营业情况")
     w.text(
         "1.限额以上批零住餐企业及大个体。截至{{ date_cn }}，{{ area }}共有限额以上批零住餐企业"
         "{{ trade.units }}户、大个体{{ individual.units }}户，春节期间坚持营业的限额以上批零住餐"
         "企业{{ trade.normal }}户、大个体{{ individual.normal }}户。节后需复工营业限额以上批零住餐"
-        "企业{{ trade.need }}户、大个体{{ individual.need }}户。截至{{ day_cn }}，已复工营业限额"
-        "以上批零住餐企业{{ trade.rate_resumed }}户、大个体{{ individual.rate_resumed }}户，复工"
-        "营业率{{ trade_individual.rate }}。"
+        "企业{{ trade.need }}户、大个体{{ individual.need }}户。截至{{ day_cn }}，限额以上批零住餐"
+        "企业及大个体{{ trade_individual.rate_text }}（限额以上批零住餐企业{{ trade.rate_resumed }}"
+        "户、大个体{{ individual.rate_resumed }}户）。"
     )
     w.text(
         "2.规模以上服务业。截至{{ date_cn }}，{{ area }}共有规模以上服务业企业{{ services.units }}"
         "户，其中：{% for s in subsectors %}{{ s.name }}{{ s.units }}户{% if not loop.last %}，"
         "{% endif %}{% endfor %}。春节期间坚持营业规模以上服务业企业{{ services.normal }}户，节后"
-        "需复工营业规模以上服务业{{ services.need }}户。截至{{ day_cn }}，已复工营业企业"
-        "{{ services.rate_resumed }}户，复工营业率{{ services.rate }}。"
+        "需复工营业规模以上服务业{{ services.need }}户。截至{{ day_cn }}，规模以上服务业企业"
+        "{{ services.rate_text }}。"
     )
     w.heading("2、工作措施")
     w.subheading(

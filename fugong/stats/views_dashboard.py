@@ -109,6 +109,13 @@ def _columns(day: datetime.date, *, ledgers: bool) -> list[Column]:
             _("Resumed on or before the day, in any ledger"),
             {"status": "resumed", "as_of": iso},
         ),
+        # The 日报's 其中需复工单位已复工: the numerator of the rate with the denominator "need".
+        Column(
+            "resumed_need",
+            _("Resumed, of those that need to"),
+            _("Units that need to resume and resumed on or before the day"),
+            {"status": "resumed", "as_of": iso, "need": "true"},
+        ),
         Column("rate", _("Resumption rate"), rate=True),
         Column("new_resumed", _("Resumed on the day"), condition={"resumed_day": iso}),
         Column("employees", _("Employees")),

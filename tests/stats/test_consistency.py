@@ -100,7 +100,7 @@ def test_dashboard_list_export_report_and_api_agree(
 
     # The narrative report states the same totals.
     text = docx_text(make(me, hand.town, day, "narrative_town").result_file.open("rb").read())
-    assert f"复工复产企业{figures.total.resumed}家" in text
+    assert C.rate_text(figures.total, figures.denominator) in text
     assert f"总复工人数{figures.total.returned}人" in text
     assert C.pct(figures.total.return_rate) in text
 

@@ -381,3 +381,32 @@ def test_the_query_count_does_not_grow_with_the_enterprises(client, login, user,
     after = queries()
     assert after == before
     assert before < 40
+
+
+RESUMED_NEED_CELL = re.compile(
+    r'<tr data-row="([^"]+)"(?:(?!</tr>).)*?data-column="resumed_need"><a href="[^"]+" '
+    r'data-count="(\d+)"',
+    re.S,
+)
+
+
+def test_the_tables_show_the_daily_reports_resumed_of_those_that_need_to(client, login, user, hand):
+    """Issue 10 §6: the 日报's 其中需复工单位已复工 column, under the same heading and from the
+    same figures, in the category and the children's tables (each a link to its list)."""
+    from fugong.stats.reports.xlsx import FIGURE_HEADERS, figure_values
+
+    login("county_cmd")
+    content = get(client, hand.town, hand.day).content.decode()
+    fig = F.compute(user=user("county_cmd"), node=hand.town, day=hand.day)
+    index = FIGURE_HEADERS.index("其中需复工单位已复工")
+    cells = {spec.key: fig.row(spec) for spec in F.category_rows()}
+    cells["total"] = fig.total
+    for testid in ("category-table", "child-table"):
+        table = section(content, testid)
+        assert f">{FIGURE_HEADERS[index]}</th>" in table, testid
+        found = dict(RESUMED_NEED_CELL.findall(table))
+        assert found["total"] == str(fig.total.resumed_need) == "6", testid
+    found = dict(RESUMED_NEED_CELL.findall(section(content, "category-table")))
+    assert len(found) > 3
+    for key, n in found.items():
+        assert int(n) == figure_values(cells[key], fig.denominator)[index], key

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -186,17 +187,15 @@ def expected_town_sentences(fig: F.Figures) -> list[str]:
     return [
         f"手算镇现有各类经济主体{total.units}户，其中各类型企业{fig.enterprises().units}户，"
         f"企业用工人数约{C.wan(total.employees)}万人。",
-        f"截至{day}，手算镇复工复产企业{total.resumed}家，复工率{C.pct(fig.rate)}，"
+        f"截至{day}，手算镇各类经济主体{C.rate_text(total, d)}，"
         f"总复工人数{total.returned}人，返工率{C.pct(total.return_rate)}。",
-        f"1.规模以上工业企业{ia.units}家，复工{ia.resumed}家，复工率约{C.pct(ia.rate(d))}，"
+        f"1.规模以上工业企业{ia.units}户，{C.rate_text(ia, d)}，"
         f"复工人数{ia.returned}人，返工率{C.pct(ia.return_rate)}。",
-        f"2.限额以上批发零售业和住宿餐饮业{th.units}家，复工{th.resumed}家，"
-        f"复工率{C.pct(th.rate(d))}，复工人数{th.returned}人。",
-        f"3.规下、限下复工企业{b.resumed}家，复工人数{b.returned}人。",
-        f"4.建设工地{c.units}个，复工{c.resumed}个，复工率{C.pct(c.rate(d))}，"
-        f"复工人数{c.returned}人。",
-        f"5.房产销售{p.units}个，复工{p.resumed}个，复工率{C.pct(p.rate(d))}，"
-        f"复工人数{p.returned}人。",
+        f"2.限额以上批发零售业和住宿餐饮业{th.units}户，{C.rate_text(th, d)}，"
+        f"复工人数{th.returned}人。",
+        f"3.规下、限下企业{b.units}户，{C.rate_text(b, d)}，复工人数{b.returned}人。",
+        f"4.建设工地{c.units}个，{C.rate_text(c, d, '个')}，复工人数{c.returned}人。",
+        f"5.房产销售{p.units}个，{C.rate_text(p, d, '个')}，复工人数{p.returned}人。",
     ]
 
 
@@ -217,9 +216,12 @@ def test_town_narrative_fills_every_figure_of_seed_000(hand, user):
         assert sentence in text
     # The hand-computed values of tests/stats/test_figures.py, as printed.
     assert "各类经济主体16户，其中各类型企业15户，企业用工人数约0.07万人" in text
-    assert "复工复产企业8家，复工率46.2%，总复工人数375人，返工率51.3%" in text
-    assert "规模以上工业企业4家，复工2家，复工率约50.0%，复工人数280人，返工率73.7%" in text
-    assert "建设工地2个，复工0个，复工率0.0%" in text
+    # 8 units resumed, but the rate divides the 6 of the 13 that needed to.
+    assert "需复工复产13户，其中已复工复产6户，复工率46.2%，总复工人数375人，返工率51.3%" in text
+    assert (
+        "规模以上工业企业4户，需复工复产2户，其中已复工复产1户，复工率50.0%，复工人数280人" in text
+    )
+    assert "建设工地2个，需复工复产2个，其中已复工复产0个，复工率0.0%" in text
     assert C.denominator_note("need") in text  # which denominator the rate uses
     assert "暂无数据" in text  # policies, recruitment, subsidies are not recorded yet
     paragraphs = text.split("\n")
@@ -263,23 +265,19 @@ def test_county_narrative_in_the_shape_of_seed_003(hand, user):
         f"共有工业企业{industry.units}户，其中：规模以上工业企业{above.units}户，"
         f"规模以下工业企业{below.units}户。春节期间正常生产企业{industry.ledger(Ledger.NORMAL)}户，"
         f"长期停产企业{industry.ledger(Ledger.CANNOT_RESUME)}户，春节后需复工复产企业"
-        f"{industry.need}户。截至{day}，已复工复产企业{industry.rate_numerator(d)}户，"
-        f"复工复产率达{C.pct(industry.rate(d))}，其中：规模以上工业企业{above.rate_numerator(d)}户，"
-        f"复工复产率达{C.pct(above.rate(d))}，规模以下工业企业{below.rate_numerator(d)}户，"
-        f"复工复产率达{C.pct(below.rate(d))}。" in text
+        f"{industry.need}户。截至{day}，工业企业{C.rate_text(industry, d)}，其中：规模以上工业企业"
+        f"{C.rate_text(above, d)}；规模以下工业企业{C.rate_text(below, d)}。" in text
     )
     # By hand: 5 industrial units (4 above, 1 below), 1 normal, 1 stopped, 3 need, 2 resumed.
     assert "共有工业企业5户，其中：规模以上工业企业4户，规模以下工业企业1户" in text
-    assert "已复工复产企业2户，复工复产率达66.7%" in text
+    assert "工业企业需复工复产3户，其中已复工复产2户，复工率66.7%" in text
     trade = fig.select([Category.TRADE_ABOVE, Category.HOSPITALITY_ABOVE])
     individual = fig.select([Category.LARGE_INDIVIDUAL])
     assert f"共有限额以上批零住餐企业{trade.units}户、大个体{individual.units}户" in text
     services = fig.select([Category.SERVICES_ABOVE])
     assert f"共有规模以上服务业企业{services.units}户，其中：租赁和商务服务业1户" in text
     assert "教育1户" in text and "其他服务业1户" in text
-    assert (
-        f"已复工营业企业{services.rate_numerator(d)}户，复工营业率{C.pct(services.rate(d))}" in text
-    )
+    assert f"规模以上服务业企业{C.rate_text(services, d)}。" in text
     total = fig.total
     assert (
         f"四本台账分别登记{total.ledger(Ledger.NORMAL)}户、{total.ledger(Ledger.CAN_RESUME)}户、"
@@ -289,6 +287,53 @@ def test_county_narrative_in_the_shape_of_seed_003(hand, user):
     assert "一是要素保障趋紧。" in text.split("\n")
     assert "暂无数据" in text
     assert C.leftovers(text) == [] and "*" not in text and "XX" not in text
+
+
+# Every rate a narrative report states, with the units stated next to it.
+RATE_STATEMENT = re.compile(
+    r"(?:需复工复产(?P<need>\d+)(?P<m1>[户个])，其中)?"
+    r"已复工复产(?P<resumed>\d+)(?P<m2>[户个])，复工率(?P<rate>[\d.]+%|—)"
+)
+
+
+@pytest.mark.parametrize("denominator", ["need", "all"])
+def test_both_narrative_shapes_state_a_rate_with_the_number_it_divides(hand, user, denominator):
+    """Issue 10 §6: the town shape said 复工25家，复工率约91.7% where the county shape said
+    22户 for the same rate. Both now state each rate in one wording, next to its numerator
+    (and its base with the denominator "need"), and the 规上工业 figure is the same in both."""
+    from fugong.stats import services
+
+    me = user("county_cmd")
+    services.setting_set(actor=user("admin"), node=hand.town, rate_denominator=denominator)
+    fig = F.compute(user=me, node=hand.town, day=hand.day)
+    assert fig.denominator == denominator
+    # The hand town resumed 8 units, 6 of the 13 that needed to: the two numerators differ.
+    assert fig.total.resumed != fig.total.resumed_need
+    above = fig.select([Category.INDUSTRY_ABOVE])
+    for kind in (ReportKind.NARRATIVE_TOWN, ReportKind.NARRATIVE_COUNTY):
+        text = docx_text(make(me, hand.town, hand.day, kind))
+        statements = list(RATE_STATEMENT.finditer(text))
+        assert statements, kind
+        # No rate is stated in any other wording.
+        stated = re.findall(r"(?<!返工)率(?:达|约)?(?:[\d.]+%|—)", text)
+        assert len(stated) == len(statements), (kind, stated)
+        for m in statements:
+            resumed = int(m["resumed"])
+            if denominator == "need":
+                assert m["need"] is not None, m.group(0)
+                base = int(m["need"])
+            else:
+                assert m["need"] is None, m.group(0)
+                base = None
+            if m["rate"] != "—":
+                if base is None:
+                    continue  # the base (all units) is stated before, in the shape's own words
+                assert m["rate"] == C.pct(F.percent(resumed, base)), m.group(0)
+        same = r"规模以上工业企业(?:\d+户，)?" + re.escape(C.rate_text(above, denominator))
+        assert re.search(same, text), kind
+    assert C.rate_text(fig.total, denominator).startswith(
+        "已复工复产8户" if denominator == "all" else "需复工复产13户，其中已复工复产6户"
+    )
 
 
 def test_user_text_with_placeholder_marks_is_refused(hand, user):
@@ -343,7 +388,7 @@ def test_a_submitted_day_is_produced_again_identically(hand, user):
     assert live.total.resumed == 10  # the live figures changed …
     again = make(me, hand.town, hand.day, ReportKind.NARRATIVE_TOWN)
     assert docx_text(again) == first_doc  # … the report of the submitted day did not
-    assert "复工复产企业8家" in first_doc
+    assert "各类经济主体需复工复产13户，其中已复工复产6户" in first_doc
     assert again.result["source"] == "submission"
     second_daily = make(me, hand.town, hand.day, ReportKind.DAILY)
     assert sheets(second_daily)["分类统计"][1:] == sheets(first_daily)["分类统计"][1:]

@@ -124,8 +124,25 @@ def report_figures(*, user, node: Jurisdiction, day: datetime.date) -> F.Figures
     return F.compute(user=user, node=node, day=day)
 
 
-def cell_context(cell: F.Cell, denominator: str) -> dict:
-    """One group's figures as a template reads them (``{{ total.units }}`` …)."""
+def rate_text(cell: F.Cell, denominator: str, measure: str = "户") -> str:
+    """The resumption rate with its numerator (and, with the denominator "need", its base), in
+    the one wording every report uses: the number of units stated next to the rate is always
+    the one the rate divides (the 日报's 其中需复工单位已复工 with "need", 已复工复产 with "all").
+
+    need: 需复工复产24户，其中已复工复产22户，复工率91.7%
+    all:  已复工复产25户，复工率96.2%
+    """
+    rate = pct(cell.rate(denominator))
+    if denominator == Denominator.ALL:
+        return f"已复工复产{cell.resumed}{measure}，复工率{rate}"
+    return (
+        f"需复工复产{cell.need}{measure}，其中已复工复产{cell.resumed_need}{measure}，复工率{rate}"
+    )
+
+
+def cell_context(cell: F.Cell, denominator: str, measure: str = "户") -> dict:
+    """One group's figures as a template reads them (``{{ total.units }}`` …); ``measure`` is
+    the measure word of its units (户 for enterprises, 个 for sites and sales offices)."""
     return {
         "units": cell.units,
         "need": cell.need,
@@ -138,6 +155,7 @@ def cell_context(cell: F.Cell, denominator: str) -> dict:
         "employees_wan": wan(cell.employees),
         "returned": cell.returned,
         "rate": pct(cell.rate(denominator)),
+        "rate_text": rate_text(cell, denominator, measure),
         "return_rate": pct(cell.return_rate),
         "normal": cell.ledger(Ledger.NORMAL),
         "can_resume": cell.ledger(Ledger.CAN_RESUME),
@@ -233,8 +251,9 @@ def paragraphs(text: str, default: str) -> list[str]:
 # Every name a narrative template may use, with what it holds (shown on the templates page).
 CELL_HELP = _(
     "a group's figures: .units .need .resumed .resumed_need .rate_resumed .rate_base "
-    ".new_resumed .employees .employees_wan .returned .rate .return_rate .normal "
-    ".can_resume .may_delay .stopped .no_ledger"
+    ".new_resumed .employees .employees_wan .returned .rate .rate_text .return_rate .normal "
+    ".can_resume .may_delay .stopped .no_ledger (.rate_text: the rate with the number it "
+    "divides, as every shipped report words it)"
 )
 PLACEHOLDER_HELP: dict[str, object] = {
     "node_name": _("name of the jurisdiction"),
@@ -279,10 +298,12 @@ def narrative_context(
     PLACEHOLDER_HELP's."""
     node, day, d = figures.node, figures.day, figures.denominator
 
-    def cell(*categories: str) -> dict:
-        return cell_context(figures.select(categories), d)
+    def cell(*categories: str, measure: str = "户") -> dict:
+        return cell_context(figures.select(categories), d, measure)
 
-    rows = {key: cell(*cats) for key, cats in F.TOWN_REPORT_ROWS}
+    # Seed 000 counts construction sites and sales offices in 个.
+    sites = {"construction": "个", "property": "个"}
+    rows = {key: cell(*cats, measure=sites.get(key, "户")) for key, cats in F.TOWN_REPORT_ROWS}
     subsectors = []
     for spec in F.services_subsectors():
         c = figures.row(spec)
