@@ -208,3 +208,39 @@ def test_tries_during_a_lockout_do_not_extend_it(client, settings):
     again = post_login(client, "town02_gcb", "wrong-password-1")
     assert again.status_code == 429
     assert again.context["lockout_minutes"] == 5
+
+
+OFF_SITE = ["//evil.example", "https://evil.example/", "/\\evil.example", "///evil.example/x"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_login_never_redirects_off_site(client, target):
+    response = client.post(
+        f"/account/login/?next={target}",
+        {"username": "town01_cmd", "password": DEMO_PASSWORD, "next": target},
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
+    # Already signed in: the login page sends the user on, but not off the site either.
+    again = client.get("/account/login/", {"next": target})
+    assert again.status_code == 302 and again["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_a_next_field_never_redirects_off_site(client, login, target):
+    login("town01_cmd")
+    response = client.post("/enterprises/bulk/", {"next": target, "action": "nothing"})
+    assert response.status_code == 302 and response["Location"] == "/enterprises/"
+    on_site = client.post("/enterprises/bulk/", {"next": "/enterprises/?page=2", "action": "x"})
+    assert on_site["Location"] == "/enterprises/?page=2"
+
+
+def test_safe_next():
+    from django.test import RequestFactory
+
+    from fugong.core.redirects import safe_next
+
+    request = RequestFactory().get("/")
+    for target in [*OFF_SITE, "javascript:alert(1)", "", None]:
+        assert safe_next(request, target, "/home/") == "/home/"
+    assert safe_next(request, "/enterprises/?q=1", "/home/") == "/enterprises/?q=1"
+    assert safe_next(request, "http://testserver/jobs/", "/home/") == "http://testserver/jobs/"

@@ -63,7 +63,7 @@ def me(request):
 
 @router.get("/jurisdictions", response=list[JurisdictionOut])
 @paginate(Pagination)
-def jurisdictions(request, parent_id: int | None = None):
+def jurisdictions(request, parent_id: Id | None = None):
     """Jurisdictions in the caller's scope."""
     qs = selectors.jurisdiction_list(user=request.auth)
     return qs.filter(parent_id=parent_id) if parent_id is not None else qs

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
 
 from fugong.accounts.models import LoginEvent, LoginLog
@@ -27,6 +32,22 @@ class BearerToken(HttpBearer):
         return api_token.user
 
 
+class Rfc3339Encoder(NinjaJSONEncoder):
+    """Times as RFC 3339 in the site's time zone, with its offset and whole seconds
+    (``2026-12-06T15:16:00+08:00``); dates stay ``2026-12-06``."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            if timezone.is_naive(o):
+                o = timezone.make_aware(o)
+            return timezone.localtime(o).isoformat(timespec="seconds")
+        return super().default(o)
+
+
+class Renderer(JSONRenderer):
+    encoder_class = Rfc3339Encoder
+
+
 api = NinjaAPI(
     title="Fugong API",
     version="1",
@@ -34,6 +55,7 @@ api = NinjaAPI(
     "get a token from POST /api/v1/auth/token.",
     auth=BearerToken(),
     urls_namespace="api",
+    renderer=Renderer(),
 )
 
 
@@ -102,7 +124,7 @@ class TokenIn(Schema):
 class TokenOut(Schema):
     token: str
     token_type: str = "Bearer"
-    expires_at: str
+    expires_at: datetime.datetime
 
 
 class ErrorOut(Schema):

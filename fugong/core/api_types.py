@@ -29,9 +29,14 @@ Count = Annotated[int, Field(ge=0, le=INT_MAX)]
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 
+# The most items one page of any list returns.
+MAX_PAGE_SIZE = 1000
+
+
 class Pagination(LimitOffsetPagination):
-    """limit and offset as usual, bounded so that a huge number is a 422, not a database error."""
+    """limit and offset as usual, bounded so that a huge number is a 422, not a database error
+    (and a page is never larger than MAX_PAGE_SIZE). Every paginated endpoint uses this one."""
 
     class Input(Schema):
-        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=INT_MAX)
+        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=MAX_PAGE_SIZE)
         offset: int = Field(0, ge=0, le=INT_MAX)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from fugong.core.api_types import Pagination
 from fugong.core.jobs import live_progress
 from fugong.core.selectors import job_get, job_list
 
@@ -39,7 +40,7 @@ class JobOut(Schema):
 
 
 @router.get("", response=list[JobOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def jobs(request):
     return job_list(user=request.auth)
 

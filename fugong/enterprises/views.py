@@ -19,6 +19,7 @@ from fugong.accounts.models import User
 from fugong.core.errors import UserError
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_phone
+from fugong.core.redirects import safe_next
 from fugong.enterprises import io, permissions, services
 from fugong.enterprises.choices import TIER_LEADER, Category, Ledger
 from fugong.enterprises.derivation import derive_category, derive_key
@@ -150,9 +151,7 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
 def enterprise_bulk(request: HttpRequest) -> HttpResponse:
     people = assignable_people(user=request.user)
     form = BulkActionForm(request.POST, people=people)
-    back = request.POST.get("next") or reverse("enterprises:list")
-    if not back.startswith("/"):
-        back = reverse("enterprises:list")
+    back = safe_next(request, request.POST.get("next"), reverse("enterprises:list"))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

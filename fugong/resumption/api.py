@@ -165,7 +165,7 @@ class RuleOut(Schema):
     detail: dict
 
 
-class EventOut(Schema):
+class FilingEventOut(Schema):
     at: datetime.datetime
     action: str
     actor: str
@@ -224,7 +224,7 @@ class FilingDetailOut(FilingOut):
     missing: list[dict] = Field(description="Everything to fix, told at once (一次性告知)")
     attachments: list[AttachmentOut]
     acceptances: list[AcceptanceOut]
-    events: list[EventOut]
+    events: list[FilingEventOut]
     actions: list[ActionOut] = Field(description="What the caller may do now")
     can_confirm_resumption: bool
     notice: NoticeOut | None

@@ -517,15 +517,49 @@ def group_create(request: HttpRequest) -> HttpResponse:
     return render(request, "resumption/group_form.html", {"form": form, "park": park})
 
 
+class _SettingsRefused(Exception):
+    pass
+
+
 def _settings_place(request: HttpRequest):
+    """The jurisdiction whose settings are shown or written: the one asked for, which must be
+    one the user's command office runs (never quietly another one); none asked: the first."""
     places = command_jurisdictions(request.user)
     if not places:
         raise PermissionDenied
     wanted = request.GET.get("jurisdiction") or request.POST.get("jurisdiction")
-    return next((j for j in places if str(j.pk) == wanted), places[0]), places
+    if wanted in (None, ""):
+        return places[0], places
+    place = next((j for j in places if str(j.pk) == str(wanted).strip()), None)
+    if place is None:
+        raise _SettingsRefused(
+            _(
+                "You may change the resumption settings of %(places)s only; "
+                "“%(value)s” is not one of them. Nothing was saved."
+            )
+            % {"places": "、".join(j.name for j in places), "value": str(wanted)[:20]}
+        )
+    return place, places
+
+
+def _settings_refusal(view):
+    """A settings page or write for a place the user does not run: 403 with the sentence."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except _SettingsRefused as exc:
+            return render(
+                request, "errors/refused.html", {"message": str(exc), "status": 403}, status=403
+            )
+
+    return wrapper
 
 
 @login_required
+@_settings_refusal
 def settings_page(
     request: HttpRequest, *, policy_form=None, rule_forms=None, error=""
 ) -> HttpResponse:
@@ -571,6 +605,7 @@ def settings_page(
 
 @login_required
 @require_POST
+@_settings_refusal
 def settings_policy(request: HttpRequest) -> HttpResponse:
     place, _places = _settings_place(request)
     form = PolicyForm(request.POST)
@@ -586,6 +621,7 @@ def settings_policy(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@_settings_refusal
 def settings_rule(request: HttpRequest, code: str) -> HttpResponse:
     from fugong.resumption import policy as resumption_policy
 

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
 
 from fugong.accounts.models import Jurisdiction
 from fugong.core.api_types import Count, Id, Text
@@ -245,7 +246,14 @@ class SettingQuery(Schema):
     node: Id | None = None
 
 
+class SettingPutQuery(Schema):
+    node: Id = Field(description="The jurisdiction whose own settings are set (required)")
+
+
 class SettingIn(Schema):
+    # A field it does not know (say, "node" in the body) is refused, never quietly ignored.
+    model_config = ConfigDict(extra="forbid")
+
     rate_denominator: Annotated[Text, Field(max_length=20)]
     report_deadline: datetime.time | None = None
 
@@ -592,7 +600,7 @@ def setting(request, params: Query[SettingQuery]):
 
 
 @router.put("/settings", response={200: SettingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def setting_put(request, params: Query[SettingQuery], payload: SettingIn):
+def setting_put(request, params: Query[SettingPutQuery], payload: SettingIn):
     """Set the node's own settings (its command office or one above it): rate_denominator
     need or all; report_deadline HH:MM (null: the platform's default)."""
     node = _node(request, params.node)
