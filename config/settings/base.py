@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "fugong.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -198,6 +199,32 @@ FUGONG_MAX_UPLOAD_MB = env_int("FUGONG_MAX_UPLOAD_MB", 50)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Largest attachment of a resumption filing (plan, roster, commitment letter, bus list, photo).
 FUGONG_ATTACHMENT_MAX_MB = env_int("FUGONG_ATTACHMENT_MAX_MB", 10)
+# Largest photo, in pixels (width × height), decoded and re-encoded on upload; more is refused
+# before decoding (a decompression bomb).
+FUGONG_MAX_IMAGE_PIXELS = env_int("FUGONG_MAX_IMAGE_PIXELS", 40_000_000)
+
+# Security headers. Uploaded files are never served from /media/ (there is no such URL); the
+# views that serve them set their type from the content and a CSP of their own
+# (fugong.core.files.file_response).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): no inline or eval'd script anywhere; behaviours live in
+# fugong/core/static/fugong/behaviours.js. Inline style attributes stay allowed (templates and
+# ECharts' SVG use them; they cannot run script).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
 # The resumption mode where no jurisdiction has chosen one: approval, record or commitment.
 FUGONG_DEFAULT_RESUMPTION_MODE = env_str("FUGONG_DEFAULT_RESUMPTION_MODE", "approval")
 if FUGONG_DEFAULT_RESUMPTION_MODE not in ("approval", "record", "commitment"):

@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 
 from fugong.accounts.models import Jurisdiction, phone_validator
 from fugong.core.bulk import rows_by_keys
+from fugong.core.files import spreadsheet_kind, stored_name
 from fugong.core.jobs import JobContext, JobError, job_handler
 from fugong.core.masking import mask_phone
 from fugong.core.scope import get_scope, scoped
@@ -729,8 +730,9 @@ def import_start(
     if not content:
         raise ValidationError({"file": _("The file is empty.")})
     batch = ImportBatch(created_by=user, filename=clean_text(filename, 200) or "upload", mode=mode)
+    # Stored under a generated name: nothing the user typed reaches the storage path.
     batch.file.save(
-        f"{timezone.now():%Y%m%d%H%M%S}-{batch.filename}", ContentFile(content), save=False
+        stored_name(spreadsheet_kind(content), "import"), ContentFile(content), save=False
     )
     batch.save()
     job = job_start(

@@ -16,7 +16,7 @@ from fugong.accounts.models import Office
 from fugong.accounts.selectors import command_jurisdictions
 from fugong.core.audit import audited_create, audited_update, record, snapshot
 from fugong.core.errors import Conflict, NotAllowed, UserError
-from fugong.core.files import check_upload
+from fugong.core.files import clean_upload
 from fugong.core.models import AuditAction
 from fugong.core.scope import scoped
 from fugong.enterprises.choices import Category, Ledger, Tier
@@ -261,16 +261,16 @@ def attachment_add(*, actor, filing: Filing, kind: str, upload) -> FilingAttachm
         )
     if kind not in AttachmentKind.values:
         raise UserError(_("Choose what the file is: plan, roster, commitment letter or bus list."))
-    file_type = check_upload(upload, allowed=ATTACHMENT_TYPES)
+    clean = clean_upload(upload, allowed=ATTACHMENT_TYPES, prefix=kind)
     attachment = FilingAttachment(
         filing=filing,
         kind=kind,
-        filename=upload.name[-200:],
-        content_type=file_type,
-        size=upload.size,
+        filename=clean.filename,
+        content_type=clean.kind,
+        size=clean.size,
         uploaded_by=_user(actor),
     )
-    attachment.file.save(upload.name, upload, save=False)
+    attachment.file.save(clean.content.name, clean.content, save=False)
     attachment.save()
     Filing.objects.filter(pk=filing.pk).update(revision=filing.revision + 1)
     record(
@@ -540,14 +540,18 @@ def acceptance_record(
         needs_photo = item.kind == ItemKind.PHOTO or item.photo_required
         if needs_photo and not answer.photo and answer.value != CheckValue.NOT_APPLICABLE:
             problems.append(_("%(item)s: add a photo.") % {"item": label})
+        photo = None
         if answer.photo:
-            check_upload(answer.photo, allowed=PHOTO_TYPES)
-        rows.append((item, answer))
+            try:  # re-encoded, under a generated name
+                photo = clean_upload(answer.photo, allowed=PHOTO_TYPES, prefix="photo")
+            except UserError as exc:
+                problems.append(f"{label}: {exc.message}")
+        rows.append((item, answer, photo))
     if not opinion.strip():
         problems.append(_("Write the inspector's opinion."))
     if problems:
         raise UserError(" ".join(problems), code="checklist_incomplete")
-    for item, answer in rows:
+    for item, answer, photo in rows:
         row = AcceptanceAnswer(
             acceptance=acceptance,
             item=item,
@@ -555,8 +559,8 @@ def acceptance_record(
             number=answer.number if answer.number not in ("", None) else None,
             text=answer.text.strip(),
         )
-        if answer.photo:
-            row.photo.save(answer.photo.name, answer.photo, save=False)
+        if photo is not None:
+            row.photo.save(photo.content.name, photo.content, save=False)
         row.save()
     passed = not failed
     audited_update(

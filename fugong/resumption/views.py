@@ -18,6 +18,7 @@ from fugong.accounts.choices import Role
 from fugong.accounts.models import Office
 from fugong.accounts.selectors import active_memberships, command_jurisdictions, user_roles
 from fugong.core.errors import UserError
+from fugong.core.files import file_response
 from fugong.core.ids import parse_id
 from fugong.core.scope import scoped
 from fugong.enterprises.models import Enterprise, Park
@@ -277,10 +278,9 @@ def filing_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     filing = _filing(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _back_with_error(
-            request, filing, UserError(_("Choose the kind and a file.")), attachment_form=form
-        )
+    if not form.is_valid():  # the file's own problem (e.g. empty) if it has one
+        problem = " ".join(form.errors.get("file", [])) or _("Choose the kind and a file.")
+        return _back_with_error(request, filing, UserError(problem), attachment_form=form)
     try:
         services.attachment_add(
             actor=request.user,
@@ -301,8 +301,8 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     ).first()
     if attachment is None:
         raise Http404
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+    return file_response(
+        attachment.file, kind=attachment.content_type, filename=attachment.filename
     )
 
 
@@ -378,6 +378,16 @@ def acceptance_record(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Acceptance recorded: %(status)s.") % {"status": filing.get_status_display()},
             )
             return redirect("resumption:detail", filing.pk)
+    elif request.method == "POST":  # e.g. an empty photo: say which item and why
+        labels = {
+            f"item_{i.pk}{part}": f"{i.position}. {i.text}"
+            for i in form.items
+            for part in ("", "_text", "_photo")
+        }
+        error = " ".join(
+            f"{labels.get(name, '')}: {' '.join(problems)}".lstrip(": ")
+            for name, problems in form.errors.items()
+        )
     return render(
         request,
         "resumption/acceptance.html",
@@ -393,7 +403,8 @@ def answer_photo(request: HttpRequest, pk: int) -> FileResponse:
     ).first()
     if answer is None or not answer.photo:
         raise Http404
-    return FileResponse(answer.photo.open("rb"))
+    kind = "png" if answer.photo.name.endswith(".png") else "jpg"  # stored as a detected type
+    return file_response(answer.photo, kind=kind, filename=f"photo-{answer.pk}.{kind}", inline=True)
 
 
 @login_required

@@ -4,7 +4,9 @@ one), their checks on upload, and rendering.
 
 Templates are docxtpl files: Jinja placeholders in a Word document. They are rendered in
 Jinja's sandbox (an uploaded file is not trusted code), with every value escaped for the XML
-and an unknown name an error rather than an empty string."""
+and an unknown name an error rather than an empty string, with limits on loops, sizes, time
+and memory (``sandbox.py``); a template over a limit is refused at upload, when it is tried
+on the node's real figures."""
 
 from __future__ import annotations
 
@@ -16,8 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
 
 from fugong.accounts.models import Jurisdiction
 from fugong.core.audit import audited_create, audited_update
@@ -26,6 +27,7 @@ from fugong.core.scope import scoped
 from fugong.stats.choices import NARRATIVE_KINDS, ReportKind
 from fugong.stats.models import ReportTemplate
 from fugong.stats.reports import context as C
+from fugong.stats.reports import sandbox
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "data" / "report_templates"
 SHIPPED = {
@@ -37,8 +39,8 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {kind: C.PLACEHOLDER_NAMES for kind in
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 
 
-def jinja_env() -> SandboxedEnvironment:
-    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+def jinja_env() -> sandbox.LimitedEnvironment:
+    return sandbox.LimitedEnvironment(autoescape=True)
 
 
 def shipped_path(kind: str) -> Path:
@@ -72,13 +74,37 @@ def template_source(node: Jurisdiction, kind: str) -> tuple[bytes, ReportTemplat
     return shipped_path(kind).read_bytes(), None
 
 
-def render(data: bytes, context: dict) -> bytes:
-    """The filled .docx. A template error becomes a UserError saying what is wrong."""
+def _fill(data: bytes, context: dict) -> bytes:
     from docxtpl import DocxTemplate
 
     doc = DocxTemplate(io.BytesIO(data))
+    doc.render(context, jinja_env=jinja_env(), autoescape=True)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _over_limit(reason: str) -> UserError:
+    return UserError(
+        _("The report template cannot be used: %(reason)s.") % {"reason": reason},
+        code="template_limit",
+    )
+
+
+def render(data: bytes, context: dict) -> bytes:
+    """The filled .docx, rendered in the sandbox within its limits (in a child process with a
+    time and memory cap). A template error or a limit reached becomes a UserError saying what
+    is wrong."""
     try:
-        doc.render(context, jinja_env=jinja_env(), autoescape=True)
+        return sandbox.run_bounded(_fill, data, context)
+    except sandbox.RenderAborted as exc:
+        raise _over_limit(exc.message) from None
+    except sandbox.TemplateLimit as exc:
+        raise _over_limit(exc.message) from None
+    except RecursionError:
+        raise _over_limit(_("it calls itself too deeply")) from None
+    except MemoryError:
+        raise _over_limit(_("it needs too much memory to fill in")) from None
     except UndefinedError as exc:
         raise UserError(
             _("The report template uses something Fugong does not have: %(error)s.")
@@ -90,9 +116,6 @@ def render(data: bytes, context: dict) -> bytes:
             _("The report template cannot be filled in: %(error)s.") % {"error": exc.message},
             code="template_error",
         ) from None
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
 
 
 def docx_text(data: bytes) -> str:

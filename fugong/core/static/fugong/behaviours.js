@@ -1,0 +1,21 @@
+// Small page behaviours, declared with data attributes instead of inline handlers (the
+// Content-Security-Policy forbids inline script):
+//   <select data-autosubmit>            submits its form when changed
+//   <input type="checkbox" data-check-all="#bulk input[name=ids]">
+//                                        checks or clears every box the selector matches
+// Listeners are delegated from the document, so content swapped in by htmx works too.
+(function () {
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (!(el instanceof HTMLElement)) return;
+    if (el.matches("[data-autosubmit]") && el.form) {
+      if (typeof el.form.requestSubmit === "function") el.form.requestSubmit();
+      else el.form.submit();
+    }
+    if (el.matches("[data-check-all]")) {
+      document.querySelectorAll(el.getAttribute("data-check-all")).forEach(function (box) {
+        box.checked = el.checked;
+      });
+    }
+  });
+})();
