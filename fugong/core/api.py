@@ -7,6 +7,7 @@ import datetime
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Status
@@ -104,6 +105,17 @@ def on_forbidden(request, exc):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
     return error(request, getattr(exc, "code", "error"), str(exc), exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_unreadable_body(request, exc):
+    # A body declared as multipart that is not (no boundary, cut short): the client's mistake.
+    return error(
+        request,
+        "invalid",
+        _("The request body cannot be read; check its Content-Type."),
+        400,
+    )
 
 
 @api.exception_handler(Exception)

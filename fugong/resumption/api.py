@@ -472,7 +472,9 @@ def attachment_add(
 
 @router.post(
     "/{int:filing_id}/submit",
-    response={200: FilingDetailOut, 403: ErrorOut, 409: ErrorOut, 422: RulesFailedOut},
+    # 422 is either a rule that failed (with every rule's result) or a request body that is not
+    # valid (with the details of what is wrong).
+    response={200: FilingDetailOut, 403: ErrorOut, 409: ErrorOut, 422: RulesFailedOut | ErrorOut},
 )
 def filing_submit(request, filing_id: int, payload: RevisionIn | None = None):
     """Check the rules and submit. If a rule is not met the answer is 422 with code
