@@ -3,6 +3,7 @@ list page's filters, ledgers and unassigned view."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -296,17 +297,34 @@ def test_override_page_requires_a_reason(client, login):
 
 
 def test_bulk_page_action(client, login):
+    """The "Mark as resumed" action asks for the staff back at each ticked enterprise, then writes the
+    date and those numbers."""
     me = login("town01_cmd")
-    ids = list(enterprise_list(user=me).values_list("pk", flat=True)[:2])
-    response = client.post(
+    chosen = list(enterprise_list(user=me).filter(employee_count__gte=2)[:2])
+    ids = [e.pk for e in chosen]
+    asked = client.post(
         "/enterprises/bulk/",
         {"ids": ids, "action": "resumed", "resumed_on": "2026-03-01", "next": "/enterprises/"},
     )
-    assert response.status_code == 302
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert all(f'name="returned_{pk}"' in html for pk in ids)
     assert all(
-        str(d) == "2026-03-01"
-        for d in Enterprise.objects.filter(pk__in=ids).values_list("resumed_on", flat=True)
+        e.resumed_on != datetime.date(2026, 3, 1) for e in Enterprise.objects.filter(pk__in=ids)
     )
+    data = {
+        "ids": ids,
+        "action": "resumed",
+        "confirm": "1",
+        "resumed_on": "2026-03-01",
+        "next": "/enterprises/",
+        **{f"returned_{e.pk}": str(e.employee_count - 1) for e in chosen},
+    }
+    response = client.post("/enterprises/bulk/", data)
+    assert response.status_code == 302
+    assert {
+        e.pk: (str(e.resumed_on), e.returned_count) for e in Enterprise.objects.filter(pk__in=ids)
+    } == {e.pk: ("2026-03-01", e.employee_count - 1) for e in chosen}
     response = client.post("/enterprises/bulk/", {"action": "resumed", "next": "/enterprises/"})
     assert response.status_code == 302  # a message says to tick enterprises
 

@@ -184,6 +184,10 @@ def enterprise_create(request, payload: EnterpriseIn):
 
 @router.patch("/{int:enterprise_id}", response=EnterpriseOut)
 def enterprise_update(request, enterprise_id: int, payload: EnterpriseIn):
+    """Change the fields sent. Fields that count in the statistics or decide 包保 (ledger,
+    resumed_on, returned_count, employee_count, industry, amounts, tier, place, park, credit
+    code) may be changed only by the roles that may (docs/registry.md); changing one of them
+    without that right answers 403 with a sentence naming them."""
     if not permissions.can_edit(request.auth):
         raise PermissionDenied
     enterprise = enterprise_get(user=request.auth, pk=enterprise_id)
@@ -196,7 +200,9 @@ class StatusIn(Schema):
     ids: list[int]
     ledger: Ledger | None = None
     resumed_on: datetime.date | None = None
+    # With resumed_on, the staff back at work: one number for all, or by enterprise id.
     returned_count: int | None = None
+    returned_counts: dict[int, int] | None = None
     reason: str = ""
 
 
@@ -206,7 +212,9 @@ class CountOut(Schema):
 
 @router.post("/bulk-status", response=CountOut)
 def bulk_status(request, payload: StatusIn):
-    """Put many enterprises in a ledger or mark them resumed (only those in your scope)."""
+    """Put many enterprises in a ledger, or mark them resumed on a date with the staff back
+    at work (``returned_count`` for all, or ``returned_counts`` by id; required with a date).
+    Only enterprises in your scope are touched."""
     if not permissions.can_set_status(request.auth):
         raise PermissionDenied
     return {
@@ -216,6 +224,7 @@ def bulk_status(request, payload: StatusIn):
             ledger=payload.ledger,
             resumed_on=payload.resumed_on,
             returned_count=payload.returned_count,
+            returned_counts=payload.returned_counts,
             reason=payload.reason,
         )
     }

@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.choices import Level
 from fugong.accounts.models import Jurisdiction, User
+from fugong.core.forms import DateInput, html5_widgets
 from fugong.core.scope import scoped
+from fugong.enterprises import permissions, rules
 from fugong.enterprises.choices import Category, Duty, Ledger, Post
 from fugong.enterprises.models import Enterprise, ImportMode, Industry, Park
 
@@ -49,12 +51,13 @@ class EnterpriseForm(forms.ModelForm):
         model = Enterprise
         fields = EDITABLE
         widgets = {
-            "resumed_on": forms.DateInput(attrs={"type": "date"}),
+            "resumed_on": DateInput(),
             "remarks": forms.TextInput(),
         }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         # Places in the user's jurisdictions; a park operator or an enterprise user (who has
         # none) keeps the enterprise's own place or one of its parks' places.
         places = scoped(Jurisdiction.objects.filter(level__in=PLACE_LEVELS), user)
@@ -63,7 +66,10 @@ class EnterpriseForm(forms.ModelForm):
             | Q(pk__in=scoped(Park.objects.all(), user).values("jurisdiction_id"))
         )
         self.fields["jurisdiction"].queryset = (places | own).distinct().order_by("path")
-        self.fields["park"].queryset = scoped(Park.objects.all(), user)
+        self.fields["park"].queryset = Park.objects.filter(
+            Q(pk__in=scoped(Park.objects.all(), user).values("pk"))
+            | Q(pk=getattr(self.instance, "park_id", None))
+        )
         self.fields["industry"].queryset = Industry.objects.filter(level="division").order_by(
             "code"
         )
@@ -79,9 +85,27 @@ class EnterpriseForm(forms.ModelForm):
             field.widget.attrs.setdefault("class", css)
             if name == "credit_code":
                 field.widget.attrs["class"] += " font-monospace"
+        # Fields this user's roles may not change are shown, not editable: a browser does not
+        # send a disabled field, and Django keeps the stored value for it whatever is posted.
+        # (The service refuses such a change from any other path.)
+        self.locked_fields = permissions.refused_fields(user, self.fields)
+        for name in self.locked_fields:
+            self.fields[name].disabled = True
+            self.fields[name].required = False
+        html5_widgets(self)
 
     def clean_credit_code(self) -> str:
         return (self.cleaned_data.get("credit_code") or "").strip().upper()
+
+    def clean(self):
+        data = super().clean()
+        values = {name: getattr(self.instance, name, None) for name in rules.RULE_FIELDS}
+        values.update(data)
+        changed = set(self.changed_data) if self.instance.pk else set(data)
+        for name, message in rules.row_problems(values, changed=changed).items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        return data
 
 
 class OverrideForm(forms.Form):
@@ -160,9 +184,7 @@ class BulkActionForm(forms.Form):
     )
     resumed_on = forms.DateField(
         required=False,
-        widget=forms.DateInput(
-            attrs={"type": "date", "class": "form-control form-control-sm w-auto"}
-        ),
+        widget=DateInput(attrs={"class": "form-control form-control-sm w-auto"}),
     )
     user = PersonChoice(
         queryset=User.objects.none(),

@@ -35,7 +35,7 @@ from fugong.core.scope import get_scope, scoped
 from fugong.core.tabular import SourceRow, TabularError, read_table
 from fugong.core.text import clean_text
 from fugong.core.xlsx import XlsxStreamWriter
-from fugong.enterprises import permissions
+from fugong.enterprises import permissions, rules
 from fugong.enterprises.choices import CATEGORY_NAMES, LEDGER_NAMES, TIER_NAMES
 from fugong.enterprises.columns import BY_FIELD, COLUMNS
 from fugong.enterprises.forms import PLACE_LEVELS
@@ -158,7 +158,18 @@ TIER_LOOKUP = _lookup(TIER_NAMES)
 
 
 class RowChecker:
-    """Turns a source row into upsert values for one user, or says what is wrong with it."""
+    """Turns a source row into upsert values for one user, or says what is wrong with it.
+    The row rules are those of the form and the API (fugong.enterprises.rules), and so are
+    the fields the user's roles may change (permissions.refused_fields)."""
+
+    # What ``check`` reads of a stored enterprise (``existing``).
+    EXISTING = [
+        "credit_code", "employee_count", "returned_count", "jurisdiction_id", "resumed_on",
+        "ledger", "tier", "category", "industry_id", "park_id", "revenue_last_year",
+        "tax_paid_last_year",
+    ]  # fmt: skip
+    # The column that names each field the user may not change.
+    FIELD_COLUMNS = {"jurisdiction": "jurisdiction_code", "industry": "industry_code"}
 
     def __init__(self, user):
         self.user = user
@@ -202,6 +213,23 @@ class RowChecker:
             new_path=place.path if place is not None else old_path,
             new_date=out.get("resumed_on", old_date),
         )
+
+    def check_rights(self, out: dict, existing: dict | None, fail) -> None:
+        """Refuse the columns that would change a field the user's roles may not change
+        (a new enterprise may be given its code and place: the place checks cover those)."""
+        if existing is None:
+            asked = set(out) - {"credit_code", "jurisdiction", "park"}
+        else:
+            asked = set()
+            for name, value in out.items():
+                stored = existing.get(f"{name}_id", existing.get(name))
+                if getattr(value, "pk", value) != stored:
+                    asked.add(name)
+        for name in permissions.refused_fields(self.user, asked):
+            fail(
+                self.FIELD_COLUMNS.get(name, name),
+                _("you may not change this column; your command office changes it."),
+            )
 
     def allowed_place(self, jurisdiction: Jurisdiction | None, park: Park | None) -> bool:
         if self.scope.everything:
@@ -297,7 +325,9 @@ class RowChecker:
                     _("several parks are called “%(name)s”; give the 辖区代码 too.")
                     % {"name": v["park"]},
                 )
-        if place is None and park is not None:
+        if place is None and park is not None and existing is None:
+            # A new tenant is placed where its park is; a park named for a registered
+            # enterprise does not move it.
             place = park.jurisdiction
         if place is not None:
             if self.allowed_place(place, park):
@@ -372,41 +402,22 @@ class RowChecker:
         if "category" in out:
             out["category_stated"] = True
 
-        for name in ("employee_count", "returned_count"):
-            if v.get(name) is not None:
-                if v[name] < 0:
-                    fail(name, _("a number of people cannot be negative."))
-                else:
-                    out[name] = v[name]
-        for name in ("revenue_last_year", "tax_paid_last_year"):
-            if v.get(name) is not None:
-                amount = Decimal(v[name])
-                if amount < 0 or amount >= Decimal("1e12"):
-                    fail(
-                        name,
-                        _("“%(value)s” is not a plausible amount in 10,000 yuan.")
-                        % {"value": v[name]},
-                    )
-                else:
-                    out[name] = amount.quantize(Decimal("0.01"))
-        if v.get("resumed_on") is not None:
-            if v["resumed_on"] > self.today:
-                fail(
-                    "resumed_on",
-                    _("the date %(date)s is in the future.") % {"date": v["resumed_on"]},
-                )
-            else:
-                out["resumed_on"] = v["resumed_on"]
-        employees = out.get("employee_count", existing["employee_count"] if existing else None)
-        if (
-            out.get("returned_count") is not None
-            and employees is not None
-            and out["returned_count"] > employees
-        ):
-            fail("returned_count", _("more staff returned than the enterprise employs."))
+        # The row rules of the form and the API, on the row as it would be stored.
+        given = {name for name in rules.RULE_FIELDS if v.get(name) is not None}
+        merged = {
+            name: v[name] if name in given else (existing or {}).get(name)
+            for name in rules.RULE_FIELDS
+        }
+        problems = rules.row_problems(merged, changed=given, today=self.today)
+        for name, message in problems.items():
+            fail(name, message)
+        for name in given - problems.keys():
+            value = v[name]
+            out[name] = Decimal(value).quantize(Decimal("0.01")) if name in rules.AMOUNTS else value
         for name in BOOL_FIELDS:
             if v.get(name) is not None:
                 out[name] = v[name]
+        self.check_rights(out, existing, fail)
         if not errors and (locked := self.lock_violation(out, existing)):
             fail("resumed_on", locked)
         if errors:
@@ -504,7 +515,7 @@ def checked_rows(
                 Enterprise,
                 "credit_code",
                 codes,
-                ["credit_code", "employee_count", "jurisdiction_id", "resumed_on"],
+                RowChecker.EXISTING,
             )
         }
         checker.load_paths({e["jurisdiction_id"] for e in existing.values()})

@@ -23,9 +23,10 @@ from fugong.core.audit import (
     snapshot_values,
 )
 from fugong.core.bulk import insert_rows, rows_by_keys, update_rows
-from fugong.core.errors import UserError
+from fugong.core.errors import NotAllowed, UserError
 from fugong.core.models import AuditAction
 from fugong.core.scope import scoped
+from fugong.enterprises import permissions, rules
 from fugong.enterprises.choices import Category, Duty, Ledger, Post
 from fugong.enterprises.derivation import derive_category, derive_key
 from fugong.enterprises.models import Assignment, Enterprise, Industry, Park, RegistryRule
@@ -116,8 +117,29 @@ def _check_locks(enterprise: Enterprise | None, jurisdiction, changes: dict) -> 
         check_resumption_date(path=jurisdiction.path, old=old, new=new)
 
 
+def _check_fields(actor, names) -> None:
+    """Refuse a write that changes fields the actor's roles may not change (403)."""
+    refused = permissions.refused_fields(actor, names)
+    if refused:
+        raise NotAllowed(permissions.refusal_message(refused))
+
+
+def _check_rules(values: dict, changed) -> None:
+    """The row rules (fugong.enterprises.rules), as the form and the import apply them."""
+    problems = rules.row_problems(values, changed=changed)
+    if problems:
+        raise ValidationError(problems)
+
+
+def _changed(current: dict, changes: dict) -> set[str]:
+    return {name for name, value in changes.items() if current.get(name) != value}
+
+
 def enterprise_create(*, actor, routed_offices: list[Office] | None = None, **fields) -> Enterprise:
     fields = _normalise(fields)
+    given = {k for k, v in fields.items() if v not in (None, "", False)}
+    _check_fields(actor, given)
+    _check_rules(fields, given)
     fields.update(derived_fields(fields, threshold=key_threshold_for(fields.get("jurisdiction"))))
     _check_locks(None, fields.get("jurisdiction"), fields)
     return audited_create(
@@ -132,7 +154,10 @@ def enterprise_update(*, actor, enterprise: Enterprise, reason: str = "", **chan
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     changes = _normalise(changes)
     current = {f.name: getattr(enterprise, f.name) for f in Enterprise._meta.concrete_fields}
+    changed = _changed(current, changes)
+    _check_fields(actor, changed)
     current.update(changes)
+    _check_rules(current, changed)
     _check_locks(enterprise, current["jurisdiction"], changes)
     changes.update(
         derived_fields(current, threshold=key_threshold_for(current.get("jurisdiction")))
@@ -208,10 +233,14 @@ def enterprises_set_status(
     ledger: str | None = None,
     resumed_on=None,
     returned_count: int | None = None,
+    returned_counts: dict[int, int] | None = None,
     reason: str = "",
 ) -> int:
-    """Bulk status change: put enterprises in a ledger, or mark them resumed on a date.
-    Only enterprises in the actor's scope are touched; returns how many changed."""
+    """Bulk status change: put enterprises in a ledger, or mark them resumed on a date with the
+    staff back at work (``returned_count`` for all of them, or ``returned_counts`` by
+    enterprise id; one of the two is required with a date). Only enterprises in the actor's
+    scope are touched, and each must keep the row rules (no date in the future, no more staff
+    back than employed); returns how many changed."""
     if ledger is not None and ledger not in Ledger.values:
         raise ValidationError({"ledger": _("Choose a ledger from the list.")})
     changes: dict = {}
@@ -219,17 +248,45 @@ def enterprises_set_status(
         changes["ledger"] = ledger
     if resumed_on is not None:
         changes["resumed_on"] = resumed_on
-        if returned_count is not None:
-            changes["returned_count"] = returned_count
+        changes["returned_count"] = None  # per enterprise, below
     if not changes:
         raise ValidationError(_("Choose a ledger or a resumption date."))
-    changed = 0
+    _check_fields(actor, changes)
+    counts = returned_counts or {}
+    if resumed_on is not None and returned_count is None and not counts:
+        raise ValidationError({"returned_count": _("Give the number of staff back at work.")})
+    problems: list[str] = []
+    writes: list[tuple[Enterprise, dict]] = []
     for enterprise in scoped(
         Enterprise.objects.filter(pk__in=enterprise_ids), actor
     ).select_for_update():
+        these = dict(changes)
+        if resumed_on is not None:
+            count = counts.get(enterprise.pk, returned_count)
+            if count is None:
+                problems.append(
+                    _("%(name)s: %(message)s")
+                    % {
+                        "name": enterprise.name,
+                        "message": _("Give the number of staff back at work."),
+                    }
+                )
+                continue
+            these["returned_count"] = count
+        values = {f.name: getattr(enterprise, f.name) for f in Enterprise._meta.concrete_fields}
+        values.update(these)
+        for message in rules.row_problems(values, changed=these).values():
+            problems.append(
+                _("%(name)s: %(message)s") % {"name": enterprise.name, "message": message}
+            )
+        writes.append((enterprise, these))
+    if problems:
+        raise ValidationError(problems)
+    changed = 0
+    for enterprise, these in writes:
         before = enterprise.updated_at
-        _check_locks(enterprise, enterprise.jurisdiction, changes)
-        audited_update(enterprise, actor=actor, reason=reason, **changes)
+        _check_locks(enterprise, enterprise.jurisdiction, these)
+        audited_update(enterprise, actor=actor, reason=reason, **these)
         changed += enterprise.updated_at != before
     return changed
 

@@ -174,14 +174,13 @@ def enterprise_bulk(request: HttpRequest) -> HttpResponse:
                 request,
                 ngettext("%(n)d enterprise assigned.", "%(n)d enterprises assigned.", n) % {"n": n},
             )
+        elif data["action"] == "resumed":
+            return _bulk_resumed(request, ids=ids, resumed_on=data["resumed_on"], back=back)
         else:
             if not permissions.can_set_status(request.user):
                 raise PermissionDenied
             n = services.enterprises_set_status(
-                actor=request.user,
-                enterprise_ids=ids,
-                ledger=data["ledger"] or None if data["action"] == "ledger" else None,
-                resumed_on=data["resumed_on"] if data["action"] == "resumed" else None,
+                actor=request.user, enterprise_ids=ids, ledger=data["ledger"] or None
             )
             messages.success(
                 request,
@@ -193,6 +192,61 @@ def enterprise_bulk(request: HttpRequest) -> HttpResponse:
     except UserError as exc:
         messages.error(request, exc.message)
     return redirect(back)
+
+
+def _bulk_resumed(request: HttpRequest, *, ids: list[int], resumed_on, back: str) -> HttpResponse:
+    """The "Mark as resumed" action asks for the staff back at work at each ticked
+    enterprise (a page listing them, with their employees), then marks them resumed with the
+    date and those numbers; what was typed is kept when something is refused."""
+    if not permissions.can_set_status(request.user):
+        raise PermissionDenied
+    rows = list(enterprise_filtered(user=request.user, data={})[0].filter(pk__in=ids))
+    errors: list[str] = []
+    counts: dict[int, int] = {}
+    typed: dict[int, str] = {}
+    confirming = request.POST.get("confirm") == "1"
+    for e in rows:
+        text = request.POST.get(f"returned_{e.pk}", "").strip()
+        if not confirming:
+            typed[e.pk] = "" if e.returned_count is None else str(e.returned_count)
+            continue
+        typed[e.pk] = text
+        if not text.isdecimal():
+            errors.append(
+                _("%(name)s: %(message)s")
+                % {"name": e.name, "message": _("Give the number of staff back at work.")}
+            )
+        else:
+            counts[e.pk] = int(text)
+    if confirming and rows and not errors:
+        try:
+            n = services.enterprises_set_status(
+                actor=request.user,
+                enterprise_ids=[e.pk for e in rows],
+                resumed_on=resumed_on,
+                returned_counts=counts,
+            )
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        except UserError as exc:
+            errors.append(exc.message)
+        else:
+            messages.success(
+                request,
+                ngettext("%(n)d enterprise changed.", "%(n)d enterprises changed.", n) % {"n": n},
+            )
+            return redirect(back)
+    return render(
+        request,
+        "enterprises/bulk_resumed.html",
+        {
+            "rows": [(e, typed.get(e.pk, "")) for e in rows],
+            "resumed_on": resumed_on,
+            "back": back,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
 
 
 TABS = [

@@ -91,6 +91,11 @@ class ScheduleIn(Schema):
 
 class ResumedIn(Schema):
     date: datetime.date
+    returned_count: int | None = Field(
+        default=None,
+        ge=0,
+        description="Staff back at work (返岗人数); the filing's returning staff if not given",
+    )
 
 
 class FilingQuery(Schema):
@@ -547,5 +552,7 @@ def filing_resumed(request, filing_id: int, payload: ResumedIn):
     """Confirm the enterprise has resumed on ``date`` (today or earlier); the registry takes
     the date and the returning staff."""
     filing = _filing(request, filing_id)
-    services.filing_confirm_resumption(actor=request.auth, filing=filing, date=payload.date)
+    services.filing_confirm_resumption(
+        actor=request.auth, filing=filing, date=payload.date, returned_count=payload.returned_count
+    )
     return _detail(request, filing_id)

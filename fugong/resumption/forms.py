@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fugong.core.forms import DateInput, html5_widgets
 from fugong.inspections.models import ItemKind
 from fugong.resumption.choices import AttachmentKind, CheckValue, Mode
 from fugong.resumption.models import APPLICATION_FIELDS, Filing
@@ -55,7 +56,9 @@ SECTIONS = [
 
 
 def style(form: forms.Form) -> None:
-    """Bootstrap classes on every visible widget."""
+    """Widgets whose dates and numbers round-trip (fugong.core.forms), with Bootstrap classes
+    on every visible one."""
+    html5_widgets(form)
     for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.HiddenInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
@@ -80,7 +83,7 @@ class ApplicationForm(forms.ModelForm):
         model = Filing
         fields = APPLICATION_FIELDS
         widgets = {
-            "planned_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "planned_date": DateInput(),
             **{
                 name: TEXTAREA
                 for name in [
@@ -124,7 +127,7 @@ class ActionForm(forms.Form):
 class ScheduleForm(forms.Form):
     date = forms.DateField(
         label=_("Date of the on-site acceptance"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     inspector = forms.ModelChoiceField(label=_("Inspector"), queryset=None, required=False)
     revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -137,8 +140,11 @@ class ScheduleForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    date = forms.DateField(
-        label=_("Resumed on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    date = forms.DateField(label=_("Resumed on"), widget=DateInput())
+    returned_count = forms.IntegerField(
+        label=_("Staff back at work"),
+        min_value=0,
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
     )
 
 
@@ -217,9 +223,7 @@ class GroupForm(ApplicationForm):
 
 class PolicyForm(forms.Form):
     mode = forms.ChoiceField(label=_("Mode"), choices=Mode.choices)
-    effective_from = forms.DateField(
-        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    effective_from = forms.DateField(label=_("Effective from"), widget=DateInput())
     notice_prefix = forms.CharField(label=_("Notice number prefix"), required=False, max_length=20)
     remarks = forms.CharField(label=_("Remarks"), required=False, max_length=200)
 
@@ -255,7 +259,7 @@ class RuleForm(forms.Form):
                 field = forms.DateField(
                     label=label,
                     required=False,
-                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                    widget=DateInput(),
                 )
             self.fields[name] = field
         style(self)

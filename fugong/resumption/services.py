@@ -19,6 +19,7 @@ from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.files import clean_upload
 from fugong.core.models import AuditAction
 from fugong.core.scope import scoped
+from fugong.enterprises import rules as enterprise_rules
 from fugong.enterprises.choices import Category, Ledger, Tier
 from fugong.enterprises.models import Enterprise, Park
 from fugong.enterprises.services import enterprise_routes_bulk_add
@@ -370,16 +371,25 @@ def filing_transition(
     return filing
 
 
-def _mark_enterprise(filing: Filing, *, actor, resumed_on: datetime.date | None = None) -> None:
+def _mark_enterprise(
+    filing: Filing,
+    *,
+    actor,
+    resumed_on: datetime.date | None = None,
+    returned_count: int | None = None,
+) -> None:
     """Approval or recording puts the enterprise in the 'can resume' ledger; a confirmed
-    resumption sets its date and the staff back (seed 003's ledgers)."""
+    resumption sets its date and the staff back (seed 003's ledgers): the number the person
+    confirming gave, else the filing's returning staff."""
     enterprise = Enterprise.objects.select_for_update().get(pk=filing.enterprise_id)
     changes: dict = {}
     if enterprise.ledger not in (Ledger.NORMAL, Ledger.CAN_RESUME):
         changes["ledger"] = Ledger.CAN_RESUME
     if resumed_on:
         changes["resumed_on"] = resumed_on
-        changes["returned_count"] = filing.returning_staff
+        changes["returned_count"] = (
+            filing.returning_staff if returned_count is None else returned_count
+        )
         check_resumption_date(
             path=enterprise.jurisdiction.path, old=enterprise.resumed_on, new=resumed_on
         )
@@ -653,8 +663,12 @@ def notice_revoke(*, actor, notice: Notice, reason: str) -> Notice:
 
 
 @transaction.atomic
-def filing_confirm_resumption(*, actor, filing: Filing, date: datetime.date) -> Filing:
-    """The enterprise (or its cadre) confirms it has resumed; the ledger takes the date."""
+def filing_confirm_resumption(
+    *, actor, filing: Filing, date: datetime.date, returned_count: int | None = None
+) -> Filing:
+    """The enterprise (or its cadre) confirms it has resumed, with the staff back at work; the
+    ledger takes the date and that number (the filing's returning staff when none is given),
+    under the registry's row rules."""
     filing = _locked(filing)
     kinds = workflow.actor_kinds(actor, filing)
     if not kinds & {workflow.ENTERPRISE, workflow.INSPECTOR, workflow.APPROVER}:
@@ -663,9 +677,16 @@ def filing_confirm_resumption(*, actor, filing: Filing, date: datetime.date) -> 
         raise Conflict(_("Only a filing that lets the enterprise resume can be confirmed."))
     if date > timezone.localdate():
         raise UserError(_("The resumption date cannot be in the future."))
+    if returned_count is not None:
+        employees = Enterprise.objects.get(pk=filing.enterprise_id).employee_count
+        problem = enterprise_rules.people_problem(returned_count) or (
+            enterprise_rules.returned_problem(returned_count, employees)
+        )
+        if problem:
+            raise UserError(problem)
     filing = audited_update(filing, actor=actor, resumed_on=date, revision=filing.revision + 1)
     _event(filing, actor=actor, action="confirm_resumption", before=filing.status)
-    _mark_enterprise(filing, actor=actor, resumed_on=date)
+    _mark_enterprise(filing, actor=actor, resumed_on=date, returned_count=returned_count)
     return filing
 
 

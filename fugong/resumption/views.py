@@ -188,7 +188,9 @@ def _detail_context(request: HttpRequest, filing: Filing, **extra) -> dict:
             initial={"revision": filing.revision, "date": timezone.localdate()},
             inspectors=selectors.inspector_choices(filing),
         ),
-        "confirm_form": ConfirmForm(initial={"date": timezone.localdate()}),
+        "confirm_form": ConfirmForm(
+            initial={"date": timezone.localdate(), "returned_count": filing.returning_staff}
+        ),
         "events": selectors.filing_events(filing),
         "versions": selectors.filing_versions(filing),
         "acceptance": acceptance,
@@ -413,12 +415,18 @@ def confirm_resumption(request: HttpRequest, pk: int) -> HttpResponse:
     filing = _filing(request, pk)
     form = ConfirmForm(request.POST)
     if not form.is_valid():
-        return _back_with_error(
-            request, filing, UserError(_("Enter the date the enterprise resumed."))
+        message = (
+            _("Enter the date the enterprise resumed.")
+            if "date" in form.errors
+            else _("Enter the number of staff back at work (0 or more).")
         )
+        return _back_with_error(request, filing, UserError(message))
     try:
         services.filing_confirm_resumption(
-            actor=request.user, filing=filing, date=form.cleaned_data["date"]
+            actor=request.user,
+            filing=filing,
+            date=form.cleaned_data["date"],
+            returned_count=form.cleaned_data["returned_count"],
         )
     except UserError as exc:
         return _back_with_error(request, filing, exc)

@@ -323,7 +323,7 @@ def test_a_resumption_date_cannot_move_into_a_submitted_day(place, locked):
     # The bulk status change is locked the same way.
     refused(
         lambda: enterprise_services.enterprises_set_status(
-            actor=place.town01_cmd, enterprise_ids=[e1.pk], resumed_on=D
+            actor=place.town01_cmd, enterprise_ids=[e1.pk], resumed_on=D, returned_count=0
         )
     )
 
