@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
 import pytest
+from django.core.cache import cache
+from django.utils import timezone
 
 from fugong.accounts.models import Jurisdiction
+from fugong.core import jobs
 from fugong.core.jobs import JobContext, JobError, execute, job_handler, job_start
 from fugong.core.models import Job, JobStatus
 from fugong.enterprises.models import Park
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_heartbeats_left():
+    """Job ids are reused after each test's rollback; the cache is not rolled back."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @job_handler("tests.count_parks")
@@ -98,15 +116,101 @@ def test_progress_partial_for_htmx_polling(client, login):
     assert "100%" in partial and "hx-trigger" not in partial
 
 
-def test_interrupted_jobs_are_marked_failed(user):
-    from fugong.core.jobs import recover_interrupted_jobs
+def dead_pid() -> int:
+    """The id of a process of this machine that has ended."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
+    child.wait()
+    return child.pid
 
-    job = Job.objects.create(
-        kind="tests.count_parks", title="x", created_by=user("admin"), status=JobStatus.RUNNING
+
+def running_job(user, **fields) -> Job:
+    return Job.objects.create(
+        kind="tests.count_parks",
+        title="x",
+        created_by=user("admin"),
+        status=JobStatus.RUNNING,
+        started_at=timezone.now(),
+        **fields,
     )
-    assert recover_interrupted_jobs() == 1
+
+
+def beat(job: Job, *, host: str | None = None, pid: int | None = None, age: float = 0) -> None:
+    cache.set(
+        jobs._heartbeat_key(job.pk),
+        {"host": host or socket.gethostname(), "pid": pid or os.getpid(), "at": time.time() - age},
+    )
+
+
+def test_a_job_whose_process_died_is_failed(user):
+    job = running_job(user)
+    beat(job, pid=dead_pid())
+    assert jobs.recover_interrupted_jobs() == 1
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and job.error
+    assert job.status == JobStatus.FAILED and job.finished_at
+    assert "Start it again" in job.error or "重新" in job.error
+
+
+def test_a_job_still_running_is_left_alone(user):
+    mine = running_job(user)
+    beat(mine)  # this process: alive
+    elsewhere = running_job(user)
+    beat(elsewhere, host="worker-2.internal", pid=1, age=5)  # another machine, beating
+    assert jobs.recover_interrupted_jobs() == 0
+    assert Job.objects.filter(pk__in=[mine.pk, elsewhere.pk], status=JobStatus.RUNNING).count() == 2
+    assert jobs.recover_interrupted_jobs(everything=True) == 2
+
+
+def test_a_job_on_another_machine_that_stopped_beating_is_failed(user, settings):
+    settings.FUGONG_JOB_STALE_SECONDS = 60
+    job = running_job(user)
+    beat(job, host="worker-2.internal", pid=1, age=61)
+    assert jobs.recover_interrupted_jobs() == 1
+
+
+def test_a_running_job_without_heartbeat_is_failed_once_stale(user, settings):
+    settings.FUGONG_JOB_STALE_SECONDS = 60
+    fresh = running_job(user)
+    old = running_job(user)
+    Job.objects.filter(pk=old.pk).update(started_at=timezone.now() - timedelta(seconds=61))
+    assert jobs.recover_interrupted_jobs() == 1
+    assert Job.objects.get(pk=old.pk).status == JobStatus.FAILED
+    assert Job.objects.get(pk=fresh.pk).status == JobStatus.RUNNING
+
+
+@job_handler("tests.heartbeat")
+def read_heartbeat(ctx: JobContext) -> dict:
+    return {"beat": cache.get(jobs._heartbeat_key(ctx.job.pk))}
+
+
+def test_a_running_job_beats(user):
+    job = run("tests.heartbeat", user("admin"))
+    assert job.result["beat"]["pid"] == os.getpid()
+    assert job.result["beat"]["host"] == socket.gethostname()
+    assert cache.get(jobs._heartbeat_key(job.pk)) is None  # gone once it ended
+
+
+@job_handler("tests.declared_dead_meanwhile")
+def declared_dead_meanwhile(ctx: JobContext) -> dict:
+    county = Jurisdiction.objects.get(level="county")
+    Park.objects.create(name="宣告失败后写的园区", jurisdiction=county)
+    Job.objects.filter(pk=ctx.job.pk).update(status=JobStatus.FAILED)  # what recovery does
+    return {}
+
+
+def test_a_job_declared_dead_while_running_writes_nothing(user):
+    job = run("tests.declared_dead_meanwhile", user("admin"))
+    assert job.status == JobStatus.FAILED
+    assert not Park.objects.filter(name="宣告失败后写的园区").exists()
+
+
+@job_handler("tests.out_of_memory")
+def out_of_memory(ctx: JobContext) -> dict:
+    raise MemoryError
+
+
+def test_a_job_out_of_memory_fails_with_a_sentence(user):
+    job = run("tests.out_of_memory", user("admin"))
+    assert job.status == JobStatus.FAILED and "memory" in job.error.lower() or "内存" in job.error
 
 
 def test_finishing_a_job_keeps_the_task_id_written_meanwhile(user):

@@ -24,6 +24,7 @@ from django.utils import translation
 from fugong.core.tabular import (
     HEADER_SCAN_ROWS,
     Column,
+    Limits,
     Table,
     TabularError,
     convert_cell,
@@ -723,3 +724,108 @@ def test_speed_100k_rows():
     )
     assert count == n_rows and errors == 0
     assert elapsed < 10
+
+
+# --------------------------------------------------------------------------- hostile files
+# The files themselves are built in tests/hostile/spreadsheets.py (also run through every
+# import point by tests/hostile/test_spreadsheets.py); here: the exact messages and limits.
+
+
+def test_far_cell_is_refused_before_it_is_read():
+    from tests.hostile.spreadsheets import declared_dimension, far_cell, wide_sparse
+
+    message = (
+        "The sheet uses 16,384 columns, more than the 500 allowed; delete the unused columns "
+        "(or copy the data into a new sheet) and upload it again."
+    )
+    assert error_of(far_cell()) == message
+    assert error_of(declared_dimension()) == message
+    assert error_of(wide_sparse()) == message
+
+
+def test_used_area_and_cell_limits():
+    data = xlsx([HEADER, *([["某公司", CODE, 1, 2, 3, 4, 5]] * 30)])
+    assert read(data, limits=Limits(max_cells=1000)).header_row == 1
+    assert error_of(data, limits=Limits(max_cells=100)) == (
+        "The sheet's used area is 31 rows by 7 columns, more than the 100 cells allowed; "
+        "delete the unused rows and columns (or copy the data into a new sheet), or split "
+        "the file."
+    )
+    assert "uses 7 columns" in error_of(data, limits=Limits(max_columns=6))
+
+
+def test_cells_without_references_are_bounded_too():
+    from tests.hostile.spreadsheets import _header_row, sheet, workbook
+
+    wide = _header_row() + "<row>" + "<c><v>1</v></c>" * 600 + "</row>"
+    assert error_of(workbook(sheet(wide))).startswith("The sheet uses 603 columns")
+    plain = _header_row() + '<row><c t="inlineStr"><is><t>某公司</t></is></c></row>'
+    table = read(workbook(sheet(plain)), columns=COLUMNS[:2])
+    assert [row.values["name"] for row in table.rows] == ["某公司"]
+
+
+def test_namespaced_worksheet_is_scanned():
+    from tests.hostile.spreadsheets import _SHEET_START, workbook
+
+    xml = (
+        _SHEET_START.replace("<worksheet xmlns=", "<x:worksheet xmlns:x=")
+        + '<x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>'
+        + '<x:row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>'
+        + "</x:sheetData></x:worksheet>"
+    )
+    assert "16,384 columns" in error_of(workbook(xml))
+
+
+def test_zip_bombs_are_refused():
+    from tests.hostile.spreadsheets import lying_zip, zip_bomb
+
+    assert error_of(zip_bomb(), max_bytes=50 * MB) == (
+        "The workbook holds too much data once unpacked; split it into smaller files."
+    )
+    assert error_of(zip_bomb(100), max_bytes=50 * MB) == (
+        "The workbook is packed abnormally (it may be a zip bomb) and was not read; open it "
+        "in Excel or WPS, save it again and upload the new file."
+    )
+    assert error_of(lying_zip(), max_bytes=50 * MB) == DAMAGED
+
+
+def test_a_workbook_that_needs_too_much_memory_ends_its_reader_not_us():
+    """With the checks lifted, the far cell makes calamine ask for hundreds of GB: the reading
+    process dies of its memory cap and the user gets a sentence."""
+    from tests.hostile.spreadsheets import far_cell, xls_far_cell
+
+    lifted = Limits(max_columns=20_000, max_cells=10**12, memory_mb=300)
+    expected = (
+        "Reading the workbook needs more memory than the 300 MB allowed; delete the unused "
+        "rows and columns, or split it into smaller files."
+    )
+    assert error_of(far_cell(), limits=lifted) == expected
+    assert error_of(xls_far_cell(), limits=lifted) == expected
+    # With room to load it, what calamine found is checked before a row is read.
+    assert error_of(xls_far_cell(), limits=Limits(memory_mb=2048)).startswith(
+        "The sheet's used area is 65,536 rows by 256 columns"
+    )
+
+
+def test_csv_lines_and_columns_are_bounded():
+    from tests.hostile.spreadsheets import csv_million_columns, csv_too_many_columns
+
+    assert error_of(csv_million_columns()) == (
+        "Line 2 of the file is longer than 256 KB; check that it is a real CSV file, or save "
+        "it as .xlsx in Excel or WPS and upload that."
+    )
+    assert error_of(csv_too_many_columns()) == (
+        "Row 1 of the file has 2000 cells, more than the 500 columns allowed; check that it is "
+        "a real CSV file."
+    )
+    # Trailing empty cells (Excel's CSV of a formatted sheet) do not count.
+    padded = ("企业名称,统一社会信用代码" + "," * 800 + "\n某公司," + CODE + "\n").encode()
+    assert [row.values["name"] for row in read(padded).rows] == ["某公司"]
+
+
+def test_limits_come_from_settings(settings):
+    settings.FUGONG_IMPORT_MAX_COLUMNS = 5
+    settings.FUGONG_IMPORT_MAX_LINE_KB = 1
+    assert Limits.from_settings().max_columns == 5
+    assert Limits.from_settings().max_line_bytes == 1024
+    assert "uses 7 columns" in error_of(xlsx([HEADER, ["某公司", CODE, 1, 2, 3, 4, 5]]))

@@ -9,17 +9,26 @@ every page wait for it.
 
 Live progress goes to the cache (file cache on one machine, Redis at scale) because the
 job's own transaction holds the database while it runs; the Job row gets the final figures.
+So does the heartbeat: while a job runs, a thread of the process running it writes (host,
+process id, time) to the cache every few seconds. ``recover_interrupted_jobs()`` fails the
+running jobs whose process is gone (same host, process no longer alive) or whose heartbeat is
+older than ``FUGONG_JOB_STALE_SECONDS`` (any host), and runs their ``on_failure`` hooks.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile, File
 from django.db import transaction
@@ -61,6 +70,51 @@ FINISH_FIELDS = ["status", "done", "total", "messages", "result_file", "finished
 
 def _progress_key(job_id: int) -> str:
     return f"fugong:job:{job_id}:progress"
+
+
+def _heartbeat_key(job_id: int) -> str:
+    return f"fugong:job:{job_id}:heartbeat"
+
+
+def _stale_after() -> float:
+    return float(getattr(settings, "FUGONG_JOB_STALE_SECONDS", 120))
+
+
+class _Heartbeat:
+    """Writes ``{"host", "pid", "at"}`` for a running job to the cache every few seconds, from
+    a thread, so a handler busy in one long call (reading a workbook) still beats. It stops
+    when the job ends and, of course, when the process dies."""
+
+    def __init__(self, job_id: int):
+        self.key = _heartbeat_key(job_id)
+        self.interval = max(1.0, _stale_after() / 6)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"job-{job_id}-heartbeat")
+        self.thread.daemon = True
+
+    def beat(self) -> None:
+        try:
+            cache.set(
+                self.key,
+                {"host": socket.gethostname(), "pid": os.getpid(), "at": time.time()},
+                timeout=int(_stale_after() * 10),
+            )
+        except Exception:  # noqa: BLE001 - a cache hiccup must not fail the job
+            logger.warning("could not write the heartbeat %s", self.key, exc_info=True)
+
+    def _run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            self.beat()
+
+    def __enter__(self) -> _Heartbeat:
+        self.beat()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=5)
+        cache.delete(self.key)
 
 
 @dataclass
@@ -122,6 +176,11 @@ def execute(job_id: int) -> Job:
     job = Job.objects.select_related("created_by").get(pk=job_id)
     if job.is_finished:
         return job
+    with _Heartbeat(job.pk):
+        return _execute(job)
+
+
+def _execute(job: Job) -> Job:
     Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
     job.status = JobStatus.RUNNING
     ctx = JobContext(job=job)
@@ -129,8 +188,21 @@ def execute(job_id: int) -> Job:
         handler, atomic, _hook = _HANDLERS[job.kind]
         with transaction.atomic() if atomic else contextlib.nullcontext():
             result = handler(ctx) or {}
+            if atomic and not Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists():
+                # Declared dead meanwhile (its heartbeat stalled) and already reported as
+                # failed: roll back rather than write what the user was told was not written.
+                raise JobError(_interrupted_message())
     except (JobError, UserError) as exc:
         _finish_failed(job, str(exc))
+    except MemoryError:
+        logger.error("job %s (%s) ran out of memory", job.pk, job.kind)
+        _finish_failed(
+            job,
+            _(
+                "The job needed more memory than the server allows and was stopped; nothing "
+                "was saved. If it reads a file, split the file into smaller ones."
+            ),
+        )
     except Exception:  # noqa: BLE001 - a job never crashes the worker; the user gets a message
         logger.error("job %s (%s) failed:\n%s", job.pk, job.kind, traceback.format_exc())
         _finish_failed(job, _("The job stopped because of an internal error; nothing was saved."))
@@ -147,6 +219,10 @@ def execute(job_id: int) -> Job:
 
 def _finish_failed(job: Job, message: str) -> None:
     _record_failure(job, message)
+    _run_hook(job, message)
+
+
+def _run_hook(job: Job, message: str) -> None:
     hook = _HANDLERS.get(job.kind, (None, None, None))[2]
     if hook is not None:
         try:
@@ -166,14 +242,66 @@ def _record_failure(job: Job, message: str) -> None:
     job.save(update_fields=[*FINISH_FIELDS, "error"])
 
 
-def recover_interrupted_jobs() -> int:
-    """Mark jobs left running by a worker that was stopped as failed. Only safe when no
-    worker is running (``fugong serve`` calls it on one machine before starting its worker)."""
-    return Job.objects.filter(status=JobStatus.RUNNING).update(
-        status=JobStatus.FAILED,
-        error=_("The job was interrupted by a restart; nothing was saved. Please start it again."),
-        finished_at=timezone.now(),
+def _interrupted_message() -> str:
+    return _(
+        "The job stopped because the process running it ended (a restart or a crash); "
+        "nothing was saved. Start it again."
     )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def job_is_dead(job: Job, *, stale_after: float | None = None, now: float | None = None) -> bool:
+    """Whether a running job has lost the process running it: its heartbeat names a process
+    of this host that no longer exists, or is older than ``stale_after`` seconds (default
+    ``FUGONG_JOB_STALE_SECONDS``), or is missing although the job started that long ago."""
+    stale_after = _stale_after() if stale_after is None else stale_after
+    now = time.time() if now is None else now
+    beat = cache.get(_heartbeat_key(job.pk))
+    if not beat:
+        started = job.started_at or job.created_at
+        return started is None or now - started.timestamp() >= stale_after
+    if beat.get("host") == socket.gethostname() and not _pid_alive(int(beat.get("pid", 0))):
+        return True
+    return now - float(beat.get("at", 0)) >= stale_after
+
+
+def recover_interrupted_jobs(*, everything: bool = False, stale_after: float | None = None) -> int:
+    """Fail the running jobs whose process died (see :func:`job_is_dead`), with a message
+    asking the user to start them again, and run their ``on_failure`` hooks (an import's
+    batch is marked failed too, so it can be started again). Safe while other workers run,
+    on this machine or others. ``everything=True`` fails every running job: only when no
+    worker is running anywhere."""
+    recovered = 0
+    message = _interrupted_message()
+    for job in Job.objects.filter(status=JobStatus.RUNNING).order_by("pk"):
+        if not everything and not job_is_dead(job, stale_after=stale_after):
+            continue
+        claimed = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED, error=message, finished_at=timezone.now()
+        )
+        if not claimed:
+            continue  # it finished meanwhile
+        recovered += 1
+        job.status = JobStatus.FAILED
+        job.error = message
+        if job.result_file:
+            job.result_file.delete(save=False)
+            Job.objects.filter(pk=job.pk).update(result_file="")
+        cache.delete(_progress_key(job.pk))
+        logger.warning("job %s (%s) lost its process; marked as failed", job.pk, job.kind)
+        _run_hook(job, message)
+    return recovered
 
 
 @task()

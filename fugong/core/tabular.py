@@ -29,9 +29,16 @@ import codecs
 import csv
 import datetime as dt
 import io
+import json
 import logging
 import math
+import os
+import pickle
 import re
+import signal
+import subprocess
+import sys
+import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -39,11 +46,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from itertools import chain, islice
-from typing import Any
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from python_calamine import CalamineWorkbook, PasswordError
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +57,7 @@ __all__ = [
     "HEADER_SCAN_ROWS",
     "KINDS",
     "Column",
+    "Limits",
     "SourceRow",
     "Table",
     "TabularError",
@@ -67,6 +74,57 @@ HEADER_SCAN_ROWS = 30
 # How much bigger than ``max_bytes`` the unpacked parts of an xlsx may be. Real ledgers
 # compress 10-20 times; a zip bomb compresses thousands of times.
 _MAX_UNZIPPED_RATIO = 100
+
+# An unpacked member at least this large must not be compressed more than Limits.max_zip_ratio
+# times (small XML parts compress very well and are harmless).
+_RATIO_MIN_BYTES = 1024 * 1024
+# More members than this is not a workbook anyone saved (Excel writes a few dozen).
+_MAX_ZIP_MEMBERS = 10_000
+_XLSX_MAX_COLUMNS = 16_384  # XFD
+_SCAN_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a spreadsheet may hold; checked before it is read (see :func:`read_table`).
+
+    ``max_cells`` bounds the used area (rows × columns, counted from the top-left of the
+    sheet's used area, as the reader allocates it); ``max_unpacked_bytes`` and
+    ``max_zip_ratio`` an xlsx's members; ``max_line_bytes`` a CSV line (in characters);
+    ``memory_mb`` and ``cpu_seconds`` the process that reads a workbook.
+    """
+
+    max_columns: int = 500
+    max_cells: int = 10_000_000
+    max_unpacked_bytes: int = 500 * 1024 * 1024
+    max_zip_ratio: int = 200
+    max_line_bytes: int = 256 * 1024
+    memory_mb: int = 1024
+    cpu_seconds: int = 300
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        """The limits configured in settings (``FUGONG_IMPORT_*``), defaults for any unset."""
+        from django.conf import settings
+
+        default = cls()
+
+        def get(name: str, fallback: int, scale: int = 1) -> int:
+            value = getattr(settings, name, None)
+            return fallback if value is None else int(value) * scale
+
+        return cls(
+            max_columns=get("FUGONG_IMPORT_MAX_COLUMNS", default.max_columns),
+            max_cells=get("FUGONG_IMPORT_MAX_CELLS", default.max_cells),
+            max_unpacked_bytes=get(
+                "FUGONG_IMPORT_MAX_UNPACKED_MB", default.max_unpacked_bytes, 1024 * 1024
+            ),
+            max_zip_ratio=get("FUGONG_IMPORT_MAX_ZIP_RATIO", default.max_zip_ratio),
+            max_line_bytes=get("FUGONG_IMPORT_MAX_LINE_KB", default.max_line_bytes, 1024),
+            memory_mb=get("FUGONG_IMPORT_MEMORY_MB", default.memory_mb),
+            cpu_seconds=get("FUGONG_IMPORT_CPU_SECONDS", default.cpu_seconds),
+        )
+
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's fictional 1900-02-29
 _MAX_EXCEL_SERIAL = 2_958_465  # 9999-12-31
@@ -480,25 +538,52 @@ def _damaged() -> TabularError:
     )
 
 
-def _detect_format(data: bytes, max_bytes: int) -> str:
-    """``"xlsx"``, ``"xls"`` or ``"csv"`` from the content; TabularError for anything else."""
+def _too_much_unpacked() -> TabularError:
+    return TabularError(
+        _("The workbook holds too much data once unpacked; split it into smaller files.")
+    )
+
+
+def _abnormal_zip() -> TabularError:
+    return TabularError(
+        _(
+            "The workbook is packed abnormally (it may be a zip bomb) and was not read; open it "
+            "in Excel or WPS, save it again and upload the new file."
+        )
+    )
+
+
+def _zip_member_count(data: bytes) -> int | None:
+    """The entry count of the zip's end-of-central-directory record, read before any
+    ``infolist()`` builds an object per entry; None if there is no such record."""
+    position = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if position < 0 or position + 12 > len(data):
+        return None
+    return int.from_bytes(data[position + 10 : position + 12], "little")
+
+
+def _detect_format(data: bytes, max_bytes: int, limits: Limits) -> str:
+    """``"xlsx"``, ``"xls"`` or ``"csv"`` from the content; TabularError for anything else.
+    An xlsx is checked here too (see :func:`_check_xlsx`)."""
     if data.startswith(_ZIP_MAGIC):
+        count = _zip_member_count(data)
+        if count is not None and count >= min(_MAX_ZIP_MEMBERS, 0xFFFF):
+            raise _abnormal_zip()
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 infos = archive.infolist()
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+                if not any(info.filename == "xl/workbook.xml" for info in infos):
+                    raise TabularError(
+                        _(
+                            "The file is a ZIP archive, not an Excel workbook; open it in "
+                            "Excel or WPS, save it as .xlsx and upload it again."
+                        )
+                    )
+                _check_xlsx(archive, infos, max_bytes, limits)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
             raise _damaged() from None
-        if not any(info.filename == "xl/workbook.xml" for info in infos):
-            raise TabularError(
-                _(
-                    "The file is a ZIP archive, not an Excel workbook; open it in Excel or "
-                    "WPS, save it as .xlsx and upload it again."
-                )
-            )
-        if sum(info.file_size for info in infos) > _MAX_UNZIPPED_RATIO * max_bytes:
-            raise TabularError(
-                _("The workbook holds too much data once unpacked; split it into smaller files.")
-            )
+        except NotImplementedError:  # a compression method no workbook uses
+            raise _damaged() from None
         return "xlsx"
     if data.startswith(_OLE_MAGIC):
         return "xls"
@@ -507,56 +592,331 @@ def _detect_format(data: bytes, max_bytes: int) -> str:
     return "csv"
 
 
-def _workbook_rows(data: bytes, sheet: str | int) -> RowSource:
-    """Load one sheet with calamine (eagerly, so a broken file fails here) and return a lazy
-    iterator over its rows, numbered as in Excel, with cells starting at column A."""
-    try:
-        with CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
-            names = list(workbook.sheet_names)
-            if isinstance(sheet, int):
-                name = names[sheet] if 0 <= sheet < len(names) else None
-            else:
-                name = sheet if sheet in names else None
-            loaded = None if name is None else workbook.get_sheet_by_name(name)
-    except PasswordError:
-        raise TabularError(
+def _too_big(rows: int, columns: int, limits: Limits) -> TabularError:
+    if columns > limits.max_columns:
+        return TabularError(
+            _(
+                "The sheet uses %(columns)s columns, more than the %(limit)s allowed; delete the "
+                "unused columns (or copy the data into a new sheet) and upload it again."
+            )
+            % {"columns": f"{columns:,}", "limit": f"{limits.max_columns:,}"}
+        )
+    return TabularError(
+        _(
+            "The sheet's used area is %(rows)s rows by %(columns)s columns, more than the "
+            "%(limit)s cells allowed; delete the unused rows and columns (or copy the data into "
+            "a new sheet), or split the file."
+        )
+        % {"rows": f"{rows:,}", "columns": f"{columns:,}", "limit": f"{limits.max_cells:,}"}
+    )
+
+
+def _check_area(rows: int, columns: int, limits: Limits) -> None:
+    if columns > limits.max_columns or rows * columns > limits.max_cells:
+        raise _too_big(rows, columns, limits)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ch - 64
+    return number
+
+
+_REF_RE = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
+_PREFIX_RE = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]")
+
+
+class _SheetScan:
+    """Streams a worksheet's XML and checks its declared and actual extent.
+
+    Written for speed on the common shape (what Excel, WPS and openpyxl write: ``<row r="N">``
+    and ``<c r="A1" ...>`` with the reference first): literal searches the regex engine does
+    in C. Cells whose reference is elsewhere or missing take a slower, still bounded path.
+    """
+
+    def __init__(self, prefix: bytes, limits: Limits):
+        self.limits = limits
+        p = re.escape(prefix)
+        self.first_ref = b"<" + prefix + b'c r="'
+        self.row_end = b"</" + prefix + b"row>"
+        # Cells and rows that do not start with their reference (rare): counted apart.
+        self.odd_cell_re = re.compile(b"<" + p + rb'c(?! r=")[\s/>]')
+        self.odd_row_re = re.compile(b"<" + p + rb'row(?! r=")[\s/>]')
+        self.row_number_re = re.compile(b"<" + p + rb'row r="(\d{1,9})"')
+        self.wide_ref_re = re.compile(b"<" + p + rb'c r="([A-Za-z]{2,4})\d')
+        self.any_ref_re = re.compile(b"<" + p + rb'c\s[^>]*?\br="\$?([A-Za-z]{1,4})\$?\d')
+        self.any_row_number_re = re.compile(b"<" + p + rb'row\s[^>]*?\br="(\d{1,9})"')
+        self.cell_re = re.compile(b"<" + p + rb"c[\s/>]")
+        self.row_split_re = re.compile(b"</" + p + rb"row>|<" + p + rb"row\b[^>]*/>")
+        self.dimension_re = re.compile(b"<" + p + rb'dimension\b[^>]*?\bref="([^"]*)"')
+        self.numbered_rows = 0  # highest row number written on a row
+        self.unnumbered_rows = 0  # rows without a number (each follows the one before)
+        self.ref_columns = 0  # highest column written in a cell reference
+        self.widest_row = 0  # most cells in one row (bounds cells without a reference)
+        self.cells = 0
+
+    @property
+    def rows(self) -> int:
+        return self.numbered_rows + self.unnumbered_rows
+
+    @property
+    def columns(self) -> int:
+        if self.widest_row:
+            return min(self.ref_columns + self.widest_row, _XLSX_MAX_COLUMNS + 1)
+        return self.ref_columns
+
+    def feed(self, segment: bytes) -> None:
+        """A run of whole rows (it ends at a row's end)."""
+        limits = self.limits
+        if b"dimension" in segment:
+            for declared in self.dimension_re.findall(segment):
+                refs = _REF_RE.findall(declared)
+                if refs:
+                    first_col, _first_row = refs[0]
+                    last_col, last_row = refs[-1]
+                    width = _column_number(last_col) - _column_number(first_col) + 1
+                    _check_area(int(last_row), max(width, 1), limits)
+        numbers = self.row_number_re.findall(segment)
+        odd_rows = self.odd_row_re.findall(segment)
+        if odd_rows:  # rows whose number is not first, or missing
+            total = len(numbers) + len(odd_rows)
+            numbers = self.any_row_number_re.findall(segment)
+            self.unnumbered_rows += max(0, total - len(numbers))
+        if numbers:
+            self.numbered_rows = max(self.numbered_rows, max(map(int, numbers)))
+        referenced = segment.count(self.first_ref)
+        odd = len(self.odd_cell_re.findall(segment))
+        cells = referenced + odd
+        if not odd:
+            # Every cell starts with its reference: only columns past Z need reading.
+            refs = set(self.wide_ref_re.findall(segment))
+            if refs:
+                self.ref_columns = max(self.ref_columns, max(map(_column_number, refs)))
+            elif referenced and self.ref_columns < 26:  # single letters past the last one
+                past = re.compile(re.escape(self.first_ref) + b"([%c-Z])" % (65 + self.ref_columns))
+                letters = set(past.findall(segment))
+                if letters:
+                    self.ref_columns = max(map(_column_number, letters))
+        else:
+            refs = self.any_ref_re.findall(segment)
+            if refs:
+                self.ref_columns = max(self.ref_columns, max(map(_column_number, set(refs))))
+            if len(refs) < cells:
+                self.widest_row = max(
+                    self.widest_row,
+                    max(len(self.cell_re.findall(row)) for row in self.row_split_re.split(segment)),
+                )
+        self.cells += cells
+        _check_area(self.rows, self.columns, limits)
+        if self.cells > limits.max_cells:
+            raise TabularError(
+                _("The sheet has more than %(limit)s cells; split it into smaller files.")
+                % {"limit": f"{limits.max_cells:,}"}
+            )
+
+
+def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> None:
+    """Decompress one member as a stream (never more than its declared size: a member that
+    lies about its size fails its CRC check) and, for a worksheet, check its extent."""
+    worksheet = info.filename.startswith("xl/worksheets/")
+    sheet: _SheetScan | None = None
+    carry = b""
+    with archive.open(info) as stream:
+        while chunk := stream.read(_SCAN_CHUNK):
+            if not worksheet:
+                continue
+            data = carry + chunk
+            if sheet is None:
+                found = _PREFIX_RE.search(data)
+                if found is None and len(data) < 64 * 1024:
+                    carry = data
+                    continue
+                prefix = found[1] or b"" if found is not None else b""
+                sheet = _SheetScan(prefix, limits)
+            cut = data.rfind(sheet.row_end)
+            cut = cut + len(sheet.row_end) if cut >= 0 else 0
+            if cut:
+                sheet.feed(data[:cut])
+            carry = data[cut:]
+            if len(carry) > 16 * _SCAN_CHUNK:
+                # One row larger than 16 MB of XML: far too wide, whatever its references.
+                sheet.feed(carry)
+                _check_area(1, max(len(sheet.cell_re.findall(carry)), 1), limits)
+                carry = b""
+    if worksheet and carry:
+        if sheet is None:
+            found = _PREFIX_RE.search(carry)
+            sheet = _SheetScan((found[1] or b"") if found else b"", limits)
+        sheet.feed(carry)
+
+
+def _check_xlsx(
+    archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], max_bytes: int, limits: Limits
+) -> None:
+    """Refuse a workbook before calamine reads it: too much unpacked data, members compressed
+    like a zip bomb, or a worksheet whose declared or actual extent (highest row and column
+    of any cell, number of cells) exceeds ``limits``."""
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > min(limits.max_unpacked_bytes, _MAX_UNZIPPED_RATIO * max_bytes):
+        raise _too_much_unpacked()
+    for info in infos:
+        if info.file_size >= _RATIO_MIN_BYTES and info.file_size > limits.max_zip_ratio * max(
+            info.compress_size, 1
+        ):
+            raise _abnormal_zip()
+    for info in infos:
+        if not info.is_dir():
+            _scan_member(archive, info, limits)
+
+
+def _workbook_error(code: str, details: object, sheet: str | int, limits: Limits) -> TabularError:
+    if code == "password":
+        return TabularError(
             _(
                 "The workbook is protected with a password; remove the password in Excel or "
                 "WPS, save it and upload it again."
             )
-        ) from None
-    except MemoryError:
-        raise
-    except BaseException as exc:
-        # calamine raises CalamineError for files it cannot parse, and a Rust panic surfaces
-        # as pyo3's PanicException, which derives from BaseException.
-        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
-            raise
-        logger.info("calamine could not read a workbook: %r", exc)
-        raise _damaged() from None
-    if loaded is None:
+        )
+    if code == "no_sheet":
         if isinstance(sheet, int):
-            raise TabularError(
+            return TabularError(
                 _("The workbook has no sheet number %(number)s.") % {"number": sheet + 1}
             )
-        raise TabularError(_("The workbook has no sheet named “%(sheet)s”.") % {"sheet": sheet})
-    if loaded.start is None:
-        raise TabularError(
+        return TabularError(_("The workbook has no sheet named “%(sheet)s”.") % {"sheet": sheet})
+    if code == "empty":
+        return TabularError(
             _("The sheet “%(sheet)s” is empty; check that you uploaded the right file.")
-            % {"sheet": loaded.name}
+            % {"sheet": details}
         )
+    if code == "too_big":
+        rows, columns = details  # type: ignore[misc]
+        return _too_big(rows, columns, limits)
+    if code == "memory":
+        return _needs_too_much_memory(limits)
+    logger.info("calamine could not read a workbook: %s", details)
+    return _damaged()
+
+
+def _needs_too_much_memory(limits: Limits) -> TabularError:
+    return TabularError(
+        _(
+            "Reading the workbook needs more memory than the %(limit)s MB allowed; delete the "
+            "unused rows and columns, or split it into smaller files."
+        )
+        % {"limit": limits.memory_mb}
+    )
+
+
+def _reader_died(returncode: int, limits: Limits, stderr: IO[bytes]) -> TabularError:
+    stderr.seek(0)
+    said = stderr.read(2000).decode(errors="replace").strip().splitlines()
+    logger.warning(
+        "the workbook reader ended with code %s: %s", returncode, said[0] if said else ""
+    )
+    if returncode == -getattr(signal, "SIGXCPU", 24) or returncode == -signal.SIGKILL:
+        return TabularError(
+            _(
+                "Reading the workbook took too long and was stopped; delete the unused rows "
+                "and columns, or split it into smaller files."
+            )
+        )
+    return _needs_too_much_memory(limits)
+
+
+def _workbook_rows(data: bytes, sheet: str | int, limits: Limits) -> RowSource:
+    """Load one sheet with calamine in a child process with a memory and CPU cap (see
+    :mod:`fugong.core.workbook_reader`), eagerly, so a broken file fails here, and return a
+    lazy iterator over its rows, numbered as in Excel, with cells starting at column A."""
+    options = {
+        "sheet": sheet,
+        "memory_mb": limits.memory_mb,
+        "cpu_seconds": limits.cpu_seconds,
+        "max_columns": limits.max_columns,
+        "max_cells": limits.max_cells,
+    }
+    stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the generator below
+    process = subprocess.Popen(  # noqa: S603 - fixed argument list
+        [sys.executable, "-m", "fugong.core.workbook_reader", json.dumps(options)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        env={**os.environ, "RUST_BACKTRACE": "0"},
+    )
+
+    def finish() -> None:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        for stream in (process.stdin, process.stdout, stderr):
+            if stream is not None:
+                stream.close()
+
+    def receive() -> tuple:
+        try:
+            return pickle.load(process.stdout)  # noqa: S301 - our own child process
+        except (EOFError, pickle.UnpicklingError, OSError):
+            returncode = process.wait()
+            raise _reader_died(returncode, limits, stderr) from None
+
+    try:
+        try:
+            process.stdin.write(data)
+            process.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass  # it died early: receive() says why
+        first = receive()
+        if first[0] == "error":
+            raise _workbook_error(first[1], first[2], sheet, limits)
+    except BaseException:
+        finish()
+        raise
     # calamine's iter_rows() pads the rows above the used range (so row i is sheet row i) but
     # starts each row at the first used column: put the columns to the left back.
-    left = [""] * loaded.start[1]
+    left = [""] * first[2]
 
     def rows() -> RowSource:
-        for number, cells in enumerate(loaded.iter_rows(), start=1):
-            yield number, (left + cells if left else cells)
+        number = 0
+        try:
+            while True:
+                message = receive()
+                if message[0] == "end":
+                    return
+                if message[0] == "error":
+                    raise _workbook_error(message[1], message[2], sheet, limits)
+                for cells in message[1]:
+                    number += 1
+                    yield number, (left + cells if left else cells)
+        finally:
+            finish()
 
     return rows()
 
 
-def _text_encoding(data: bytes) -> tuple[str, str]:
+def _check_lines(text: str, limits: Limits) -> None:
+    """Refuse a text file with a line longer than ``limits.max_line_bytes`` characters (one
+    line of a million separators is a million cells)."""
+    limit = limits.max_line_bytes
+    if len(text) <= limit:
+        return
+    start = line = 0
+    while True:
+        line += 1
+        end = text.find("\n", start)
+        if (len(text) if end < 0 else end) - start > limit:
+            raise TabularError(
+                _(
+                    "Line %(line)s of the file is longer than %(limit)s KB; check that it is a "
+                    "real CSV file, or save it as .xlsx in Excel or WPS and upload that."
+                )
+                % {"line": line, "limit": f"{limit / 1024:g}"}
+            )
+        if end < 0:
+            return
+        start = end + 1
+
+
+def _text_encoding(data: bytes, limits: Limits | None = None) -> tuple[str, str]:
     """(encoding, the first characters) for a text file; TabularError if it is not text."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         candidates = ["utf-16"]  # Excel's "Unicode text" (tab-separated)
@@ -570,10 +930,11 @@ def _text_encoding(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
         sample = text[:_SNIFF_CHARS]
-        del text
         controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\x0c\x1a")
         if "\x00" in sample or controls > len(sample) // 100:
             break  # decodes, but is binary
+        if limits is not None:
+            _check_lines(text, limits)
         return encoding, sample
     raise _not_a_spreadsheet()
 
@@ -605,8 +966,8 @@ def _choose_delimiter(sample: str, matcher: _HeaderMatcher) -> str:
     return max(candidates, key=lambda d: _header_score(sample, d, matcher))
 
 
-def _csv_rows(data: bytes, matcher: _HeaderMatcher) -> RowSource:
-    encoding, sample = _text_encoding(data)
+def _csv_rows(data: bytes, matcher: _HeaderMatcher, limits: Limits) -> RowSource:
+    encoding, sample = _text_encoding(data, limits)
     if not sample.strip():
         raise TabularError(_("The file is empty; check that you uploaded the right file."))
     if sample.lstrip().startswith("<"):
@@ -625,6 +986,17 @@ def _csv_rows(data: bytes, matcher: _HeaderMatcher) -> RowSource:
         number = 0
         try:
             for number, cells in enumerate(reader, start=1):
+                if len(cells) > limits.max_columns:
+                    while cells and not cells[-1]:
+                        cells.pop()
+                    if len(cells) > limits.max_columns:
+                        raise TabularError(
+                            _(
+                                "Row %(row)s of the file has %(columns)s cells, more than the "
+                                "%(limit)s columns allowed; check that it is a real CSV file."
+                            )
+                            % {"row": number, "columns": len(cells), "limit": limits.max_columns}
+                        )
                 # ="0123" is how some systems keep leading zeros in CSV for Excel.
                 yield (
                     number,
@@ -710,6 +1082,7 @@ def read_table(
     columns: list[Column],
     max_bytes: int,
     sheet: str | int = 0,
+    limits: Limits | None = None,
 ) -> Table:
     """Read an uploaded xlsx, xls or CSV file into a :class:`Table`.
 
@@ -722,7 +1095,15 @@ def read_table(
 
     A header that would match two of ``columns`` is a bug in the column spec and raises
     AssertionError, whatever the file.
+
+    Every file is hostile until checked. Before anything is read, ``limits`` (default:
+    :meth:`Limits.from_settings`) bound an xlsx's unpacked size, its members' compression
+    ratio and its sheets' declared and actual extent (highest row and column, cells), and a
+    CSV's line length; while reading, a CSV row's number of cells. A workbook is read in a
+    child process with a memory and CPU cap (:mod:`fugong.core.workbook_reader`), so one that
+    still needs too much is a TabularError, not a dead process.
     """
+    limits = Limits.from_settings() if limits is None else limits
     matcher = _HeaderMatcher.build(columns)
     if len(data) > max_bytes:
         raise TabularError(
@@ -731,9 +1112,12 @@ def read_table(
         )
     if not data:
         raise TabularError(_("The file is empty; check that you uploaded the right file."))
-    file_format = _detect_format(data, max_bytes)
+    file_format = _detect_format(data, max_bytes, limits)
     logger.debug("Reading %r as %s", filename, file_format)
-    source = _csv_rows(data, matcher) if file_format == "csv" else _workbook_rows(data, sheet)
+    if file_format == "csv":
+        source = _csv_rows(data, matcher, limits)
+    else:
+        source = _workbook_rows(data, sheet, limits)
 
     head: list[tuple[int, list[Any]]] = []
     for number, cells in source:

@@ -1,21 +1,159 @@
-"""Serve Fugong on one machine: the web server (gunicorn) and a background worker together."""
+"""Serve Fugong on one machine: the web server (gunicorn) and a background worker together,
+kept running: a child that exits is started again, with a back-off, and logged."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 
 from config.env import env_int, env_str
 from fugong.core.jobs import recover_interrupted_jobs
 
+logger = logging.getLogger("fugong.serve")
+
+#: A child that ran at least this long before exiting starts again at once; one that keeps
+#: failing sooner waits 1, 2, 4 … up to MAX_BACKOFF seconds between starts.
+HEALTHY_AFTER = 60.0
+MAX_BACKOFF = 60.0
+#: How often running jobs are checked for a dead process (see recover_interrupted_jobs).
+RECOVER_EVERY = 60.0
+
+
+@dataclass
+class Child:
+    """One supervised process: its name (for the log) and command line."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str] | None = None
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    failures: int = 0
+    restart_at: float | None = None
+    starts: int = 0
+    on_exit: Callable[[Child], None] | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.argv, env=self.env)  # noqa: S603 - our own argv
+        self.started_at = time.monotonic()
+        self.restart_at = None
+        self.starts += 1
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+
+class Supervisor:
+    """Keeps its children running until ``stop()``: a child that exits (a crash, the kernel's
+    OOM killer, a kill) is logged and started again after a back-off."""
+
+    def __init__(
+        self,
+        children: list[Child],
+        *,
+        poll: float = 0.5,
+        periodic: Callable[[], None] | None = None,
+        every: float = RECOVER_EVERY,
+    ):
+        self.children = children
+        self.poll = poll
+        self.periodic = periodic
+        self.every = every
+        self.stopping = threading.Event()
+
+    def backoff(self, child: Child, ran_for: float) -> float:
+        if ran_for >= HEALTHY_AFTER:
+            child.failures = 0
+        delay = 0.0 if child.failures == 0 else min(MAX_BACKOFF, 2.0 ** (child.failures - 1))
+        child.failures += 1
+        return delay
+
+    def check(self) -> None:
+        now = time.monotonic()
+        for child in self.children:
+            if child.process is None or self.stopping.is_set():
+                continue
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    logger.warning("starting the %s again", child.name)
+                    child.start()
+                continue
+            code = child.process.poll()
+            if code is None:
+                continue
+            delay = self.backoff(child, now - child.started_at)
+            logger.error(
+                "the %s (pid %s) exited with code %s; starting it again in %.0f s",
+                child.name,
+                child.process.pid,
+                code,
+                delay,
+            )
+            child.restart_at = now + delay
+            if child.on_exit is not None:
+                try:
+                    child.on_exit(child)
+                except Exception:  # noqa: BLE001 - the supervisor keeps going
+                    logger.exception("after the %s exited", child.name)
+
+    def run(self) -> None:
+        for child in self.children:
+            child.start()
+        last_periodic = time.monotonic()
+        while not self.stopping.wait(self.poll):
+            self.check()
+            if self.periodic is not None and time.monotonic() - last_periodic >= self.every:
+                last_periodic = time.monotonic()
+                try:
+                    self.periodic()
+                except Exception:  # noqa: BLE001 - e.g. SQLite busy: next round
+                    logger.warning("periodic check failed", exc_info=True)
+        self.shutdown()
+
+    def stop(self, *_args) -> None:
+        self.stopping.set()
+
+    def shutdown(self, timeout: float = 10) -> None:
+        running = [c.process for c in self.children if c.process and c.process.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + timeout
+        for process in running:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def recover_jobs(quiet_errors: bool = True) -> int:
+    """Fail the jobs whose process died (this machine's dead worker, or any worker whose
+    heartbeat went stale) and mark their imports failed; 0 if the database is busy."""
+    try:
+        count = recover_interrupted_jobs()
+    except DatabaseError:
+        if not quiet_errors:
+            raise
+        logger.info("could not check for interrupted jobs now (database busy)")
+        return 0
+    if count:
+        logger.warning("%s job(s) whose process had ended were marked as failed", count)
+    return count
+
 
 class Command(BaseCommand):
-    help = "Run the web server and a background worker until interrupted."
+    help = "Run the web server and a background worker, restarting either if it exits."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default=env_str("HOST") or "127.0.0.1")
@@ -23,14 +161,15 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=env_int("FUGONG_WEB_WORKERS", 2))
 
     def handle(self, *args, host: str, port: str, workers: int, **options) -> None:
-        interrupted = recover_interrupted_jobs()
+        interrupted = recover_jobs(quiet_errors=False)
         if interrupted:
             self.stdout.write(
                 f"{interrupted} job(s) interrupted by the last stop were marked as failed."
             )
         self.snapshots()
         env = dict(os.environ)
-        web = subprocess.Popen(  # noqa: S603 - fixed argument list
+        web = Child(
+            "web server",
             [
                 sys.executable,
                 "-m",
@@ -44,12 +183,16 @@ class Command(BaseCommand):
                 "4",
                 "--access-logfile",
                 "-",
+                # Request lines carry query strings: the logger masks phone and ID numbers.
+                "--logger-class",
+                "fugong.core.access_log.GunicornLogger",
                 "--log-level",
                 "warning",
             ],
             env=env,
         )
-        worker = subprocess.Popen(  # noqa: S603
+        worker = Child(
+            "background worker",
             [
                 sys.executable,
                 "-m",
@@ -62,29 +205,16 @@ class Command(BaseCommand):
                 "--no-reload",
             ],
             env=env,
+            # Its running job died with it: fail it now (and its import), not minutes later.
+            on_exit=lambda _child: recover_jobs(),
         )
+        supervisor = Supervisor([web, worker], periodic=recover_jobs)
+        signal.signal(signal.SIGTERM, supervisor.stop)
+        signal.signal(signal.SIGINT, supervisor.stop)
         self.stdout.write(
             self.style.SUCCESS(f"Fugong is running on http://{host}:{port}/ (Ctrl+C stops it).")
         )
-        children = [web, worker]
-
-        def stop(*_args) -> None:
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        try:
-            while all(child.poll() is None for child in children):
-                time.sleep(0.5)
-        finally:
-            stop()
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+        supervisor.run()
 
     def snapshots(self) -> None:
         """Have the worker take the end-of-day snapshots of past days that have none (the

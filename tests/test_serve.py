@@ -1,0 +1,82 @@
+"""``fugong serve`` keeps the site up: a child process that exits is started again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+
+import pytest
+
+from fugong.core.management.commands.serve import HEALTHY_AFTER, Child, Supervisor
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:
+    """Poll until ``condition()`` holds; fail (not flake on a slow machine) after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("condition not reached")
+        time.sleep(0.05)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture
+def supervised():
+    exits: list[str] = []
+    web = Child("web server", SLEEPER)
+    worker = Child("background worker", SLEEPER, on_exit=lambda child: exits.append(child.name))
+    supervisor = Supervisor([web, worker], poll=0.05)
+    thread = threading.Thread(target=supervisor.run, daemon=True)
+    thread.start()
+    wait_for(lambda: web.pid and worker.pid)
+    yield supervisor, web, worker, exits
+    supervisor.stop()
+    thread.join(timeout=30)
+
+
+def test_a_killed_child_comes_back(supervised, caplog):
+    supervisor, web, worker, exits = supervised
+    first_web, first_worker = web.pid, worker.pid
+    os.kill(first_worker, signal.SIGKILL)
+    wait_for(lambda: worker.starts == 2 and worker.process.poll() is None)
+    assert worker.pid != first_worker and alive(worker.pid)
+    assert exits == ["background worker"]  # its hook ran (serve recovers its jobs there)
+    assert web.pid == first_web and web.starts == 1  # the other one was left alone
+    assert any("exited with code -9" in r.getMessage() for r in caplog.records)
+
+    os.kill(web.pid, signal.SIGKILL)
+    wait_for(lambda: web.starts == 2 and web.process.poll() is None)
+    assert alive(web.pid)
+
+
+def test_stopping_ends_every_child(supervised):
+    supervisor, web, worker, _exits = supervised
+    pids = [web.pid, worker.pid]
+    supervisor.stop()
+    wait_for(
+        lambda: (
+            not any(alive(pid) for pid in pids)
+            or all(c.process.poll() is not None for c in (web, worker))
+        )
+    )
+    assert web.process.poll() is not None and worker.process.poll() is not None
+
+
+def test_a_child_that_keeps_failing_waits_longer_each_time():
+    supervisor = Supervisor([])
+    child = Child("web server", SLEEPER)
+    delays = [supervisor.backoff(child, ran_for=0.1) for _ in range(9)]
+    assert delays == [0, 1, 2, 4, 8, 16, 32, 60, 60]
+    assert supervisor.backoff(child, ran_for=HEALTHY_AFTER) == 0  # it had been fine a while
