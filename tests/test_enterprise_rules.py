@@ -486,3 +486,44 @@ def test_confirming_a_filing_takes_the_staff_back():
     filing.enterprise.refresh_from_db()
     assert filing.enterprise.returned_count == 0
     assert filing.enterprise.resumed_on == timezone.localdate()
+
+
+def test_the_filing_page_asks_for_the_staff_back(client):
+    """确认已复工 on a filing's page: a number box next to the date; a number above the
+    employees is refused with the registry's sentence and nothing is written."""
+    from fugong.resumption.choices import VALID
+    from fugong.resumption.models import Filing
+
+    filing, person = None, None
+    for candidate in Filing.objects.filter(status__in=VALID, resumed_on=None).select_related(
+        "enterprise"
+    ):
+        # The enterprise itself, else its 包保 cadre (who may confirm as the inspector).
+        member = Membership.objects.filter(
+            enterprise=candidate.enterprise, role=Role.ENTERPRISE, is_active=True
+        ).first()
+        assignment = candidate.enterprise.assignments.select_related("user").first()
+        person = member.user if member else assignment.user if assignment else None
+        if person is not None:
+            filing = candidate
+            break
+    assert filing is not None, "the demo has a filing waiting for its resumption"
+    client.force_login(person)
+    page = client.get(f"/resumption/{filing.pk}/")
+    assert 'name="returned_count"' in page.content.decode()
+    employees = filing.enterprise.employee_count
+    today = timezone.localdate().isoformat()
+    refused = client.post(
+        f"/resumption/{filing.pk}/resumed/", {"date": today, "returned_count": employees + 1}
+    )
+    assert refused.status_code == 400
+    assert too_many_message() in refused.content.decode()
+    filing.refresh_from_db()
+    assert filing.resumed_on is None
+    done = client.post(f"/resumption/{filing.pk}/resumed/", {"date": today, "returned_count": 1})
+    assert done.status_code == 302
+    filing.enterprise.refresh_from_db()
+    assert (filing.enterprise.resumed_on, filing.enterprise.returned_count) == (
+        timezone.localdate(),
+        1,
+    )
