@@ -8,7 +8,9 @@ the pipeline can tell: the mode in force in the enterprise's place, a state alon
 path (the demo's weights), the rule results of the application, the priority score, the
 submission time, the stage time limit in working days, and for every submitted filing its
 reviewing offices by the routing table, the first leading (the enterprise is routed to them
-too, as on submission). They have no versions, events, attachments, acceptances or notices.
+too, as on submission), and the files its mode asks for (``policy.required_attachments``; one
+stored stand-in file per kind, shared by the rows). They have no versions, events,
+acceptances or notices.
 
 Deterministic: the same database and ``seed`` give the same filings. Run it while nobody
 else writes filings (it numbers the new rows itself).
@@ -19,6 +21,7 @@ from __future__ import annotations
 import datetime
 import random
 
+from django.core.files.base import ContentFile
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
@@ -31,17 +34,19 @@ from fugong.demo.filings import (
     ACTOR,
     APPROVAL_PATH,
     COMMITMENT_PATH,
+    FILE_NAMES,
     RECORD_PATH,
     application_values,
     ensure_defaults,
+    png_bytes,
 )
 from fugong.demo.generator import DemoBuilder
 from fugong.enterprises.choices import NEEDS_RESUMPTION
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.services import enterprise_routes_bulk_add
 from fugong.resumption import checks, policy
-from fugong.resumption.choices import VALID, Mode, OfficeLevel, Status
-from fugong.resumption.models import APPLICATION_FIELDS, Filing
+from fugong.resumption.choices import VALID, AttachmentKind, Mode, OfficeLevel, Status
+from fugong.resumption.models import APPLICATION_FIELDS, Filing, FilingAttachment
 from fugong.resumption.services import add_working_days, priority_score
 
 # How far back the campaign goes: filings were started over the last ``CAMPAIGN_DAYS`` days,
@@ -109,6 +114,21 @@ def _between(rng: random.Random, start: datetime.datetime, end: datetime.datetim
     return start + (end - start) * rng.random() if end > start else start
 
 
+class _Files:
+    """One stored stand-in file per attachment kind, shared by the bulk rows."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, tuple[str, int]] = {}
+
+    def get(self, kind: str) -> tuple[str, int]:
+        if kind not in self.stored:
+            data = png_bytes(f"bulk {kind}")
+            storage = FilingAttachment._meta.get_field("file").storage
+            name = storage.save(f"filings/bulk/{kind}.png", ContentFile(data))
+            self.stored[kind] = (name, len(data))
+        return self.stored[kind]
+
+
 def bulk_filings(target: int, seed: int) -> int:
     """Add filings until the database holds ``target`` of them; returns how many were added.
 
@@ -148,6 +168,8 @@ def bulk_filings(target: int, seed: int) -> int:
         *APPLICATION_FIELDS,
     ]  # fmt: skip
     rows: list[list] = []
+    attachments: list[tuple] = []
+    files = _Files()
     routed: list[tuple[int, int]] = []
     enterprise_routes: dict[Enterprise, list] = {}
     with transaction.atomic():
@@ -183,6 +205,9 @@ def bulk_filings(target: int, seed: int) -> int:
                     # (an earlier one was withdrawn as it was).
                     target_status = Status.WITHDRAWN if earlier else Status.DRAFT
                     submitted_at = None
+            kinds = []
+            if submitted_at:  # submitted: it has the files its mode asks for
+                kinds = policy.required_attachments(mode, has_commuter_bus=filing.has_commuter_bus)
             offices = places.route(enterprise, filing) if submitted_at else []
             # When the filing entered its present state.
             if not submitted_at:
@@ -208,17 +233,30 @@ def bulk_filings(target: int, seed: int) -> int:
                     rng.randint(1, 6) if submitted_at else rng.randint(0, 2),
                     1 if submitted_at else 0, submitted_at,
                     results, bool(submitted_at) and checks.escalates(results),
-                    priority_score(filing, in_force.weights, results) if submitted_at else 0,
+                    priority_score(
+                        filing, in_force.weights, results,
+                        has_roster=AttachmentKind.ROSTER in kinds,
+                    ) if submitted_at else 0,
                     stage_due, offices[0].pk if offices else None, missing, resumed_on,
                     created, entered,
                     *(getattr(filing, name) for name in APPLICATION_FIELDS),
                 ]
             )  # fmt: skip
+            for kind in kinds:
+                name, size = files.get(kind)
+                attachments.append(
+                    (pk, kind, name, f"{FILE_NAMES[kind]}.png", "png", size, entered)
+                )
             routed += [(pk, office.pk) for office in dict.fromkeys(offices)]
             if offices:
                 enterprise_routes.setdefault(enterprise, []).extend(offices)
         insert_rows(Filing, columns, rows)
         insert_rows(Filing.routed_offices.through, ["filing_id", "office_id"], routed)
+        insert_rows(
+            FilingAttachment,
+            ["filing_id", "kind", "file", "filename", "content_type", "size", "uploaded_at"],
+            attachments,
+        )
         if connection.vendor == "postgresql":  # ids given here: move the sequence past them
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), [Filing]):

@@ -19,7 +19,7 @@ from fugong.core.audit import audited_create
 from fugong.enterprises.choices import NEEDS_RESUMPTION
 from fugong.inspections.checklists import create_default_templates
 from fugong.inspections.models import ChecklistItem, ChecklistTemplate
-from fugong.resumption import services
+from fugong.resumption import policy, services
 from fugong.resumption.choices import AttachmentKind, CheckValue, Mode, RuleCode, Status
 from fugong.resumption.models import FilingRule, ResumptionPolicy, RoutingRule
 from fugong.resumption.policy import create_default_routing, create_default_rules
@@ -46,6 +46,15 @@ RECORD_PATH = [(Status.DRAFT, 1), (Status.SUBMITTED, 3), (Status.RETURNED, 1), (
 COMMITMENT_PATH = [(Status.DRAFT, 1), (Status.RECORDED, 6)]
 
 LEADERS = ["总经理", "副总经理", "安全主管", "行政主管", "车间主任"]
+
+
+# The demo's stand-in files, named as the seeds name them.
+FILE_NAMES = {
+    AttachmentKind.PLAN: "复工疫情防控实施方案",
+    AttachmentKind.ROSTER: "花名册",
+    AttachmentKind.COMMITMENT: "承诺书",
+    AttachmentKind.BUS_LIST: "通勤班车明细表",
+}
 
 
 def ensure_defaults() -> None:
@@ -229,11 +238,18 @@ def build_filings(b: DemoBuilder) -> None:
             filing = services.filing_create(
                 actor=ACTOR, enterprise=enterprise, **application_values(b, enterprise, today)
             )
-            services.attachment_add(
-                actor=ACTOR,
-                filing=filing,
-                kind=AttachmentKind.ROSTER,
-                upload=SimpleUploadedFile("花名册.png", png_bytes(enterprise.credit_code)),
+            # The files its mode asks for (policy.required_attachments), the roster always.
+            kinds = policy.required_attachments(
+                filing.mode, has_commuter_bus=filing.has_commuter_bus
             )
+            for kind in dict.fromkeys([AttachmentKind.ROSTER, *kinds]):
+                services.attachment_add(
+                    actor=ACTOR,
+                    filing=filing,
+                    kind=kind,
+                    upload=SimpleUploadedFile(
+                        f"{FILE_NAMES[kind]}.png", png_bytes(f"{enterprise.credit_code} {kind}")
+                    ),
+                )
             filing.refresh_from_db()
             advance(b, filing, _pick(b, path))

@@ -232,6 +232,10 @@ class FilingDetailOut(FilingOut):
     events: list[FilingEventOut]
     actions: list[ActionOut] = Field(description="What the caller may do now")
     can_confirm_resumption: bool
+    can_attach: bool = Field(
+        description="Whether the caller may add or remove attachments now (draft, returned, "
+        "acceptance failed; the enterprise or its park operator)"
+    )
     notice: NoticeOut | None
 
     @staticmethod
@@ -305,6 +309,10 @@ class FilingDetailOut(FilingOut):
         )
 
     @staticmethod
+    def resolve_can_attach(obj, context) -> bool:
+        return workflow.may_change(context["request"].auth, obj)
+
+    @staticmethod
     def resolve_notice(obj):
         return Notice.objects.filter(filing=obj).first()
 
@@ -323,6 +331,10 @@ class RuleResultOut(Schema):
 
 class RulesFailedOut(ErrorOut):
     rules: list[RuleResultOut] = Field(description="Every rule checked, failed or not")
+    missing_attachments: list[str] = Field(
+        default_factory=list,
+        description="Attachment kinds the filing's mode asks for and the filing lacks",
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -483,7 +495,9 @@ def attachment_add(
 )
 def filing_submit(request, filing_id: int, payload: RevisionIn | None = None):
     """Check the rules and submit. If a rule is not met the answer is 422 with code
-    rules_failed and every rule's result; the filing stays as it was."""
+    rules_failed and every rule's result; if a file the mode asks for is missing, 422 with
+    code attachments_missing (both name the kinds in missing_attachments). The filing stays
+    as it was."""
     filing = _filing(request, filing_id)
     services.filing_submit(
         actor=request.auth, filing=filing, revision=payload.revision if payload else None

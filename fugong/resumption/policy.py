@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from fugong.accounts.models import Jurisdiction, Office
-from fugong.resumption.choices import Mode, OfficeLevel, RouteFlag, RuleCode
+from fugong.resumption.choices import AttachmentKind, Mode, OfficeLevel, RouteFlag, RuleCode
 from fugong.resumption.models import FilingRule, ResumptionPolicy, RoutingRule
 
 # Seed 004: 规上、重点行业、重点培育企业优先; then readiness (closed management, staff known,
@@ -45,6 +45,38 @@ DEFAULT_RULE_PARAMS: dict[str, dict] = {
     RuleCode.ISOLATION_ROOM: {},
     RuleCode.PLAN: {},
 }
+
+# The files each mode asks to be attached before a filing can be submitted. Seed 004's town
+# (审批制): the written application attaches 复工疫情防控实施方案, 上岗员工花名册 and 《承诺书》.
+# Its street (备案制): the record holds the plan (复工复产工作方案) and the staff list (职工排查
+# 登记表); an enterprise with a commuter bus adds the 《疫情防控承诺书》 and the 《通勤班车明细表》.
+# Seed 001 (告知承诺制): nothing is asked (无需批准、无需签订承诺书), and nothing may block.
+REQUIRED_ATTACHMENTS: dict[str, tuple[str, ...]] = {
+    Mode.APPROVAL: (AttachmentKind.PLAN, AttachmentKind.ROSTER, AttachmentKind.COMMITMENT),
+    Mode.RECORD: (AttachmentKind.PLAN, AttachmentKind.ROSTER),
+    Mode.COMMITMENT: (),
+}
+BUS_ATTACHMENTS: dict[str, tuple[str, ...]] = {
+    Mode.RECORD: (AttachmentKind.COMMITMENT, AttachmentKind.BUS_LIST),
+}
+
+
+def required_attachments(mode: str, *, has_commuter_bus: bool = False) -> list[str]:
+    """The attachment kinds a filing in ``mode`` must have on submission, in AttachmentKind
+    order."""
+    needed = set(REQUIRED_ATTACHMENTS.get(mode, ()))
+    if has_commuter_bus:
+        needed.update(BUS_ATTACHMENTS.get(mode, ()))
+    return [kind for kind in AttachmentKind.values if kind in needed]
+
+
+def missing_attachments(filing, attached=None) -> list[str]:
+    """The required kinds ``filing`` has no file of. ``attached``: the kinds it has, when the
+    caller knows them (else they are read)."""
+    if attached is None:
+        attached = set(filing.attachments.values_list("kind", flat=True)) if filing.pk else set()
+    required = required_attachments(filing.mode, has_commuter_bus=filing.has_commuter_bus)
+    return [kind for kind in required if kind not in attached]
 
 
 def ancestor_paths(jurisdiction: Jurisdiction) -> list[str]:

@@ -54,20 +54,50 @@ ABOVE_SIZE = {Category.INDUSTRY_ABOVE, Category.TRADE_ABOVE, Category.HOSPITALIT
 CULTIVATED = {Tier.MAJOR, Tier.HIGH_GROWTH, Tier.KEY_SUPPORT}
 
 
+def attachments_sentence(kinds: list[str]) -> str:
+    """What to attach, by name: "Attach before submitting: 复工疫情防控实施方案、承诺书." """
+    names = "、".join(str(AttachmentKind(kind).label) for kind in kinds)
+    return _("Attach before submitting: %(files)s.") % {"files": names}
+
+
 class RulesFailed(UserError):
-    """The application breaks one or more rules; ``results`` says which and why."""
+    """The application breaks one or more rules; ``results`` says which and why. Files the
+    mode asks for and that are missing (``attachments``) are named in the same message."""
 
     code = "rules_failed"
     status = 422
 
-    def __init__(self, results: list[dict]):
+    def __init__(self, results: list[dict], attachments: list[str] | None = None):
         failed = checks.failed(results)
-        super().__init__(
-            _("The filing was not submitted: %(n)s rule(s) not met. Fix them and submit again.")
-            % {"n": len(failed)}
-        )
+        message = _(
+            "The filing was not submitted: %(n)s rule(s) not met. Fix them and submit again."
+        ) % {"n": len(failed)}
+        if attachments:
+            message += " " + attachments_sentence(attachments)
+        super().__init__(message)
         self.results = results
-        self.extra = {"rules": [{**r, "message": checks.describe(r)} for r in results]}
+        self.extra = {
+            "rules": [{**r, "message": checks.describe(r)} for r in results],
+            "missing_attachments": list(attachments or []),
+        }
+
+
+class AttachmentsMissing(UserError):
+    """The mode asks for files the filing does not have (policy.required_attachments)."""
+
+    code = "attachments_missing"
+    status = 422
+
+    def __init__(self, attachments: list[str], results: list[dict] | None = None):
+        super().__init__(
+            _("The filing was not submitted.") + " " + attachments_sentence(attachments)
+        )
+        self.attachments = attachments
+        self.results = results or []
+        self.extra = {
+            "rules": [{**r, "message": checks.describe(r)} for r in self.results],
+            "missing_attachments": list(attachments),
+        }
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -92,8 +122,15 @@ def _stage_due(filing: Filing, status: str) -> datetime.date | None:
     return add_working_days(timezone.localdate(), int(days)) if days else None
 
 
-def priority_score(filing: Filing, weights: dict, results: list[dict] | None = None) -> int:
-    """Seed 004's order: key enterprises, above-size, key cultivated, then readiness."""
+def priority_score(
+    filing: Filing,
+    weights: dict,
+    results: list[dict] | None = None,
+    *,
+    has_roster: bool | None = None,
+) -> int:
+    """Seed 004's order: key enterprises, above-size, key cultivated, then readiness.
+    ``has_roster``: whether a roster is attached, when the caller knows (else it is read)."""
     e = filing.enterprise
     staff = filing.returning_staff
     supplies_ok = all(
@@ -101,9 +138,10 @@ def priority_score(filing: Filing, weights: dict, results: list[dict] | None = N
         for r in (filing.rule_results if results is None else results)
         if r["code"] == "supplies"
     )
-    has_roster = (
-        filing.attachments.filter(kind=AttachmentKind.ROSTER).exists() if filing.pk else False
-    )
+    if has_roster is None:
+        has_roster = (
+            filing.attachments.filter(kind=AttachmentKind.ROSTER).exists() if filing.pk else False
+        )
     score = (
         weights["key"] * e.is_key
         + weights["above_size"] * (e.category in ABOVE_SIZE)
@@ -417,10 +455,13 @@ def filing_submit(*, actor, filing: Filing, revision: int | None = None) -> Fili
             raise _not_possible(filing, "submit")  # before the rules: they must not be re-run
         results = checks.evaluate(filing, policy.rules_for(filing.jurisdiction))
         blocked = filing.mode != Mode.COMMITMENT and checks.failed(results)
+        missing = policy.missing_attachments(filing)  # all at once, with the rules
         if blocked:
             Filing.objects.filter(pk=filing.pk).update(rule_results=results)
     if blocked:
-        raise RulesFailed(results)
+        raise RulesFailed(results, missing)
+    if missing:
+        raise AttachmentsMissing(missing, results)
     with transaction.atomic():
         filing = _locked(filing)
         offices = policy.route(filing.enterprise, filing)

@@ -23,7 +23,7 @@ from fugong.core.ids import parse_id
 from fugong.core.scope import scoped
 from fugong.enterprises.models import Enterprise, Park
 from fugong.resumption import checks, selectors, services, workflow
-from fugong.resumption.choices import EDITABLE, Status
+from fugong.resumption.choices import Status
 from fugong.resumption.forms import (
     AcceptanceForm,
     ActionForm,
@@ -178,7 +178,7 @@ def _detail_context(request: HttpRequest, filing: Filing, **extra) -> dict:
         "actions": [a for a in actions if a.action not in workflow.FORM_ACTIONS | {"issue_notice"}],
         "action_names": {a.action for a in actions},
         "is_enterprise": workflow.ENTERPRISE in kinds,
-        "editable": filing.status in EDITABLE and workflow.ENTERPRISE in kinds,
+        "editable": workflow.may_change(user, filing, kinds),
         "attachments": selectors.filing_attachments(filing),
         "attachment_form": extra.pop("attachment_form", None) or AttachmentForm(),
         "action_form": extra.pop("action_form", None)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.choices import Level, Role
 from fugong.accounts.selectors import active_memberships
-from fugong.resumption.choices import Mode, Status
+from fugong.resumption.choices import EDITABLE, Mode, Status
 
 S = Status
 ALL_MODES = frozenset(Mode.values)
@@ -126,6 +126,16 @@ def _approves(jurisdiction, filing) -> bool:
         return False
     highest = 2 if filing.needs_county_approval else 3  # county depth 2, town/street depth 3
     return jurisdiction.depth <= highest and jurisdiction.level != Level.GRID
+
+
+def may_change(user, filing, kinds: set[str] | None = None) -> bool:
+    """Whether ``user`` may change the application and its files now: the enterprise (or its
+    park operator) while the filing is a draft, returned for more (退回修改) or failed its
+    acceptance. Pages (the upload box), the API (``can_attach``) and the services agree on it.
+    ``kinds``: the user's actor kinds, when the caller has them."""
+    if filing.status not in EDITABLE:
+        return False
+    return ENTERPRISE in (actor_kinds(user, filing) if kinds is None else kinds)
 
 
 def available_actions(user, filing) -> list[Transition]:

@@ -135,9 +135,24 @@ def test_a_filing_from_draft_to_verified_notice(new_page, artifacts):
     click_and_wait(ent, attach.locator("button[type=submit]"))
     expect(ent.get_by_test_id("attachments")).to_contain_text("花名册.png")
 
+    # Approval mode asks for the plan and the commitment letter too: the page names them.
+    click_and_wait(ent, ent.get_by_test_id("submit"))
+    expect(ent.get_by_test_id("action-error")).to_contain_text("复工疫情防控实施方案")
+    expect(ent.get_by_test_id("action-error")).to_contain_text("承诺书")
+    expect_status(ent, "draft")
+    for kind, name in (("plan", "实施方案.png"), ("commitment", "承诺书.png")):
+        attach = ent.get_by_test_id("attach-form")
+        attach.locator("select[name=kind]").select_option(kind)
+        attach.locator("input[name=file]").set_input_files(
+            files=[{"name": name, "mimeType": "image/png", "buffer": png_bytes(name)}]
+        )
+        click_and_wait(ent, attach.locator("button[type=submit]"))
+        expect(ent.get_by_test_id("attachments")).to_contain_text(name)
+
     click_and_wait(ent, ent.get_by_test_id("submit"))
     expect(ent.get_by_test_id("action-error")).to_have_count(0)
     expect_status(ent, "submitted")
+    expect(ent.get_by_test_id("attach-form")).to_have_count(0)  # waiting for review
     expect(ent.locator("[data-testid=rules] li[data-rule=supplies]")).to_have_attribute(
         "data-outcome", "pass"
     )
@@ -157,10 +172,19 @@ def test_a_filing_from_draft_to_verified_notice(new_page, artifacts):
     click_and_wait(rev, action(rev, "return"))
     expect_status(rev, "returned")
 
-    # --- the enterprise: the reason is on its page; fix and submit again.
+    # --- the enterprise: the reason is on its page; the upload box is back for the files
+    # asked for (issue 10 §6); fix and submit again.
     ent.goto(filing_url)
     expect_status(ent, "returned")
     expect(ent.get_by_test_id("missing")).to_contain_text(RETURN_REASON)
+    attach = ent.get_by_test_id("attach-form")
+    expect(attach).to_be_visible()
+    attach.locator("select[name=kind]").select_option("other")
+    attach.locator("input[name=file]").set_input_files(
+        files=[{"name": "错峰返岗计划.png", "mimeType": "image/png", "buffer": png_bytes("plan2")}]
+    )
+    click_and_wait(ent, attach.locator("button[type=submit]"))
+    expect(ent.get_by_test_id("attachments")).to_contain_text("错峰返岗计划.png")
     click_and_wait(ent, ent.get_by_test_id("edit"))
     ent.fill("#id_return_plan", "分两批返岗:第一批本地员工8人,第二批本市员工2人。")
     click_and_wait(ent, ent.get_by_test_id("save"))

@@ -15,7 +15,7 @@ from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
 from fugong.core.models import AuditLog
 from fugong.demo.filings import png_bytes
-from fugong.resumption import checks, services
+from fugong.resumption import checks, policy, services
 from fugong.resumption.api import ApplicationSchema
 from fugong.resumption.choices import CheckValue, Status
 from fugong.resumption.models import APPLICATION_FIELDS, Filing, Notice
@@ -101,11 +101,23 @@ def good_application(**changes) -> dict:
     return {**values, **changes}
 
 
-def create(ent: Api, **changes) -> dict:
+def create(ent: Api, *, attach: bool = True, **changes) -> dict:
+    """A draft of ``ent``'s enterprise; with the files its mode asks for unless ``attach`` is
+    off."""
     enterprise = enterprise_of(ent.username)
     response = ent.post(URL, {"enterprise_id": enterprise.pk, **good_application(**changes)})
     assert response.status_code == 201, response.content
-    return response.json()
+    body = response.json()
+    if attach:
+        for kind in policy.missing_attachments(Filing.objects.get(pk=body["id"])):
+            response = ent.upload(
+                f"{URL}/{body['id']}/attachments",
+                kind=kind,
+                file=SimpleUploadedFile(f"{kind}.png", png_bytes(kind)),
+            )
+            assert response.status_code == 201, response.content
+        body = ent.get(f"{URL}/{body['id']}").json()
+    return body
 
 
 def submitted(ent: Api, **changes) -> tuple[dict, str]:
@@ -158,8 +170,10 @@ def test_create_submit_review_return_resubmit(as_user):
     assert submit["endpoint"] == f"/filings/{draft['id']}/submit"
     url = f"{URL}/{draft['id']}"
 
+    assert draft["can_attach"]
     body = ent.post(f"{url}/submit", {"revision": draft["revision"]}).json()
     assert body["status"] == Status.SUBMITTED and body["versions_count"] == 1
+    assert body["can_attach"] is False  # waiting for government
     assert body["submitted_at"] and body["lead_office"]["id"] in {
         o["id"] for o in body["routed_offices"]
     }
@@ -190,9 +204,16 @@ def test_create_submit_review_return_resubmit(as_user):
     assert body["status"] == Status.RETURNED
     assert body["missing"] == [{"text": "请补充错峰返岗计划。"}]
 
-    # The enterprise sees what to fix, changes the application and submits again.
+    # The enterprise sees what to fix, may add the files asked for, changes the application
+    # and submits again.
     body = ent.get(url).json()
     assert body["status"] == Status.RETURNED and body["missing"]
+    assert body["can_attach"] is True
+    response = ent.upload(
+        f"{url}/attachments", kind="other", file=SimpleUploadedFile("补充.png", png_bytes("m"))
+    )
+    assert response.status_code == 201, response.content
+    body = ent.get(url).json()
     response = ent.patch(url, {"return_plan": "分两批错峰返岗。", "revision": body["revision"]})
     assert response.status_code == 200, response.content
     body = response.json()
@@ -482,7 +503,7 @@ def test_queue_shows_only_filings_routed_to_the_reviewers_office(as_user, user):
 
 def test_attachments(as_user):
     ent = as_user("town01_ent1")
-    draft = create(ent)
+    draft = create(ent, attach=False)
     url = f"{URL}/{draft['id']}/attachments"
     response = ent.upload(
         url, kind="plan", file=SimpleUploadedFile("方案.pdf", b"just some text, not a PDF")
@@ -511,8 +532,25 @@ def test_attachments(as_user):
     assert ent.get(url).json() == [added]
     assert ent.get(f"{URL}/{draft['id']}").json()["attachments"] == [added]
 
+    # Approval mode asks for the plan and the commitment letter too: not submitted, and the
+    # answer names them (issue 10 §6).
+    response = ent.post(f"{URL}/{draft['id']}/submit")
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["code"] == "attachments_missing"
+    assert body["missing_attachments"] == ["plan", "commitment"]
+    assert body["message"] == (
+        "The filing was not submitted. Attach before submitting: "
+        "Resumption and prevention plan、Commitment letter."
+    )
+    assert ent.get(f"{URL}/{draft['id']}").json()["status"] == Status.DRAFT
+    for kind in ("plan", "commitment"):
+        response = ent.upload(url, kind=kind, file=SimpleUploadedFile("a.png", png_bytes(kind)))
+        assert response.status_code == 201, response.content
+    response = ent.post(f"{URL}/{draft['id']}/submit")
+    assert response.status_code == 200 and response.json()["status"] == Status.SUBMITTED
+
     # Once submitted, nothing more may be attached.
-    ent.post(f"{URL}/{draft['id']}/submit")
     response = ent.upload(url, kind="plan", file=SimpleUploadedFile("b.png", png_bytes("b")))
     assert response.status_code == 409 and response.json()["code"] == "conflict"
 

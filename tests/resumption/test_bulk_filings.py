@@ -12,6 +12,7 @@ from django.urls import reverse
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
 from fugong.demo.bulk_filings import bulk_filings
+from fugong.resumption import policy
 from fugong.resumption.choices import PENDING_GOVERNMENT, Status
 from fugong.resumption.models import Filing
 from fugong.resumption.selectors import review_queue
@@ -54,6 +55,11 @@ def test_tops_up_to_the_target_with_routed_filings(demo):
             assert filing.rule_results
             # As on submission, the enterprise is routed to its filing's offices.
             assert offices <= set(filing.enterprise.routed_offices.values_list("pk", flat=True))
+            # … and it has the files its mode asks for, each one readable.
+            assert policy.missing_attachments(filing) == [], filing
+            for attachment in filing.attachments.all():
+                with attachment.file.open("rb") as f:
+                    assert len(f.read()) == attachment.size > 0
         else:
             assert filing.status in (Status.DRAFT, Status.WITHDRAWN)
             assert not offices and filing.lead_office_id is None

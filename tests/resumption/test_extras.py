@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @override_settings(FUGONG_ATTACHMENT_MAX_MB=1)
 def test_an_attachment_over_the_size_limit_is_refused(user):
     c = cast(user, Mode.APPROVAL)
-    filing = new_filing(c)
+    filing = new_filing(c, attach=False)
     big = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 1))
     with pytest.raises(UserError, match="1 MB"):
         services.attachment_add(actor=c.enterprise, filing=filing, kind="plan", upload=big)

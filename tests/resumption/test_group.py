@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db.models import Exists, OuterRef
+from django.utils import translation
 
 from fugong.core.errors import NotAllowed, UserError
 from fugong.enterprises.choices import Category
@@ -12,7 +13,7 @@ from fugong.enterprises.models import Enterprise, Park
 from fugong.resumption import services, workflow
 from fugong.resumption.choices import Mode, Status
 from fugong.resumption.models import Filing, FilingEvent, FilingGroup, FilingVersion
-from tests.resumption.test_workflow import application, enterprise_of, place
+from tests.resumption.test_workflow import application, attach_required, enterprise_of, place
 
 S = Status
 
@@ -74,9 +75,11 @@ def test_each_filing_of_a_group_is_reviewed_on_its_own(user, park):
     group = services.group_create(
         actor=operator, park=park, enterprises=tenants(park), title="城关科创园第一批"
     )
-    # The operator completes the drafts (made without an application) one by one.
+    # The operator completes the drafts (made without an application) one by one, with the
+    # files the mode asks for.
     for filing in group.filings.all():
         services.filing_update(actor=operator, filing=filing, **application())
+        attach_required(filing, operator)
     outcome = services.group_submit(actor=operator, group=group)
     assert set(outcome.values()) == {""}
     a, b, c = group.filings.order_by("pk")
@@ -115,10 +118,21 @@ def test_group_submit_tells_which_filing_failed(user, park):
         actor=operator, park=park, enterprises=tenants(park), **application()
     )
     a, b, c = group.filings.order_by("pk")
+    for filing in (a, b):
+        attach_required(filing, operator)
     services.filing_update(actor=operator, filing=b, masks=0, leading_group="")
-    outcome = services.group_submit(actor=operator, group=group)
-    assert outcome[a.pk] == outcome[c.pk] == ""
+    with translation.override("en"):
+        outcome = services.group_submit(actor=operator, group=group)
+    assert outcome[a.pk] == ""
     assert outcome[b.pk]  # why it was not submitted
+    assert "commitment" not in outcome[b.pk].lower()  # its files are there
+    # c has no files: the files its mode asks for are named.
+    assert outcome[c.pk] == (
+        "The filing was not submitted. Attach before submitting: Resumption and prevention "
+        "plan、Staff roster、Commitment letter."
+    )
+    attach_required(c, operator)
+    assert services.group_submit(actor=operator, group=group)[c.pk] == ""
     statuses = dict(group.filings.values_list("pk", "status"))
     assert statuses == {a.pk: S.SUBMITTED, b.pk: S.DRAFT, c.pk: S.SUBMITTED}
 

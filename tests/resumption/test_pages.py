@@ -7,15 +7,16 @@ import datetime
 import io
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
 from fugong.demo.filings import png_bytes
 from fugong.inspections.models import ChecklistTemplate
-from fugong.resumption.choices import Status
+from fugong.resumption.choices import AttachmentKind, Status
 from fugong.resumption.models import Filing
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +94,27 @@ def test_enterprise_files_and_reviewer_returns_then_resubmit(client, login, user
         reverse("resumption:edit", args=[filing.pk]), application(revision=filing.revision)
     )
     assert response.status_code == 302
+    filing.refresh_from_db()
+    # The rules are met now, but approval mode asks for the plan and the commitment letter
+    # too: the page names them and the filing stays a draft (issue 10 §6).
+    assert filing.mode == "approval"
+    response = client.post(
+        reverse("resumption:submit", args=[filing.pk]), {"revision": filing.revision}
+    )
+    assert response.status_code == 422
+    error = response.content.decode().split('data-testid="action-error">')[1].split("</div>")[0]
+    with translation.override(settings.LANGUAGE_CODE):
+        for kind in ("plan", "commitment"):
+            assert str(AttachmentKind(kind).label) in error
+        assert str(AttachmentKind("roster").label) not in error
+    filing.refresh_from_db()
+    assert filing.status == Status.DRAFT
+    for kind in ("plan", "commitment"):
+        response = client.post(
+            reverse("resumption:attach", args=[filing.pk]),
+            {"kind": kind, "file": SimpleUploadedFile(f"{kind}.png", png_bytes(kind))},
+        )
+        assert response.status_code == 302
     filing.refresh_from_db()
     response = client.post(
         reverse("resumption:submit", args=[filing.pk]), {"revision": filing.revision}
@@ -298,3 +320,50 @@ def test_home_pages_show_what_waits_for_each_role(client, login):
     login("town01_ent1")
     body = client.get("/").content.decode()
     assert 'data-testid="own-filing"' in body and reverse("resumption:create") in body
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.UNDER_REVIEW,
+        Status.RETURNED,
+        Status.ACCEPTANCE_SCHEDULED,
+        Status.ACCEPTANCE_FAILED,
+        Status.APPROVED,
+    ],
+)
+def test_the_filer_adds_files_exactly_while_the_filing_is_theirs_to_change(client, user, status):
+    """Issue 10 §6: when the reviewer asks for more (returned) or the acceptance failed, the
+    upload box is there and takes the files asked for; while the filing waits for government
+    or is decided, neither the box nor a forged upload; never for the reviewer."""
+    from tests.resumption.test_workflow import cast, new_filing
+
+    c = cast(user, "approval")
+    filing = new_filing(c, status)
+    editable = status in (Status.DRAFT, Status.RETURNED, Status.ACCEPTANCE_FAILED)
+    url = reverse("resumption:detail", args=[filing.pk])
+    attach = reverse("resumption:attach", args=[filing.pk])
+    before = filing.attachments.count()
+
+    client.force_login(c.enterprise)
+    page = client.get(url).content.decode()
+    assert ('data-testid="attach-form"' in page) is editable
+    response = client.post(
+        attach, {"kind": "other", "file": SimpleUploadedFile("补充.png", png_bytes("more"))}
+    )
+    assert response.status_code == (302 if editable else 409)
+    assert filing.attachments.count() == before + editable
+    if editable:
+        page = client.get(url).content.decode()
+        assert "补充.png" in page.split('data-testid="attachments"')[1].split("</ul>")[0]
+
+    client.force_login(c.reviewer)
+    page = client.get(url).content.decode()
+    assert 'data-testid="attach-form"' not in page
+    response = client.post(
+        attach, {"kind": "other", "file": SimpleUploadedFile("x.png", png_bytes("x"))}
+    )
+    assert response.status_code == (404 if status == Status.DRAFT else 403)  # a draft: unseen
+    assert filing.attachments.count() == before + editable

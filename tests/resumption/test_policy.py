@@ -13,6 +13,7 @@ from fugong.resumption.choices import Mode, Status
 from fugong.resumption.models import Filing, ResumptionPolicy
 from tests.resumption.test_workflow import (
     application,
+    attach_required,
     case_id,
     cast,
     days,
@@ -220,3 +221,65 @@ def test_after_a_rejection_or_withdrawal_the_enterprise_may_file_again(user, sta
     second = services.filing_create(actor=c.enterprise, enterprise=enterprise, **application())
     assert second.pk != first.pk and second.status == S.DRAFT
     assert Filing.objects.get(pk=first.pk).status == status
+
+
+# --- the files each mode asks for (issue 10 §6) -------------------------------------------------
+
+
+def test_each_mode_asks_for_the_files_of_its_seed():
+    assert policy.required_attachments(Mode.APPROVAL) == ["plan", "roster", "commitment"]
+    assert policy.required_attachments(Mode.RECORD) == ["plan", "roster"]
+    assert policy.required_attachments(Mode.RECORD, has_commuter_bus=True) == [
+        "plan",
+        "roster",
+        "commitment",
+        "bus_list",
+    ]
+    assert policy.required_attachments(Mode.COMMITMENT, has_commuter_bus=True) == []
+
+
+@pytest.mark.parametrize("mode", [Mode.APPROVAL, Mode.RECORD])
+def test_a_filing_without_the_files_its_mode_asks_for_is_not_submitted(user, mode):
+    c = cast(user, mode)
+    filing = new_filing(c, attach=False, has_commuter_bus=True, commuter_bus="1辆 20座")
+    with translation.override("en"), pytest.raises(services.AttachmentsMissing) as error:
+        services.filing_submit(actor=c.enterprise, filing=filing)
+    wanted = policy.required_attachments(mode, has_commuter_bus=True)
+    assert error.value.attachments == wanted and error.value.status == 422
+    assert error.value.message.startswith("The filing was not submitted. Attach before submitting:")
+    filing.refresh_from_db()
+    assert filing.status == Status.DRAFT and filing.versions_count == 0
+    # With one file still missing, that one is named.
+    filing = attach_required(filing, c.enterprise)
+    filing.attachments.filter(kind="roster").delete()
+    with translation.override("en"), pytest.raises(services.AttachmentsMissing) as error:
+        services.filing_submit(actor=c.enterprise, filing=filing)
+    assert error.value.attachments == ["roster"]
+    assert error.value.message.endswith("Attach before submitting: Staff roster.")
+    attach_required(filing, c.enterprise)
+    assert services.filing_submit(actor=c.enterprise, filing=filing).status == Status.SUBMITTED
+
+
+def test_failed_rules_and_missing_files_are_told_at_once(user):
+    c = cast(user, Mode.APPROVAL)
+    filing = new_filing(c, attach=False, masks=0)
+    with translation.override("en"), pytest.raises(services.RulesFailed) as error:
+        services.filing_submit(actor=c.enterprise, filing=filing)
+    assert "rule(s) not met" in error.value.message
+    assert "Attach before submitting: Resumption and prevention plan" in error.value.message
+    assert error.value.extra["missing_attachments"] == ["plan", "roster", "commitment"]
+
+
+def test_declaration_mode_asks_for_no_file(user):
+    c = cast(user, Mode.COMMITMENT)
+    filing = new_filing(c, attach=False)
+    assert services.filing_submit(actor=c.enterprise, filing=filing).status == Status.RECORDED
+
+
+def test_every_submitted_demo_filing_has_the_files_its_mode_asks_for(demo):
+    submitted = Filing.objects.exclude(submitted_at=None).prefetch_related("attachments")
+    assert submitted.filter(mode=Mode.APPROVAL).exists()
+    assert submitted.filter(mode=Mode.RECORD).exists()
+    for filing in submitted:
+        kinds = {a.kind for a in filing.attachments.all()}
+        assert policy.missing_attachments(filing, kinds) == [], (filing.pk, filing.mode, kinds)

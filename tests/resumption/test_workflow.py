@@ -24,7 +24,7 @@ from fugong.enterprises.choices import Ledger
 from fugong.enterprises.models import Enterprise
 from fugong.inspections.models import ChecklistItem, ChecklistTemplate, ItemKind
 from fugong.inspections.services import template_new_version
-from fugong.resumption import services, workflow
+from fugong.resumption import policy, services, workflow
 from fugong.resumption.choices import EDITABLE, CheckValue, Mode, Status
 from fugong.resumption.models import (
     Acceptance,
@@ -197,11 +197,26 @@ def drive(filing: Filing, to: str, c: Cast, *, approver=None) -> Filing:
     raise AssertionError(f"cannot take a {filing.mode} filing from {filing.status} to {to}")
 
 
-def new_filing(c: Cast, to: str = S.DRAFT, **changes) -> Filing:
-    """A filing of the cast's enterprise, made by its user and taken to status ``to``."""
+def attach_required(filing: Filing, actor) -> Filing:
+    """Attach, as ``actor``, a file of each kind the filing's mode asks for."""
+    for kind in policy.missing_attachments(filing):
+        services.attachment_add(
+            actor=actor,
+            filing=filing,
+            kind=kind,
+            upload=SimpleUploadedFile(f"{kind}.png", png_bytes(kind), content_type="image/png"),
+        )
+    return Filing.objects.get(pk=filing.pk)
+
+
+def new_filing(c: Cast, to: str = S.DRAFT, *, attach: bool = True, **changes) -> Filing:
+    """A filing of the cast's enterprise, made by its user and taken to status ``to``; with
+    the files its mode asks for unless ``attach`` is off."""
     filing = services.filing_create(
         actor=c.enterprise, enterprise=enterprise_of(c.enterprise), **application(**changes)
     )
+    if attach:
+        filing = attach_required(filing, c.enterprise)
     filing = drive(filing, to, c)
     assert filing.status == to, (filing.status, to)
     return filing
