@@ -283,8 +283,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("FUGONG_LOG_LEVEL", "INFO")},
+    # Every handler masks phone and ID numbers. Django's own defaults would add handlers that
+    # do not (a console one under DEBUG, mail to ADMINS with the request's query string, the
+    # runserver request log): these loggers get ours instead and do not propagate past it.
     "loggers": {
-        "django.server": {"level": "WARNING"},
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django_tasks": {"level": "WARNING"},
     },
 }

@@ -139,3 +139,19 @@ def api_token_get(*, user: User, pk: int) -> ApiToken:
     if token is None:
         raise Http404
     return token
+
+
+def sees_personal_data(user: User, *, enterprise_id: int | None) -> bool:
+    """Whether the user needs the phone and ID numbers an enterprise typed into its own
+    records (its filing's leading group): its own users and platform admins do; reviewers,
+    command offices and cadres see them masked."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    for m in active_memberships(user):
+        if m.role == Role.PLATFORM_ADMIN:
+            return True
+        if m.role == Role.ENTERPRISE and enterprise_id and m.enterprise_id == enterprise_id:
+            return True
+    return False

@@ -13,11 +13,10 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from fugong.core import context
+from fugong.core.masking import MASKED, audit_mask, mask_text, masks_inside  # noqa: F401
 from fugong.core.models import AuditAction, AuditLog
 
 M = TypeVar("M", bound=models.Model)
-
-MASKED = "******"
 
 
 def _plain(value: Any) -> Any:
@@ -49,22 +48,30 @@ def snapshot_values(
         if skip_empty and (value is None or value == ""):
             continue
         if masked:
-            data[name] = MASKED if value else ""
+            data[name] = audit_mask(value, inside=masked == "inside")
         else:
             data[name] = value if type(value) in _PLAIN_TYPES else _plain(value)
     return data
 
 
-_SPECS: dict[type, list[tuple[str, str, bool]]] = {}
+_SPECS: dict[type, list[tuple[str, str, str]]] = {}
 
 
-def _snapshot_spec(model: type[models.Model]) -> list[tuple[str, str, bool]]:
+def _mask_mode(field, masked: set[str]) -> str:
+    """The mode: "" (kept), "whole" (a phone or ID field: ******) or "inside" (text and JSON:
+    the numbers inside masked), for a field of a model with ``audit_masked_fields``."""
+    if field.name not in masked:
+        return ""
+    return "inside" if masks_inside(field) else "whole"
+
+
+def _snapshot_spec(model: type[models.Model]) -> list[tuple[str, str, str]]:
     spec = _SPECS.get(model)
     if spec is None:
         masked = set(getattr(model, "audit_masked_fields", ()))
         excluded = set(getattr(model, "audit_excluded_fields", ()))
         spec = [
-            (f.name, f.attname, f.name in masked)
+            (f.name, f.attname, _mask_mode(f, masked))
             for f in model._meta.concrete_fields
             if f.name not in excluded
         ]
@@ -74,8 +81,10 @@ def _snapshot_spec(model: type[models.Model]) -> list[tuple[str, str, bool]]:
 
 def snapshot(obj: models.Model, *, with_m2m: bool = True) -> dict[str, Any]:
     """The record's own field values (foreign keys as ids, many-to-many as sorted id lists).
-    Fields named in the model's ``audit_masked_fields`` are kept as a marker, not the value;
-    ``audit_excluded_fields`` are left out (e.g. password hashes)."""
+    Fields named in the model's ``audit_masked_fields`` are kept as a marker, not the value
+    (free text and JSON: with the phone and ID numbers inside masked, see
+    ``fugong.core.masking.audit_mask``); ``audit_excluded_fields`` are left out (e.g. password
+    hashes)."""
     masked = set(getattr(obj, "audit_masked_fields", ()))
     excluded = set(getattr(obj, "audit_excluded_fields", ()))
     data: dict[str, Any] = {}
@@ -83,7 +92,10 @@ def snapshot(obj: models.Model, *, with_m2m: bool = True) -> dict[str, Any]:
         if field.name in excluded:
             continue
         value = getattr(obj, field.attname)
-        data[field.name] = (MASKED if value else "") if field.name in masked else _plain(value)
+        mode = _mask_mode(field, masked)
+        data[field.name] = (
+            audit_mask(_plain(value), inside=mode == "inside") if mode else _plain(value)
+        )
     if obj.pk and with_m2m:
         for field in obj._meta.many_to_many:
             if field.name not in excluded:
@@ -101,10 +113,10 @@ def _entry(*, actor, obj: models.Model, action: str, before, after, reason: str)
         action=action,
         content_type=ContentType.objects.get_for_model(obj._meta.model, for_concrete_model=True),
         object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
+        object_repr=mask_text(str(obj))[:200],
         before=before,
         after=after,
-        reason=reason[:500],
+        reason=mask_text(reason)[:500],
     )
 
 
@@ -143,8 +155,8 @@ def record_many(
     columns = ["at", "actor_id", "actor_name", "request_id", "action", "content_type_id",
                "object_id", "object_repr", "before", "after", "reason"]  # fmt: skip
     rows = (
-        (now, actor_id, actor_name, request_id, action, content_type_id, str(pk), str(text)[:200],
-         before, after, reason[:500])
+        (now, actor_id, actor_name, request_id, action, content_type_id, str(pk),
+         mask_text(str(text))[:200], before, after, mask_text(reason)[:500])
         for pk, text, action, before, after in changes
     )  # fmt: skip
     return insert_rows(AuditLog, columns, rows)

@@ -17,7 +17,9 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fugong.accounts.models import User
+from fugong.accounts.selectors import sees_personal_data
 from fugong.core.api_types import ID_MAX, Count, Id, Pagination, Text
+from fugong.core.masking import mask_text
 from fugong.enterprises.selectors import enterprise_get
 from fugong.resumption import checks, selectors, services, workflow
 from fugong.resumption.choices import VALID, Mode, RuleCode
@@ -243,8 +245,14 @@ class FilingDetailOut(FilingOut):
         return list(obj.routed_offices.order_by("pk"))
 
     @staticmethod
-    def resolve_application(obj) -> dict:
-        return {name: getattr(obj, name) for name in APPLICATION_FIELDS}
+    def resolve_application(obj, context) -> dict:
+        data = {name: getattr(obj, name) for name in APPLICATION_FIELDS}
+        # Phones and ID numbers in the free text only for those who need them.
+        if not sees_personal_data(context["request"].auth, enterprise_id=obj.enterprise_id):
+            for name in Filing.audit_masked_fields:
+                if isinstance(data.get(name), str):
+                    data[name] = mask_text(data[name])
+        return data
 
     @staticmethod
     def resolve_rules(obj) -> list[dict]:

@@ -266,6 +266,14 @@ class Application(models.Model):
     has_commuter_bus = models.BooleanField(_("commuter bus"), default=False)
     commuter_bus = models.TextField(_("commuter bus details"), blank=True)
 
+    # Free text that may name people with their phones (the leading group above all): the
+    # audit log keeps it with every phone and ID number masked (fugong.core.masking).
+    audit_masked_fields = (
+        "leading_group", "disinfection_measures", "return_plan", "isolation_room",
+        "risk_assessment", "emergency_plan", "production_plan", "canteen_measures",
+        "dormitory_measures", "commuter_bus",
+    )  # fmt: skip
+
     class Meta:
         abstract = True
 
@@ -382,6 +390,8 @@ class FilingVersion(models.Model):
     attachments = models.JSONField(_("attachments"), default=list)
     rule_results = models.JSONField(_("rule results"), default=list)
 
+    audit_masked_fields = ("data", "attachments")  # a copy of the application (phones inside)
+
     scope_rules = FILING_CHILD_SCOPE
 
     class Meta:
@@ -412,6 +422,7 @@ class FilingEvent(models.Model):
     from_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=24, choices=Status.choices)
     reason = models.TextField(_("reason"), blank=True)
+    audit_masked_fields = ("reason",)  # free text: phones and ID numbers masked
 
     class Meta:
         ordering = ["filing", "at", "id"]
@@ -431,6 +442,7 @@ class FilingAttachment(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=AttachmentKind.choices)
     file = models.FileField(_("file"), upload_to=attachment_path)
     filename = models.CharField(_("file name"), max_length=200)
+    audit_masked_fields = ("filename",)  # free text: phones and ID numbers masked
     content_type = models.CharField(_("file type"), max_length=10)
     size = models.PositiveIntegerField(_("size"))
     uploaded_by = models.ForeignKey(
@@ -470,6 +482,7 @@ class Acceptance(models.Model):
     performed_at = models.DateTimeField(_("performed at"), null=True, blank=True)
     passed = models.BooleanField(_("passed"), null=True, blank=True)
     opinion = models.TextField(_("inspector's opinion"), blank=True)
+    audit_masked_fields = ("opinion",)  # free text: phones and ID numbers masked
 
     class Meta:
         ordering = ["filing", "-id"]
@@ -492,6 +505,7 @@ class AcceptanceAnswer(models.Model):
     value = models.CharField(_("result"), max_length=4, choices=CheckValue.choices, blank=True)
     number = models.DecimalField(_("number"), max_digits=12, decimal_places=2, null=True)
     text = models.TextField(_("text"), blank=True)
+    audit_masked_fields = ("text",)  # free text: phones and ID numbers masked
     photo = models.FileField(_("photo"), upload_to=photo_path, blank=True)
 
     class Meta:

@@ -29,3 +29,18 @@ def job_progress(job) -> dict:
 def get(mapping: dict, key):
     """``mapping|get:key``: a dict lookup with a variable key."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag(takes_context=True)
+def personal(context, text, enterprise_id=None) -> str:
+    """``{% personal filing.leading_group filing.enterprise_id as shown %}``: the text as typed
+    for those who need it (the enterprise's own users, platform admins), otherwise with every
+    phone and ID number masked."""
+    from fugong.accounts.selectors import sees_personal_data
+    from fugong.core.masking import mask_text
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is not None and sees_personal_data(user, enterprise_id=enterprise_id):
+        return text or ""
+    return mask_text(text or "")
