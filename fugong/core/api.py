@@ -172,7 +172,7 @@ def issue_token(request, payload: TokenIn):
         ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
     )
-    return Status(200, {"token": raw, "expires_at": token.expires_at.isoformat()})
+    return Status(200, {"token": raw, "expires_at": token.expires_at})
 
 
 api.add_router("/auth", auth_router)
