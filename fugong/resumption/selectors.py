@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from fugong.accounts.choices import Role
+from fugong.accounts.choices import CadreTitle, Level, Role
 from fugong.accounts.selectors import active_memberships
 from fugong.core.scope import scoped
 from fugong.resumption.choices import PENDING_GOVERNMENT
@@ -57,9 +57,12 @@ def review_queue(
 
 def inspector_choices(filing: Filing) -> QuerySet:
     """Who may be sent to inspect ``filing`` on site: the members of the offices it is routed
-    to and the people assigned to the enterprise (the grid supervision group). The schedule
-    form offers only these, so it never names anybody else."""
+    to, the people assigned to the enterprise and the chief of the grid it is registered in
+    (the grid supervision group, seed 004). Each of them is an inspector to
+    ``workflow.actor_kinds`` and sees the filing in their data scope. The schedule form offers
+    only these, so it never names anybody else."""
     from fugong.accounts.models import User
+    from fugong.resumption.policy import ancestor_paths
 
     routed = User.objects.filter(
         memberships__is_active=True,
@@ -67,8 +70,17 @@ def inspector_choices(filing: Filing) -> QuerySet:
         memberships__office__in=filing.routed_offices.all(),
     )
     assigned = User.objects.filter(assignments__enterprise=filing.enterprise_id)
+    grid_chiefs = User.objects.filter(
+        memberships__is_active=True,
+        memberships__role=Role.CADRE,
+        memberships__title=CadreTitle.GRID_CHIEF,
+        memberships__jurisdiction__level=Level.GRID,
+        memberships__jurisdiction__path__in=ancestor_paths(filing.enterprise.jurisdiction),
+    )
     return User.objects.filter(
-        Q(pk__in=routed.values("pk")) | Q(pk__in=assigned.values("pk"))
+        Q(pk__in=routed.values("pk"))
+        | Q(pk__in=assigned.values("pk"))
+        | Q(pk__in=grid_chiefs.values("pk"), is_active=True)
     ).order_by("username")
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from fugong.accounts.choices import Level, Role
+from fugong.accounts.choices import CadreTitle, Level, Role
 from fugong.accounts.selectors import active_memberships
 from fugong.resumption.choices import EDITABLE, Mode, Status
 
@@ -19,7 +19,7 @@ REVIEWED = frozenset({Mode.APPROVAL, Mode.RECORD})
 # Who acts on a filing (see ``actor_kinds``).
 ENTERPRISE = "enterprise"  # the enterprise's own users, or the operator of its park
 REVIEWER = "reviewer"  # a member of one of the offices the filing is routed to
-INSPECTOR = "inspector"  # a reviewer, or a cadre assigned to the enterprise (grid group)
+INSPECTOR = "inspector"  # a reviewer, a cadre assigned to the enterprise, its grid's chief
 APPROVER = "approver"  # the command office of the filing's town, or the county when required
 
 
@@ -105,9 +105,25 @@ def actor_kinds(user, filing) -> set[str]:
             kinds.update(_office_kinds(m.office_id, filing))
         elif m.role == Role.COMMAND and m.jurisdiction and _approves(m.jurisdiction, filing):
             kinds.add(APPROVER)
+        elif is_grid_chief_of(m, enterprise):
+            kinds.add(INSPECTOR)  # 网格长: the grid supervision group of seed 004
     if INSPECTOR not in kinds and enterprise.assignments.filter(user=user).exists():
         kinds.add(INSPECTOR)
     return kinds
+
+
+def is_grid_chief_of(membership, enterprise) -> bool:
+    """Whether ``membership`` makes its user the grid chief (网格长) of the grid ``enterprise``
+    is registered in: a cadre membership titled grid chief, naming a grid that is the
+    enterprise's place or holds it. Their data scope is that grid, so they see the filing."""
+    place = membership.jurisdiction
+    return (
+        membership.role == Role.CADRE
+        and membership.title == CadreTitle.GRID_CHIEF
+        and place is not None
+        and place.level == Level.GRID
+        and enterprise.jurisdiction.path.startswith(place.path)
+    )
 
 
 def _office_kinds(office_id: int, filing) -> set[str]:

@@ -304,6 +304,70 @@ def test_schedule_offers_only_people_who_may_inspect_and_names_nobody_else(clien
     assert filing.status == Status.UNDER_REVIEW
 
 
+def test_the_grid_chief_of_the_enterprises_grid_is_offered_as_inspector(client, user):
+    """Issue 10 §6: the 网格长 of the grid the enterprise is registered in is offered, may be
+    scheduled, sees the filing and records the checklist; the chiefs of other grids are
+    neither offered nor named, and cannot be scheduled."""
+    from fugong.accounts.choices import CadreTitle
+    from fugong.enterprises.models import Enterprise
+    from fugong.resumption import services
+    from fugong.resumption.selectors import inspector_choices
+    from tests.resumption.test_workflow import answers, cast, enterprise_of, new_filing
+
+    c = cast(user, "approval")
+    chief, other_chief = user("town01_grid"), user("town02_grid")
+    grid = Membership.objects.get(user=chief, title=CadreTitle.GRID_CHIEF).jurisdiction
+    enterprise = enterprise_of(c.enterprise)
+    Enterprise.objects.filter(pk=enterprise.pk).update(jurisdiction=grid)
+    filing = new_filing(c, Status.UNDER_REVIEW)
+    assert grid.level == "grid" and filing.enterprise.jurisdiction == grid
+
+    choices = list(inspector_choices(filing))
+    assert chief in choices and other_chief not in choices
+    client.force_login(c.reviewer)
+    page = client.get(reverse("resumption:detail", args=[filing.pk])).content.decode()
+    form = page.split('data-testid="schedule-form"')[1].split("</form>")[0]
+    assert f'value="{chief.pk}"' in form and chief.full_name in form
+    assert f'value="{other_chief.pk}"' not in form and other_chief.full_name not in page
+
+    # Another grid's chief is refused, and not named.
+    response = client.post(
+        reverse("resumption:schedule", args=[filing.pk]),
+        {"date": timezone.localdate().isoformat(), "inspector": other_chief.pk,
+         "revision": filing.revision},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert other_chief.full_name not in response.content.decode()
+    response = client.post(
+        reverse("resumption:schedule", args=[filing.pk]),
+        {"date": timezone.localdate().isoformat(), "inspector": chief.pk,
+         "revision": filing.revision},
+    )  # fmt: skip
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert filing.status == Status.ACCEPTANCE_SCHEDULED
+    assert filing.acceptances.get().inspector == chief
+
+    # The chief sees the filing and fills in the checklist.
+    client.force_login(chief)
+    page = client.get(reverse("resumption:detail", args=[filing.pk]))
+    assert page.status_code == 200 and 'data-testid="record-acceptance"' in page.content.decode()
+    services.acceptance_record(
+        actor=chief,
+        filing=filing,
+        answers=answers(filing.acceptances.get().template),
+        opinion="各项防控措施落实到位，同意复工。",
+    )
+    filing.refresh_from_db()
+    assert filing.status == Status.ACCEPTED
+
+    # Registered in another grid, the enterprise is no longer the chief's to inspect.
+    other_grid = Membership.objects.get(user=other_chief, title=CadreTitle.GRID_CHIEF).jurisdiction
+    Enterprise.objects.filter(pk=enterprise.pk).update(jurisdiction=other_grid)
+    filing = Filing.objects.get(pk=filing.pk)
+    assert chief not in inspector_choices(filing)
+
+
 def test_home_pages_show_what_waits_for_each_role(client, login):
     import re
 
