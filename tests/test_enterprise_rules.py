@@ -460,6 +460,30 @@ def test_the_bulk_page_keeps_what_was_typed_when_a_number_is_wrong(client, login
     assert e.resumed_on is None
 
 
+@pytest.mark.parametrize("typed", ["", "abc", "-3", "9" * 5000, "１２x"])
+def test_the_bulk_page_says_what_to_fix_for_a_number_it_cannot_read(client, login, typed):
+    login("town01_cmd")
+    e = a_town_enterprise(resumed_on=None)
+    response = client.post(
+        "/enterprises/bulk/",
+        {
+            "ids": [e.pk],
+            "action": "resumed",
+            "confirm": "1",
+            "resumed_on": "2026-02-20",
+            f"returned_{e.pk}": typed,
+            "next": "/enterprises/",
+        },
+    )
+    assert response.status_code == 400
+    with translation.override("zh-hans"):
+        assert translation.gettext("Give the number of staff back at work.") in (
+            response.content.decode()
+        )
+    e.refresh_from_db()
+    assert e.resumed_on is None
+
+
 def test_confirming_a_filing_takes_the_staff_back():
     from fugong.resumption import services as resumption_services
     from fugong.resumption.choices import VALID

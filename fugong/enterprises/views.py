@@ -211,7 +211,7 @@ def _bulk_resumed(request: HttpRequest, *, ids: list[int], resumed_on, back: str
             typed[e.pk] = "" if e.returned_count is None else str(e.returned_count)
             continue
         typed[e.pk] = text
-        if not text.isdecimal():
+        if not text.isdecimal() or len(text) > 9:  # int() refuses 4,300 digits and more
             errors.append(
                 _("%(name)s: %(message)s")
                 % {"name": e.name, "message": _("Give the number of staff back at work.")}
