@@ -237,3 +237,27 @@ def test_revoking_twice_is_harmless_and_expired_tokens_do_not_work(client, user)
     login_again = issue(client, "town01_cmd")
     again = api(client, "post", f"/api/v1/tokens/{pk}/revoke", login_again)
     assert again.status_code == 200 and again.json()["status"] == "revoked"
+
+
+def test_an_admin_sees_everyones_tokens_on_the_page_and_revokes_one(client, login):
+    theirs = issue(client, "town02_cmd")
+    login("admin")
+    page = client.get("/account/tokens/")
+    assert page.status_code == 200 and page.context["everyone"]
+    assert "town02_cmd" in {t.user.username for t in page.context["page"]}
+    pk = ApiToken.objects.get(user__username="town02_cmd").pk
+    assert client.post(f"/account/tokens/{pk}/revoke/").status_code == 302
+    assert not works(client, theirs)
+    assert ApiToken.objects.get(pk=pk).revoked_reason == TokenRevocation.ADMIN
+
+
+def test_the_admin_site_action_revokes_tokens(client, login):
+    theirs = issue(client, "town02_cmd")
+    pk = ApiToken.objects.get(user__username="town02_cmd").pk
+    login("admin")
+    response = client.post(
+        "/admin/accounts/apitoken/",
+        {"action": "revoke", "_selected_action": [pk]},
+    )
+    assert response.status_code == 302
+    assert not works(client, theirs)
