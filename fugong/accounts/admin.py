@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from fugong.accounts.models import (
     ApiToken,
@@ -15,6 +18,45 @@ from fugong.accounts.models import (
 from fugong.accounts.signals import acting_as
 from fugong.core.admin import AuditedModelAdmin, ReadOnlyAdmin
 
+# Django stores permission names in English ("Can add user") and shows them as they are; these
+# labels put them in the user's language from the model's translated name.
+PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission) -> str:
+    action, _sep, model_name = permission.codename.partition("_")
+    model = permission.content_type.model_class()
+    if action in PERMISSION_ACTIONS and model is not None and model._meta.model_name == model_name:
+        text = PERMISSION_ACTIONS[action] % {"model": model._meta.verbose_name}
+    else:
+        text = gettext(permission.name)
+    return f"{permission.content_type} | {text}"
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return permission_label(obj)
+
+
+class TranslatedPermissionsMixin:
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["form_class"] = PermissionChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(TranslatedPermissionsMixin, BaseGroupAdmin):
+    pass
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership
@@ -23,7 +65,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
+class UserAdmin(TranslatedPermissionsMixin, AuditedModelAdmin, BaseUserAdmin):
     list_display = ["username", "full_name", "is_active", "last_login"]
     search_fields = ["username", "full_name"]
     fieldsets = [
@@ -87,6 +129,7 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["revoked", "revoked_reason"]
     search_fields = ["user__username", "user__full_name", "prefix"]
+    exclude = ["key_hash"]  # a hash of the secret: of no use to anyone reading the page
     actions = ["revoke"]
 
     @admin.action(description=_("Revoke the selected tokens"))

@@ -354,4 +354,4 @@ class LoginLog(models.Model):
         verbose_name_plural = _("login log")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.event}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_event_display()}"

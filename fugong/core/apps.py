@@ -8,4 +8,15 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.apps import apps
+
         from fugong.core import jobs  # noqa: F401  (registers the job task)
+
+        # Apps whose names are plain English strings (not marked for translation): named here,
+        # so the admin shows them in the user's language.
+        for label, name in (
+            ("axes", _("Login lockouts")),
+            ("django_tasks_database", _("Background task queue")),
+        ):
+            if label in apps.app_configs:
+                apps.get_app_config(label).verbose_name = name

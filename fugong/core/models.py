@@ -37,8 +37,10 @@ class AuditLog(models.Model):
     actor_name = models.CharField(_("by (name)"), max_length=150, blank=True)
     request_id = models.CharField(_("request id"), max_length=36, blank=True)
     action = models.CharField(_("action"), max_length=10, choices=AuditAction.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.CharField(max_length=64)
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("content type"), on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.CharField(_("object id"), max_length=64)
     object_repr = models.CharField(_("object"), max_length=200)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
@@ -51,7 +53,10 @@ class AuditLog(models.Model):
         verbose_name_plural = _("audit log")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} "
+            f"{self.object_repr}"
+        )
 
     def changes(self) -> list[tuple[str, object, object]]:
         """(field, old, new) for every field that differs."""
@@ -90,7 +95,7 @@ class Job(models.Model):
     error = models.TextField(_("error"), blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     result_file = models.FileField(_("result file"), upload_to="jobs/%Y/%m/", blank=True)
-    task_result_id = models.CharField(max_length=64, blank=True)
+    task_result_id = models.CharField(_("task result id"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

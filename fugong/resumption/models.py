@@ -198,7 +198,12 @@ class FilingGroup(TimestampedModel):
         "enterprises.Park", verbose_name=_("park"), on_delete=models.PROTECT, related_name="+"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     title = models.CharField(_("title"), max_length=100)
 
@@ -342,7 +347,12 @@ class Filing(Application, TimestampedModel):
     )
     resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     scope_rules = FILING_SCOPE
@@ -510,6 +520,8 @@ class AcceptanceAnswer(models.Model):
 
     class Meta:
         ordering = ["acceptance", "item__position"]
+        verbose_name = _("acceptance answer")
+        verbose_name_plural = _("acceptance answers")
         constraints = [
             models.UniqueConstraint(fields=["acceptance", "item"], name="acceptance_item_once")
         ]
@@ -529,6 +541,8 @@ class NoticeCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("notice counter")
+        verbose_name_plural = _("notice counters")
         constraints = [
             models.UniqueConstraint(fields=["jurisdiction", "year"], name="notice_counter_once")
         ]
@@ -556,7 +570,12 @@ class Notice(models.Model):
     sequence = models.PositiveIntegerField()
     issued_at = models.DateTimeField(_("issued at"))
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issuer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     token = models.CharField(max_length=40, unique=True, default=verification_token)
     revoked = models.BooleanField(_("revoked"), default=False)

@@ -313,9 +313,9 @@ DEFAULT_ROUTING: list[dict] = [
      "note": "沿街网点 → 网格及社区居委会"},
     {"flag": "canteen", "office_kind": "food_safety", "position": 30, "note": "有食堂 → 食安办专项检查"},
     {"category": "industry_above", "office_kind": "industry", "office_level": "county", "position": 40,
-     "note": "规模以上企业由县工信局负责 (seed 004 county chain)"},
+     "note": "规模以上企业由县工信局负责（县级审核）"},
     {"category": "industry_below", "office_kind": "sme_centre", "office_level": "county", "position": 40,
-     "note": "规模以下企业由县中小企业发展促进中心负责 (seed 004 county chain)"},
+     "note": "规模以下企业由县中小企业发展促进中心负责（县级审核）"},
 ]  # fmt: skip
 
 

@@ -205,6 +205,8 @@ class Tally(models.Model):
 
     class Meta:
         db_table = "stats_tally"
+        verbose_name = _("tally")
+        verbose_name_plural = _("tallies")
         indexes = [
             # A node's rows are found by their jurisdiction and grouped in the index's order.
             models.Index(

@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fugong.accounts.models import Jurisdiction
@@ -38,7 +38,7 @@ from fugong.stats.models import StatsSetting
 
 class SubmitForm(forms.Form):
     note = forms.CharField(
-        label=_lazy("Note for the level above"),
+        label=gettext_lazy("Note for the level above"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
@@ -49,7 +49,7 @@ class SubmitForm(forms.Form):
 class ReopenForm(forms.Form):
     # Not required here: the service says why a reason is needed, in the same words as the API.
     reason = forms.CharField(
-        label=_lazy("Reason for reopening"),
+        label=gettext_lazy("Reason for reopening"),
         required=False,
         max_length=500,
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
@@ -59,18 +59,18 @@ class ReopenForm(forms.Form):
 
 class SettingForm(forms.Form):
     rate_denominator = forms.ChoiceField(
-        label=_lazy("The resumption rate (复工率) divides by"),
+        label=gettext_lazy("The resumption rate (复工率) divides by"),
         choices=Denominator.choices,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     report_deadline = forms.TimeField(
-        label=_lazy("Daily report due by"),
+        label=gettext_lazy("Daily report due by"),
         required=False,
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "Empty: the deadline of the level above applies, or the platform's default."
         ),
         widget=forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M"),
-        error_messages={"invalid": _lazy("Write the time as HH:MM, e.g. 12:00.")},
+        error_messages={"invalid": gettext_lazy("Write the time as HH:MM, e.g. 12:00.")},
     )
 
 

@@ -1,0 +1,373 @@
+"""No English left in the Chinese UI.
+
+Every page of the site (each URL pattern of config/urls.py and the apps' urls.py, and the Django
+admin's index, changelist, add and change pages of every registered model) is opened in zh-hans
+as each role that can open it, with its arguments filled from the demo county. The text a user
+sees (text nodes, title / placeholder / aria-label / alt / hx-confirm attributes, button values
+and option labels) must not hold English: a run of two or more English words is a string that
+was never translated. Names such as Excel or API and the codes the site shows are allowed below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import lxml.html
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+pytestmark = pytest.mark.django_db
+
+# One user per role (demo county, tests/conftest.py).
+ROLES = [
+    "admin",  # platform administrator (also superuser: the Django admin)
+    "county_cmd",  # county command office
+    "county_gxj",  # county reviewing office
+    "county_rsj",  # county department
+    "town01_cmd",  # town command office
+    "town01_jmb",  # town reviewing office
+    "town01_grid",  # grid chief
+    "town01_cadre",  # 包保 cadre
+    "town01_park",  # park operator
+    "town01_ent1",  # enterprise user
+    "town01_emp1",  # employee
+]
+
+# URL patterns that are not pages: files, redirects after a POST, the API, machinery.
+NOT_PAGES = {
+    "healthz": "health check, JSON",
+    "javascript-catalog": "JavaScript catalogue",
+    "set_language": "language switch, POST only",
+    "core:job_download": "file download",
+    "enterprises:export": "starts a job, POST",
+    "enterprises:bulk": "bulk action, POST only",
+    "enterprises:import_errors": "error file download",
+    "enterprises:assignment_remove": "POST only",
+    "resumption:notice": "PDF",
+    "resumption:notice_revoke": "POST only",
+    "resumption:submit": "POST only",
+    "resumption:action": "POST only",
+    "resumption:attach": "POST only",
+    "resumption:schedule": "POST only",
+    "resumption:resumed": "POST only",
+    "resumption:attachment": "file download",
+    "resumption:attachment_remove": "POST only",
+    "resumption:photo": "file download",
+    "resumption:settings_policy": "POST only",
+    "resumption:settings_rule": "POST only",
+    "stats:reporting_submit": "POST only",
+    "stats:reporting_reopen": "POST only",
+    "stats:reporting_remind": "POST only",
+    "stats:report_template_upload": "POST only",
+    "stats:report_template_in_use": "file download",
+    "stats:report_template_shipped": "file download",
+    "stats:report_template_download": "file download",
+    "stats:report_template_active": "POST only",
+    "accounts:logout": "POST only",
+    "accounts:api_token_revoke": "POST only",
+    "accounts:api_tokens_revoke": "POST only",
+}
+
+# Two or more English words in a row (words of letters, joined by spaces or hyphens).
+ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’]*(?:[ \t\-]+[A-Za-z][A-Za-z'’]*)+")
+# English the Chinese UI may show as it is: product names, technical terms, codes.
+ALLOWED = [
+    re.compile(p)
+    for p in (
+        r"^(Microsoft )?Excel$",
+        r"^(Word|PDF|CSV|XLSX?|DOCX)( (Excel|Word|PDF|CSV|XLSX?|DOCX))*$",
+        r"^English$",
+        r"^seed-demo$",  # the demo generator, as the actor of its audit rows
+        r"^Bearer( token)?$",
+        r"^(GB|GB/T)[ -]?\d",
+    )
+]
+# Elements whose text is code or data, not UI: left out.
+SKIP_ELEMENTS = {"script", "style", "code", "kbd", "samp", "pre", "template"}
+VISIBLE_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "hx-confirm", "label")
+
+
+def visible_strings(html: str) -> Iterator[str]:
+    doc = lxml.html.document_fromstring(html)
+    for element in doc.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        inside_skipped = tag in SKIP_ELEMENTS or any(
+            isinstance(a.tag, str) and a.tag in SKIP_ELEMENTS for a in element.iterancestors()
+        )
+        if not inside_skipped:
+            if element.text and tag:  # not the text of a comment
+                yield element.text
+            for name in VISIBLE_ATTRIBUTES:
+                if element.get(name):
+                    yield element.get(name)
+            if tag == "input" and element.get("type") in ("submit", "button", "reset"):
+                yield element.get("value") or ""
+        # The tail follows the element, so it belongs to the parent.
+        parent = element.getparent()
+        parent_skipped = parent is not None and (
+            parent.tag in SKIP_ELEMENTS
+            or any(
+                isinstance(a.tag, str) and a.tag in SKIP_ELEMENTS for a in parent.iterancestors()
+            )
+        )
+        if element.tail and not parent_skipped:
+            yield element.tail
+
+
+# Report-template syntax the help text shows ({%p for p in … %}, {{ name }}) is code, not prose.
+TEMPLATE_SYNTAX = re.compile(r"\{[%{].*?[%}]\}")
+
+
+def english_in(html: str) -> list[str]:
+    found = []
+    for text in visible_strings(html):
+        text = TEMPLATE_SYNTAX.sub(" ", " ".join(text.split()))
+        for match in ENGLISH_RUN.finditer(text):
+            run = match.group(0).strip(" -")
+            if len(run.split()) < 2 and "-" not in run:
+                continue
+            if not any(p.search(run) for p in ALLOWED):
+                found.append(run if run == text else f"{run}  [in: {text[:120]}]")
+    return found
+
+
+def test_the_heuristic_finds_english_and_spares_names():
+    html = """<html><body><h1>统计设置</h1><label>Note for the level above</label>
+        <input placeholder="Search by name"><button title="导出 Excel">导出</button>
+        <script>var a = "some code here";</script><code>Authorization: Bearer x</code>
+        <option>English</option><!-- END Header --><dd>{%p for p in rows %}</dd><p>上传 Microsoft Excel 文件</p></body></html>"""
+    assert [s.split("  [in:")[0] for s in english_in(html)] == [
+        "Note for the level above",
+        "Search by name",
+    ]
+
+
+# --- URL patterns and their arguments --------------------------------------------------------
+
+
+@dataclass
+class Pattern:
+    name: str
+    route: str
+    params: list[str] = field(default_factory=list)
+
+
+def url_patterns(resolver=None, prefix: str = "", namespace: str = "") -> Iterator[Pattern]:
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if route.startswith(("api/", "admin/")):
+                continue  # the API (tests/test_schemathesis.py); the admin, below
+            ns = entry.namespace or namespace
+            yield from url_patterns(entry, route, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield Pattern(name, route, list(entry.pattern.converters))
+
+
+class Arguments:
+    """The arguments each page takes, filled from the demo county for a given user."""
+
+    def __init__(self, demo_objects):
+        self.o = demo_objects
+
+    def for_pattern(self, name: str, user) -> list[dict]:
+        o = self.o
+        enterprise = o.enterprise_for(user)
+        filings = o.filings_for(user)
+        if name.startswith("enterprises:") and name.split(":")[1] in (
+            "detail",
+            "edit",
+            "assignments",
+        ):
+            return [{"pk": enterprise.pk}] if enterprise else []
+        if name == "enterprises:override":
+            return (
+                [{"pk": enterprise.pk, "what": w} for w in ("category", "key")]
+                if enterprise
+                else []
+            )
+        if name == "enterprises:preset":
+            from fugong.enterprises.views import PRESETS
+
+            return [{"preset": p} for p in PRESETS]
+        if name == "enterprises:import":
+            return [
+                {"pk": b.pk} for b in o.batches if b.created_by_id == user.pk or user.is_superuser
+            ]
+        if name.startswith("resumption:") and name.split(":")[1] in (
+            "detail",
+            "edit",
+            "acceptance",
+        ):
+            return [{"pk": f.pk} for f in filings]
+        if name == "core:job":
+            return [{"pk": j.pk} for j in o.jobs if j.created_by_id == user.pk or user.is_superuser]
+        if name == "core:history":
+            rows = [("enterprises", "enterprise", enterprise.pk)] if enterprise else []
+            rows += [("resumption", "filing", f.pk) for f in filings[:1]]
+            rows.append(("accounts", "user", user.pk))
+            return [{"app_label": a, "model_name": m, "pk": pk} for a, m, pk in rows]
+        if name == "public:verify":
+            return [{"token": t} for t in o.notice_tokens]
+        raise LookupError(name)
+
+
+class DemoObjects:
+    """A few objects of each kind from the demo county, plus an import batch and its jobs."""
+
+    def __init__(self, admin_user):
+        from fugong.resumption.models import Notice
+        from tests.test_import import good_rows, run, xlsx
+
+        bad = [["", "not-a-code", "", "", "", -1, "", "", "2099-01-01"]]
+        self.batches = [run(admin_user, xlsx(good_rows(2) + bad), confirm=False)]
+        from fugong.accounts.services import api_token_issue
+
+        api_token_issue(user=admin_user)  # the tokens page lists it
+        from fugong.core.models import Job
+
+        self.jobs = list(Job.objects.filter(created_by=admin_user))
+        self.notice_tokens = list(Notice.objects.order_by("pk").values_list("token", flat=True)[:1])
+
+    def enterprise_for(self, user):
+        from fugong.enterprises.selectors import enterprise_list
+
+        return enterprise_list(user=user).order_by("pk").first()
+
+    def filings_for(self, user):
+        """One filing in the user's scope per status: each status shows other parts."""
+        from fugong.resumption import selectors
+
+        seen, out = set(), []
+        for filing in selectors.filing_list(user=user).order_by("pk"):
+            if filing.status not in seen:
+                seen.add(filing.status)
+                out.append(filing)
+        return out
+
+
+def html_of(response) -> str | None:
+    if response.status_code >= 300 or "text/html" not in response.get("Content-Type", ""):
+        return None
+    return response.content.decode(response.charset or "utf-8")
+
+
+def test_every_page_is_chinese(user):
+    from fugong.accounts.models import User
+
+    objects = DemoObjects(user("admin"))
+    arguments = Arguments(objects)
+    patterns = list(url_patterns())
+    problems: dict[str, set[str]] = {}
+    opened: set[str] = set()
+
+    seen: set[tuple[int, str]] = set()
+
+    def check(label: str, client: Client, url: str) -> None:
+        if (id(client), url) in seen:
+            return
+        seen.add((id(client), url))
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        html = html_of(response)
+        if html is None:
+            return
+        opened.add(label)
+        for run in english_in(html):
+            problems.setdefault(run, set()).add(url)
+
+    anonymous = Client()
+    for pattern in patterns:
+        if pattern.name in NOT_PAGES:
+            continue
+        if not pattern.params:
+            check(pattern.name, anonymous, reverse(pattern.name))
+        elif pattern.name == "public:verify":
+            for kwargs in arguments.for_pattern(pattern.name, None):
+                check(pattern.name, anonymous, reverse(pattern.name, kwargs=kwargs))
+    unknown: set[str] = set()
+    for username in ROLES:
+        person = User.objects.get(username=username)
+        client = Client()
+        client.force_login(person)
+        for pattern in patterns:
+            if pattern.name in NOT_PAGES or pattern.name == "public:verify":
+                continue
+            try:
+                filled = arguments.for_pattern(pattern.name, person) if pattern.params else [{}]
+            except LookupError:
+                unknown.add(pattern.name)
+                continue
+            for kwargs in filled:
+                check(pattern.name, client, reverse(pattern.name, kwargs=kwargs))
+
+    admin_client = Client()
+    admin_client.force_login(user("admin"))
+    check("admin:index", admin_client, reverse("admin:index"))
+    for model, model_admin in admin.site._registry.items():
+        meta = model._meta
+        base = f"admin:{meta.app_label}_{meta.model_name}"
+        check(base, admin_client, reverse(f"{base}_changelist"))
+        check(base, admin_client, reverse("admin:app_list", args=[meta.app_label]))
+        if model_admin.has_add_permission(_request_for(user("admin"))):
+            check(base, admin_client, reverse(f"{base}_add"))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            check(base, admin_client, reverse(f"{base}_change", args=[first.pk]))
+
+    assert not unknown, f"pages whose arguments are not known (add them to Arguments): {unknown}"
+    not_opened = {p.name for p in patterns if p.name not in NOT_PAGES} - opened
+    assert not not_opened, f"pages no role could open (fill their arguments): {sorted(not_opened)}"
+    report = "\n".join(
+        f"{run!r} on {', '.join(sorted(urls)[:3])}" for run, urls in sorted(problems.items())
+    )
+    assert not problems, f"English left in the Chinese UI ({len(problems)} strings):\n{report}"
+
+
+def _request_for(person):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = person
+    return request
+
+
+# The names makemessages (xgettext) looks for; a string passed to any other name, such as
+# gettext_lazy imported "as _lazy", never reaches the catalogue and stays English.
+EXTRACTED = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "gettext_noop",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+}
+TRANSLATION_IMPORT = re.compile(
+    r"from django\.utils\.translation import\s*\(?([^)\n]*(?:\n[^)\n]*)*?)\)?\s*$", re.M
+)
+
+
+def test_translated_strings_go_through_names_makemessages_knows():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    bad = []
+    for path in sorted((Path(settings.BASE_DIR) / "fugong").rglob("*.py")):
+        for match in TRANSLATION_IMPORT.finditer(path.read_text()):
+            for name in match.group(1).replace("\n", " ").split(","):
+                parts = name.split()
+                if len(parts) == 3 and parts[1] == "as" and parts[2] not in EXTRACTED:
+                    bad.append(f"{path.relative_to(settings.BASE_DIR)}: {' '.join(parts)}")
+    assert not bad, "strings under these names are never extracted for translation:\n" + "\n".join(
+        bad
+    )
