@@ -103,3 +103,101 @@ def test_admin_writes_are_audited(client, login):
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = history_for(node).first()
     assert entry.actor == admin and ("name", "青溪县", "改名县") in entry.changes()
+
+
+def _rows(content: str) -> dict[str, tuple[str, str, str]]:
+    """The first history entry's rows: field → (label, before, after)."""
+    import html
+    import re
+
+    entry = content.split('data-testid="history-entry"')[1].split("</table>")[0]
+    rows = re.findall(
+        r'<tr data-field="([^"]+)"><td>(.*?)</td><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td></tr>',
+        entry,
+        re.S,
+    )
+    return {f: tuple(html.unescape(x) for x in rest) for f, *rest in rows}
+
+
+def test_history_shows_field_names_choices_objects_and_booleans_as_people_read_them(client, login):
+    """Issue 10 §6: not `park` and `tier major`, but 园区/楼宇 and the park's name, 重点层级
+    and 重大企业, 是/否; in the page's language (zh-hans by default)."""
+    from django.conf import settings
+    from django.utils import translation
+    from django.utils.text import capfirst
+
+    from fugong.enterprises.choices import Tier
+    from fugong.enterprises.models import Park
+
+    park = Park.objects.select_related("jurisdiction").first()
+    enterprise = (
+        Enterprise.objects.filter(jurisdiction__path__startswith=park.jurisdiction.path)
+        .exclude(park=park)
+        .exclude(tier=Tier.MAJOR)
+        .first()
+    )
+    was_key = enterprise.is_key
+    audited_update(
+        enterprise,
+        actor=User.objects.get(username="admin"),
+        park=park,
+        tier=Tier.MAJOR,
+        is_key=not was_key,
+    )
+    login("admin")
+    content = client.get(f"/history/enterprises/enterprise/{enterprise.pk}/").content.decode()
+    rows = _rows(content)
+    with translation.override(settings.LANGUAGE_CODE):
+        field = Enterprise._meta.get_field
+        assert rows["park"] == (capfirst(str(field("park").verbose_name)), "", park.name)
+        assert rows["tier"][0] == capfirst(str(field("tier").verbose_name))
+        assert rows["tier"][2] == str(Tier.MAJOR.label) != "major"
+        yes, no = translation.gettext("Yes"), translation.gettext("No")
+        assert rows["is_key"][1:] == ((yes, no) if was_key else (no, yes))
+    assert settings.LANGUAGE_CODE == "zh-hans" and (yes, no) == ("是", "否")
+    assert rows["park"][0] == "园区/楼宇" and rows["tier"][2] == "重大企业"
+    labels = [label for label, _before, _after in rows.values()]
+    assert "park" not in labels and "tier" not in labels and "major" not in content
+
+
+def test_every_model_with_history_shows_verbose_names_and_labels(demo):
+    """Every audited model of the demo: each changed field that the model has is shown by its
+    verbose name, a choice by its label, a relation by a name and a boolean as Yes / No, never
+    by its raw value."""
+    from django.utils import translation
+    from django.utils.text import capfirst
+
+    from fugong.core.audit import history_display
+
+    seen = 0
+    for content_type_id in AuditLog.objects.values_list("content_type", flat=True).distinct():
+        entries = list(AuditLog.objects.filter(content_type_id=content_type_id)[:20])
+        model = entries[0].content_type.model_class()
+        if model is None:
+            continue
+        fields = {f.name: f for f in model._meta.get_fields() if hasattr(f, "verbose_name")}
+        with translation.override("en"):
+            for item in history_display(model, entries):
+                for change in item.changes:
+                    field = fields.get(change.name)
+                    if field is None:
+                        continue
+                    assert change.label == capfirst(str(field.verbose_name)), (model, change)
+                    before = (item.entry.before or {}).get(change.name)
+                    after = (item.entry.after or {}).get(change.name)
+                    for raw, text in ((before, change.before), (after, change.after)):
+                        assert_shown(field, raw, text)
+                    seen += 1
+    assert seen > 100
+
+
+def assert_shown(field, raw, text: str) -> None:
+    if raw in (None, "", "******") or isinstance(raw, list | dict):
+        return
+    choices = dict(field.flatchoices) if getattr(field, "choices", None) else {}
+    if raw in choices:
+        assert text == str(choices[raw]), (field, raw, text)
+    if field.is_relation and not field.many_to_many:
+        assert text != str(raw), (field, raw, text)  # a name, not the id
+    if isinstance(raw, bool):
+        assert text in ("Yes", "No"), (field, raw, text)

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import uuid
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from fugong.core import context
 from fugong.core.masking import MASKED, audit_mask, mask_text, masks_inside  # noqa: F401
@@ -225,3 +230,110 @@ def audited_delete(obj: models.Model, *, actor, reason: str = "") -> None:
 def history_for(obj: models.Model):
     ct = ContentType.objects.get_for_model(type(obj), for_concrete_model=True)
     return AuditLog.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related("actor")
+
+
+# ---------------------------------------------------------------------------- history display
+
+
+@dataclass(frozen=True)
+class ShownChange:
+    """One changed field of a history entry, as a person reads it."""
+
+    name: str  # the field's name in the snapshot
+    label: str  # its verbose name, in the user's language
+    before: str
+    after: str
+
+
+@dataclass
+class ShownEntry:
+    entry: AuditLog
+    changes: list[ShownChange]
+
+
+def _fields_by_name(model: type[models.Model]) -> dict[str, models.Field]:
+    fields = {f.name: f for f in model._meta.concrete_fields}
+    fields.update({f.name: f for f in model._meta.many_to_many})
+    return fields
+
+
+def _names(model: type[models.Model], ids: set) -> dict[str, str]:
+    """The names (``str()``, phone and ID numbers masked) of the objects of ``model`` with
+    these ids, keyed by the id as text; one query."""
+    try:
+        objects = model._default_manager.filter(pk__in=ids)
+        return {str(o.pk): mask_text(str(o)) for o in objects}
+    except (ValueError, TypeError):  # ids of the wrong type in an old row
+        return {}
+
+
+def _datetime_text(value: str) -> str:
+    parsed = parse_datetime(value)
+    if parsed is None:
+        return value
+    if timezone.is_aware(parsed):
+        parsed = timezone.localtime(parsed)
+    return parsed.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _value_text(field: models.Field | None, value: Any, names: dict) -> str:
+    """``value`` (as stored in a snapshot) as a person reads it: a choice by its label, a
+    related object by its name, a boolean as Yes / No (是/否), a time in local time."""
+    if value is None or value == "":
+        return ""
+    if value == MASKED:
+        return value
+    if field is None:
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if field.many_to_many:
+        if not isinstance(value, list):
+            return str(value)
+        known = names.get(field.related_model, {})
+        return "、".join(known.get(str(v), f"#{v}") for v in value)
+    if field.is_relation:
+        return names.get(field.related_model, {}).get(str(value), f"#{value}")
+    if isinstance(field, models.BooleanField):
+        return gettext("Yes") if value else gettext("No")
+    if field.choices:
+        choices = {str(k): v for k, v in field.flatchoices}
+        if str(value) in choices:
+            return str(choices[str(value)])
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        return _datetime_text(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def history_display(model: type[models.Model], entries) -> list[ShownEntry]:
+    """History entries of objects of ``model`` as people read them: each changed field by its
+    verbose name, in the model's field order, with values shown by ``_value_text``. The names
+    of related objects are read with one query per related model for all the entries."""
+    entries = list(entries)
+    fields = _fields_by_name(model)
+    order = {name: i for i, name in enumerate(fields)}
+    wanted: dict[type[models.Model], set] = {}
+    for entry in entries:
+        for name, old, new in entry.changes():
+            field = fields.get(name)
+            if field is None or not field.is_relation or field.related_model is None:
+                continue
+            for value in (old, new):
+                values = value if isinstance(value, list) else [value]
+                for v in values:
+                    if v not in (None, "", MASKED) and not isinstance(v, dict | list):
+                        wanted.setdefault(field.related_model, set()).add(v)
+    names = {related: _names(related, ids) for related, ids in wanted.items()}
+    shown = []
+    for entry in entries:
+        changes = sorted(entry.changes(), key=lambda c: (order.get(c[0], len(order)), c[0]))
+        rows = []
+        for name, old, new in changes:
+            field = fields.get(name)
+            before, after = _value_text(field, old, names), _value_text(field, new, names)
+            if before == after:
+                continue  # e.g. a time that moved by less than a second
+            label = capfirst(str(field.verbose_name)) if field is not None else name
+            rows.append(ShownChange(name, label, before, after))
+        shown.append(ShownEntry(entry, rows))
+    return shown

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from fugong.core.audit import history_for
+from fugong.core.audit import history_display, history_for
 from fugong.core.models import Job
 from fugong.core.scope import scoped
 from fugong.core.selectors import job_get, job_list
@@ -76,6 +76,7 @@ def object_history(request: HttpRequest, app_label: str, model_name: str, pk: in
         "object": obj,
         "opts": model._meta,
         "page": page,
+        "entries": history_display(model, page.object_list),
         "content_type": ContentType.objects.get_for_model(model),
     }
     return render(request, "core/history.html", context)
