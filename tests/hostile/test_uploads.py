@@ -434,3 +434,30 @@ def test_every_page_sends_nosniff_and_the_csp(client, user):
             "form-action 'self'",
         ):
             assert part in policy, (url, part)
+
+
+def test_an_image_loses_its_metadata_when_stored(client, user):
+    """Re-encoding drops EXIF (a photo's GPS position, camera, comments)."""
+    exif = Image.Exif()
+    exif[0x010E] = "<script>alert(1)</script>"  # ImageDescription
+    exif[0x8825] = {2: (30.0, 0.0, 0.0)}  # GPSInfo: latitude
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(out, format="JPEG", exif=exif)
+    assert b"Exif" in out.getvalue()
+    upload = prepare_attachment_page(client, user)
+    upload(SimpleUploadedFile("现场.jpg", out.getvalue()))
+    attachment = FilingAttachment.objects.order_by("-pk").first()
+    with attachment.file.open("rb") as f:
+        kept = f.read()
+    assert attachment.content_type == "jpg" and b"Exif" not in kept and b"<script" not in kept
+    with Image.open(io.BytesIO(kept)) as image:
+        assert image.size == (64, 48) and not image.getexif()
+
+
+def test_a_refused_photo_is_named_with_its_checklist_item(client, user):
+    upload = prepare_acceptance_photo(client, user)
+    item = _first_photo_item()
+    response = upload(SimpleUploadedFile("bomb.png", pixel_bomb_png()))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert f"{item.position}. {item.text}" in body and "too large" in body
