@@ -17,10 +17,12 @@ Two layers:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
 import resource
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 
@@ -213,6 +215,9 @@ def run_bounded(
         "/proc/self/statm"
     ):
         return func(*args)
+    for stream in (sys.stdout, sys.stderr):  # or the child would write their buffers again
+        with contextlib.suppress(Exception):
+            stream.flush()
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, args=(send, func, args, memory_mb))
