@@ -378,3 +378,111 @@ def test_import_rechecks_what_changed_since_the_check(user):
     assert batch.status == ImportStatus.FAILED
     assert Enterprise.objects.get(credit_code=code(120)).name == "抢先登记"
     assert not Enterprise.objects.filter(credit_code=code(121)).exists()
+
+
+def dead_worker_beat(job_id: int) -> None:
+    """What a worker killed in the middle of a job leaves: the job running, and a heartbeat
+    naming a process of this machine that no longer exists."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from fugong.core import jobs
+    from fugong.core.models import Job, JobStatus
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
+    child.wait()
+    Job.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    cache.set(
+        jobs._heartbeat_key(job_id),
+        {"host": socket.gethostname(), "pid": child.pid, "at": time.time()},
+    )
+    assert os.getpid() != child.pid
+
+
+def test_a_crashed_import_fails_with_its_batch_and_can_be_started_again(
+    client, login, django_capture_on_commit_callbacks
+):
+    from fugong.core.jobs import recover_interrupted_jobs
+    from fugong.core.models import JobStatus
+
+    me = login("town01_cmd")
+    batch = run(me, xlsx(good_rows(2, start=130)), confirm=False)
+    batch = enterprise_io.import_confirm(user=me, batch=batch, enqueue=False)
+    assert batch.status == ImportStatus.IMPORTING
+    dead_worker_beat(batch.import_job_id)  # the worker died while importing
+
+    assert recover_interrupted_jobs() == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED and batch.message
+    assert batch.import_job.status == JobStatus.FAILED and batch.import_job.error == batch.message
+    assert not Enterprise.objects.filter(credit_code=code(130)).exists()
+
+    page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
+    assert batch.message in page  # says why, translated
+    assert 'data-testid="confirm"' in page and 'data-testid="recheck"' in page
+    assert batch.message in client.get(f"/jobs/{batch.import_job_id}/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/enterprises/import/{batch.pk}/", {"mode": "all"})
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DONE and batch.message == ""
+    assert Enterprise.objects.filter(credit_code__in=[code(130), code(131)]).count() == 2
+
+
+def test_a_crashed_check_rejects_its_batch_and_can_be_checked_again(
+    client, login, django_capture_on_commit_callbacks
+):
+    from fugong.core.jobs import recover_interrupted_jobs
+
+    me = login("town01_cmd")
+    batch = enterprise_io.import_start(
+        user=me, filename="台账.xlsx", content=xlsx(good_rows(2, start=140)), mode="all",
+        enqueue=False,
+    )  # fmt: skip
+    dead_worker_beat(batch.check_job_id)
+    assert recover_interrupted_jobs() == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.REJECTED and batch.message
+    # Confirming is refused (nothing was checked), checking again is offered and works.
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        enterprise_io.import_confirm(user=me, batch=batch, enqueue=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/enterprises/import/{batch.pk}/", {"action": "recheck"})
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.READY and batch.preview["valid"] == 2
+
+
+def test_a_failed_all_or_nothing_import_can_be_run_again_keeping_the_good_rows(user):
+    me = user("town01_cmd")
+    bad = ["坏企业", "91339821000000000X", grid().code, "123", "34", 5, 10, "", ""]
+    batch = run(me, xlsx([*good_rows(2, start=150), bad]), mode="all")
+    assert batch.status == ImportStatus.FAILED
+    assert not Enterprise.objects.filter(credit_code=code(150)).exists()  # all or nothing
+    batch = enterprise_io.import_confirm(user=me, batch=batch, mode="good", enqueue=False)
+    execute(batch.import_job_id)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DONE and batch.result["created"] == 2
+
+
+def test_recheck_over_the_api(client, user):
+    from fugong.accounts.services import api_token_issue
+
+    me = user("town01_cmd")
+    batch = run(me, "姓名,年龄\n张三,30\n".encode(), filename="x.csv", confirm=False)
+    assert batch.status == ImportStatus.REJECTED
+    _token, raw = api_token_issue(user=me)
+    response = client.post(
+        f"/api/v1/enterprises/imports/{batch.pk}/recheck",
+        headers={"Authorization": f"Bearer {raw}"},
+    )
+    assert response.status_code == 202, response.content
+    assert response.json()["check_job_id"] != batch.check_job_id

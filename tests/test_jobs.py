@@ -219,3 +219,17 @@ def test_finishing_a_job_keeps_the_task_id_written_meanwhile(user):
     execute(job.pk)
     job.refresh_from_db()
     assert job.task_result_id == "abc" and job.status == JobStatus.SUCCEEDED
+
+
+def test_recover_jobs_command(user, capsys):
+    from django.core.management import call_command
+
+    job = running_job(user)
+    beat(job, pid=dead_pid())
+    alive = running_job(user)
+    beat(alive)
+    call_command("recover_jobs")
+    assert "1 interrupted job" in capsys.readouterr().out
+    assert Job.objects.get(pk=alive.pk).status == JobStatus.RUNNING
+    call_command("recover_jobs", "--all")
+    assert Job.objects.get(pk=alive.pk).status == JobStatus.FAILED

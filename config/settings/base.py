@@ -45,7 +45,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "fugong.core.middleware.SessionMiddleware",
     "fugong.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,13 +89,15 @@ def database_from_env() -> dict:
     )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers work while the worker writes; IMMEDIATE avoids lock upgrades.
+        # A writer waits this long for the write lock, then gets a "busy" sentence (503).
+        busy = env_int("FUGONG_DB_BUSY_TIMEOUT", 20)
         config["OPTIONS"] = {
             "init_command": (
                 "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
-                "PRAGMA foreign_keys=ON;PRAGMA busy_timeout=20000;"
+                f"PRAGMA foreign_keys=ON;PRAGMA busy_timeout={busy * 1000};"
             ),
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            "timeout": busy,
         }
     return config
 
@@ -130,7 +132,11 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sessions: expire after a period of inactivity and when the browser closes.
 SESSION_COOKIE_AGE = env_int("FUGONG_SESSION_IDLE_MINUTES", 120) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Not on every request: fugong.core.middleware.SessionMiddleware saves an unchanged session
+# at most once per FUGONG_SESSION_REFRESH_SECONDS to slide the idle expiry, so reading a page
+# does not write (nor wait for SQLite's write lock).
+SESSION_SAVE_EVERY_REQUEST = False
+FUGONG_SESSION_REFRESH_SECONDS = env_int("FUGONG_SESSION_REFRESH_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -196,6 +202,18 @@ except ArithmeticError as exc:
     ) from exc
 # Largest file an import accepts.
 FUGONG_MAX_UPLOAD_MB = env_int("FUGONG_MAX_UPLOAD_MB", 50)
+# What a spreadsheet may hold before it is read (fugong/core/tabular.py checks them first):
+# columns, cells (rows × columns of the used area), xlsx unpacked size and compression ratio,
+# CSV line length; and the memory (MB) and CPU seconds the process reading a workbook may use.
+FUGONG_IMPORT_MAX_COLUMNS = env_int("FUGONG_IMPORT_MAX_COLUMNS", 500)
+FUGONG_IMPORT_MAX_CELLS = env_int("FUGONG_IMPORT_MAX_CELLS", 10_000_000)
+FUGONG_IMPORT_MAX_UNPACKED_MB = env_int("FUGONG_IMPORT_MAX_UNPACKED_MB", 500)
+FUGONG_IMPORT_MAX_ZIP_RATIO = env_int("FUGONG_IMPORT_MAX_ZIP_RATIO", 200)
+FUGONG_IMPORT_MAX_LINE_KB = env_int("FUGONG_IMPORT_MAX_LINE_KB", 256)
+FUGONG_IMPORT_MEMORY_MB = env_int("FUGONG_IMPORT_MEMORY_MB", 1024)
+FUGONG_IMPORT_CPU_SECONDS = env_int("FUGONG_IMPORT_CPU_SECONDS", 300)
+# A running job whose heartbeat is older than this is taken for dead (its worker was killed).
+FUGONG_JOB_STALE_SECONDS = env_int("FUGONG_JOB_STALE_SECONDS", 120)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Largest attachment of a resumption filing (plan, roster, commitment letter, bus list, photo).
 FUGONG_ATTACHMENT_MAX_MB = env_int("FUGONG_ATTACHMENT_MAX_MB", 10)

@@ -122,6 +122,12 @@ def on_unreadable_body(request, exc):
 def on_server_error(request, exc):
     import logging
 
+    from fugong.core.busy import RETRY_AFTER_SECONDS, busy_message, is_database_busy
+
+    if is_database_busy(exc):
+        response = error(request, "busy", busy_message(), 503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     logging.getLogger("fugong.api").exception("API error on %s", request.path)
     return error(
         request, "server_error", _("Something went wrong on our side; please try again."), 500

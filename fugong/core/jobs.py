@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from fugong.core.busy import busy_job_message, is_database_busy
 from fugong.core.errors import UserError
 from fugong.core.models import Job, JobStatus
 
@@ -203,9 +204,15 @@ def _execute(job: Job) -> Job:
                 "was saved. If it reads a file, split the file into smaller ones."
             ),
         )
-    except Exception:  # noqa: BLE001 - a job never crashes the worker; the user gets a message
-        logger.error("job %s (%s) failed:\n%s", job.pk, job.kind, traceback.format_exc())
-        _finish_failed(job, _("The job stopped because of an internal error; nothing was saved."))
+    except Exception as exc:  # noqa: BLE001 - a job never crashes the worker; the user is told
+        if is_database_busy(exc):  # SQLite's write lock held past the busy timeout
+            logger.warning("job %s (%s) could not write: database busy", job.pk, job.kind)
+            _finish_failed(job, busy_job_message())
+        else:
+            logger.error("job %s (%s) failed:\n%s", job.pk, job.kind, traceback.format_exc())
+            _finish_failed(
+                job, _("The job stopped because of an internal error; nothing was saved.")
+            )
     else:
         job.status = JobStatus.SUCCEEDED
         job.result = result

@@ -1,13 +1,24 @@
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 from fugong.core import context
+from fugong.core.busy import is_database_busy
+
+logger = logging.getLogger(__name__)
+
+#: Session key holding when the session was last saved only to slide its idle expiry.
+SESSION_TOUCHED = "_fugong_touched"
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -51,3 +62,40 @@ class LanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in codes else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, but a request that changed nothing in the session saves it at most once per
+    ``FUGONG_SESSION_REFRESH_SECONDS``, only to slide the idle expiry
+    (``FUGONG_SESSION_IDLE_MINUTES``), instead of on every request
+    (``SESSION_SAVE_EVERY_REQUEST``, off). So reading a page does not write to the database,
+    and does not wait for SQLite's single write lock while an import holds it.
+
+    If that refresh cannot be written because the database is busy, the page is answered
+    anyway (the next request refreshes it); Django would have turned it into a 400 "session
+    interrupted". A session that really changed (a login, a message) and cannot be saved is
+    a busy database: the user gets the 503 sentence (``fugong.core.views``)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        session = getattr(request, "session", None)
+        touch_only = False
+        if session is not None and response.status_code < 500:
+            try:
+                if not session.modified and not session.is_empty():
+                    now = int(time.time())
+                    if now - int(session.get(SESSION_TOUCHED, 0)) >= _refresh_seconds():
+                        session[SESSION_TOUCHED] = now
+                        touch_only = True
+            except (AttributeError, DatabaseError):
+                pass
+        try:
+            return super().process_response(request, response)
+        except (SessionInterrupted, DatabaseError) as exc:
+            if touch_only and is_database_busy(exc):
+                logger.info("session refresh skipped: the database is busy")
+                return response
+            raise
+
+
+def _refresh_seconds() -> int:
+    return int(getattr(settings, "FUGONG_SESSION_REFRESH_SECONDS", 60))

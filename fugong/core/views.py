@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from fugong.core.audit import history_display, history_for
+from fugong.core.busy import RETRY_AFTER_SECONDS, busy_message, is_database_busy
 from fugong.core.models import Job
 from fugong.core.scope import scoped
 from fugong.core.selectors import job_get, job_list
@@ -42,10 +45,25 @@ def error_403(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def error_400(request: HttpRequest, exception=None) -> HttpResponse:
+    if is_database_busy(exception):  # SessionInterrupted: the session could not be saved
+        return busy(request)
     return render(request, "errors/400.html", status=400)
 
 
+def busy(request: HttpRequest) -> HttpResponse:
+    """503 with a sentence: the database was too busy to take this request's write."""
+    message = busy_message()
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"code": "busy", "message": message}, status=503)
+    else:
+        response = render(request, "errors/503.html", {"message": message}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def error_500(request: HttpRequest) -> HttpResponse:
+    if is_database_busy(sys.exc_info()[1]):
+        return busy(request)
     if request.path.startswith("/api/"):
         return JsonResponse(
             {

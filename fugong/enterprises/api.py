@@ -17,6 +17,7 @@ from fugong.core.masking import mask_phone
 from fugong.core.scope import scoped
 from fugong.enterprises import io, permissions, services
 from fugong.enterprises.choices import Duty, Ledger, Post
+from fugong.enterprises.filters import filter_params
 from fugong.enterprises.forms import PLACE_LEVELS
 from fugong.enterprises.models import Industry, Park
 from fugong.enterprises.selectors import (
@@ -317,6 +318,17 @@ def import_confirm(request, batch_id: int, payload: ConfirmIn):
     return Status(202, io.import_confirm(user=request.auth, batch=batch, mode=payload.mode))
 
 
+@router.post("/imports/{int:batch_id}/recheck", response={202: ImportOut})
+def import_recheck(request, batch_id: int):
+    """Check a rejected or failed upload's file again (after a crash, for instance)."""
+    if not permissions.can_import(request.auth):
+        raise PermissionDenied
+    batch = io.import_batch_list(user=request.auth).filter(pk=batch_id).first()
+    if batch is None:
+        raise Http404
+    return Status(202, io.import_recheck(user=request.auth, batch=batch))
+
+
 class JobStarted(Schema):
     job_id: int
 
@@ -325,11 +337,10 @@ class JobStarted(Schema):
 def export(request, filters: Query[EnterpriseQuery]):
     """Export the filtered list to xlsx in the background; follow it at /api/v1/jobs/{job_id}
     and download it from /api/v1/jobs/{job_id}/file."""
-    params = {key: request.GET.getlist(key) for key in request.GET}
     job = job_start(
         kind="enterprises.export",
         title=_("Export of the enterprise list"),
         user=request.auth,
-        params=params,
+        params=filter_params(request.GET),
     )
     return Status(202, {"job_id": job.pk})

@@ -55,6 +55,7 @@ from fugong.stats.locks import LockBook
 CHUNK = 5000
 SAMPLE_ROWS = 20
 SHOWN_ERRORS = 100
+SHOWN_HEADERS = 50
 YES, NO = "是", "否"
 BOOL_FIELDS = (
     "closed_management",
@@ -574,7 +575,8 @@ def _summary(checked: Checked) -> dict:
         "new": checked.new,
         "existing": checked.existing,
         "columns": [BY_FIELD[f].label for f in checked.columns],
-        "unknown_headers": checked.unknown_headers,
+        # Bounded, whatever the file holds: the preview is stored and shown on every poll.
+        "unknown_headers": [h[:60] for h in checked.unknown_headers[:SHOWN_HEADERS]],
         "sample": checked.sample,
         "errors": [{"row": n, "message": m} for n, _raw, m in checked.errors[:SHOWN_ERRORS]],
     }
@@ -767,10 +769,14 @@ def import_confirm(
 
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != ImportStatus.READY:
+        # A failed import wrote nothing and its checked rows are still there: it can be
+        # started again (after a crash, or in the other mode).
+        retry = batch.status == ImportStatus.FAILED and bool(batch.checked_file)
+        if batch.status != ImportStatus.READY and not retry:
             raise ValidationError(
                 _("This file is not waiting for confirmation (it may have been imported already).")
             )
+        batch.message = ""
         if mode in ImportMode.values:
             batch.mode = mode
         batch.status = ImportStatus.IMPORTING
@@ -781,7 +787,49 @@ def import_confirm(
             params={"batch": batch.pk},
             enqueue=enqueue,
         )
-        batch.save(update_fields=["mode", "status", "import_job"])
+        batch.save(update_fields=["mode", "status", "import_job", "message"])
+    return batch
+
+
+def can_recheck(batch: ImportBatch) -> bool:
+    """A rejected or failed batch can be checked again from its stored file (after a crash,
+    after a limit was raised, or when what changed since the check made the import fail)."""
+    return batch.status in (ImportStatus.REJECTED, ImportStatus.FAILED) and bool(batch.file)
+
+
+def import_recheck(*, user, batch: ImportBatch, enqueue: bool = True) -> ImportBatch:
+    """Check a rejected or failed batch's file again, as a new check job."""
+    from django.db import transaction
+
+    from fugong.core.jobs import job_start
+
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if not can_recheck(batch):
+            raise ValidationError(
+                _("This file cannot be checked again now (it is being checked or imported).")
+            )
+        for stored in (batch.error_file, batch.checked_file):
+            if stored:
+                stored.delete(save=False)
+        batch.status = ImportStatus.CHECKING
+        batch.message = ""
+        batch.preview = {}
+        batch.result = {}
+        batch.import_job = None
+        batch.check_job = job_start(
+            kind="enterprises.import_check",
+            title=_("Check of %(file)s") % {"file": batch.filename},
+            user=user,
+            params={"batch": batch.pk},
+            enqueue=enqueue,
+        )
+        batch.save(
+            update_fields=[
+                "status", "message", "preview", "result", "error_file", "checked_file",
+                "import_job", "check_job",
+            ]
+        )  # fmt: skip
     return batch
 
 

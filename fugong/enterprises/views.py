@@ -23,6 +23,7 @@ from fugong.core.redirects import safe_next
 from fugong.enterprises import io, permissions, services
 from fugong.enterprises.choices import TIER_LEADER, Category, Ledger
 from fugong.enterprises.derivation import derive_category, derive_key
+from fugong.enterprises.filters import filter_params
 from fugong.enterprises.forms import (
     AssignmentForm,
     BulkActionForm,
@@ -136,12 +137,11 @@ def ledger_tabs(request: HttpRequest) -> HttpResponse:
 def enterprise_export(request: HttpRequest) -> HttpResponse:
     """Start an export of the filtered list as a background job and show its progress."""
     data = QueryDict(request.POST.get("query", ""), mutable=True)
-    params = {key: data.getlist(key) for key in data if key != "page"}
     job = job_start(
         kind="enterprises.export",
         title=_("Export of the enterprise list"),
         user=request.user,
-        params=params,
+        params=filter_params(data),
     )
     return redirect("core:job", pk=job.pk)
 
@@ -468,12 +468,22 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
         if not permissions.can_import(request.user):
             raise PermissionDenied
         try:
-            batch = io.import_confirm(user=request.user, batch=batch, mode=request.POST.get("mode"))
+            if request.POST.get("action") == "recheck":
+                batch = io.import_recheck(user=request.user, batch=batch)
+            else:
+                batch = io.import_confirm(
+                    user=request.user, batch=batch, mode=request.POST.get("mode")
+                )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("enterprises:import", pk=pk)
     job = batch.import_job or batch.check_job
-    context = {"batch": batch, "job": job, "modes": ImportMode.choices}
+    context = {
+        "batch": batch,
+        "job": job,
+        "modes": ImportMode.choices,
+        "can_recheck": io.can_recheck(batch) and permissions.can_import(request.user),
+    }
     if request.htmx:
         return render(request, "enterprises/import_batch.html#state", context)
     return render(request, "enterprises/import_batch.html", context)

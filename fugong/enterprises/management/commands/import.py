@@ -6,8 +6,10 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from fugong.accounts.models import User
+from fugong.core.busy import busy_message, is_database_busy
 from fugong.core.jobs import execute
 from fugong.enterprises import io
 from fugong.enterprises.models import ImportMode, ImportStatus
@@ -32,8 +34,18 @@ class Command(BaseCommand):
             "--check-only", action="store_true", help="Check the file, write nothing."
         )
 
-    def handle(
-        self, *args, what: str, file: Path, user: str, mode: str, check_only: bool, **options
+    def handle(self, *args, **options) -> None:
+        try:
+            self.run(**options)
+        except DatabaseError as exc:
+            # SQLite's write lock held past the busy timeout (another import, the worker):
+            # a sentence, not a traceback. What was written is in transactions: nothing half.
+            if not is_database_busy(exc):
+                raise
+            raise CommandError(busy_message()) from exc
+
+    def run(
+        self, *, what: str, file: Path, user: str, mode: str, check_only: bool, **options
     ) -> None:
         actor = User.objects.filter(username=user, is_active=True).first()
         if actor is None:
