@@ -3,6 +3,7 @@ on-site acceptance and the numbered notice."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.conf import settings
@@ -46,8 +47,10 @@ FILING_CHILD_SCOPE = ScopeRules(
 
 
 def _private_path(folder: str, owner_id: int, filename: str, keep: int) -> str:
-    """A stored name that cannot be guessed: the owner's folder, a random part, the name's end."""
-    return f"{folder}/{owner_id}/{secrets.token_hex(8)}-{filename[-keep:]}"
+    """A stored name that cannot be guessed: the owner's folder, a random part, the name's end
+    (the services pass a generated name; only letters, digits, '.', '-' and '_' are kept)."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "", filename.replace("\\", "/").rsplit("/", 1)[-1])
+    return f"{folder}/{owner_id}/{secrets.token_hex(8)}-{name.lstrip('.')[-keep:] or 'file'}"
 
 
 class ResumptionPolicy(TimestampedModel):

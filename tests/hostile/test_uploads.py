@@ -461,3 +461,16 @@ def test_a_refused_photo_is_named_with_its_checklist_item(client, user):
     body = response.content.decode()
     assert response.status_code == 400
     assert f"{item.position}. {item.text}" in body and "too large" in body
+
+
+def test_a_storage_path_keeps_nothing_unsafe_of_a_name():
+    """Defence in depth under the generated names: the models' upload_to keeps only safe
+    characters of whatever name reaches it."""
+    from fugong.resumption.models import attachment_path, photo_path
+
+    for path in (
+        attachment_path(FilingAttachment(filing_id=7), "..\\..\\a/../../b<x>\x00.html"),
+        photo_path(AcceptanceAnswer(acceptance_id=7), "../../.htaccess"),
+    ):
+        folder, owner, name = path.split("/")
+        assert owner == "7" and re.fullmatch(r"[0-9a-f]{16}-[A-Za-z0-9_-][A-Za-z0-9._-]*", name)
