@@ -130,3 +130,24 @@ def test_a_body_that_cannot_be_read_is_a_400_not_a_500(client):
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
+
+
+def test_an_export_keeps_only_its_filters_and_no_nul(client, user, login):
+    # Found by the run above on PostgreSQL: a NUL in a filter went into the job's parameters,
+    # which PostgreSQL cannot store (500). Both ways to start an export keep clean filters only.
+    from fugong.accounts.services import api_token_issue
+    from fugong.core.models import Job
+
+    _token, raw = api_token_issue(user=user("admin"))
+    response = client.post(
+        "/api/v1/enterprises/exports?tier=%00&q=a%00b&ledger=need&junk=%00",
+        headers={"Authorization": f"Bearer {raw}"},
+    )
+    assert response.status_code == 202
+    params = Job.objects.get(pk=response.json()["job_id"]).params
+    assert params == {"tier": [""], "q": ["ab"], "ledger": ["need"]}
+
+    login("admin")
+    response = client.post("/enterprises/export/", {"query": "q=x%00y&page=2&junk=1"})
+    assert response.status_code == 302
+    assert Job.objects.order_by("-pk").first().params == {"q": ["xy"]}

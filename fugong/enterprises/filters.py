@@ -158,3 +158,14 @@ class EnterpriseFilter(filters.FilterSet):
             return queryset
         assigned = Exists(Assignment.objects.filter(enterprise_id=OuterRef("pk")))
         return queryset.filter(~assigned) if value else queryset.filter(assigned)
+
+
+def filter_params(data) -> dict[str, list[str]]:
+    """The filters in ``data`` (a QueryDict) as a job keeps them: only this FilterSet's own
+    keys, each value clean text without NUL or other control characters (PostgreSQL cannot store
+    them in the job's parameters), so the export filters exactly like the list."""
+    return {
+        key: [clean_text(value, max_length=500) for value in data.getlist(key)]
+        for key in EnterpriseFilter.base_filters
+        if key in data
+    }
