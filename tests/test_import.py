@@ -486,3 +486,22 @@ def test_recheck_over_the_api(client, user):
     )
     assert response.status_code == 202, response.content
     assert response.json()["check_job_id"] != batch.check_job_id
+
+
+def test_a_batch_whose_hook_could_not_run_is_not_stuck(user):
+    """The import job failed but its hook could not mark the batch (the database was busy
+    then): the batch still offers to start again."""
+    from fugong.core.models import Job, JobStatus
+    from fugong.enterprises.models import ImportBatch
+
+    me = user("town01_cmd")
+    batch = run(me, xlsx(good_rows(2, start=160)), confirm=False)
+    batch = enterprise_io.import_confirm(user=me, batch=batch, enqueue=False)
+    Job.objects.filter(pk=batch.import_job_id).update(status=JobStatus.FAILED)
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    assert batch.status == ImportStatus.IMPORTING
+    assert enterprise_io.can_recheck(batch)
+    batch = enterprise_io.import_confirm(user=me, batch=batch, enqueue=False)
+    execute(batch.import_job_id)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DONE

@@ -769,10 +769,7 @@ def import_confirm(
 
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        # A failed import wrote nothing and its checked rows are still there: it can be
-        # started again (after a crash, or in the other mode).
-        retry = batch.status == ImportStatus.FAILED and bool(batch.checked_file)
-        if batch.status != ImportStatus.READY and not retry:
+        if batch.status != ImportStatus.READY and not can_import_again(batch):
             raise ValidationError(
                 _("This file is not waiting for confirmation (it may have been imported already).")
             )
@@ -791,10 +788,31 @@ def import_confirm(
     return batch
 
 
+def _stopped(batch: ImportBatch) -> str:
+    """The batch's status, or what it should be when its job failed but the failure hook
+    could not mark the batch (the database was busy at that moment): never stuck."""
+    from fugong.core.models import JobStatus
+
+    job = {ImportStatus.CHECKING: batch.check_job, ImportStatus.IMPORTING: batch.import_job}.get(
+        batch.status
+    )
+    if job is not None and job.status == JobStatus.FAILED:
+        return (
+            ImportStatus.REJECTED if batch.status == ImportStatus.CHECKING else ImportStatus.FAILED
+        )
+    return batch.status
+
+
+def can_import_again(batch: ImportBatch) -> bool:
+    """A failed import wrote nothing and its checked rows are still there: it can be started
+    again (after a crash, or in the other mode)."""
+    return _stopped(batch) == ImportStatus.FAILED and bool(batch.checked_file)
+
+
 def can_recheck(batch: ImportBatch) -> bool:
     """A rejected or failed batch can be checked again from its stored file (after a crash,
     after a limit was raised, or when what changed since the check made the import fail)."""
-    return batch.status in (ImportStatus.REJECTED, ImportStatus.FAILED) and bool(batch.file)
+    return _stopped(batch) in (ImportStatus.REJECTED, ImportStatus.FAILED) and bool(batch.file)
 
 
 def import_recheck(*, user, batch: ImportBatch, enqueue: bool = True) -> ImportBatch:

@@ -483,6 +483,7 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
         "job": job,
         "modes": ImportMode.choices,
         "can_recheck": io.can_recheck(batch) and permissions.can_import(request.user),
+        "can_import_again": io.can_import_again(batch) and permissions.can_import(request.user),
     }
     if request.htmx:
         return render(request, "enterprises/import_batch.html#state", context)
