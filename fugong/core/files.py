@@ -125,7 +125,7 @@ def _not_image(name: str) -> UserError:
 def reencode_image(upload, kind: str, *, name: str = "") -> bytes:
     """The image decoded and encoded again (same type), without anything after it, without
     metadata, refused if it has more pixels than FUGONG_MAX_IMAGE_PIXELS."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, ImageOps
 
     limit = settings.FUGONG_MAX_IMAGE_PIXELS
     upload.seek(0)
@@ -165,7 +165,7 @@ def reencode_image(upload, kind: str, *, name: str = "") -> bytes:
             % {"name": safe_filename(name)},
             code="image_too_large",
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+    except Exception:  # noqa: BLE001 - truncated, corrupt or hostile: it does not decode
         raise _not_image(name) from None
     finally:
         upload.seek(0)

@@ -474,3 +474,19 @@ def test_a_storage_path_keeps_nothing_unsafe_of_a_name():
     ):
         folder, owner, name = path.split("/")
         assert owner == "7" and re.fullmatch(r"[0-9a-f]{16}-[A-Za-z0-9_-][A-Za-z0-9._-]*", name)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        png_bytes("truncated")[:-60],  # its last chunks cut off
+        b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00MM\x00*\x00\x00\x00\x08" + b"\x00" * 40,  # bad EXIF
+        b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,  # a header and nothing of an image
+    ],
+    ids=["truncated-png", "jpeg-broken-exif", "png-header-only"],
+)
+def test_an_image_that_does_not_decode_is_refused_with_a_sentence(data, client, user):
+    upload = prepare_attachment_page(client, user)
+    response = upload(SimpleUploadedFile("photo.png", data))
+    assert response.status_code == 400
+    assert "not a readable JPEG or PNG image" in response.content.decode()
