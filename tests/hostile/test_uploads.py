@@ -418,7 +418,11 @@ def test_no_url_serves_the_media_directory(client, user):
 
 def test_every_page_sends_nosniff_and_the_csp(client, user):
     client.force_login(user("county_cmd"))
-    for url in ("/", "/enterprises/", "/accounts/login/", "/resumption/"):
+    urls = ("/", "/enterprises/", "/account/login/", "/resumption/", "/no-such-page/")
+    for url in (*urls, "/api/v1/jobs", "/static/fugong/behaviours.js"):
+        response = client.get(url)
+        assert response["X-Content-Type-Options"] == "nosniff", url
+    for url in urls:
         response = client.get(url)
         assert response["X-Content-Type-Options"] == "nosniff", url
         policy = response["Content-Security-Policy"]
