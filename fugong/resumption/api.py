@@ -391,8 +391,9 @@ def _detail(request, filing_id: int) -> Filing:
 
 
 def _inspector(filing: Filing, inspector_id: int | None) -> User | None:
-    """The chosen inspector, if they may inspect this filing (a member of a routed office or a
-    cadre assigned to the enterprise); anyone else is refused without saying who they are."""
+    """The chosen inspector, if they may inspect this filing (a member of a routed office, a
+    cadre assigned to the enterprise or the chief of its grid); anyone else is refused without
+    saying who they are."""
     if inspector_id is None:
         return None
     person = User.objects.filter(pk=inspector_id, is_active=True).first()
@@ -400,7 +401,8 @@ def _inspector(filing: Filing, inspector_id: int | None) -> User | None:
         raise ValidationError(
             {
                 "inspector_id": _(
-                    "Choose a member of a reviewing office or a cadre assigned to the enterprise."
+                    "Choose a member of a reviewing office, a cadre assigned to the enterprise "
+                    "or the chief of its grid."
                 )
             }
         )
@@ -541,7 +543,8 @@ def filing_transition(request, filing_id: int, action: str, payload: TransitionI
 )
 def acceptance_schedule(request, filing_id: int, payload: ScheduleIn):
     """Schedule the on-site acceptance (the lead office, while under review), optionally naming
-    the inspector: a member of a routed office or a cadre assigned to the enterprise."""
+    the inspector: a member of a routed office, a cadre assigned to the enterprise or the chief
+    of its grid."""
     filing = _filing(request, filing_id)
     services.acceptance_schedule(
         actor=request.auth,

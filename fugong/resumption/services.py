@@ -526,7 +526,8 @@ def acceptance_schedule(
     if inspector is not None and workflow.INSPECTOR not in workflow.actor_kinds(inspector, filing):
         raise UserError(
             _(
-                "%(name)s cannot inspect this enterprise: choose a member of a reviewing office or an assigned cadre."
+                "%(name)s cannot inspect this enterprise: choose a member of a reviewing office, "
+                "an assigned cadre or the chief of its grid."
             )
             % {"name": inspector.full_name or inspector.username}
         )

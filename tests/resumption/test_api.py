@@ -633,7 +633,8 @@ def test_acceptance_is_scheduled_then_approved(as_user, user):
     )
     assert response.status_code == 422
     assert response.json()["details"]["inspector_id"] == [
-        "Choose a member of a reviewing office or a cadre assigned to the enterprise."
+        "Choose a member of a reviewing office, a cadre assigned to the enterprise or the "
+        "chief of its grid."
     ]
     response = reviewer.post(
         f"{url}/acceptance/schedule", {"date": (today - datetime.timedelta(days=1)).isoformat()}
