@@ -22,8 +22,8 @@ from fugong.core.files import file_response
 from fugong.core.ids import parse_id
 from fugong.core.scope import scoped
 from fugong.enterprises.models import Enterprise, Park
-from fugong.resumption import checks, selectors, services, workflow
-from fugong.resumption.choices import Status
+from fugong.resumption import checks, policy, selectors, services, workflow
+from fugong.resumption.choices import AttachmentKind, Status
 from fugong.resumption.forms import (
     AcceptanceForm,
     ActionForm,
@@ -163,6 +163,16 @@ def filing_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _required_files(filing: Filing) -> list[dict]:
+    """The files the filing's mode asks for, each with whether one is attached."""
+    attached = set(selectors.filing_attachments(filing).values_list("kind", flat=True))
+    required = policy.required_attachments(filing.mode, has_commuter_bus=filing.has_commuter_bus)
+    return [
+        {"kind": kind, "label": AttachmentKind(kind).label, "attached": kind in attached}
+        for kind in required
+    ]
+
+
 def _detail_context(request: HttpRequest, filing: Filing, **extra) -> dict:
     user = request.user
     actions = workflow.available_actions(user, filing)
@@ -180,6 +190,7 @@ def _detail_context(request: HttpRequest, filing: Filing, **extra) -> dict:
         "is_enterprise": workflow.ENTERPRISE in kinds,
         "editable": workflow.may_change(user, filing, kinds),
         "attachments": selectors.filing_attachments(filing),
+        "required_files": _required_files(filing),
         "attachment_form": extra.pop("attachment_form", None) or AttachmentForm(),
         "action_form": extra.pop("action_form", None)
         or ActionForm(initial={"revision": filing.revision}),

@@ -107,6 +107,11 @@ def test_enterprise_files_and_reviewer_returns_then_resubmit(client, login, user
         for kind in ("plan", "commitment"):
             assert str(AttachmentKind(kind).label) in error
         assert str(AttachmentKind("roster").label) not in error
+    # The attachments card says what submission needs and what is there.
+    required = response.content.decode().split('data-testid="required-files"')[1].split("</div>")[0]
+    assert 'data-kind="roster" data-attached="true"' in required
+    assert 'data-kind="plan" data-attached="false"' in required
+    assert 'data-kind="commitment" data-attached="false"' in required
     filing.refresh_from_db()
     assert filing.status == Status.DRAFT
     for kind in ("plan", "commitment"):
