@@ -564,7 +564,7 @@ def _zip_member_count(data: bytes) -> int | None:
 
 def _detect_format(data: bytes, max_bytes: int, limits: Limits) -> str:
     """``"xlsx"``, ``"xls"`` or ``"csv"`` from the content; TabularError for anything else.
-    An xlsx is checked here too (see :func:`_check_xlsx`)."""
+    An xlsx's sizes are checked here too (see :func:`_check_xlsx`)."""
     if data.startswith(_ZIP_MAGIC):
         count = _zip_member_count(data)
         if count is not None and count >= min(_MAX_ZIP_MEMBERS, 0xFFFF):
@@ -754,9 +754,8 @@ def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits
 def _check_xlsx(
     archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], max_bytes: int, limits: Limits
 ) -> None:
-    """Refuse a workbook before calamine reads it: too much unpacked data, members compressed
-    like a zip bomb, or a worksheet whose declared or actual extent (highest row and column
-    of any cell, number of cells) exceeds ``limits``."""
+    """Refuse a workbook before calamine reads it: too much unpacked data, or members
+    compressed like a zip bomb (the worksheets' extent: :func:`_scan_xlsx`)."""
     unpacked = sum(info.file_size for info in infos)
     if unpacked > min(limits.max_unpacked_bytes, _MAX_UNZIPPED_RATIO * max_bytes):
         raise _too_much_unpacked()
@@ -765,9 +764,22 @@ def _check_xlsx(
             info.compress_size, 1
         ):
             raise _abnormal_zip()
-    for info in infos:
-        if not info.is_dir():
-            _scan_member(archive, info, limits)
+
+
+def _scan_xlsx(data: bytes, limits: Limits) -> None:
+    """Unpack every member as a stream (a member lying about its size fails its CRC) and
+    check each worksheet's declared and actual extent. It runs while the capped child process
+    loads the workbook: whichever is first to find the file too big, the user gets this
+    check's precise sentence."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if not info.is_dir():
+                    _scan_member(archive, info, limits)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise _damaged() from None
+    except NotImplementedError:
+        raise _damaged() from None
 
 
 def _workbook_error(code: str, details: object, sheet: str | int, limits: Limits) -> TabularError:
@@ -824,7 +836,9 @@ def _reader_died(returncode: int, limits: Limits, stderr: IO[bytes]) -> TabularE
     return _needs_too_much_memory(limits)
 
 
-def _workbook_rows(data: bytes, sheet: str | int, limits: Limits) -> RowSource:
+def _workbook_rows(
+    data: bytes, sheet: str | int, limits: Limits, check: Callable[[], None] | None = None
+) -> RowSource:
     """Load one sheet with calamine in a child process with a memory and CPU cap (see
     :mod:`fugong.core.workbook_reader`), eagerly, so a broken file fails here, and return a
     lazy iterator over its rows, numbered as in Excel, with cells starting at column A."""
@@ -865,6 +879,8 @@ def _workbook_rows(data: bytes, sheet: str | int, limits: Limits) -> RowSource:
             process.stdin.close()
         except (BrokenPipeError, OSError):
             pass  # it died early: receive() says why
+        if check is not None:
+            check()  # while the child loads the sheet
         first = receive()
         if first[0] == "error":
             raise _workbook_error(first[1], first[2], sheet, limits)
@@ -1117,7 +1133,8 @@ def read_table(
     if file_format == "csv":
         source = _csv_rows(data, matcher, limits)
     else:
-        source = _workbook_rows(data, sheet, limits)
+        check = (lambda: _scan_xlsx(data, limits)) if file_format == "xlsx" else None
+        source = _workbook_rows(data, sheet, limits, check)
 
     head: list[tuple[int, list[Any]]] = []
     for number, cells in source:
