@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +84,73 @@ def test_a_child_that_keeps_failing_waits_longer_each_time():
     delays = [supervisor.backoff(child, ran_for=0.1) for _ in range(9)]
     assert delays == [0, 1, 2, 4, 8, 16, 32, 60, 60]
     assert supervisor.backoff(child, ran_for=HEALTHY_AFTER) == 0  # it had been fine a while
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """Child process ids of ``pid`` and their command lines (Linux /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found[int(entry.name)] = cmdline
+    return found
+
+
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
+def test_fugong_serve_brings_back_a_killed_web_server_and_worker(tmp_path):
+    """The whole command: gunicorn and the worker on a fresh database; each is killed in
+    turn and the site answers again."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "FUGONG_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fugong.sqlite3'}",
+    }
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "fugong.cli", "migrate", "-v0"], cwd=root, env=env, check=True
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "fugong.cli", "serve", "--port", str(port), "--workers", "1"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: healthy(port), timeout=120)
+
+        def child(word: str) -> int | None:
+            return next((p for p, cmd in children_of(serve.pid).items() if word in cmd), None)
+
+        for word in ("gunicorn", "db_worker"):
+            first = child(word)
+            assert first is not None
+            os.kill(first, signal.SIGKILL)
+            wait_for(lambda w=word, f=first: child(w) not in (None, f), timeout=120)
+            wait_for(lambda: healthy(port), timeout=120)
+        assert serve.poll() is None  # the site never stopped
+    finally:
+        serve.terminate()
+        try:
+            serve.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            serve.wait()
