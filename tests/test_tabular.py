@@ -829,3 +829,20 @@ def test_limits_come_from_settings(settings):
     assert Limits.from_settings().max_columns == 5
     assert Limits.from_settings().max_line_bytes == 1024
     assert "uses 7 columns" in error_of(xlsx([HEADER, ["某公司", CODE, 1, 2, 3, 4, 5]]))
+
+
+def test_xls_cells_are_checked_before_the_workbook_is_loaded():
+    from fugong.core.tabular import _check_xls
+    from tests.hostile.spreadsheets import xls_far_cell
+
+    with pytest.raises(TabularError, match="65,536 rows by 256 columns"):
+        _check_xls(xls_far_cell(), Limits())
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("台账")
+    for col, text in enumerate(HEADER):
+        sheet.write(0, col, text)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    _check_xls(buffer.getvalue(), Limits())  # an ordinary one passes
+    with pytest.raises(TabularError, match="uses 7 columns"):
+        _check_xls(buffer.getvalue(), Limits(max_columns=6))

@@ -36,6 +36,7 @@ import os
 import pickle
 import re
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -782,6 +783,56 @@ def _scan_xlsx(data: bytes, limits: Limits) -> None:
         raise _damaged() from None
 
 
+# BIFF records that hold a cell: (row, column) first; MULRK and MULBLANK end with the last column.
+_XLS_CELLS = frozenset({0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E})
+_XLS_MULTI = frozenset({0x00BD, 0x00BE})
+_XLS_DIMENSIONS = 0x0200
+_XLS_EOF = 0x000A
+
+
+def _check_xls(data: bytes, limits: Limits) -> None:
+    """A legacy workbook's sheets: their declared dimensions and the highest row and column
+    of any cell record, against ``limits``, found by walking the BIFF records of its Workbook
+    stream (olefile opens the compound file). Runs while the child process loads it."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+            if name is None:
+                return  # not a workbook: the reader says so
+            stream = ole.openstream(name).read()
+    except Exception:  # noqa: BLE001 - a broken container: the reader says it is damaged
+        return
+    unpack = struct.unpack_from
+    position, end = 0, len(stream) - 4
+    rows = columns = cells = 0
+    while position <= end:
+        kind, size = unpack("<HH", stream, position)
+        body = position + 4
+        if kind in _XLS_CELLS and size >= 4:
+            row, column = unpack("<HH", stream, body)
+            rows, columns, cells = max(rows, row + 1), max(columns, column + 1), cells + 1
+        elif kind in _XLS_MULTI and size >= 6:
+            row, first = unpack("<HH", stream, body)
+            (last,) = unpack("<H", stream, body + size - 2)
+            rows, columns = max(rows, row + 1), max(columns, last + 1)
+            cells += max(0, last - first + 1)
+        elif kind == _XLS_DIMENSIONS and size >= 12:
+            _first_row, last_row, first_col, last_col = unpack("<IIHH", stream, body)
+            _check_area(last_row, max(last_col - first_col, 1), limits)
+        elif kind == _XLS_EOF:
+            _check_area(rows, columns, limits)
+            rows = columns = 0
+        if cells > limits.max_cells:
+            raise TabularError(
+                _("The sheet has more than %(limit)s cells; split it into smaller files.")
+                % {"limit": f"{limits.max_cells:,}"}
+            )
+        position = body + size
+    _check_area(rows, columns, limits)
+
+
 def _workbook_error(code: str, details: object, sheet: str | int, limits: Limits) -> TabularError:
     if code == "password":
         return TabularError(
@@ -1133,7 +1184,8 @@ def read_table(
     if file_format == "csv":
         source = _csv_rows(data, matcher, limits)
     else:
-        check = (lambda: _scan_xlsx(data, limits)) if file_format == "xlsx" else None
+        scan = _scan_xlsx if file_format == "xlsx" else _check_xls
+        check = lambda: scan(data, limits)  # noqa: E731
         source = _workbook_rows(data, sheet, limits, check)
 
     head: list[tuple[int, list[Any]]] = []
