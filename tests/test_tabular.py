@@ -846,3 +846,20 @@ def test_xls_cells_are_checked_before_the_workbook_is_loaded():
     _check_xls(buffer.getvalue(), Limits())  # an ordinary one passes
     with pytest.raises(TabularError, match="uses 7 columns"):
         _check_xls(buffer.getvalue(), Limits(max_columns=6))
+
+
+def test_how_the_reader_ended_is_told():
+    """RLIMIT_CPU ends the reader with SIGXCPU; anything else (an abort when memory ran out,
+    the OOM killer) is memory."""
+    import signal
+    import tempfile
+
+    from fugong.core.tabular import _reader_died
+
+    with tempfile.TemporaryFile() as stderr:
+        stderr.write(b"memory allocation of 549755813888 bytes failed\n")
+        assert str(_reader_died(-signal.SIGXCPU, Limits(), stderr)).startswith(
+            "Reading the workbook took too long"
+        )
+        for code in (-signal.SIGABRT, -signal.SIGKILL, 3):
+            assert "more memory than the 1024 MB" in str(_reader_died(code, Limits(), stderr))

@@ -877,7 +877,7 @@ def _reader_died(returncode: int, limits: Limits, stderr: IO[bytes]) -> TabularE
     logger.warning(
         "the workbook reader ended with code %s: %s", returncode, said[0] if said else ""
     )
-    if returncode == -getattr(signal, "SIGXCPU", 24) or returncode == -signal.SIGKILL:
+    if returncode == -getattr(signal, "SIGXCPU", 24):  # RLIMIT_CPU (SIGKILL: the OOM killer)
         return TabularError(
             _(
                 "Reading the workbook took too long and was stopped; delete the unused rows "
