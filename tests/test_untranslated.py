@@ -5,7 +5,9 @@ admin's index, changelist, add and change pages of every registered model) is op
 as each role that can open it, with its arguments filled from the demo county. The text a user
 sees (text nodes, title / placeholder / aria-label / alt / hx-confirm attributes, button values
 and option labels) must not hold English: a run of two or more English words is a string that
-was never translated. Names such as Excel or API and the codes the site shows are allowed below.
+was never translated. Each form found on those pages is then sent empty, once per role, and the
+answer (the form with its errors, or the page it leads to with its message) is checked the same
+way. Names such as Excel or API and the codes the site shows are allowed below.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import pytest
 from django.contrib import admin
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +73,15 @@ NOT_PAGES = {
     "accounts:logout": "POST only",
     "accounts:api_token_revoke": "POST only",
     "accounts:api_tokens_revoke": "POST only",
+}
+
+# Forms not sent empty: they sign out, switch the language or revoke the tokens in use.
+NO_EMPTY_POST = {
+    "accounts:logout",
+    "accounts:login",
+    "set_language",
+    "accounts:api_tokens_revoke",
+    "accounts:api_token_revoke",
 }
 
 # Two or more English words in a row (words of letters, joined by spaces or hyphens).
@@ -284,8 +296,32 @@ def test_every_page_is_chinese(user):
             return
         if response.status_code == 200:
             opened.add(label)
+            if not label.startswith("admin:"):
+                collect_forms(client, url, html)
         for run in english_in(html):
             problems.setdefault(run, set()).add(url)
+
+    # Each form of the site sent empty once per role: the page that answers (the form again
+    # with its errors, or where it leads with a message) must be Chinese too.
+    forms_to_send: dict[tuple[int, str], tuple[Client, str, bool]] = {}
+
+    def collect_forms(client: Client, url: str, html: str) -> None:
+        doc = lxml.html.document_fromstring(html)
+        targets = [
+            (f.get("action") or url, False)
+            for f in doc.iter("form")
+            if (f.get("method") or "").lower() == "post"
+        ]
+        targets += [(el.get("hx-post"), True) for el in doc.xpath("//*[@hx-post]")]
+        for action, htmx in targets:
+            path = urlsplit(urljoin(url, action)).path
+            try:
+                match = resolve(path)
+            except Resolver404:
+                continue
+            if match.view_name in NO_EMPTY_POST or path.startswith(("/admin/", "/api/")):
+                continue
+            forms_to_send.setdefault((id(client), match.view_name), (client, path, htmx))
 
     anonymous = Client()
     for pattern in patterns:
@@ -325,6 +361,14 @@ def test_every_page_is_chinese(user):
         first = model._default_manager.order_by("pk").first()
         if first is not None:
             check(base, admin_client, reverse(f"{base}_change", args=[first.pk]))
+
+    assert forms_to_send, "no form found on any page: the crawl is broken"
+    for client, path, htmx in forms_to_send.values():
+        extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+        response = client.post(path, {}, follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans", **extra)
+        html = html_of(response)
+        for run in english_in(html or ""):
+            problems.setdefault(run, set()).add(f"POST {path}")
 
     assert not unknown, f"pages whose arguments are not known (add them to Arguments): {unknown}"
     not_opened = {p.name for p in patterns if p.name not in NOT_PAGES} - opened
