@@ -115,7 +115,10 @@ class _Heartbeat:
     def __exit__(self, *exc) -> None:
         self.stopped.set()
         self.thread.join(timeout=5)
-        cache.delete(self.key)
+        try:
+            cache.delete(self.key)
+        except Exception:  # noqa: BLE001 - the beat expires on its own
+            logger.warning("could not remove the heartbeat %s", self.key, exc_info=True)
 
 
 @dataclass
