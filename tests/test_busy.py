@@ -33,6 +33,10 @@ ACTOR = ROOT / "tests" / "sqlite_actor.py"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 TIMEOUT = 120  # seconds a step may take on a loaded machine before the test gives up
 
+# The actors use their own file database; the mark makes pytest-django set up the test
+# database that demo_file copies (before any test's transaction: it is module-scoped).
+pytestmark = pytest.mark.django_db
+
 
 class Actor:
     """A child process whose output lines can be awaited."""
@@ -213,7 +217,6 @@ def test_busy_errors_are_recognised():
     assert is_database_busy(LockTimeout())
 
 
-@pytest.mark.django_db
 def test_an_idle_session_slides_without_a_write_on_every_request(client, login, settings):
     from django.contrib.sessions.models import Session
 
