@@ -99,14 +99,9 @@ def use_real_ids(case, ids: dict[str, list[int]]) -> None:
 
 
 CHECKS = [not_a_server_error, response_schema_conformance]
-# Known failures that another change is fixing; each entry names it. Remove an entry once that
-# change has landed.
-PENDING: dict[str, list] = {
-    # issue 10, item 13 "times are not RFC 3339" (the accounts helper's API time format): the
-    # statistics settings' report_deadline is "12:00:00", which is not an RFC 3339 full-time.
-    "GET /api/v1/stats/settings": [not_a_server_error],
-    "PUT /api/v1/stats/settings": [not_a_server_error],
-}
+# Known failures that another change is fixing, each naming it ({"GET /api/v1/…": [checks]});
+# remove an entry once that change has landed.
+PENDING: dict[str, list] = {}
 
 
 @schema.parametrize()

@@ -262,7 +262,12 @@ class SettingOut(Schema):
     node: NodeOut
     rate_denominator: str
     rate_denominator_label: str
-    report_deadline: datetime.time
+    # A time of day in the site's time zone, not an instant: an RFC 3339 "time" needs an offset,
+    # which a daily deadline does not have, so the document says what it is.
+    report_deadline: str = Field(
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+        description="When the daily report is due: HH:MM:SS in the site's time zone",
+    )
     set_on: NodeOut | None = Field(
         description="The node whose setting applies (this one or an ancestor); null: the "
         "platform's default"
@@ -587,7 +592,7 @@ def _setting_out(request, node: Jurisdiction) -> dict:
         "node": _node_out(node),
         "rate_denominator": den,
         "rate_denominator_label": str(Denominator(den).label),
-        "report_deadline": F.deadline_for(node),
+        "report_deadline": F.deadline_for(node).strftime("%H:%M:%S"),
         "set_on": _node_out(setting.jurisdiction) if setting else None,
         "can_change": services.can_configure(request.auth, node),
     }
