@@ -233,3 +233,17 @@ def test_recover_jobs_command(user, capsys):
     assert Job.objects.get(pk=alive.pk).status == JobStatus.RUNNING
     call_command("recover_jobs", "--all")
     assert Job.objects.get(pk=alive.pk).status == JobStatus.FAILED
+
+
+@job_handler("tests.database_busy")
+def database_busy(ctx: JobContext) -> dict:
+    from django.db import OperationalError
+
+    raise OperationalError("database is locked")
+
+
+def test_a_job_that_finds_the_database_busy_fails_with_a_sentence(user):
+    from fugong.core.busy import busy_job_message
+
+    job = run("tests.database_busy", user("admin"))
+    assert job.status == JobStatus.FAILED and job.error == busy_job_message()
