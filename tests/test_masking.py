@@ -312,3 +312,46 @@ def test_personal_data_models_declare_their_masked_fields():
             if hints.search(field.name) and field.name not in masked:
                 missing.append(f"{model.__name__}.{field.name}")
     assert not missing, missing
+
+
+# Free text a user types about an enterprise, a report or a rule (remarks, notes, reasons,
+# addresses) may hold a phone or ID number as well as a leading group does.
+FREE_TEXT = re.compile(r"^(remarks|note|notes|address|reason|opinion|comment|message)$")
+
+
+def test_free_text_fields_are_masked_in_the_audit_log():
+    from django.apps import apps
+
+    missing = []
+    for model in apps.get_models():
+        if model._meta.app_label not in {"accounts", "enterprises", "resumption", "stats"}:
+            continue
+        masked = set(getattr(model, "audit_masked_fields", ()))
+        for field in model._meta.concrete_fields:
+            if FREE_TEXT.search(field.name) and field.name not in masked:
+                missing.append(f"{model.__name__}.{field.name}")
+    assert not missing, missing
+
+
+@pytest.mark.django_db
+def test_an_enterprise_remark_with_a_phone_is_audited_masked(client):
+    from fugong.accounts.models import User
+    from fugong.enterprises.models import Enterprise
+    from fugong.enterprises.services import enterprise_update
+
+    enterprise = Enterprise.objects.order_by("pk").first()
+    admin = User.objects.filter(is_superuser=True).first()
+    enterprise_update(
+        actor=admin,
+        enterprise=enterprise,
+        remarks=f"备用电话{PHONE}，法人身份证{ID_NUMBER}",
+        address=f"青溪县城关街道1号（门卫 {PHONE}）",
+    )
+    row = history_for(enterprise).first()
+    text = json.dumps([row.before, row.after], ensure_ascii=False)
+    assert not SHAPES.search(text), text
+    assert "备用电话138****5678" in row.after["remarks"]
+    client.force_login(admin)
+    page = client.get(f"/history/enterprises/enterprise/{enterprise.pk}/")
+    assert page.status_code == 200
+    assert PHONE not in page.content.decode()

@@ -208,7 +208,8 @@ class Enterprise(TimestampedModel):
         Office, verbose_name=_("reviewing offices"), blank=True, related_name="routed_enterprises"
     )
 
-    audit_masked_fields = ("contact_phone",)
+    # The phone, and free text that may hold a phone or ID number (masked inside).
+    audit_masked_fields = ("contact_phone", "address", "remarks")
     scope_rules = ScopeRules(
         jurisdiction_path="jurisdiction__path",
         office="routed_offices",
@@ -312,6 +313,7 @@ class ImportBatch(models.Model):
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKING
     )
     message = models.TextField(_("message"), blank=True)
+    audit_masked_fields = ("message",)  # free text: phones and ID numbers masked
     preview = models.JSONField(_("preview"), default=dict, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     error_file = models.FileField(_("rows with errors"), upload_to="imports/%Y/%m/", blank=True)

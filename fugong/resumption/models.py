@@ -84,6 +84,7 @@ class ResumptionPolicy(TimestampedModel):
         help_text=_("Overrides of the default time limit of each stage, in working days."),
     )
     remarks = models.CharField(_("remarks"), max_length=200, blank=True)
+    audit_masked_fields = ("remarks",)  # free text: phones and ID numbers masked
 
     scope_rules = ScopeRules(jurisdiction_path="jurisdiction__path")
 
@@ -184,6 +185,7 @@ class RoutingRule(TimestampedModel):
     position = models.PositiveIntegerField(_("position"), default=10)
     is_active = models.BooleanField(_("active"), default=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    audit_masked_fields = ("note",)  # free text: phones and ID numbers masked
 
     class Meta:
         ordering = ["position", "id"]

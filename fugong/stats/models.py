@@ -89,6 +89,7 @@ class Submission(TimestampedModel):
     )
     is_zero = models.BooleanField(_("zero report"), default=False)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    audit_masked_fields = ("note",)  # free text: phones and ID numbers masked
     data = models.JSONField(_("figures"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -144,6 +145,7 @@ class SubmissionEvent(models.Model):
         related_name="+",
     )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
+    audit_masked_fields = ("reason",)  # free text: phones and ID numbers masked
 
     scope_rules = ScopeRules(jurisdiction_path="submission__jurisdiction__path")
 
