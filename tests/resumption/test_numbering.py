@@ -21,6 +21,7 @@ from fugong.resumption.models import Filing, Notice, NoticeCounter, ResumptionPo
 from tests.resumption.test_workflow import (
     Cast,
     application,
+    attach_required,
     cast,
     days,
     drive,
@@ -198,6 +199,7 @@ def _accepted_early_filings(n: int) -> list[Filing]:
         filing = services.filing_create(
             actor=ent_user, enterprise=enterprise, **application(planned_date=days(5))
         )
+        filing = attach_required(filing, ent_user)
         filing = services.filing_submit(actor=ent_user, filing=filing)
         reviewer = _lead_reviewer(filing)
         if reviewer is None:  # e.g. a committee office without a user in the demo
@@ -271,6 +273,7 @@ class TestAtTheSameMoment:
         filing = services.filing_create(
             actor=enterprise_user, enterprise=enterprise_of(enterprise_user), **application()
         )
+        filing = attach_required(filing, enterprise_user)
         filing = services.filing_submit(actor=enterprise_user, filing=filing)
         assert filing.lead_office == office
 
