@@ -19,7 +19,7 @@ from fugong.enterprises import io, permissions, services
 from fugong.enterprises.choices import Duty, Ledger, Post
 from fugong.enterprises.filters import filter_params
 from fugong.enterprises.forms import PLACE_LEVELS
-from fugong.enterprises.models import Industry, Park
+from fugong.enterprises.models import Enterprise, Industry, Park
 from fugong.enterprises.selectors import (
     assignable_people,
     enterprise_assignments,
@@ -103,9 +103,14 @@ class EnterpriseIn(Schema):
     remarks: str | None = None
 
 
-def _fields(request, payload: EnterpriseIn) -> dict:
-    """Model fields from the payload, with places and industry resolved inside the scope."""
+def _fields(request, payload: EnterpriseIn, enterprise: Enterprise | None = None) -> dict:
+    """Model fields from the payload, with places and industry resolved inside the scope.
+    The enterprise's own place sent back unchanged is no change (a park operator's tenant sits
+    in a grid outside the operator's area)."""
     data = payload.dict(exclude_unset=True)
+    for name in ("jurisdiction_id", "park_id"):
+        if enterprise is not None and name in data and data[name] == getattr(enterprise, name):
+            del data[name]
     if "jurisdiction_id" in data:
         place = (
             scoped(Jurisdiction.objects.filter(level__in=PLACE_LEVELS), request.auth)
@@ -193,7 +198,7 @@ def enterprise_update(request, enterprise_id: int, payload: EnterpriseIn):
         raise PermissionDenied
     enterprise = enterprise_get(user=request.auth, pk=enterprise_id)
     return services.enterprise_update(
-        actor=request.auth, enterprise=enterprise, **_fields(request, payload)
+        actor=request.auth, enterprise=enterprise, **_fields(request, payload, enterprise)
     )
 
 

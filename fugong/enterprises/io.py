@@ -193,6 +193,7 @@ class RowChecker:
         # Submitted days: a row may not move a resumption date into or out of one.
         self.locks = LockBook.load()
         self.paths: dict[int, str] = {}
+        self.stored_places: dict[int, Jurisdiction | None] = {}
 
     def load_paths(self, jurisdiction_ids: set[int]) -> None:
         """The paths of the stored enterprises' jurisdictions, when some day is locked."""
@@ -214,6 +215,16 @@ class RowChecker:
             new_path=place.path if place is not None else old_path,
             new_date=out.get("resumed_on", old_date),
         )
+
+    def stored_place(self, existing: dict | None) -> Jurisdiction | None:
+        """The place a stored enterprise is registered in, when it is outside the user's places
+        (a park operator's tenant sits in a grid of the town): a row may name it unchanged."""
+        if existing is None or existing.get("jurisdiction_id") is None:
+            return None
+        pk = existing["jurisdiction_id"]
+        if pk not in self.stored_places:
+            self.stored_places[pk] = Jurisdiction.objects.filter(pk=pk).first()
+        return self.stored_places[pk]
 
     def check_rights(self, out: dict, existing: dict | None, fail) -> None:
         """Refuse the columns that would change a field the user's roles may not change
@@ -283,9 +294,12 @@ class RowChecker:
             fail("name", _("the name is empty."))
 
         place = None
+        stored = self.stored_place(existing)
         if v.get("jurisdiction_code"):
             place = self.places_by_code.get(v["jurisdiction_code"])
-            if place is None:
+            if place is None and stored is not None and stored.code == v["jurisdiction_code"]:
+                pass  # the enterprise's own place, outside a park operator's area: unchanged
+            elif place is None:
                 fail(
                     "jurisdiction_code",
                     _("“%(code)s” is not a village, community or grid in your area.")
@@ -295,6 +309,12 @@ class RowChecker:
             found = self.places_by_name.get(_key(v["jurisdiction_name"]), [])
             if len(found) == 1:
                 place = found[0]
+            elif (
+                not found
+                and stored is not None
+                and _key(stored.name) == _key(v["jurisdiction_name"])
+            ):
+                pass  # the enterprise's own place, outside a park operator's area: unchanged
             elif not found:
                 fail(
                     "jurisdiction_name",
