@@ -21,6 +21,7 @@ from fugong.accounts.forms import LoginForm
 from fugong.accounts.homes import home_context
 from fugong.accounts.models import TokenRevocation
 from fugong.accounts.services import api_token_revoke, api_tokens_revoke_all, user_set_password
+from fugong.core.ids import parse_id
 from fugong.core.middleware import client_ip
 from fugong.core.scope import get_scope, scoped
 
@@ -113,8 +114,8 @@ def jurisdictions(request: HttpRequest) -> HttpResponse:
     roots = selectors.jurisdiction_roots(user=request.user)
     parent_id = request.GET.get("parent")
     parent = None
-    if parent_id and parent_id.isdigit():
-        parent = selectors.jurisdiction_list(user=request.user).filter(pk=int(parent_id)).first()
+    if parent_id := parse_id(parent_id):
+        parent = selectors.jurisdiction_list(user=request.user).filter(pk=parent_id).first()
     nodes = selectors.jurisdiction_list(user=request.user, parent=parent) if parent else roots
     context = {
         "parent": parent,

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from fugong.core.ids import parse_id
 from fugong.core.scope import subtree_q
 from fugong.core.text import clean_text
 from fugong.enterprises.choices import Category, Ledger, Tier
@@ -148,9 +149,8 @@ class EnterpriseFilter(filters.FilterSet):
         value = clean_text(value, 150)
         if not value:
             return queryset
-        person = Q(user__username=value) | (
-            Q(user_id=int(value)) if value.isdigit() else Q(pk__in=[])
-        )
+        user_id = parse_id(value)
+        person = Q(user__username=value) | (Q(user_id=user_id) if user_id else Q(pk__in=[]))
         return queryset.filter(pk__in=Assignment.objects.filter(person).values("enterprise_id"))
 
     def nobody_assigned(self, queryset, name, value):

@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.http import Http404
 
 from fugong.accounts.models import Jurisdiction
+from fugong.core.ids import parse_id
 from fugong.core.scope import get_scope, scoped, subtree_q
 from fugong.enterprises.models import Enterprise
 
@@ -22,9 +23,10 @@ def filter_node(pk: int | str | None) -> Jurisdiction | None:
     """The jurisdiction a list is narrowed to. It need not be in the user's scope: the list is
     scoped already, so narrowing it by any node shows nothing more, and a count on a page
     links to a list of exactly that many rows whoever looks at it."""
-    if pk is None or not str(pk).isdigit():
+    pk = parse_id(pk)
+    if pk is None:
         return None
-    return Jurisdiction.objects.filter(pk=int(pk)).first()
+    return Jurisdiction.objects.filter(pk=pk).first()
 
 
 def enterprise_get(*, user, pk: int) -> Enterprise:
