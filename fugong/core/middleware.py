@@ -99,3 +99,23 @@ class SessionMiddleware(DjangoSessionMiddleware):
 
 def _refresh_seconds() -> int:
     return int(getattr(settings, "FUGONG_SESSION_REFRESH_SECONDS", 60))
+
+
+class AdminNulQueryMiddleware:
+    """A NUL byte in the query string of an admin page (a change list's filter or search) is
+    an invalid lookup: the admin's own answer, the list again with ``?e=1``. Django's admin
+    would pass it on to the database, and PostgreSQL refuses NUL in text (a 500)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.http import HttpResponseRedirect
+        from django.urls import reverse
+
+        if request.path.startswith(reverse("admin:index")) and any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return HttpResponseRedirect(request.path + "?e=1")
+        return self.get_response(request)
