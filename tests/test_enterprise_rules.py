@@ -35,10 +35,15 @@ from tests.conftest import DEMO_PASSWORD
 pytestmark = pytest.mark.django_db
 
 TOMORROW = timezone.localdate() + datetime.timedelta(days=1)
+TOO_EARLY = datetime.date(1, 1, 1)  # a typing slip the form and the API used to accept
 
 
 def future_message() -> str:
     return rules.resumed_on_problem(TOMORROW, today=timezone.localdate())
+
+
+def too_early_message() -> str:
+    return rules.resumed_on_problem(TOO_EARLY, today=timezone.localdate())
 
 
 def too_many_message() -> str:
@@ -147,6 +152,9 @@ def test_the_service_refuses_what_the_import_refuses(user):
         services.enterprise_update(actor=user("town01_cmd"), enterprise=e, resumed_on=TOMORROW)
     assert err.value.message_dict == {"resumed_on": [future_message()]}
     with pytest.raises(ValidationError) as err:
+        services.enterprise_update(actor=user("town01_cmd"), enterprise=e, resumed_on=TOO_EARLY)
+    assert err.value.message_dict == {"resumed_on": [too_early_message()]}
+    with pytest.raises(ValidationError) as err:
         services.enterprise_update(
             actor=user("town01_cmd"), enterprise=e, revenue_last_year=Decimal("-3")
         )
@@ -159,6 +167,7 @@ def test_the_api_refuses_what_the_import_refuses(client):
     for payload, field, message in [
         ({"returned_count": e.employee_count + 1}, "returned_count", too_many_message()),
         ({"resumed_on": TOMORROW.isoformat()}, "resumed_on", future_message()),
+        ({"resumed_on": "0001-01-01"}, "resumed_on", too_early_message()),
     ]:
         response = client.patch(
             f"/api/v1/enterprises/{e.pk}",
@@ -169,7 +178,7 @@ def test_the_api_refuses_what_the_import_refuses(client):
         assert response.status_code == 422, response.content
         assert response.json()["details"][field] == [message]
     e.refresh_from_db()
-    assert e.resumed_on != TOMORROW
+    assert e.resumed_on not in (TOMORROW, TOO_EARLY)
 
 
 def _ledger(rows: list[list], header: list[str]) -> bytes:

@@ -26,6 +26,8 @@ PEOPLE = ("employee_count", "returned_count")
 AMOUNTS = ("revenue_last_year", "tax_paid_last_year")
 AMOUNT_LIMIT = Decimal("1e12")  # 14 digits with 2 decimals, as stored
 RULE_FIELDS = frozenset({*PEOPLE, *AMOUNTS, "resumed_on"})
+# The earliest plausible resumption date: anything before is a typing slip (0001-01-01, 1900).
+EARLIEST_RESUMPTION = datetime.date(2000, 1, 1)
 
 
 def people_problem(value) -> str | None:
@@ -49,6 +51,10 @@ def amount_problem(value) -> str | None:
 def resumed_on_problem(value: datetime.date | None, *, today: datetime.date) -> str | None:
     if value is not None and value > today:
         return _("the date %(date)s is in the future.") % {"date": value.isoformat()}
+    if value is not None and value < EARLIEST_RESUMPTION:
+        return _(
+            "the date %(date)s is too early for a resumption date; give one from %(earliest)s on."
+        ) % {"date": value.isoformat(), "earliest": EARLIEST_RESUMPTION.isoformat()}
     return None
 
 
