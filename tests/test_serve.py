@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.utils.functional import empty
 
 from fugong.core.management.commands.serve import HEALTHY_AFTER, Child, Supervisor
 
@@ -154,3 +155,23 @@ def test_fugong_serve_brings_back_a_killed_web_server_and_worker(tmp_path):
         except subprocess.TimeoutExpired:
             serve.kill()
             serve.wait()
+
+
+def test_serve_collects_the_static_files_it_serves(settings, tmp_path):
+    """``fugong serve`` straight after ``migrate`` served a 500 on every page (no manifest of
+    the static files); it collects them itself before starting."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    from fugong.core.management.commands.serve import collect_static
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    staticfiles_storage._wrapped = empty  # the storage follows the settings above
+    collect_static()
+    manifest = settings.STATIC_ROOT / "staticfiles.json"
+    assert manifest.exists()
+    assert "fugong/behaviours.js" in manifest.read_text()
+    staticfiles_storage._wrapped = empty

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
@@ -152,6 +153,20 @@ def recover_jobs(quiet_errors: bool = True) -> int:
     return count
 
 
+def collect_static() -> None:
+    """Bring the served static files up to date before serving: without them every page fails
+    on a missing manifest entry (``fugong serve`` right after ``migrate``, or after an upgrade).
+    The front-end packages are copied from node_modules first when they are not built yet;
+    if they cannot be, that stops the start with build-assets' own sentence."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    vendor = Path(settings.BASE_DIR) / "build" / "static" / "vendor"
+    if not vendor.is_dir():
+        call_command("build_assets")
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 class Command(BaseCommand):
     help = "Run the web server and a background worker, restarting either if it exits."
 
@@ -161,6 +176,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=env_int("FUGONG_WEB_WORKERS", 2))
 
     def handle(self, *args, host: str, port: str, workers: int, **options) -> None:
+        collect_static()
         interrupted = recover_jobs(quiet_errors=False)
         if interrupted:
             self.stdout.write(
