@@ -211,7 +211,9 @@ def test_the_import_gives_the_same_sentences(user):
     )
     assert batch.preview["invalid"] == 1, batch.preview
     message = batch.preview["errors"][0]["message"]
-    assert too_many_message() in message and future_message() in message
+    # Each sentence is there, its full stop left for the end of the line.
+    assert too_many_message().rstrip("。.") in message
+    assert future_message().rstrip("。.") in message
     # Lowering the employees below the staff already back is the same mistake.
     e.returned_count = 4
     e.save(update_fields=["returned_count"])
@@ -560,3 +562,16 @@ def test_the_filing_page_asks_for_the_staff_back(client):
         timezone.localdate(),
         1,
     )
+
+
+def test_a_rows_problems_read_as_one_sentence():
+    """The import's error column read "…网格。；台账类别…": a stop before each semicolon."""
+    from fugong.enterprises.io import join_sentences
+
+    assert join_sentences(["不在您管辖的网格。", "台账类别无法识别。"]) == (
+        "不在您管辖的网格；台账类别无法识别。"
+    )
+    assert join_sentences(["the date is in the future.", "too many."]) == (
+        "the date is in the future；too many."
+    )
+    assert join_sentences(["只有一条。"]) == "只有一条。"

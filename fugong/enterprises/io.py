@@ -158,6 +158,11 @@ LEDGER_LOOKUP = _lookup(LEDGER_NAMES)
 TIER_LOOKUP = _lookup(TIER_NAMES)
 
 
+def join_sentences(messages: list[str]) -> str:
+    """One line of a row's problems: "…网格；台账类别…。", not "…网格。；台账类别…"."""
+    return "；".join([m.rstrip("。.") for m in messages[:-1]] + messages[-1:])
+
+
 class RowChecker:
     """Turns a source row into upsert values for one user, or says what is wrong with it.
     The row rules are those of the form and the API (fugong.enterprises.rules), and so are
@@ -442,7 +447,7 @@ class RowChecker:
         if not errors and (locked := self.lock_violation(out, existing)):
             fail("resumed_on", locked)
         if errors:
-            return None, "；".join(errors.values())
+            return None, join_sentences(list(errors.values()))
         return out, ""
 
 
