@@ -139,3 +139,31 @@ def test_api_docs_are_served_from_our_own_static_files(client):
     assert page.status_code == 200
     html = page.content.decode()
     assert "/static/ninja/swagger-ui-bundle" in html and "cdn" not in html.lower()
+
+
+def test_validation_details_speak_the_users_language(client, settings, user):
+    """Issue 10: a 422's details carried pydantic's English ("Input should be a valid
+    integer…") under a Chinese message; each detail now says what to fix in Chinese, and keeps
+    its ``type`` and ``loc`` for programs."""
+    from fugong.core.api import localized_errors
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    token = token_for(client, "town01_cmd")
+    e = enterprise_list(user=user("town01_cmd")).first()
+    response = client.patch(
+        f"/api/v1/enterprises/{e.pk}",
+        {"employee_count": "many"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422, response.content
+    details = response.json()["details"]
+    by_field = {d["loc"][-1]: d for d in details}
+    assert by_field["employee_count"]["type"] == "int_parsing"
+    assert by_field["employee_count"]["msg"] == "请输入整数。"
+    choice = {"type": "enum", "loc": ["ledger"], "msg": "…", "ctx": {"expected": "'a', 'b' or 'c'"}}
+    assert localized_errors([choice])[0]["msg"] == "请从以下选项中选择：'a', 'b', 'c'。"
+    # A kind we have no sentence for keeps pydantic's text rather than losing it.
+    assert localized_errors([{"type": "unheard_of", "loc": ["x"], "msg": "as is"}]) == [
+        {"type": "unheard_of", "loc": ["x"], "msg": "as is"}
+    ]

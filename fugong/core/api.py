@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 from django.contrib.auth import authenticate
@@ -74,10 +75,74 @@ def on_auth_error(request, exc):
     )
 
 
+def _validation_messages() -> dict:
+    """A sentence in the user's language for each kind of pydantic error a client meets; its
+    own English text stays for the kinds not listed."""
+    return {
+        "missing": _("This field is required."),
+        "int_parsing": _("Enter a whole number."),
+        "int_type": _("Enter a whole number."),
+        "int_from_float": _("Enter a whole number."),
+        "float_parsing": _("Enter a number."),
+        "float_type": _("Enter a number."),
+        "decimal_parsing": _("Enter a number."),
+        "decimal_type": _("Enter a number."),
+        "finite_number": _("Enter a finite number."),
+        "bool_parsing": _("Enter true or false."),
+        "bool_type": _("Enter true or false."),
+        "string_type": _("Enter text."),
+        "date_parsing": _("Enter a date as YYYY-MM-DD."),
+        "date_from_datetime_parsing": _("Enter a date as YYYY-MM-DD."),
+        "date_type": _("Enter a date as YYYY-MM-DD."),
+        "datetime_parsing": _("Enter a date and time such as 2026-12-06T15:16:00+08:00."),
+        "datetime_from_date_parsing": _("Enter a date and time such as 2026-12-06T15:16:00+08:00."),
+        "datetime_type": _("Enter a date and time such as 2026-12-06T15:16:00+08:00."),
+        "time_parsing": _("Enter a time as HH:MM."),
+        "enum": _("Choose one of: %(expected)s."),
+        "literal_error": _("Choose one of: %(expected)s."),
+        "string_too_long": _("Use at most %(max_length)s characters."),
+        "string_too_short": _("Use at least %(min_length)s characters."),
+        "too_long": _("Give at most %(max_length)s items."),
+        "greater_than_equal": _("Enter a value of at least %(ge)s."),
+        "greater_than": _("Enter a value greater than %(gt)s."),
+        "less_than_equal": _("Enter a value of at most %(le)s."),
+        "less_than": _("Enter a value less than %(lt)s."),
+        "json_invalid": _("The body is not valid JSON."),
+        "extra_forbidden": _("This field is not accepted here."),
+        "list_type": _("Give a list."),
+        "dict_type": _("Give an object."),
+        "model_attributes_type": _("Give an object."),
+    }
+
+
+def localized_errors(errors: list) -> list:
+    """Pydantic's errors with ``msg`` in the user's language where we know the kind; ``type``
+    and ``loc`` stay as they are for programs."""
+    messages = _validation_messages()
+    out = []
+    for item in errors:
+        if not isinstance(item, dict):
+            out.append(item)
+            continue
+        template = messages.get(item.get("type"))
+        if template is not None:
+            # pydantic lists choices as "'a', 'b' or 'c'": no English word in the sentence.
+            ctx = {k: str(v).replace(" or ", ", ") for k, v in (item.get("ctx") or {}).items()}
+            # A context this sentence does not expect keeps pydantic's own text.
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                item = {**item, "msg": template % ctx if "%(" in template else template}
+        out.append(item)
+    return out
+
+
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request, exc):
     return error(
-        request, "invalid", _("The request is not valid; see details."), 422, details=exc.errors
+        request,
+        "invalid",
+        _("The request is not valid; see details."),
+        422,
+        details=localized_errors(exc.errors),
     )
 
 
