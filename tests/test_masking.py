@@ -355,3 +355,32 @@ def test_an_enterprise_remark_with_a_phone_is_audited_masked(client):
     page = client.get(f"/history/enterprises/enterprise/{enterprise.pk}/")
     assert page.status_code == 200
     assert PHONE not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_page_logs_one_line_not_a_traceback(client, login):
+    """Every 403 wrote Django's "Forbidden (Permission denied)" with a full traceback; a client
+    error now logs its line alone, and a server error keeps its traceback."""
+    from django.http import HttpRequest
+
+    buffer = io.StringIO()
+    handlers = _configured_handlers()
+    streams = [(h, h.setStream(buffer)) for h in handlers if isinstance(h, logging.StreamHandler)]
+    try:
+        login("town01_ent1")
+        assert client.get("/admin/").status_code in (302, 403)
+        assert client.post("/enterprises/new/", {}).status_code == 403
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            logging.getLogger("django.request").error(
+                "Internal Server Error: /x",
+                exc_info=True,
+                extra={"status_code": 500, "request": HttpRequest()},
+            )
+    finally:
+        for handler, old in streams:
+            handler.setStream(old)
+    output = buffer.getvalue()
+    assert "Forbidden" in output
+    assert output.count("Traceback") == 1 and "RuntimeError: boom" in output

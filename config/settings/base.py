@@ -292,13 +292,17 @@ FUGONG_API_TOKEN_DAYS = env_int("FUGONG_API_TOKEN_DAYS", 30)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_personal": {"()": "fugong.core.masking.PersonalDataLogFilter"}},
+    "filters": {
+        "mask_personal": {"()": "fugong.core.masking.PersonalDataLogFilter"},
+        "client_errors": {"()": "fugong.core.masking.ClientErrorLogFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["mask_personal"],
+            # First drop a client error's traceback, then mask what is left.
+            "filters": ["client_errors", "mask_personal"],
         }
     },
     "root": {"handlers": ["console"], "level": env_str("FUGONG_LOG_LEVEL", "INFO")},
