@@ -201,3 +201,25 @@ def assert_shown(field, raw, text: str) -> None:
         assert text != str(raw), (field, raw, text)  # a name, not the id
     if isinstance(raw, bool):
         assert text in ("Yes", "No"), (field, raw, text)
+
+
+def test_every_field_a_history_can_show_has_a_chinese_name():
+    """History pages label each change by its field's verbose name: a field without one
+    showed its English attribute name ("Revision", "From status") in the Chinese UI."""
+    from django.apps import apps
+    from django.utils import translation
+
+    from fugong.stats.models import Tally  # derived counts, never audited or shown
+
+    apps_shown = {"core", "accounts", "enterprises", "inspections", "resumption", "stats"}
+    english = []
+    with translation.override("zh-hans"):
+        for model in apps.get_models():
+            if model._meta.app_label not in apps_shown or model is Tally:
+                continue
+            for field in model._meta.concrete_fields:
+                if field.primary_key:
+                    continue
+                if str(field.verbose_name).isascii():
+                    english.append(f"{model.__name__}.{field.name}: {field.verbose_name}")
+    assert not english, english

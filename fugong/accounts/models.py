@@ -73,8 +73,10 @@ class Jurisdiction(TimestampedModel):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    path = models.CharField(max_length=255, db_index=True, editable=False)
-    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    path = models.CharField(
+        max_length=255, db_index=True, editable=False, verbose_name=_("tree path")
+    )
+    depth = models.PositiveSmallIntegerField(editable=False, default=0, verbose_name=_("depth"))
     established_on = models.DateField(_("established on"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -285,7 +287,7 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
     )
-    key_hash = models.CharField(max_length=64, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
     prefix = models.CharField(_("prefix"), max_length=8)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))
@@ -340,7 +342,12 @@ class LoginLog(models.Model):
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     username = models.CharField(_("user name"), max_length=150)
     user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
     )
     event = models.CharField(_("event"), max_length=10, choices=LoginEvent.choices)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)

@@ -84,7 +84,12 @@ class Industry(models.Model):
         _("level"), max_length=10, choices=[("section", _("Section")), ("division", _("Division"))]
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent industry"),
     )
 
     class Meta:
@@ -318,12 +323,24 @@ class ImportBatch(models.Model):
     result = models.JSONField(_("result"), default=dict, blank=True)
     error_file = models.FileField(_("rows with errors"), upload_to="imports/%Y/%m/", blank=True)
     # The good rows as the check read them (JSON lines), which the import then writes.
-    checked_file = models.FileField(upload_to="imports/%Y/%m/", blank=True, editable=False)
+    checked_file = models.FileField(
+        upload_to="imports/%Y/%m/", blank=True, editable=False, verbose_name=_("checked file")
+    )
     check_job = models.ForeignKey(
-        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.Job",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("check job"),
     )
     import_job = models.ForeignKey(
-        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.Job",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("import job"),
     )
 
     class Meta:

@@ -41,7 +41,12 @@ class ChecklistTemplate(TimestampedModel):
 
 
 class ChecklistItem(models.Model):
-    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
+    template = models.ForeignKey(
+        ChecklistTemplate,
+        on_delete=models.CASCADE,
+        related_name="items",
+        verbose_name=_("checklist template"),
+    )
     position = models.PositiveIntegerField(_("position"))
     text = models.CharField(_("item"), max_length=300)
     kind = models.CharField(

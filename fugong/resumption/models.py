@@ -326,7 +326,7 @@ class Filing(Application, TimestampedModel):
         _("status"), max_length=24, choices=Status.choices, default=Status.DRAFT
     )
     # Bumped by every change; a form sends the revision it showed, so a stale form is caught.
-    revision = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=0, verbose_name=_("revision"))
     versions_count = models.PositiveIntegerField(_("versions"), default=0)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     rule_results = models.JSONField(_("rule results"), default=list, blank=True)
@@ -395,11 +395,18 @@ class Filing(Application, TimestampedModel):
 class FilingVersion(models.Model):
     """A submitted version, kept for ever: what was filed, which rules it met."""
 
-    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="versions")
+    filing = models.ForeignKey(
+        Filing, on_delete=models.CASCADE, related_name="versions", verbose_name=_("filing")
+    )
     number = models.PositiveIntegerField(_("version"))
     submitted_at = models.DateTimeField(_("submitted at"))
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     data = models.JSONField(_("application"))
     attachments = models.JSONField(_("attachments"), default=list)
@@ -424,18 +431,31 @@ class FilingVersion(models.Model):
 class FilingEvent(models.Model):
     """Every transition: who, when, from which state to which, and why."""
 
-    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="events")
+    filing = models.ForeignKey(
+        Filing, on_delete=models.CASCADE, related_name="events", verbose_name=_("filing")
+    )
     at = models.DateTimeField(_("time"), auto_now_add=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_name = models.CharField(_("by"), max_length=150)
     office = models.ForeignKey(
-        "accounts.Office", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Office",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("office"),
     )
     action = models.CharField(_("action"), max_length=30)
-    from_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=24, choices=Status.choices)
+    from_status = models.CharField(
+        max_length=24, choices=Status.choices, blank=True, verbose_name=_("from status")
+    )
+    to_status = models.CharField(max_length=24, choices=Status.choices, verbose_name=_("to status"))
     reason = models.TextField(_("reason"), blank=True)
     audit_masked_fields = ("reason",)  # free text: phones and ID numbers masked
 
@@ -453,7 +473,9 @@ def attachment_path(instance: FilingAttachment, filename: str) -> str:
 
 
 class FilingAttachment(models.Model):
-    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="attachments")
+    filing = models.ForeignKey(
+        Filing, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("filing")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=AttachmentKind.choices)
     file = models.FileField(_("file"), upload_to=attachment_path)
     filename = models.CharField(_("file name"), max_length=200)
@@ -461,7 +483,12 @@ class FilingAttachment(models.Model):
     content_type = models.CharField(_("file type"), max_length=10)
     size = models.PositiveIntegerField(_("size"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
@@ -478,13 +505,23 @@ class Acceptance(models.Model):
     """On-site acceptance (现场验收) by the grid supervision group: the checklist, photos and the
     inspector's preliminary opinion."""
 
-    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="acceptances")
+    filing = models.ForeignKey(
+        Filing, on_delete=models.CASCADE, related_name="acceptances", verbose_name=_("filing")
+    )
     template = models.ForeignKey(
-        "inspections.ChecklistTemplate", on_delete=models.PROTECT, related_name="+"
+        "inspections.ChecklistTemplate",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("checklist template"),
     )
     scheduled_for = models.DateField(_("scheduled for"))
     scheduled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("scheduled by"),
     )
     inspector = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -513,9 +550,14 @@ def photo_path(instance: AcceptanceAnswer, filename: str) -> str:
 
 
 class AcceptanceAnswer(models.Model):
-    acceptance = models.ForeignKey(Acceptance, on_delete=models.CASCADE, related_name="answers")
+    acceptance = models.ForeignKey(
+        Acceptance, on_delete=models.CASCADE, related_name="answers", verbose_name=_("acceptance")
+    )
     item = models.ForeignKey(
-        "inspections.ChecklistItem", on_delete=models.PROTECT, related_name="+"
+        "inspections.ChecklistItem",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("checklist item"),
     )
     value = models.CharField(_("result"), max_length=4, choices=CheckValue.choices, blank=True)
     number = models.DecimalField(_("number"), max_digits=12, decimal_places=2, null=True)
@@ -540,10 +582,13 @@ class NoticeCounter(models.Model):
     same transaction as the notice, so numbers are never duplicated nor skipped."""
 
     jurisdiction = models.ForeignKey(
-        "accounts.Jurisdiction", on_delete=models.CASCADE, related_name="+"
+        "accounts.Jurisdiction",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("jurisdiction"),
     )
-    year = models.PositiveIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    year = models.PositiveIntegerField(verbose_name=_("year"))
+    last = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
         verbose_name = _("notice counter")
@@ -563,7 +608,9 @@ def verification_token() -> str:
 class Notice(models.Model):
     """复工复产通知书."""
 
-    filing = models.OneToOneField(Filing, on_delete=models.PROTECT, related_name="notice")
+    filing = models.OneToOneField(
+        Filing, on_delete=models.PROTECT, related_name="notice", verbose_name=_("filing")
+    )
     number = models.CharField(_("notice number"), max_length=60, unique=True)
     jurisdiction = models.ForeignKey(
         "accounts.Jurisdiction",
@@ -571,8 +618,8 @@ class Notice(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    year = models.PositiveIntegerField()
-    sequence = models.PositiveIntegerField()
+    year = models.PositiveIntegerField(verbose_name=_("year"))
+    sequence = models.PositiveIntegerField(verbose_name=_("sequence number"))
     issued_at = models.DateTimeField(_("issued at"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -582,7 +629,9 @@ class Notice(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    token = models.CharField(max_length=40, unique=True, default=verification_token)
+    token = models.CharField(
+        max_length=40, unique=True, default=verification_token, verbose_name=_("verification token")
+    )
     revoked = models.BooleanField(_("revoked"), default=False)
     revoked_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
 

@@ -103,7 +103,7 @@ class Submission(TimestampedModel):
     deadline = models.DateTimeField(_("due by"), null=True, blank=True)
     reminders = models.PositiveIntegerField(_("reminders"), default=0)
     last_reminded_at = models.DateTimeField(_("last reminded at"), null=True, blank=True)
-    revision = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=0, verbose_name=_("revision"))
 
     # The frozen figures are the submission's content, not a change worth a copy per audit row.
     audit_excluded_fields = ("data",)
@@ -133,7 +133,9 @@ class Submission(TimestampedModel):
 
 
 class SubmissionEvent(models.Model):
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="events", verbose_name=_("submission")
+    )
     kind = models.CharField(_("event"), max_length=10, choices=SubmissionEventKind.choices)
     at = models.DateTimeField(_("time"), auto_now_add=True)
     actor = models.ForeignKey(
