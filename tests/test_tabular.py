@@ -330,6 +330,35 @@ def test_legacy_xls():
     }
 
 
+def test_xls_with_a_record_cut_short_is_not_a_crash():
+    """A BIFF record whose declared size runs past the end of the Workbook stream (a hostile
+    or truncated .xls) is left to the reader; the size check must not fail on it (a 500)."""
+    import struct
+
+    import olefile
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("台账")
+    sheet.write(0, 0, "企业名称")
+    sheet.write(0, 1, "统一社会信用代码")
+    sheet.write(1, 0, "某某公司")
+    sheet.write(1, 1, CODE)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = bytearray(buffer.getvalue())
+    with olefile.OleFileIO(bytes(data)) as ole:
+        stream = ole.openstream("Workbook").read()
+    start = bytes(data).find(stream[:512])
+    position = 0  # the first padding record after the last EOF, where the walk goes next
+    while struct.unpack_from("<HH", stream, position) != (0, 0):
+        position += 4 + struct.unpack_from("<HH", stream, position)[1]
+    # A MULBLANK declaring 65,520 bytes, in a 4,096-byte stream.
+    data[start + position : start + position + 4] = struct.pack("<HH", 0x00BE, 0xFFF0)
+
+    table = read(bytes(data), filename="台账.xls")
+    assert [row.values["name"] for row in table.rows] == ["某某公司"]
+
+
 # --------------------------------------------------------------------------- CSV
 
 

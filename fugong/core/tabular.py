@@ -810,6 +810,8 @@ def _check_xls(data: bytes, limits: Limits) -> None:
     while position <= end:
         kind, size = unpack("<HH", stream, position)
         body = position + 4
+        if body + size > len(stream):
+            break  # a record cut short: the reader says the file is damaged
         if kind in _XLS_CELLS and size >= 4:
             row, column = unpack("<HH", stream, body)
             rows, columns, cells = max(rows, row + 1), max(columns, column + 1), cells + 1
