@@ -204,3 +204,42 @@ def test_huge_page_numbers_are_refused_not_crashed(client):
     )
     assert response.status_code == 422
     assert response.json()["code"] == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload"),
+    [
+        ("patch", "/api/v1/enterprises/{pk}", lambda pk: {"employee_count": 10**20}),
+        ("patch", "/api/v1/enterprises/{pk}", lambda pk: {"jurisdiction_id": 10**20}),
+        (
+            "post",
+            "/api/v1/enterprises/bulk-status",
+            lambda pk: {"ids": [10**20], "ledger": "normal"},
+        ),
+        (
+            "post",
+            "/api/v1/enterprises/bulk-status",
+            lambda pk: {"ids": [pk], "resumed_on": "2026-01-05", "returned_count": 10**20},
+        ),
+        (
+            "post",
+            "/api/v1/enterprises/bulk-status",
+            lambda pk: {"ids": [pk], "resumed_on": "2026-01-05", "returned_counts": {pk: 10**20}},
+        ),
+    ],
+)
+def test_out_of_range_numbers_are_refused_not_crashed(client, method, path, payload):
+    """A count or id too big for the database is a 422, never a 500."""
+    pk = (
+        Enterprise.objects.filter(jurisdiction__path__startswith=grid_of(0).parent.parent.path)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    response = getattr(client, method)(
+        path.format(pk=pk),
+        payload(pk),
+        content_type="application/json",
+        headers=auth(client, "town01_cmd"),
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "invalid"

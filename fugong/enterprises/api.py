@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fugong.accounts.models import Jurisdiction
-from fugong.core.api_types import Pagination
+from fugong.core.api_types import Count, Id, Pagination
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_phone
 from fugong.core.scope import scoped
@@ -203,12 +203,12 @@ def enterprise_update(request, enterprise_id: int, payload: EnterpriseIn):
 
 
 class StatusIn(Schema):
-    ids: list[int]
+    ids: list[Id]
     ledger: Ledger | None = None
     resumed_on: datetime.date | None = None
     # With resumed_on, the staff back at work: one number for all, or by enterprise id.
-    returned_count: int | None = None
-    returned_counts: dict[int, int] | None = None
+    returned_count: Count | None = None
+    returned_counts: dict[Id, Count] | None = None
     reason: str = ""
 
 
