@@ -505,3 +505,19 @@ def test_a_batch_whose_hook_could_not_run_is_not_stuck(user):
     execute(batch.import_job_id)
     batch.refresh_from_db()
     assert batch.status == ImportStatus.DONE
+
+
+def test_a_checked_file_is_not_checked_again_and_the_refusal_says_what_to_do(user):
+    """Asking to check a file that passed its check (or was imported) says to upload the
+    changed file, not that it "is being checked or imported"."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    me = user("town01_cmd")
+    batch = run(me, xlsx(good_rows(1, start=140)), confirm=False)
+    assert batch.status == ImportStatus.READY
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        enterprise_io.import_recheck(user=me, batch=batch, enqueue=False)
+    assert "upload it again" in " ".join(refused.value.messages)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.READY

@@ -849,6 +849,13 @@ def import_recheck(*, user, batch: ImportBatch, enqueue: bool = True) -> ImportB
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if not can_recheck(batch):
+            if _stopped(batch) in (ImportStatus.READY, ImportStatus.DONE):
+                raise ValidationError(
+                    _(
+                        "This file passed its check and cannot be checked again; to check a "
+                        "changed file, upload it again."
+                    )
+                )
             raise ValidationError(
                 _("This file cannot be checked again now (it is being checked or imported).")
             )
