@@ -18,7 +18,7 @@ from fugong.accounts.choices import Role
 from fugong.accounts.models import Office
 from fugong.accounts.selectors import active_memberships, command_jurisdictions, user_roles
 from fugong.core.errors import UserError
-from fugong.core.files import file_response
+from fugong.core.files import file_response, sniff
 from fugong.core.ids import parse_id
 from fugong.core.scope import scoped
 from fugong.enterprises.models import Enterprise, Park
@@ -416,7 +416,8 @@ def answer_photo(request: HttpRequest, pk: int) -> FileResponse:
     ).first()
     if answer is None or not answer.photo:
         raise Http404
-    kind = "png" if answer.photo.name.endswith(".png") else "jpg"  # stored as a detected type
+    with answer.photo.open("rb") as stored:  # the type of its content, never of its name
+        kind = "png" if sniff(stored) == "png" else "jpg"
     return file_response(answer.photo, kind=kind, filename=f"photo-{answer.pk}.{kind}", inline=True)
 
 
