@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "fugong.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
-    "fugong.core.middleware.AdminNulQueryMiddleware",
+    "fugong.core.middleware.NulQueryMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
