@@ -521,3 +521,22 @@ def test_a_checked_file_is_not_checked_again_and_the_refusal_says_what_to_do(use
     assert "upload it again" in " ".join(refused.value.messages)
     batch.refresh_from_db()
     assert batch.status == ImportStatus.READY
+
+
+def test_the_name_shown_for_an_upload_is_its_last_path_part(user):
+    """The stored name is generated; the name shown on the batch page and in job titles is the
+    one the user gave, through the same cleaning as every other upload (no ``../`` parts, no
+    control characters)."""
+    from fugong.core.tabular import spreadsheet_kind
+
+    content = "企业名称,统一社会信用代码\n".encode()
+    batch = enterprise_io.import_start(
+        user=user("town01_cmd"),
+        filename="../../台账\x00.csv",
+        content=content,
+        mode="all",
+        enqueue=False,
+    )
+    assert batch.filename == "台账.csv"
+    assert batch.file.name.endswith(".csv") and "台账" not in batch.file.name
+    assert spreadsheet_kind(b"PK\x03\x04rest") == "xlsx"

@@ -80,16 +80,6 @@ def sniff(upload) -> str | None:
     return None
 
 
-def spreadsheet_kind(data: bytes) -> str:
-    """'xlsx', 'xls' or 'csv' for the bytes of an import file (for its stored name only; the
-    reader detects the format itself)."""
-    if data.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "xls"
-    return "csv"
-
-
 def stored_name(kind: str, prefix: str = "file") -> str:
     """A generated file name for storage: random, with the extension of the detected type."""
     return f"{prefix}-{secrets.token_hex(12)}.{kind}"

@@ -563,10 +563,21 @@ def _zip_member_count(data: bytes) -> int | None:
     return int.from_bytes(data[position + 10 : position + 12], "little")
 
 
+def spreadsheet_kind(data: bytes) -> str:
+    """``"xlsx"``, ``"xls"`` or ``"csv"`` by the first bytes alone (a stored file's extension);
+    :func:`read_table` checks the rest before it reads."""
+    if data.startswith(_ZIP_MAGIC):
+        return "xlsx"
+    if data.startswith(_OLE_MAGIC):
+        return "xls"
+    return "csv"
+
+
 def _detect_format(data: bytes, max_bytes: int, limits: Limits) -> str:
     """``"xlsx"``, ``"xls"`` or ``"csv"`` from the content; TabularError for anything else.
     An xlsx's sizes are checked here too (see :func:`_check_xlsx`)."""
-    if data.startswith(_ZIP_MAGIC):
+    kind = spreadsheet_kind(data)
+    if kind == "xlsx":
         count = _zip_member_count(data)
         if count is not None and count >= min(_MAX_ZIP_MEMBERS, 0xFFFF):
             raise _abnormal_zip()
@@ -586,11 +597,9 @@ def _detect_format(data: bytes, max_bytes: int, limits: Limits) -> str:
         except NotImplementedError:  # a compression method no workbook uses
             raise _damaged() from None
         return "xlsx"
-    if data.startswith(_OLE_MAGIC):
-        return "xls"
-    if data.startswith(_OTHER_MAGIC):
+    if kind == "csv" and data.startswith(_OTHER_MAGIC):
         raise _not_a_spreadsheet()
-    return "csv"
+    return kind
 
 
 def _too_big(rows: int, columns: int, limits: Limits) -> TabularError:

@@ -28,11 +28,11 @@ from django.utils.translation import ngettext
 
 from fugong.accounts.models import Jurisdiction, phone_validator
 from fugong.core.bulk import rows_by_keys
-from fugong.core.files import spreadsheet_kind, stored_name
+from fugong.core.files import safe_filename, stored_name
 from fugong.core.jobs import JobContext, JobError, job_handler
 from fugong.core.masking import mask_phone
 from fugong.core.scope import get_scope, scoped
-from fugong.core.tabular import SourceRow, TabularError, read_table
+from fugong.core.tabular import SourceRow, TabularError, read_table, spreadsheet_kind
 from fugong.core.text import clean_text
 from fugong.core.xlsx import XlsxStreamWriter
 from fugong.enterprises import permissions, rules
@@ -767,7 +767,7 @@ def import_start(
         )
     if not content:
         raise ValidationError({"file": _("The file is empty.")})
-    batch = ImportBatch(created_by=user, filename=clean_text(filename, 200) or "upload", mode=mode)
+    batch = ImportBatch(created_by=user, filename=safe_filename(filename), mode=mode)
     # Stored under a generated name: nothing the user typed reaches the storage path.
     batch.file.save(
         stored_name(spreadsheet_kind(content), "import"), ContentFile(content), save=False
