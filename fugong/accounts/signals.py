@@ -1,6 +1,7 @@
 """The login log: every login, failure, lockout and logout, with address and browser; and
-API tokens revoked whenever a user's password changes or the user is deactivated, whatever the
-path (services, admin, ``changepassword``, a password reset)."""
+API tokens revoked whenever a user's password changes (``set_password`` then ``save``: the
+admin, ``changepassword``, a password reset) or the user is deactivated. ``user_set_password``
+in services sets the hash itself and revokes explicitly, naming who acted."""
 
 from __future__ import annotations
 
