@@ -39,9 +39,16 @@ def error_404(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def error_403(request: HttpRequest, exception=None) -> HttpResponse:
+    """The refusal, with the view's own sentence when it raised ``PermissionDenied(sentence)``
+    (what may be done instead), else the general one."""
+    message = ""
+    if exception is not None and exception.args and isinstance(exception.args[0], str):
+        message = exception.args[0]
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "forbidden", "message": _("You may not do this.")}, status=403)
-    return render(request, "errors/403.html", status=403)
+        return JsonResponse(
+            {"code": "forbidden", "message": message or _("You may not do this.")}, status=403
+        )
+    return render(request, "errors/403.html", {"message": message}, status=403)
 
 
 def error_400(request: HttpRequest, exception=None) -> HttpResponse:

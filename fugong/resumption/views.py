@@ -548,10 +548,6 @@ def group_create(request: HttpRequest) -> HttpResponse:
     return render(request, "resumption/group_form.html", {"form": form, "park": park})
 
 
-class _SettingsRefused(Exception):
-    pass
-
-
 def _settings_place(request: HttpRequest):
     """The jurisdiction whose settings are shown or written: the one asked for, which must be
     one the user's command office runs (never quietly another one); none asked: the first."""
@@ -561,9 +557,10 @@ def _settings_place(request: HttpRequest):
     wanted = request.GET.get("jurisdiction") or request.POST.get("jurisdiction")
     if wanted in (None, ""):
         return places[0], places
-    place = next((j for j in places if str(j.pk) == str(wanted).strip()), None)
+    pk = parse_id(wanted)
+    place = next((j for j in places if j.pk == pk), None)
     if place is None:
-        raise _SettingsRefused(
+        raise PermissionDenied(
             _(
                 "You may change the resumption settings of %(places)s only; "
                 "“%(value)s” is not one of them. Nothing was saved."
@@ -573,24 +570,7 @@ def _settings_place(request: HttpRequest):
     return place, places
 
 
-def _settings_refusal(view):
-    """A settings page or write for a place the user does not run: 403 with the sentence."""
-    from functools import wraps
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except _SettingsRefused as exc:
-            return render(
-                request, "errors/refused.html", {"message": str(exc), "status": 403}, status=403
-            )
-
-    return wrapper
-
-
 @login_required
-@_settings_refusal
 def settings_page(
     request: HttpRequest, *, policy_form=None, rule_forms=None, error=""
 ) -> HttpResponse:
@@ -636,7 +616,6 @@ def settings_page(
 
 @login_required
 @require_POST
-@_settings_refusal
 def settings_policy(request: HttpRequest) -> HttpResponse:
     place, _places = _settings_place(request)
     form = PolicyForm(request.POST)
@@ -652,7 +631,6 @@ def settings_policy(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@_settings_refusal
 def settings_rule(request: HttpRequest, code: str) -> HttpResponse:
     from fugong.resumption import policy as resumption_policy
 
