@@ -77,11 +77,15 @@ def inspector_choices(filing: Filing) -> QuerySet:
         memberships__jurisdiction__level=Level.GRID,
         memberships__jurisdiction__path__in=ancestor_paths(filing.enterprise.jurisdiction),
     )
-    return User.objects.filter(
-        Q(pk__in=routed.values("pk"))
-        | Q(pk__in=assigned.values("pk"))
-        | Q(pk__in=grid_chiefs.values("pk"), is_active=True)
-    ).order_by("username")
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(pk__in=routed.values("pk"))
+            | Q(pk__in=assigned.values("pk"))
+            | Q(pk__in=grid_chiefs.values("pk"))
+        )
+        .order_by("username")
+    )
 
 
 def filing_events(filing: Filing) -> QuerySet[FilingEvent]:

@@ -436,3 +436,17 @@ def test_the_filer_adds_files_exactly_while_the_filing_is_theirs_to_change(clien
     )
     assert response.status_code == (404 if status == Status.DRAFT else 403)  # a draft: unseen
     assert filing.attachments.count() == before + editable
+
+
+def test_a_deactivated_person_is_never_offered_as_inspector(user):
+    """A reviewer whose account was switched off cannot log in to record the checklist: the
+    schedule form must not offer them (only grid chiefs were checked for it)."""
+    from fugong.accounts.models import User
+    from fugong.resumption.selectors import inspector_choices
+    from tests.resumption.test_workflow import cast, new_filing
+
+    c = cast(user, "approval")
+    filing = new_filing(c, Status.UNDER_REVIEW)
+    assert c.reviewer in inspector_choices(filing)
+    User.objects.filter(pk=c.reviewer.pk).update(is_active=False)
+    assert c.reviewer not in inspector_choices(filing)
