@@ -575,3 +575,32 @@ def test_a_rows_problems_read_as_one_sentence():
         "the date is in the future；too many."
     )
     assert join_sentences(["只有一条。"]) == "只有一条。"
+
+
+def test_confirming_a_filing_says_how_many_are_employed_and_refuses_an_early_date():
+    """The confirmation's refusal named no bound ("more staff returned than the enterprise
+    employs."), and the date's lower bound of the row rules did not apply there."""
+    from fugong.resumption import services as resumption_services
+    from fugong.resumption.choices import VALID
+    from fugong.resumption.models import Filing
+
+    filing = (
+        Filing.objects.filter(status__in=VALID, enterprise__employee_count__gt=0)
+        .select_related("enterprise")
+        .first()
+    )
+    assert filing is not None
+    employees = filing.enterprise.employee_count
+    with translation.override("en"), pytest.raises(UserError) as err:
+        resumption_services.filing_confirm_resumption(
+            actor="confirming-test",
+            filing=filing,
+            date=timezone.localdate(),
+            returned_count=employees + 1,
+        )
+    assert f"employs {employees}" in str(err.value.message)
+    with pytest.raises(UserError) as err:
+        resumption_services.filing_confirm_resumption(
+            actor="confirming-test", filing=filing, date=TOO_EARLY, returned_count=0
+        )
+    assert str(err.value.message) == too_early_message()

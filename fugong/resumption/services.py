@@ -719,13 +719,21 @@ def filing_confirm_resumption(
         raise Conflict(_("Only a filing that lets the enterprise resume can be confirmed."))
     if date > timezone.localdate():
         raise UserError(_("The resumption date cannot be in the future."))
-    if returned_count is not None:
-        employees = Enterprise.objects.get(pk=filing.enterprise_id).employee_count
-        problem = enterprise_rules.people_problem(returned_count) or (
-            enterprise_rules.returned_problem(returned_count, employees)
+    # The registry's row rules, as on the enterprise's own form: the date's lower bound and
+    # the staff back against the staff employed.
+    employees = Enterprise.objects.get(pk=filing.enterprise_id).employee_count
+    problems = enterprise_rules.row_problems(
+        {"resumed_on": date, "returned_count": returned_count, "employee_count": employees},
+        changed={"resumed_on"} | ({"returned_count"} if returned_count is not None else set()),
+    )
+    if "resumed_on" in problems:
+        raise UserError(problems["resumed_on"])
+    if "returned_count" in problems:
+        raise UserError(
+            problems["returned_count"]
+            + " "
+            + _("The enterprise employs %(n)s; give at most that many.") % {"n": employees}
         )
-        if problem:
-            raise UserError(problem)
     filing = audited_update(filing, actor=actor, resumed_on=date, revision=filing.revision + 1)
     _event(filing, actor=actor, action="confirm_resumption", before=filing.status)
     _mark_enterprise(filing, actor=actor, resumed_on=date, returned_count=returned_count)
