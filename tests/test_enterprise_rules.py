@@ -604,3 +604,27 @@ def test_confirming_a_filing_says_how_many_are_employed_and_refuses_an_early_dat
             actor="confirming-test", filing=filing, date=TOO_EARLY, returned_count=0
         )
     assert str(err.value.message) == too_early_message()
+
+
+def test_the_bulk_page_keeps_the_numbers_when_the_date_is_cleared(client, login):
+    """Clearing the date on the staff-numbers page sent the user back to the list with a flash
+    message, and every number typed was lost."""
+    login("town01_cmd")
+    e = a_town_enterprise(resumed_on=None)
+    response = client.post(
+        "/enterprises/bulk/",
+        {
+            "ids": [e.pk],
+            "action": "resumed",
+            "confirm": "1",
+            "resumed_on": "",
+            f"returned_{e.pk}": "3",
+            "next": "/enterprises/",
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-testid="form-error"' in html and f'name="returned_{e.pk}"' in html
+    assert 'value="3"' in html
+    e.refresh_from_db()
+    assert e.resumed_on is None

@@ -153,6 +153,16 @@ def enterprise_bulk(request: HttpRequest) -> HttpResponse:
     form = BulkActionForm(request.POST, people=people)
     back = safe_next(request, request.POST.get("next"), reverse("enterprises:list"))
     if not form.is_valid():
+        if (
+            request.POST.get("action") == "resumed"
+            and request.POST.get("confirm") == "1"
+            and "ids" not in form.errors
+        ):
+            # On the page of staff numbers (a date cleared there): keep what was typed.
+            problems = [error for errors in form.errors.values() for error in errors]
+            return _bulk_resumed(
+                request, ids=form.cleaned_data["ids"], resumed_on=None, back=back, problems=problems
+            )
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
@@ -194,14 +204,16 @@ def enterprise_bulk(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
-def _bulk_resumed(request: HttpRequest, *, ids: list[int], resumed_on, back: str) -> HttpResponse:
+def _bulk_resumed(
+    request: HttpRequest, *, ids: list[int], resumed_on, back: str, problems: list[str] = ()
+) -> HttpResponse:
     """The "Mark as resumed" action asks for the staff back at work at each ticked
     enterprise (a page listing them, with their employees), then marks them resumed with the
     date and those numbers; what was typed is kept when something is refused."""
     if not permissions.can_set_status(request.user):
         raise PermissionDenied
     rows = list(enterprise_filtered(user=request.user, data={})[0].filter(pk__in=ids))
-    errors: list[str] = []
+    errors: list[str] = list(problems)
     counts: dict[int, int] = {}
     typed: dict[int, str] = {}
     confirming = request.POST.get("confirm") == "1"
