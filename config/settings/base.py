@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "fugong.inspections",
     "fugong.resumption",
     "fugong.stats",
+    "fugong.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,12 +1,65 @@
 import datetime
 
-from ninja import Router, Schema
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from fugong.accounts import selectors, services
+from fugong.accounts.models import LoginEvent, LoginLog
+from fugong.accounts.views import lockout_message, lockout_minutes_left
 from fugong.core.api_types import Id, Pagination
+from fugong.core.middleware import client_ip
 
 router = Router(tags=["accounts"])
+auth_router = Router(tags=["auth"])
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+    token_type: str = "Bearer"
+    expires_at: datetime.datetime
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+@auth_router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 429: ErrorOut})
+def issue_token(request, payload: TokenIn):
+    """Exchange a user name and password for a bearer token."""
+    # A NUL byte is no one's user name or password (the sign-in form refuses it too), and
+    # PostgreSQL refuses it in a query: answer as for wrong credentials, without asking.
+    if "\x00" in payload.username or "\x00" in payload.password:
+        user = None
+    else:
+        user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        minutes = lockout_minutes_left(payload.username, request)
+        return Status(429, {"code": "locked", "message": lockout_message(minutes)})
+    if user is None:
+        return Status(
+            401,
+            {
+                "code": "invalid_credentials",
+                "message": _("The user name or password is not correct."),
+            },
+        )
+    token, raw = services.api_token_issue(user=user)
+    LoginLog.objects.create(
+        event=LoginEvent.TOKEN,
+        username=user.get_username(),
+        user=user,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
+    )
+    return Status(200, {"token": raw, "expires_at": token.expires_at})
 
 
 class MembershipOut(Schema):

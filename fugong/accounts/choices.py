@@ -89,3 +89,20 @@ class CadreTitle(models.TextChoices):
     CADRE = "cadre", _("Assigned cadre")  # 包保干部
     LIAISON = "liaison", _("Enterprise liaison")  # 驻企联络员
     ENVOY = "envoy", _("Enterprise envoy")  # 企业特派员
+
+
+# The roles that see enterprises and their filings in the menu.
+ENTERPRISE_VIEWERS = frozenset(
+    {
+        Role.PLATFORM_ADMIN,
+        Role.COMMAND,
+        Role.REVIEWER,
+        Role.CADRE,
+        Role.PARK_OPERATOR,
+        Role.ENTERPRISE,
+    }
+)
+# The roles whose home shows the jurisdictions they command (figures, reports due).
+COMMAND_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.COMMAND})
+# The roles whose home shows the enterprises routed or dispatched to their office.
+OFFICE_ROLES = frozenset({Role.REVIEWER, Role.DEPARTMENT, Role.PARK_OPERATOR})

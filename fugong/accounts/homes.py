@@ -1,50 +1,38 @@
-"""What each role sees first after logging in."""
+"""What each role sees first after logging in: a frame per kind of role, filled with the tiles
+the apps declare (``registry.add_home_tile``)."""
 
 from __future__ import annotations
 
 from fugong.accounts import selectors
-from fugong.accounts.choices import Role
+from fugong.accounts.choices import COMMAND_ROLES, OFFICE_ROLES, Role
+from fugong.core import registry
 from fugong.core.selectors import job_list
-from fugong.enterprises.selectors import enterprise_list
-from fugong.stats.reporting import home_reporting
-from fugong.stats.selectors import enterprise_breakdown, enterprise_total, filings_waiting
+
+FRAMES = {
+    **dict.fromkeys(COMMAND_ROLES, "accounts/home_command.html"),
+    **dict.fromkeys(OFFICE_ROLES, "accounts/home_office.html"),
+    Role.CADRE: "accounts/home_cadre.html",
+    Role.ENTERPRISE: "accounts/home_enterprise.html",
+    Role.EMPLOYEE: "accounts/home_employee.html",
+}
 
 
 def home_context(user, role: str | None) -> tuple[str, dict]:
     memberships = selectors.active_memberships(user)
-    mine = [m for m in memberships if m.role == role]
-    context: dict = {
-        "role": role,
-        "memberships": memberships,
-        "recent_jobs": job_list(user=user)[:5],
-    }
-    if role in (Role.PLATFORM_ADMIN, Role.COMMAND):
-        roots = selectors.jurisdiction_roots(user=user)
-        context["areas"] = [
-            {"node": node, "breakdown": enterprise_breakdown(user=user, node=node)}
-            for node in roots[:3]
-        ]
-        context["waiting"] = filings_waiting(user=user)
-        # Today's upward reports: the user's own nodes' (and reminders received), and how many
-        # of the nodes reporting to them have submitted.
-        context["reporting"] = home_reporting(
-            user=user, nodes=selectors.command_jurisdictions(user) or roots[:3]
-        )
-        return "accounts/home_command.html", context
-    if role in (Role.REVIEWER, Role.DEPARTMENT, Role.PARK_OPERATOR):
-        context["offices"] = [m.office for m in mine if m.office]
-        context["enterprise_total"] = enterprise_total(user=user)
-        context["enterprises"] = enterprise_list(user=user)[:10]
-        if role != Role.DEPARTMENT:
-            context["waiting"] = filings_waiting(user=user)
-        return "accounts/home_office.html", context
-    if role == Role.CADRE:
-        context["enterprise_total"] = enterprise_total(user=user)
-        context["enterprises"] = enterprise_list(user=user)[:20]
-        return "accounts/home_cadre.html", context
-    if role in (Role.ENTERPRISE, Role.EMPLOYEE):
-        context["enterprise"] = next((m.enterprise for m in mine if m.enterprise), None)
-        if role == Role.ENTERPRISE and context["enterprise"]:
-            context["filing"] = context["enterprise"].filings.order_by("-pk").first()
-        return f"accounts/home_{role}.html", context
-    return "accounts/home_none.html", context
+    context: dict = {"role": role, "memberships": memberships}
+    if role not in FRAMES:
+        return "accounts/home_none.html", context
+    home = registry.Home(user=user, role=role, memberships=memberships)
+    stat_tiles, panels = [], []
+    for tile in registry.home_tiles(role):
+        data = tile.context(home)
+        if data is not None:
+            shown = {"template": tile.template, "data": data}
+            (stat_tiles if tile.kind == "stat" else panels).append(shown)
+    context.update(
+        recent_jobs=job_list(user=user)[:5],
+        stat_tiles=stat_tiles,
+        panels=panels,
+        enterprise=next((m.enterprise for m in home.mine if m.enterprise), None),
+    )
+    return FRAMES[role], context

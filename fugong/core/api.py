@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import logging
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Schema, Status
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
 
-from fugong.accounts.models import LoginEvent, LoginLog
-from fugong.accounts.services import api_token_authenticate, api_token_issue
+from fugong.core import registry
+from fugong.core.busy import RETRY_AFTER_SECONDS, busy_message, is_database_busy
 from fugong.core.errors import UserError
-from fugong.core.middleware import client_ip
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        api_token = api_token_authenticate(token)
+        api_token = registry.hook("authenticate_token")(token)
         if api_token is None:
             return None
         request.user = api_token.user
@@ -185,10 +184,6 @@ def on_unreadable_body(request, exc):
 
 @api.exception_handler(Exception)
 def on_server_error(request, exc):
-    import logging
-
-    from fugong.core.busy import RETRY_AFTER_SECONDS, busy_message, is_database_busy
-
     if is_database_busy(exc):
         response = error(request, "busy", busy_message(), 503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -199,71 +194,10 @@ def on_server_error(request, exc):
     )
 
 
-class TokenIn(Schema):
-    username: str
-    password: str
-
-
-class TokenOut(Schema):
-    token: str
-    token_type: str = "Bearer"
-    expires_at: datetime.datetime
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-
-
-auth_router = Router(tags=["auth"])
-
-
-@auth_router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 429: ErrorOut})
-def issue_token(request, payload: TokenIn):
-    """Exchange a user name and password for a bearer token."""
-    # A NUL byte is no one's user name or password (the sign-in form refuses it too), and
-    # PostgreSQL refuses it in a query: answer as for wrong credentials, without asking.
-    if "\x00" in payload.username or "\x00" in payload.password:
-        user = None
-    else:
-        user = authenticate(request, username=payload.username, password=payload.password)
-    if getattr(request, "axes_locked_out", False):
-        from fugong.accounts.views import lockout_message, lockout_minutes_left
-
-        minutes = lockout_minutes_left(payload.username, request)
-        return Status(429, {"code": "locked", "message": lockout_message(minutes)})
-    if user is None:
-        return Status(
-            401,
-            {
-                "code": "invalid_credentials",
-                "message": _("The user name or password is not correct."),
-            },
-        )
-    token, raw = api_token_issue(user=user)
-    LoginLog.objects.create(
-        event=LoginEvent.TOKEN,
-        username=user.get_username(),
-        user=user,
-        ip_address=client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
-    )
-    return Status(200, {"token": raw, "expires_at": token.expires_at})
-
-
-api.add_router("/auth", auth_router)
-
-
 def register_routers() -> None:
-    from fugong.accounts.api import router as accounts_router
-    from fugong.core.jobs_api import router as jobs_router
-    from fugong.enterprises.api import router as enterprises_router
-
-    api.add_router("/", accounts_router)
-    api.add_router("/enterprises", enterprises_router)
-    api.add_router("/jobs", jobs_router)
-    api.add_router("/filings", "fugong.resumption.api.router")
-    api.add_router("/stats", "fugong.stats.api.router")
+    """The routers the apps declared (``registry.add_api_router``), in their order."""
+    for entry in registry.api_routers():
+        api.add_router(entry.prefix, entry.router)
 
 
 register_routers()

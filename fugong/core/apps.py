@@ -10,7 +10,18 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.apps import apps
 
-        from fugong.core import jobs  # noqa: F401  (registers the job task)
+        from fugong.core import (
+            jobs,  # noqa: F401  (registers the job task)
+            registry,
+        )
+
+        registry.add_urls("", "fugong.core.urls", order=900)
+        registry.add_api_router("/jobs", "fugong.core.jobs_api.router", order=300)
+        registry.add_menu(
+            registry.MenuItem(
+                _("Background jobs"), "core:jobs", "hourglass-split", None, "/jobs/", order=800
+            )
+        )
 
         # Apps whose names are plain English strings (not marked for translation): named here,
         # so the admin shows them in the user's language.

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db.models import Model, Q, QuerySet
+
+from fugong.core import registry
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,7 @@ def get_scope(user) -> DataScope:
         return NOTHING
     cached = getattr(user, "_fugong_scope", None)
     if cached is None:
-        from fugong.accounts.selectors import build_scope
-
-        cached = build_scope(user)
+        cached = registry.hook("build_scope")(user)
         user._fugong_scope = cached
     return cached
 
@@ -77,8 +78,6 @@ def subtree_q(lookup: str, path: str) -> Q:
     instead of joining every row to test its path."""
     if lookup == "path" or not lookup.endswith("__path"):
         return Q(**{f"{lookup}__startswith": path})
-    from django.apps import apps
-
     jurisdiction = apps.get_model("accounts", "Jurisdiction")
     subtree = jurisdiction.objects.filter(path__startswith=path).values("pk")
     return Q(**{f"{lookup[: -len('__path')]}__in": subtree})

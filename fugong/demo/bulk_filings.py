@@ -30,7 +30,13 @@ from django.utils import timezone
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
 from fugong.core.bulk import insert_rows
-from fugong.demo.filings import (
+from fugong.demo.generator import DemoBuilder
+from fugong.enterprises.choices import NEEDS_RESUMPTION
+from fugong.enterprises.models import Enterprise
+from fugong.enterprises.services import enterprise_routes_bulk_add
+from fugong.resumption import checks, policy
+from fugong.resumption.choices import VALID, AttachmentKind, Mode, OfficeLevel, Status
+from fugong.resumption.demo import (
     ACTOR,
     APPROVAL_PATH,
     COMMITMENT_PATH,
@@ -40,12 +46,6 @@ from fugong.demo.filings import (
     ensure_defaults,
     png_bytes,
 )
-from fugong.demo.generator import DemoBuilder
-from fugong.enterprises.choices import NEEDS_RESUMPTION
-from fugong.enterprises.models import Enterprise
-from fugong.enterprises.services import enterprise_routes_bulk_add
-from fugong.resumption import checks, policy
-from fugong.resumption.choices import VALID, AttachmentKind, Mode, OfficeLevel, Status
 from fugong.resumption.models import APPLICATION_FIELDS, Filing, FilingAttachment
 from fugong.resumption.services import add_working_days, priority_score
 

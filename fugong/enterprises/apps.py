@@ -8,4 +8,25 @@ class EnterprisesConfig(AppConfig):
     verbose_name = _("Enterprises")
 
     def ready(self) -> None:
-        from fugong.enterprises import io  # noqa: F401 (registers job kinds)
+        from fugong.accounts.choices import ENTERPRISE_VIEWERS
+        from fugong.core import registry
+        from fugong.enterprises import home, io  # noqa: F401 (io registers job kinds)
+
+        registry.add_urls("enterprises/", "fugong.enterprises.urls", order=100)
+        registry.add_api_router("/enterprises", "fugong.enterprises.api.router", order=200)
+        registry.add_menu(
+            registry.MenuItem(
+                _("Enterprises"),
+                "enterprises:list",
+                "buildings",
+                ENTERPRISE_VIEWERS,
+                "/enterprises/",
+                order=100,
+            )
+        )
+        for tile in home.TILES:
+            registry.add_home_tile(tile)
+        registry.add_demo_step("parks", "fugong.enterprises.demo.build_parks", after=("offices",))
+        registry.add_demo_step(
+            "enterprises", "fugong.enterprises.demo.build_enterprises", after=("parks",)
+        )

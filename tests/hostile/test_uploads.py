@@ -36,7 +36,7 @@ from PIL import Image
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Jurisdiction, Membership
-from fugong.demo.filings import png_bytes
+from fugong.resumption.demo import png_bytes
 from fugong.enterprises.models import ImportBatch
 from fugong.inspections.models import ChecklistTemplate
 from fugong.resumption.choices import EDITABLE, Status

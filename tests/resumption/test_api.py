@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
 from fugong.core.models import AuditLog
-from fugong.demo.filings import png_bytes
+from fugong.resumption.demo import png_bytes
 from fugong.resumption import checks, policy, services
 from fugong.resumption.api import ApplicationSchema
 from fugong.resumption.choices import CheckValue, Status

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
-from fugong.demo.filings import png_bytes
+from fugong.resumption.demo import png_bytes
 from fugong.inspections.models import ChecklistTemplate
 from fugong.resumption.choices import AttachmentKind, Status
 from fugong.resumption.models import Filing

@@ -19,7 +19,7 @@ from fugong.accounts.choices import Role
 from fugong.accounts.models import Jurisdiction
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.models import AuditLog
-from fugong.demo.filings import png_bytes
+from fugong.resumption.demo import png_bytes
 from fugong.enterprises.choices import Ledger
 from fugong.enterprises.models import Enterprise
 from fugong.inspections.models import ChecklistItem, ChecklistTemplate, ItemKind

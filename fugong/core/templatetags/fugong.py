@@ -1,5 +1,9 @@
 from django import forms, template
 
+from fugong.core import registry
+from fugong.core.jobs import live_progress
+from fugong.core.masking import mask_text
+
 register = template.Library()
 
 
@@ -18,8 +22,6 @@ def small_control(field):
 @register.simple_tag
 def job_progress(job) -> dict:
     """{% job_progress job as p %}: live done/total/percent of a job."""
-    from fugong.core.jobs import live_progress
-
     done, total = live_progress(job)
     percent = job.percent if job.is_finished else (min(100, done * 100 // total) if total else 0)
     return {"done": done, "total": total, "percent": percent}
@@ -36,11 +38,8 @@ def personal(context, text, enterprise_id=None) -> str:
     """``{% personal filing.leading_group filing.enterprise_id as shown %}``: the text as typed
     for those who need it (the enterprise's own users, platform admins), otherwise with every
     phone and ID number masked."""
-    from fugong.accounts.selectors import sees_personal_data
-    from fugong.core.masking import mask_text
-
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is not None and sees_personal_data(user, enterprise_id=enterprise_id):
+    if user is not None and registry.hook("sees_personal_data")(user, enterprise_id=enterprise_id):
         return text or ""
     return mask_text(text or "")

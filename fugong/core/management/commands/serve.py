@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
 from config.env import env_int, env_str
+from fugong.core import registry
 from fugong.core.jobs import recover_interrupted_jobs
 
 logger = logging.getLogger("fugong.serve")
@@ -182,7 +183,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{interrupted} job(s) interrupted by the last stop were marked as failed."
             )
-        self.snapshots()
+        # What the apps need done before serving (statistics: the snapshots of missed days).
+        for task in registry.startup_tasks():
+            task(self)
         env = dict(os.environ)
         web = Child(
             "web server",
@@ -231,18 +234,3 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Fugong is running on http://{host}:{port}/ (Ctrl+C stops it).")
         )
         supervisor.run()
-
-    def snapshots(self) -> None:
-        """Have the worker take the end-of-day snapshots of past days that have none (the
-        days the server was down, or a new database's last 60 days); one query when none is
-        missing. ``fugong snapshot`` from cron does the same each night."""
-        from fugong.accounts.models import Jurisdiction
-        from fugong.stats.tasks import missing_days, take_missing_snapshots
-
-        missing = missing_days()
-        if missing and Jurisdiction.objects.exists():
-            take_missing_snapshots.enqueue()
-            self.stdout.write(
-                f"{len(missing)} past day(s) have no end-of-day snapshot yet; "
-                "the background worker takes them now."
-            )

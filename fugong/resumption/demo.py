@@ -16,13 +16,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from fugong.core.audit import audited_create
+from fugong.enterprises import services as enterprise_services
 from fugong.enterprises.choices import NEEDS_RESUMPTION
+from fugong.enterprises.models import Enterprise
 from fugong.inspections.checklists import create_default_templates
 from fugong.inspections.models import ChecklistItem, ChecklistTemplate
 from fugong.resumption import policy, services
 from fugong.resumption.choices import AttachmentKind, CheckValue, Mode, RuleCode, Status
 from fugong.resumption.models import FilingRule, ResumptionPolicy, RoutingRule
-from fugong.resumption.policy import create_default_routing, create_default_rules
+from fugong.resumption.policy import Router, create_default_routing, create_default_rules
 
 if TYPE_CHECKING:
     from fugong.demo.generator import DemoBuilder
@@ -253,3 +255,18 @@ def build_filings(b: DemoBuilder) -> None:
                 )
             filing.refresh_from_db()
             advance(b, filing, _pick(b, path))
+
+
+def build_routes(b: DemoBuilder) -> None:
+    """Each demo enterprise routed to its reviewing offices by the routing table (seed 004's
+    street table by default)."""
+    ensure_defaults()
+    router = Router()
+    made = [e.pk for town in b.enterprises.values() for e in town]
+    routes = {
+        enterprise: router.route(enterprise)
+        for enterprise in Enterprise.objects.filter(pk__in=made).select_related(
+            "jurisdiction", "industry", "park__operator"
+        )
+    }
+    enterprise_services.enterprise_routes_bulk_add(actor=ACTOR, routes=routes, reason="demo")

@@ -1,0 +1,211 @@
+"""What each app contributes to the shared parts of the site, declared by the app itself.
+
+Core is the bottom layer: it imports no other Fugong app. The pieces that used to be central
+lists naming every app (the URL conf, the API's routers, the menu, the home page, the demo
+data) read this registry instead, and each app fills it in from its ``AppConfig.ready()``.
+Adding an app therefore touches no file of another app.
+
+A few things core needs from the accounts app (whose data scope a user has, which roles, who
+may read personal data) are *hooks*: accounts provides them, core calls them. Each hook has
+exactly one provider.
+
+Everything here is filled while Django starts (``ready()``) and only read afterwards; a read
+before every app is ready raises, so a missing entry cannot pass unnoticed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.urls import reverse
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class UrlEntry:
+    """``path(prefix, include(target))`` in the site's URL conf. ``target`` is a module path
+    (``"fugong.enterprises.urls"``) or a list of URL patterns."""
+
+    prefix: str
+    target: Any
+    order: int
+
+
+@dataclass(frozen=True)
+class RouterEntry:
+    """``api.add_router(prefix, router)`` on the JSON API; ``router`` may be a dotted path."""
+
+    prefix: str
+    router: Any
+    order: int
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One entry of the side menu; ``roles`` None means every signed-in user."""
+
+    label: str | Promise
+    url_name: str
+    icon: str
+    roles: frozenset[str] | None = None
+    prefix: str = ""
+    order: int = 0
+
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+@dataclass(frozen=True)
+class HomeTile:
+    """A piece of the home page. ``kind`` "stat" is a small figure in the row of figures at
+    the top, "panel" a card below it. ``context(home)`` returns the template's context, or None
+    to leave the tile out (``home`` is a :class:`Home`)."""
+
+    name: str
+    kind: str
+    template: str
+    roles: frozenset[str]
+    context: Callable[[Home], dict | None]
+    order: int = 0
+
+
+@dataclass
+class Home:
+    """What a tile may read: the user, the role whose home is shown and its memberships."""
+
+    user: Any
+    role: str | None
+    memberships: list = field(default_factory=list)
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def mine(self) -> list:
+        return [m for m in self.memberships if m.role == self.role]
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per page for the tiles that share it (e.g. the user's roots)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """A step of the demo data: ``run(builder)``, after the steps named in ``after``."""
+
+    name: str
+    run: Callable[[Any], None]
+    after: tuple[str, ...] = ()
+
+
+_urls: list[UrlEntry] = []
+_routers: list[RouterEntry] = []
+_menu: list[MenuItem] = []
+_tiles: list[HomeTile] = []
+_demo_steps: dict[str, DemoStep] = {}
+_hooks: dict[str, Callable] = {}
+_startup: list[Callable[[Any], None]] = []
+
+
+# -- declaring (from AppConfig.ready) ---------------------------------------------------------
+def add_urls(prefix: str, target: Any, *, order: int) -> None:
+    _urls.append(UrlEntry(prefix, target, order))
+
+
+def add_api_router(prefix: str, router: Any, *, order: int) -> None:
+    _routers.append(RouterEntry(prefix, router, order))
+
+
+def add_menu(*items: MenuItem) -> None:
+    _menu.extend(items)
+
+
+def add_home_tile(tile: HomeTile) -> None:
+    _tiles.append(tile)
+
+
+def add_demo_step(name: str, run: Callable[[Any], None], *, after: tuple[str, ...] = ()) -> None:
+    if name in _demo_steps:
+        raise ValueError(f"demo step {name!r} is declared twice")
+    _demo_steps[name] = DemoStep(name, run, after)
+
+
+def provide(hook: str, function: Callable) -> None:
+    """Provide the one implementation of ``hook`` (see the names in :data:`HOOKS`)."""
+    if hook not in HOOKS:
+        raise ValueError(f"unknown hook {hook!r}")
+    if hook in _hooks:
+        raise ValueError(f"hook {hook!r} already has a provider")
+    _hooks[hook] = function
+
+
+def add_startup_task(task: Callable[[Any], None]) -> None:
+    """Something ``fugong serve`` runs once before it starts serving, given the command
+    (to write to its output), e.g. enqueueing snapshots missed while the server was down."""
+    _startup.append(task)
+
+
+HOOKS = {
+    # build_scope(user) -> DataScope: what the user's memberships let them see.
+    "build_scope",
+    # user_roles(user) -> set[str] and primary_role(user) -> str | None.
+    "user_roles",
+    "primary_role",
+    # sees_personal_data(user, *, enterprise_id) -> bool.
+    "sees_personal_data",
+    # authenticate_token(raw) -> the API token row (with .user) or None.
+    "authenticate_token",
+}
+
+
+# -- reading (after start-up) -----------------------------------------------------------------
+def _ready() -> None:
+    if not apps.ready:
+        raise RuntimeError("the registry is read before every app is ready")
+
+
+def urls() -> list[UrlEntry]:
+    _ready()
+    return sorted(_urls, key=lambda e: e.order)
+
+
+def api_routers() -> list[RouterEntry]:
+    _ready()
+    return sorted(_routers, key=lambda e: e.order)
+
+
+def menu() -> list[MenuItem]:
+    return sorted(_menu, key=lambda item: item.order)
+
+
+def home_tiles(role: str | None) -> list[HomeTile]:
+    return sorted((t for t in _tiles if role in t.roles), key=lambda t: t.order)
+
+
+def demo_steps() -> list[DemoStep]:
+    """The declared steps, each after the ones it names (declaration order otherwise)."""
+    _ready()
+    done: dict[str, DemoStep] = {}
+    pending = list(_demo_steps.values())
+    while pending:
+        step = next((s for s in pending if all(a in done for a in s.after)), None)
+        if step is None:
+            names = ", ".join(f"{s.name} (after {', '.join(s.after)})" for s in pending)
+            raise RuntimeError(f"demo steps wait for steps never declared or in a cycle: {names}")
+        done[step.name] = step
+        pending.remove(step)
+    return list(done.values())
+
+
+def hook(name: str) -> Callable:
+    try:
+        return _hooks[name]
+    except KeyError:
+        raise RuntimeError(f"no app provides the hook {name!r}") from None
+
+
+def startup_tasks() -> list[Callable[[Any], None]]:
+    return list(_startup)
