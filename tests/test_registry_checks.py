@@ -1,0 +1,123 @@
+"""The registry's pages and API through the shared checks (fugong.core.testing): refusals,
+scope, one audit row per write, and list queries that do not grow with the rows. The data is a
+small county of its own (fugong.accounts.testing, fugong.enterprises.testing), never the demo's."""
+
+from __future__ import annotations
+
+import pytest
+
+from fugong.accounts.testing import build_county
+from fugong.core.testing import (
+    Call,
+    FixedQueryCount,
+    HidesOutsideScope,
+    OneAuditRowPerWrite,
+    RefusesWithoutRole,
+    Write,
+)
+from fugong.enterprises.testing import add_enterprise, build_registry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    return build_registry(build_county())
+
+
+class TestEnterprisePages(RefusesWithoutRole, HidesOutsideScope, FixedQueryCount):
+    def refused_calls(self, w):
+        mine = w.enterprises[1][0]
+        for username in ("w_t1_jmb", "w_county_rsj"):
+            yield Call(w[username], "get", "/enterprises/new/")
+            yield Call(w[username], "get", f"/enterprises/{mine.pk}/edit/")
+        yield Call(
+            w["w_t1_jmb"],
+            "post",
+            "/enterprises/bulk/",
+            {"ids": [mine.pk], "action": "ledger", "ledger": "normal"},
+        )
+
+    def hidden_calls(self, w):
+        other = w.enterprises[2][0]
+        for username in ("w_t1_cmd", "w_t1_jmb", "w_t1_cadre", "w_t1_grid", "w_t1_ent1"):
+            yield Call(w[username], "get", f"/enterprises/{other.pk}/")
+            yield Call(w[username], "get", f"/history/enterprises/enterprise/{other.pk}/")
+        yield Call(w["w_t1_cmd"], "get", f"/enterprises/{other.pk}/edit/")
+        yield Call(w["w_t1_cmd"], "get", f"/enterprises/{other.pk}/assignments/")
+
+    def seen_calls(self, w):
+        other = w.enterprises[2][0]
+        for username in ("w_t2_cmd", "w_t2_jmb", "w_county_cmd", "w_t2_ent1"):
+            yield Call(w[username], "get", f"/enterprises/{other.pk}/")
+        yield Call(w["w_t2_cmd"], "get", f"/history/enterprises/enterprise/{other.pk}/")
+        yield Call(w["w_t2_cmd"], "get", f"/enterprises/{other.pk}/edit/")
+
+    def query_calls(self, w):
+        yield Call(w["w_t1_cmd"], "get", "/enterprises/")
+        yield Call(w["w_t1_jmb"], "get", "/enterprises/")
+        yield Call(w["w_county_cmd"], "get", "/enterprises/?sort=name")
+
+    def grow(self, w):
+        for _ in range(3):
+            add_enterprise(w.county, 1)
+
+
+class TestEnterpriseApi(
+    RefusesWithoutRole, HidesOutsideScope, OneAuditRowPerWrite, FixedQueryCount
+):
+    def refused_calls(self, w):
+        mine = w.enterprises[1][0]
+        yield Call(w["w_t1_jmb"], "post", "/api/v1/enterprises", {"name": "x"})
+        yield Call(w["w_t1_jmb"], "patch", f"/api/v1/enterprises/{mine.pk}", {"employee_count": 3})
+
+    def hidden_calls(self, w):
+        other = w.enterprises[2][0]
+        for username in ("w_t1_cmd", "w_t1_jmb", "w_t1_ent1"):
+            yield Call(w[username], "get", f"/api/v1/enterprises/{other.pk}")
+            yield Call(w[username], "get", f"/api/v1/enterprises/{other.pk}/assignments")
+        yield Call(w["w_t1_cmd"], "patch", f"/api/v1/enterprises/{other.pk}", {"employee_count": 3})
+
+    def seen_calls(self, w):
+        other = w.enterprises[2][0]
+        yield Call(w["w_t2_cmd"], "get", f"/api/v1/enterprises/{other.pk}")
+        yield Call(w["w_t2_ent1"], "get", f"/api/v1/enterprises/{other.pk}")
+
+    def writes(self, w):
+        mine = w.enterprises[1][0]
+        me = w["w_t1_cmd"]
+        yield Write(
+            Call(me, "patch", f"/api/v1/enterprises/{mine.pk}", {"employee_count": 31}),
+            model="enterprises.enterprise",
+        )
+        yield Write(
+            Call(
+                me,
+                "post",
+                f"/api/v1/enterprises/{mine.pk}/assignments",
+                {"user_id": w["w_t1_grid"].pk, "duty": "liaison", "post": "B"},
+            ),
+            model="enterprises.assignment",
+        )
+
+    def query_calls(self, w):
+        yield Call(w["w_t1_cmd"], "get", "/api/v1/enterprises")
+        yield Call(w["w_t1_jmb"], "get", "/api/v1/enterprises")
+
+    def grow(self, w):
+        for _ in range(3):
+            add_enterprise(w.county, 1)
+
+
+class TestAssignmentPage(OneAuditRowPerWrite):
+    def writes(self, w):
+        mine = w.enterprises[1][1]
+        yield Write(
+            Call(
+                w["w_t1_cmd"],
+                "post",
+                f"/enterprises/{mine.pk}/assignments/",
+                {"user": "w_t1_cadre", "duty": "liaison", "post": "B"},
+            ),
+            model="enterprises.assignment",
+        )
