@@ -26,6 +26,7 @@ from fugong.core.bulk import insert_rows, rows_by_keys, update_rows
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.models import AuditAction
 from fugong.core.scope import scoped
+from fugong.core.tree import nearest
 from fugong.enterprises import permissions, rules
 from fugong.enterprises.choices import Category, Duty, Ledger, Post
 from fugong.enterprises.derivation import derive_category, derive_key
@@ -44,12 +45,7 @@ def key_threshold_for(
         return DEFAULT_KEY_MIN_TAX_PAID
     if _cache is not None and jurisdiction.path in _cache:
         return _cache[jurisdiction.path]
-    codes = [c for c in jurisdiction.path.strip("/").split("/") if c]
-    rule = (
-        RegistryRule.objects.filter(jurisdiction__code__in=codes)
-        .order_by("-jurisdiction__depth")
-        .first()
-    )
+    rule = nearest(RegistryRule.objects.all(), jurisdiction)
     if rule is None:
         threshold = getattr(settings, "FUGONG_KEY_MIN_TAX_PAID", DEFAULT_KEY_MIN_TAX_PAID)
     else:

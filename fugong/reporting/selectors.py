@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from fugong.accounts.models import Jurisdiction
+from fugong.core import tree
 from fugong.core.scope import scoped
 from fugong.stats import figures as F
 from fugong.stats.choices import SubmissionStatus
@@ -111,18 +112,13 @@ def deadline_times(nodes: list[Jurisdiction]) -> dict[int, datetime.time]:
     chooses the rate denominator leaves the deadline of the level above in force.)"""
     from django.conf import settings
 
-    codes = {c for n in nodes for c in n.path.strip("/").split("/") if c}
-    times = dict(
-        StatsSetting.objects.filter(jurisdiction__code__in=codes, report_deadline__isnull=False)
-        .values_list("jurisdiction__code", "report_deadline")
-        .order_by()
+    found = tree.nearest_many(
+        StatsSetting.objects.filter(report_deadline__isnull=False).order_by(), nodes
     )
-    out = {}
-    for node in nodes:
-        path = [c for c in node.path.strip("/").split("/") if c]
-        found = next((times[c] for c in reversed(path) if c in times), None)
-        out[node.pk] = found if found is not None else settings.FUGONG_REPORT_DEADLINE
-    return out
+    return {
+        pk: row.report_deadline if row is not None else settings.FUGONG_REPORT_DEADLINE
+        for pk, row in found.items()
+    }
 
 
 def _states(nodes: list[Jurisdiction], day: datetime.date) -> list[SubmissionState]:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
 
 from fugong.accounts.models import Jurisdiction
+from fugong.core import tree
 from fugong.core.audit import audited_create, audited_update
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.scope import scoped
@@ -47,20 +48,11 @@ def shipped_path(kind: str) -> Path:
     return SHIPPED_DIR / SHIPPED[kind]
 
 
-def _ancestor_paths(node: Jurisdiction) -> list[str]:
-    codes = [c for c in node.path.strip("/").split("/") if c]
-    return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
-
-
 def template_for(node: Jurisdiction, kind: str) -> ReportTemplate | None:
     """The active uploaded template of the nearest jurisdiction at or above the node."""
-    return (
-        ReportTemplate.objects.filter(
-            kind=kind, is_active=True, jurisdiction__path__in=_ancestor_paths(node)
-        )
-        .select_related("jurisdiction")
-        .order_by("-jurisdiction__depth", "-created_at", "-id")
-        .first()
+    return tree.nearest(
+        ReportTemplate.objects.filter(kind=kind, is_active=True).order_by("-created_at", "-id"),
+        node,
     )
 
 
@@ -285,7 +277,7 @@ def template_list(*, user, node: Jurisdiction):
     """Uploaded templates of the node and of the jurisdictions above it that the user may see."""
     return (
         scoped(ReportTemplate.objects.all(), user)
-        .filter(jurisdiction__path__in=_ancestor_paths(node))
+        .filter(jurisdiction__path__in=tree.ancestor_paths(node))
         .select_related("jurisdiction", "uploaded_by")
         .order_by("kind", "-jurisdiction__depth", "-created_at", "-id")
     )

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from fugong.accounts.models import Jurisdiction, Office
+from fugong.core import tree
 from fugong.resumption.choices import AttachmentKind, Mode, OfficeLevel, RouteFlag, RuleCode
 from fugong.resumption.models import FilingRule, ResumptionPolicy, RoutingRule
 
@@ -79,10 +80,7 @@ def missing_attachments(filing, attached=None) -> list[str]:
     return [kind for kind in required if kind not in attached]
 
 
-def ancestor_paths(jurisdiction: Jurisdiction) -> list[str]:
-    """The paths from the root down to ``jurisdiction`` itself."""
-    codes = [c for c in jurisdiction.path.strip("/").split("/") if c]
-    return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+ancestor_paths = tree.ancestor_paths  # kept for the callers that import it from here
 
 
 @dataclass(frozen=True)
@@ -100,13 +98,9 @@ class Policy:
 
 def policy_for(jurisdiction: Jurisdiction, *, on: datetime.date | None = None) -> Policy:
     on = on or timezone.localdate()
-    row = (
-        ResumptionPolicy.objects.filter(
-            jurisdiction__path__in=ancestor_paths(jurisdiction), effective_from__lte=on
-        )
-        .select_related("jurisdiction")
-        .order_by("-jurisdiction__depth", "-effective_from")
-        .first()
+    row = tree.nearest(
+        ResumptionPolicy.objects.filter(effective_from__lte=on).order_by("-effective_from"),
+        jurisdiction,
     )
     if row is None:
         return Policy(mode=settings.FUGONG_DEFAULT_RESUMPTION_MODE, jurisdiction=None)
@@ -150,15 +144,11 @@ class RuleSetting:
 def rules_for(jurisdiction: Jurisdiction) -> list[RuleSetting]:
     """Each rule as it applies in ``jurisdiction``: the nearest jurisdiction's row, else the
     platform default row, else the built-in parameters (enabled)."""
-    paths = ancestor_paths(jurisdiction)
-    depth_of = {p: i for i, p in enumerate(paths)}
-    rows = FilingRule.objects.filter(jurisdiction__isnull=True) | FilingRule.objects.filter(
-        jurisdiction__path__in=paths
-    )
-    ranked = sorted(
-        rows.select_related("jurisdiction"),
-        key=lambda r: -1 if r.jurisdiction is None else depth_of[r.jurisdiction.path],
-    )
+    # The platform default row first, then the tree's rows from the root down to the node.
+    ranked = [
+        *FilingRule.objects.filter(jurisdiction__isnull=True),
+        *reversed(list(tree.up_tree(FilingRule.objects.all(), jurisdiction))),
+    ]
     result = []
     for code in RuleCode.values:
         # Parameters are inherited down the tree: a town's row changes only what it names.
@@ -177,15 +167,9 @@ def rules_for(jurisdiction: Jurisdiction) -> list[RuleSetting]:
 
 def routing_table(jurisdiction: Jurisdiction) -> list[RoutingRule]:
     """The active rows of the nearest jurisdiction that has its own table, else the default."""
-    paths = ancestor_paths(jurisdiction)
-    rows = list(
-        RoutingRule.objects.filter(is_active=True, jurisdiction__path__in=paths).select_related(
-            "jurisdiction"
-        )
-    )
+    rows = tree.nearest_set(RoutingRule.objects.filter(is_active=True), jurisdiction)
     if rows:
-        deepest = max(r.jurisdiction.depth for r in rows)
-        return [r for r in rows if r.jurisdiction.depth == deepest]
+        return rows
     return list(RoutingRule.objects.filter(is_active=True, jurisdiction__isnull=True))
 
 

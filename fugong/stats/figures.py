@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fugong.accounts.models import Jurisdiction
+from fugong.core import tree
 from fugong.core.errors import UserError
 from fugong.core.scope import get_scope, scoped, subtree_q
 from fugong.enterprises.choices import Category, Ledger
@@ -302,24 +303,11 @@ class Figures:
         )
 
 
-def _settings_up(node: Jurisdiction) -> list:
-    """The StatsSetting rows on the node and above it, nearest first."""
-    from fugong.stats.models import StatsSetting
-
-    codes = [c for c in node.path.strip("/").split("/") if c]
-    rows = {
-        s.jurisdiction.code: s
-        for s in StatsSetting.objects.filter(jurisdiction__code__in=codes).select_related(
-            "jurisdiction"
-        )
-    }
-    return [rows[code] for code in reversed(codes) if code in rows]
-
-
 def setting_for(node: Jurisdiction):
     """The nearest StatsSetting on the node or above it, or None."""
-    found = _settings_up(node)
-    return found[0] if found else None
+    from fugong.stats.models import StatsSetting
+
+    return tree.nearest(StatsSetting.objects.all(), node)
 
 
 def denominator_for(node: Jurisdiction) -> str:
@@ -332,10 +320,10 @@ def denominator_for(node: Jurisdiction) -> str:
 def deadline_for(node: Jurisdiction) -> datetime.time:
     """The nearest deadline set on the node or above it (a setting may leave it empty), else
     FUGONG_REPORT_DEADLINE."""
-    for setting in _settings_up(node):
-        if setting.report_deadline is not None:
-            return setting.report_deadline
-    return settings.FUGONG_REPORT_DEADLINE
+    from fugong.stats.models import StatsSetting
+
+    setting = tree.nearest(StatsSetting.objects.filter(report_deadline__isnull=False), node)
+    return setting.report_deadline if setting is not None else settings.FUGONG_REPORT_DEADLINE
 
 
 def check_day(node: Jurisdiction, day: datetime.date) -> None:
