@@ -119,3 +119,31 @@ class Job(models.Model):
         if not self.total:
             return 0
         return min(100, int(self.done * 100 / self.total))
+
+
+class DocumentCounter(models.Model):
+    """The last number given to a kind of document (``resumption.notice``, ...) by an issuing
+    place in a year. Taken under a row lock in the transaction that creates the document (see
+    ``fugong.core.numbering``), so numbers are never duplicated nor skipped."""
+
+    kind = models.CharField(_("kind of document"), max_length=40)
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("jurisdiction"),
+    )
+    year = models.PositiveIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("document counter")
+        verbose_name_plural = _("document counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "jurisdiction", "year"], name="document_counter_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.jurisdiction_id} {self.year} {self.last}"

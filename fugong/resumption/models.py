@@ -577,30 +577,6 @@ class AcceptanceAnswer(models.Model):
         return f"{self.acceptance_id} {self.item_id} {self.value}"
 
 
-class NoticeCounter(models.Model):
-    """The last notice number given in a jurisdiction and year; taken under a row lock in the
-    same transaction as the notice, so numbers are never duplicated nor skipped."""
-
-    jurisdiction = models.ForeignKey(
-        "accounts.Jurisdiction",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("jurisdiction"),
-    )
-    year = models.PositiveIntegerField(verbose_name=_("year"))
-    last = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
-
-    class Meta:
-        verbose_name = _("notice counter")
-        verbose_name_plural = _("notice counters")
-        constraints = [
-            models.UniqueConstraint(fields=["jurisdiction", "year"], name="notice_counter_once")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.jurisdiction_id} {self.year} {self.last}"
-
-
 def verification_token() -> str:
     return secrets.token_urlsafe(18)
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from fugong.accounts.models import Office
 from fugong.accounts.selectors import command_jurisdictions
+from fugong.core import numbering
 from fugong.core.audit import audited_create, audited_update, record, snapshot
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.files import clean_upload
@@ -43,7 +44,6 @@ from fugong.resumption.models import (
     FilingGroup,
     FilingVersion,
     Notice,
-    NoticeCounter,
 )
 from fugong.stats.locks import check_resumption_date
 
@@ -647,19 +647,16 @@ def _notice_jurisdiction(filing: Filing):
     return Jurisdiction.objects.filter(path__in=paths, depth=depth).first() or filing.jurisdiction
 
 
+NOTICE = "resumption.notice"  # the notices' kind in core's document counters
+
+
 def next_notice_number(jurisdiction, year: int) -> int:
-    """Take the next number for ``jurisdiction`` and ``year`` under a row lock. Call inside
-    the transaction that creates the notice: a rollback gives the number back, so numbers
-    are never skipped, and the lock makes concurrent approvals wait, so never duplicated."""
-    NoticeCounter.objects.get_or_create(jurisdiction=jurisdiction, year=year)
-    counter = NoticeCounter.objects.select_for_update().get(jurisdiction=jurisdiction, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+    """Take the next notice number for ``jurisdiction`` and ``year`` (core.numbering: a row
+    lock, inside the transaction that creates the notice)."""
+    return numbering.take(NOTICE, jurisdiction, year)
 
 
-def format_notice_number(prefix: str, year: int, sequence: int) -> str:
-    return f"{prefix}〔{year}〕{sequence:04d}号"
+format_notice_number = numbering.format_number
 
 
 @transaction.atomic

@@ -14,10 +14,11 @@ from django.utils import timezone
 from fugong.accounts import services as account_services
 from fugong.accounts.choices import Role
 from fugong.accounts.models import User
+from fugong.core import numbering
 from fugong.core.errors import Conflict
 from fugong.resumption import policy, services
 from fugong.resumption.choices import Mode, Status
-from fugong.resumption.models import Filing, Notice, NoticeCounter, ResumptionPolicy
+from fugong.resumption.models import Filing, Notice, ResumptionPolicy
 from tests.resumption.test_workflow import (
     Cast,
     application,
@@ -39,8 +40,7 @@ def year() -> int:
 
 
 def last_number(jurisdiction) -> int:
-    counter = NoticeCounter.objects.filter(jurisdiction=jurisdiction, year=year()).first()
-    return counter.last if counter else 0
+    return numbering.last(services.NOTICE, jurisdiction, year())
 
 
 def test_format():
@@ -58,7 +58,7 @@ def test_numbers_run_per_jurisdiction_and_year(user):
     assert services.next_notice_number(town04, 2031) == 1
     assert services.next_notice_number(town01, 2032) == 1
     assert services.next_notice_number(town01, 2031) == 4
-    assert NoticeCounter.objects.get(jurisdiction=town01, year=2031).last == 4
+    assert numbering.last(services.NOTICE, town01, 2031) == 4
 
 
 def test_issued_numbers_run_in_sequence_by_the_town(user):
