@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from fugong.accounts.choices import Level
 from fugong.accounts.models import ApiToken, Jurisdiction
+from fugong.core.testing import bearer, issue_token
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.selectors import enterprise_list
 from tests.conftest import DEMO_PASSWORD
@@ -13,19 +16,11 @@ from tests.conftest import DEMO_PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def token_for(client, username: str) -> str:
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": DEMO_PASSWORD},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["token"]
+token_for = partial(issue_token, password=DEMO_PASSWORD)
 
 
 def get(client, url: str, token: str | None):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return client.get(url, headers=headers)
+    return client.get(url, headers=bearer(token))
 
 
 def test_openapi_document(client):

@@ -329,19 +329,6 @@ def test_bulk_page_action(client, login):
     assert response.status_code == 302  # a message says to tick enterprises
 
 
-def test_roles_that_may_not_write(client, login):
-    login("town01_jmb")
-    e = enterprise_list(user=login("town01_jmb")).first()
-    assert client.get("/enterprises/new/").status_code == 403
-    assert client.get(f"/enterprises/{e.pk}/edit/").status_code == 403
-    assert (
-        client.post(
-            "/enterprises/bulk/", {"ids": [e.pk], "action": "ledger", "ledger": "normal"}
-        ).status_code
-        == 403
-    )
-
-
 def test_assignment_tab(client, login, user):
     me = login("town01_cmd")
     e = enterprise_list(user=me).first()

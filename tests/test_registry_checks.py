@@ -62,6 +62,12 @@ class TestEnterprisePages(RefusesWithoutRole, HidesOutsideScope, FixedQueryCount
         for _ in range(3):
             add_enterprise(w.county, 1)
 
+    def test_the_list_names_only_what_is_in_scope(self, client, world):
+        client.force_login(world["w_t1_cmd"])
+        page = client.get("/enterprises/").content.decode()
+        assert all(e.name in page for e in world.enterprises[1])
+        assert not any(e.name in page for e in world.enterprises[2])
+
 
 class TestEnterpriseApi(
     RefusesWithoutRole, HidesOutsideScope, OneAuditRowPerWrite, FixedQueryCount
@@ -121,3 +127,51 @@ class TestAssignmentPage(OneAuditRowPerWrite):
             ),
             model="enterprises.assignment",
         )
+
+
+@pytest.fixture
+def filings(world):
+    from fugong.resumption.testing import add_filing
+
+    return {town: add_filing(world, world.enterprises[town][0]) for town in (1, 2)}
+
+
+class TestFilings(RefusesWithoutRole, HidesOutsideScope, OneAuditRowPerWrite, FixedQueryCount):
+    @pytest.fixture
+    def world(self, world, filings):
+        world.filings = filings
+        return world
+
+    def refused_calls(self, w):
+        other = w.enterprises[1][1]
+        yield Call(w["w_t1_jmb"], "post", "/api/v1/filings", {"enterprise_id": other.pk})
+
+    def hidden_calls(self, w):
+        theirs = w.filings[2]
+        for username in ("w_t1_cmd", "w_t1_jmb", "w_t1_ent1"):
+            yield Call(w[username], "get", f"/resumption/{theirs.pk}/")
+            yield Call(w[username], "get", f"/api/v1/filings/{theirs.pk}")
+        yield Call(w["w_t1_ent1"], "get", f"/resumption/{theirs.pk}/notice.pdf")
+
+    def seen_calls(self, w):
+        theirs = w.filings[2]
+        for username in ("w_t2_cmd", "w_t2_ent1"):
+            yield Call(w[username], "get", f"/resumption/{theirs.pk}/")
+            yield Call(w[username], "get", f"/api/v1/filings/{theirs.pk}")
+
+    def writes(self, w):
+        mine = w.filings[1]
+        yield Write(
+            Call(w["w_t1_ent1"], "patch", f"/api/v1/filings/{mine.pk}", {"masks": 500}),
+            model="resumption.filing",
+        )
+
+    def query_calls(self, w):
+        yield Call(w["w_t1_cmd"], "get", "/resumption/")
+        yield Call(w["w_t1_cmd"], "get", "/api/v1/filings")
+
+    def grow(self, w):
+        from fugong.resumption.testing import add_filing
+
+        for _ in range(3):
+            add_filing(w, add_enterprise(w.county, 1))

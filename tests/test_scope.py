@@ -117,20 +117,6 @@ def test_multi_valued_scope_has_no_duplicates(user):
     assert qs.count() == len(set(qs.values_list("pk", flat=True)))
 
 
-@pytest.mark.parametrize(
-    ("username", "own_town", "other_town"),
-    [("town01_cmd", 1, 2), ("town02_cmd", 2, 1), ("town01_cadre", 1, 2), ("town02_jmb", 2, 1)],
-)
-def test_pages_and_api_respect_scope(client, login, username, own_town, other_town):
-    login(username)
-    other = Enterprise.objects.filter(jurisdiction__path__startswith=town(other_town).path).first()
-    assert client.get(f"/enterprises/{other.pk}/").status_code == 404
-    assert other.name not in client.get("/enterprises/").content.decode()
-    assert client.get(f"/history/enterprises/enterprise/{other.pk}/").status_code == 404
-    mine = enterprise_list(user=login(username)).first()
-    assert client.get(f"/enterprises/{mine.pk}/").status_code == 200
-
-
 def test_moving_a_jurisdiction_moves_its_subtree(user):
     first, second = town(1), town(2)
     village = first.children.first()

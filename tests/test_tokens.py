@@ -4,6 +4,7 @@ password change or deactivation whatever the path; their last use is recorded, c
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.management import call_command
@@ -16,6 +17,7 @@ from fugong.accounts.services import (
     user_update,
 )
 from fugong.core.audit import history_for
+from fugong.core.testing import bearer, issue_token
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -23,18 +25,11 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Harbour-lamp-2026"
 
 
-def issue(client, username: str) -> str:
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": DEMO_PASSWORD},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["token"]
+issue = partial(issue_token, password=DEMO_PASSWORD)
 
 
 def api(client, method: str, url: str, token: str):
-    return getattr(client, method)(url, headers={"Authorization": f"Bearer {token}"})
+    return getattr(client, method)(url, headers=bearer(token))
 
 
 def works(client, token: str) -> bool:

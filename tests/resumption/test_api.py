@@ -14,10 +14,11 @@ from django.utils import timezone, translation
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
 from fugong.core.models import AuditLog
-from fugong.resumption.demo import png_bytes
+from fugong.core.testing import bearer, issue_token
 from fugong.resumption import checks, policy, services
 from fugong.resumption.api import ApplicationSchema
 from fugong.resumption.choices import CheckValue, Status
+from fugong.resumption.demo import png_bytes
 from fugong.resumption.models import APPLICATION_FIELDS, Filing, Notice
 from fugong.resumption.selectors import reviewer_office_ids
 from tests.conftest import DEMO_PASSWORD
@@ -34,13 +35,7 @@ class Api:
         self.client = client
         self.username = username
         self.language = language
-        response = client.post(
-            "/api/v1/auth/token",
-            {"username": username, "password": DEMO_PASSWORD},
-            content_type="application/json",
-        )
-        assert response.status_code == 200, response.content
-        self.headers = {"Authorization": f"Bearer {response.json()['token']}"}
+        self.headers = bearer(issue_token(client, username, DEMO_PASSWORD))
 
     def _call(self, method: str, url: str, **kwargs):
         self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = self.language
