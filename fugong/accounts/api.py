@@ -8,7 +8,7 @@ from ninja.pagination import paginate
 from fugong.accounts import selectors, services
 from fugong.accounts.models import LoginEvent, LoginLog
 from fugong.accounts.views import lockout_message, lockout_minutes_left
-from fugong.core.api_types import Id, Pagination
+from fugong.core.api_types import ErrorOut, Id, Pagination
 from fugong.core.middleware import client_ip
 
 router = Router(tags=["accounts"])
@@ -24,11 +24,6 @@ class TokenOut(Schema):
     token: str
     token_type: str = "Bearer"
     expires_at: datetime.datetime
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 @auth_router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 429: ErrorOut})

@@ -21,6 +21,7 @@ from ninja.security import HttpBearer
 from fugong.core import registry
 from fugong.core.busy import RETRY_AFTER_SECONDS, busy_message, is_database_busy
 from fugong.core.errors import UserError
+from fugong.core.permissions import general_refusal, refusal_message
 
 
 class BearerToken(HttpBearer):
@@ -163,7 +164,8 @@ def on_not_found(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request, exc):
-    return error(request, "forbidden", _("You may not do this."), 403)
+    # The one 403 shape (fugong.core.permissions); NotAllowed comes here too, via UserError.
+    return error(request, "forbidden", refusal_message(exc) or general_refusal(), 403)
 
 
 @api.exception_handler(HttpError)

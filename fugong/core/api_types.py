@@ -40,3 +40,12 @@ class Pagination(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=MAX_PAGE_SIZE)
         offset: int = Field(0, ge=0, le=INT_MAX)
+
+
+class ErrorOut(Schema):
+    """The one error shape of the API: a stable code for programs and a sentence for people
+    (403: ``{"code": "forbidden", "message": ...}``, see ``fugong.core.permissions``). An
+    endpoint may extend it with fields of its own (``RulesFailedOut``)."""
+
+    code: str
+    message: str

@@ -3,6 +3,8 @@ HTTP status the API answers with. Pages show the sentence and keep what the user
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+
 
 class UserError(Exception):
     code = "invalid"
@@ -24,8 +26,11 @@ class Conflict(UserError):
     status = 409
 
 
-class NotAllowed(UserError):
-    """The user may not take this action on this object."""
+class NotAllowed(UserError, PermissionDenied):
+    """The user may not take this action on this object: the one refusal error
+    (``fugong.core.permissions``). It is a ``PermissionDenied``, so a page that does not catch
+    it answers with the shared 403 page showing the sentence, and the API with its one 403
+    shape ``{"code": "forbidden", "message": sentence}``."""
 
     code = "forbidden"
     status = 403

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from fugong.core.audit import history_display, history_for
 from fugong.core.busy import RETRY_AFTER_SECONDS, busy_message, is_database_busy
 from fugong.core.models import Job
+from fugong.core.permissions import general_refusal, refusal_message
 from fugong.core.scope import scoped
 from fugong.core.selectors import job_get, job_list
 
@@ -41,12 +42,10 @@ def error_404(request: HttpRequest, exception=None) -> HttpResponse:
 def error_403(request: HttpRequest, exception=None) -> HttpResponse:
     """The refusal, with the view's own sentence when it raised ``PermissionDenied(sentence)``
     (what may be done instead), else the general one."""
-    message = ""
-    if exception is not None and exception.args and isinstance(exception.args[0], str):
-        message = exception.args[0]
+    message = refusal_message(exception)
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"code": "forbidden", "message": message or _("You may not do this.")}, status=403
+            {"code": "forbidden", "message": message or general_refusal()}, status=403
         )
     return render(request, "errors/403.html", {"message": message}, status=403)
 

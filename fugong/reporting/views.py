@@ -88,12 +88,15 @@ class _NotFound(UserError):
 
 def _sentences(view):
     """A UserError raised while reading the request becomes its sentence on an error page
-    with its status (NotAllowed 403, a node the user may not see 404, a bad day 400)."""
+    with its status (a node the user may not see 404, a bad day 400). NotAllowed goes on to
+    the shared 403 page with its sentence (fugong.core.permissions)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
+        except NotAllowed:
+            raise
         except UserError as exc:
             return render(
                 request,

@@ -18,7 +18,7 @@ from ninja.pagination import paginate
 
 from fugong.accounts.models import User
 from fugong.accounts.selectors import sees_personal_data
-from fugong.core.api_types import ID_MAX, Count, Id, Pagination, Text
+from fugong.core.api_types import ID_MAX, Count, ErrorOut, Id, Pagination, Text
 from fugong.core.masking import mask_text
 from fugong.enterprises.selectors import enterprise_get
 from fugong.resumption import checks, selectors, services, workflow
@@ -323,11 +323,6 @@ class FilingDetailOut(FilingOut):
     @staticmethod
     def resolve_notice(obj):
         return Notice.objects.filter(filing=obj).first()
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 class RuleResultOut(Schema):

@@ -279,7 +279,7 @@ def filing_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 revision=form.cleaned_data.get("revision"),
             )
     except (UserError, ValidationError, PermissionDenied) as exc:
-        if isinstance(exc, PermissionDenied):
+        if isinstance(exc, PermissionDenied) and not isinstance(exc, UserError):
             exc = UserError(_("You may not do this."), status=403)
         return _back_with_error(request, filing, exc, action_form=form)
     messages.success(request, _("Done."))

@@ -20,7 +20,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from fugong.accounts.models import Jurisdiction
-from fugong.core.api_types import Count, Id, Text
+from fugong.core.api_types import Count, ErrorOut, Id, Text
 from fugong.core.errors import UserError
 from fugong.enterprises.choices import Ledger
 from fugong.stats import figures as F
@@ -36,11 +36,6 @@ Note = Annotated[Text, Field(max_length=500)]
 LongText = Annotated[Text, Field(max_length=5000)]  # reports.jobs.MAX_TEXT
 
 # --- schemas ---------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 class NodeOut(Schema):
