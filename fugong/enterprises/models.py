@@ -242,7 +242,9 @@ class Enterprise(TimestampedModel):
                     "is_key",
                 ],
                 name="enterprise_scope_filters",
-            )
+            ),
+            # A page of a jurisdiction's list by name: the ids in order from the index alone.
+            models.Index(fields=["jurisdiction", "name", "id"], name="enterprise_place_name"),
         ]
 
     def __str__(self) -> str:

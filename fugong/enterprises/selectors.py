@@ -1,22 +1,49 @@
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
 
 from fugong.accounts.models import Jurisdiction
 from fugong.core.ids import parse_id
-from fugong.core.scope import get_scope, scoped, subtree_q
+from fugong.core.scope import DataScope, get_scope, scope_q, scoped, subtree_q
 from fugong.enterprises.models import Enterprise
+from fugong.stats import tally
 
 
 def enterprise_list(*, user, jurisdiction=None) -> QuerySet[Enterprise]:
     """The enterprises the user may see (narrowed to a jurisdiction's subtree if given), by
     name. The list page, export and API narrow it further with EnterpriseFilter."""
-    qs = scoped(Enterprise.objects.all(), user).select_related("jurisdiction", "park", "industry")
+    qs = _in_scope(user).select_related("jurisdiction", "park", "industry")
     if jurisdiction is not None:
         qs = qs.filter(subtree_q("jurisdiction__path", jurisdiction.path))
     return qs.order_by("name", "id")
+
+
+def _in_scope(user) -> QuerySet[Enterprise]:
+    """``scoped()``; a scope of several kinds (a grid cadre sees the grid's units and those
+    assigned to them) becomes one set of ids found through each kind's own index, instead of
+    an OR of sub-queries, which PostgreSQL answers by reading every row of the table."""
+    scope = get_scope(user)
+    kinds = [
+        DataScope(user_id=scope.user_id, **{name: value})
+        for name, value in (
+            ("jurisdiction_paths", scope.jurisdiction_paths),
+            ("office_ids", scope.office_ids),
+            ("assigned", scope.assigned),
+            ("enterprise_ids", scope.enterprise_ids),
+            ("park_office_ids", scope.park_office_ids),
+        )
+        if value
+    ]
+    if scope.everything or len(kinds) < 2:
+        return scoped(Enterprise.objects.all(), user)
+    parts = [
+        Enterprise.objects.filter(scope_q(Enterprise, kind)).order_by().values("pk")
+        for kind in kinds
+    ]
+    return Enterprise.objects.filter(pk__in=parts[0].union(*parts[1:]))
 
 
 def filter_node(pk: int | str | None) -> Jurisdiction | None:
@@ -61,6 +88,145 @@ def _sorted_by_name_without_index(qs: QuerySet[Enterprise]) -> QuerySet[Enterpri
         return qs
     by_name = Lower("name").desc() if ordering[0] == "-name" else Lower("name").asc()
     return qs.order_by(by_name, *ordering[1:])
+
+
+# What a row of the list page shows (its template): the rest of the row is never read.
+LIST_FIELDS = (
+    "id",
+    "name",
+    "credit_code",
+    "jurisdiction__name",
+    "category",
+    "ledger",
+    "tier",
+    "is_key",
+    "resumed_on",
+    "employee_count",
+)
+
+
+def enterprise_page(qs: QuerySet[Enterprise], start: int, stop: int) -> list[Enterprise]:
+    """Rows ``start:stop`` of the list ``qs``, in two steps: the ids of the page alone (sorted
+    from the (jurisdiction, name, id) index, without joining or reading the rows they skip),
+    then those rows with what the page shows."""
+    ids = list(qs.values_list("pk", flat=True)[start:stop])
+    if not ids:
+        return []
+    rows = Enterprise.objects.filter(pk__in=ids).select_related("jurisdiction").only(*LIST_FIELDS)
+    by_id = {row.pk: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+# The list filters the statistics tally can answer (fugong.stats.tally keeps the units by
+# place, category, industry section, ledger and resumption day); page and sort change no count.
+TALLY_FILTERS = frozenset(
+    {"category", "ledger", "status", "as_of", "resumed_day", "section", "xsection", "jurisdiction"}
+)
+
+
+def enterprise_count(*, user, filterset, queryset: QuerySet[Enterprise]) -> int:
+    """How many enterprises the filtered list holds, exactly. Whole jurisdictions narrowed by
+    the filters the tally keeps are summed from the tally (a few hundred rows whatever the
+    number of units); any other list is counted from the indexes."""
+    counted = _count_from_tally(user, filterset)
+    return queryset.count() if counted is None else counted
+
+
+def _filled(value) -> bool:
+    return value not in (None, "", [], ())
+
+
+def _count_from_tally(user, filterset) -> int | None:
+    """The count from the tally, or None when the tally cannot tell it."""
+    if not filterset.is_valid():
+        return None
+    data = {k: v for k, v in filterset.form.cleaned_data.items() if _filled(v) and k != "sort"}
+    if set(data) - TALLY_FILTERS:
+        return None
+    nodes = _tally_nodes(user, data)
+    if nodes is None:
+        return None
+    if not nodes:
+        return 0
+    # One sum over the tally rows of these places (raw SQL: the tally has no model).
+    where = ["jurisdiction_id IN (%s)" % ", ".join(["%s"] * len(nodes))]  # noqa: UP031
+    params: list = [node.pk for node in nodes]
+
+    def among(column: str, values, negate: bool = False) -> None:
+        values = list(values)
+        marks = ", ".join(["%s"] * len(values))
+        where.append(f"{column} {'NOT IN' if negate else 'IN'} ({marks})")
+        params.extend(values)
+
+    if data.get("category"):
+        among("category", data["category"])
+    if data.get("ledger"):
+        among("ledger", [data["ledger"]])
+    if data.get("section"):
+        among("section", data["section"])
+    if data.get("xsection"):
+        among("section", data["xsection"], negate=True)
+    if data.get("resumed_day"):
+        where.append("resumed_on = %s")
+        params.append(data["resumed_day"])
+    as_of = data.get("as_of")
+    if data.get("status") == "resumed":
+        where.append("resumed_on IS NOT NULL" + (" AND resumed_on <= %s" if as_of else ""))
+        params += [as_of] if as_of else []
+    elif data.get("status") == "not_resumed":
+        where.append("(resumed_on IS NULL" + (" OR resumed_on > %s)" if as_of else ")"))
+        params += [as_of] if as_of else []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT CAST(COALESCE(SUM(units), 0) AS BIGINT) FROM {tally.TABLE} "  # noqa: S608
+            f"WHERE {' AND '.join(where)}",
+            params,
+        )
+        return cursor.fetchone()[0]
+
+
+def _tally_nodes(user, data: dict) -> list[Jurisdiction] | None:
+    """The tallied jurisdictions whose subtrees together are exactly what the user may see
+    under the chosen node; None when there are none such (a scope by office, assignment or
+    enterprise, or a place deeper than the tally keeps)."""
+    scope = get_scope(user)
+    if not scope.everything and (
+        not scope.jurisdiction_paths
+        or scope.office_ids
+        or scope.assigned
+        or scope.enterprise_ids
+        or scope.park_office_ids
+    ):
+        return None
+    node = None
+    if "jurisdiction" in data:
+        node = filter_node(data["jurisdiction"])
+        if node is None:
+            return []
+    if scope.everything:
+        if node is not None:
+            nodes = [node]
+        else:
+            top = min(tally.TALLY_DEPTHS)
+            above = list(Jurisdiction.objects.filter(depth__lt=top).values_list("pk", flat=True))
+            if Enterprise.objects.filter(jurisdiction_id__in=above).exists():
+                return None  # units placed above the tallied nodes
+            nodes = list(Jurisdiction.objects.filter(depth=top))
+    else:
+        paths = sorted(scope.jurisdiction_paths)
+        # The outermost places only: a town inside a county the user also sees counts once.
+        paths = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+        if node is not None and any(node.path.startswith(p) for p in paths):
+            nodes = [node]
+        else:
+            if node is not None:
+                paths = [p for p in paths if p.startswith(node.path)]
+            nodes = list(Jurisdiction.objects.filter(path__in=paths))
+            if len(nodes) != len(paths):
+                return None
+    if any(n.depth not in tally.TALLY_DEPTHS for n in nodes):
+        return None
+    return nodes
 
 
 ASSIGNABLE_ROLES = ("cadre", "command", "reviewer", "department")

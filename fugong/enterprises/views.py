@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -21,7 +23,7 @@ from fugong.core.jobs import job_start
 from fugong.core.masking import mask_phone
 from fugong.core.redirects import safe_next
 from fugong.enterprises import io, permissions, services
-from fugong.enterprises.choices import TIER_LEADER, Category, Ledger
+from fugong.enterprises.choices import TIER_LEADER, Category, Ledger, Tier
 from fugong.enterprises.derivation import derive_category, derive_key
 from fugong.enterprises.filters import filter_params
 from fugong.enterprises.forms import (
@@ -36,8 +38,10 @@ from fugong.enterprises.models import Assignment, Enterprise, ImportBatch, Impor
 from fugong.enterprises.selectors import (
     assignable_people,
     enterprise_assignments,
+    enterprise_count,
     enterprise_filtered,
     enterprise_get,
+    enterprise_page,
     filter_node,
 )
 from fugong.stats.selectors import ledger_counts
@@ -56,7 +60,12 @@ def _list_context(request: HttpRequest, data: QueryDict, fixed: dict | None = No
     """``fixed``: the filters a preset view sets (their controls are not shown)."""
     fixed = fixed or {}
     qs, filterset = enterprise_filtered(user=request.user, data=data)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(qs, PAGE_SIZE)
+    paginator.count = enterprise_count(user=request.user, filterset=filterset, queryset=qs)
+    page = paginator.get_page(request.GET.get("page"))
+    start = (page.number - 1) * PAGE_SIZE
+    page.object_list = enterprise_page(qs, start, start + PAGE_SIZE)
+    _add_labels(page.object_list)
     query = data.copy()
     query.pop("page", None)
     nosort = query.copy()
@@ -72,13 +81,52 @@ def _list_context(request: HttpRequest, data: QueryDict, fixed: dict | None = No
         "can_import": permissions.can_import(request.user),
         "sort": data.get("sort", ""),
         "choice_filters": [
-            filterset.form[name]
+            (filterset.form[name], _select(filterset.form[name], "form-select form-select-sm"))
             for name in ("tier", "ledger", "status", "is_key")
             if name not in fixed
         ],
         "categories": Category.choices,
         "category_chosen": data.get("category", ""),
     }
+
+
+def _select(field, css: str | None = None) -> str:
+    """A bound choice field as a <select>, written here: Django's widget templates include a
+    template per option, which costs more than the list's rows."""
+    value = field.value()
+    values = value if isinstance(value, (list, tuple)) else [value]
+    chosen = {"" if v is None else str(v) for v in values}
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (v, SELECTED if str(v) in chosen else "", label)
+            for v, label in field.field.widget.choices
+        ),
+    )
+    return format_html(
+        '<select name="{}" class="{}" id="{}">{}</select>',
+        field.html_name,
+        css or field.field.widget.attrs.get("class", ""),
+        field.auto_id,
+        options,
+    )
+
+
+def _add_labels(rows: list[Enterprise]) -> None:
+    """The shown labels of a page's rows, each choice translated once per page instead of
+    once per row (``get_FOO_display`` translates every label of the field on every call)."""
+    if not rows:
+        return
+    categories = {value: str(label) for value, label in Category.choices}
+    ledgers = {value: str(label) for value, label in Ledger.choices}
+    tiers = {value: str(label) for value, label in Tier.choices}
+    detail = reverse("enterprises:detail", args=[0]).removesuffix("0/")
+    for row in rows:
+        row.category_label = categories.get(row.category, row.category)
+        row.ledger_label = ledgers.get(row.ledger, row.ledger)
+        row.tier_label = tiers.get(row.tier, row.tier)
+        row.url = f"{detail}{row.pk}/"
 
 
 @login_required
@@ -94,12 +142,14 @@ def enterprises(request: HttpRequest, preset: str | None = None) -> HttpResponse
             data[key] = value
         title = label or _("Enterprises nobody is assigned to")
     context = _list_context(request, data, fixed)
+    bulk_form = BulkActionForm(people=User.objects.none())
     context.update(
         title=title,
         preset=preset,
         ledgers=LEDGER_TABS,
         **_people(request),
-        bulk_form=BulkActionForm(people=User.objects.none()),
+        bulk_form=bulk_form,
+        bulk_selects={name: _select(bulk_form[name]) for name in ("ledger", "duty", "post")},
     )
     if request.htmx and request.htmx.target == "results":
         return render(request, "enterprises/list.html#results", context)
@@ -107,6 +157,7 @@ def enterprises(request: HttpRequest, preset: str | None = None) -> HttpResponse
 
 
 PEOPLE_IN_LISTS = 200
+SELECTED = mark_safe(" selected")  # noqa: S308 - a constant
 
 
 def _people(request: HttpRequest) -> dict:
@@ -114,10 +165,27 @@ def _people(request: HttpRequest) -> dict:
     user-name box when there are too many to list."""
     if not permissions.can_manage(request.user):
         return {"people": [], "people_typed": False}
-    people = list(assignable_people(user=request.user)[: PEOPLE_IN_LISTS + 1])
+    people = list(
+        assignable_people(user=request.user).values_list("username", "full_name")[
+            : PEOPLE_IN_LISTS + 1
+        ]
+    )
     if len(people) > PEOPLE_IN_LISTS:
         return {"people": [], "people_typed": True}
-    return {"people": people, "people_typed": False}
+    # The options of both drop-downs written once here: a template loop over 200 people
+    # costs more than the rest of the page.
+    chosen = request.GET.get("assigned")
+    options = [(username, full_name or username) for username, full_name in people]
+    return {
+        "people": people,
+        "people_typed": False,
+        "people_options": format_html_join("", '<option value="{}">{}</option>', options),
+        "people_filter_options": format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((u, SELECTED if u == chosen else "", n) for u, n in options),
+        ),
+    }
 
 
 @login_required
