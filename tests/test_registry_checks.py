@@ -175,3 +175,87 @@ class TestFilings(RefusesWithoutRole, HidesOutsideScope, OneAuditRowPerWrite, Fi
 
         for _ in range(3):
             add_filing(w, add_enterprise(w.county, 1))
+
+
+def _ledger() -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["企业名称", "统一社会信用代码", "辖区代码"])
+    book.active.append(["导入测试公司", "", ""])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+class TestImportBatchesAndJobs(RefusesWithoutRole, HidesOutsideScope):
+    """An import batch and a job belong to who started them (town 2's commander here)."""
+
+    @pytest.fixture
+    def world(self, world):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.test import Client
+
+        from fugong.core.testing import bearer, issue_token
+
+        client = Client()
+        headers = bearer(issue_token(client, "w_t2_cmd"))
+        upload = client.post(
+            "/api/v1/enterprises/imports",
+            {"file": SimpleUploadedFile("a.xlsx", _ledger()), "mode": "all"},
+            headers=headers,
+        )
+        assert upload.status_code == 202, upload.content
+        export = client.post("/api/v1/enterprises/exports", headers=headers)
+        assert export.status_code == 202, export.content
+        world.batch, world.job = upload.json()["id"], export.json()["job_id"]
+        return world
+
+    def refused_calls(self, w):
+        yield Call(w["w_t1_jmb"], "get", "/enterprises/import/")
+        yield Call(w["w_t2_jmb"], "post", f"/api/v1/enterprises/imports/{w.batch}/confirm", {})
+
+    def _urls(self, w):
+        yield f"/enterprises/import/{w.batch}/"
+        yield f"/api/v1/enterprises/imports/{w.batch}"
+        yield f"/jobs/{w.job}/"
+        yield f"/api/v1/jobs/{w.job}"
+
+    def hidden_calls(self, w):
+        for url in self._urls(w):
+            yield Call(w["w_t1_cmd"], "get", url)
+
+    def seen_calls(self, w):
+        for url in self._urls(w):
+            yield Call(w["w_t2_cmd"], "get", url)
+
+
+class TestApiTokens(HidesOutsideScope, OneAuditRowPerWrite):
+    """A token is its owner's (and the platform admin's) to see and revoke."""
+
+    @pytest.fixture
+    def world(self, world):
+        from django.test import Client
+
+        from fugong.accounts.models import ApiToken
+        from fugong.core.testing import issue_token
+
+        issue_token(Client(), "w_t2_cmd")
+        world.token = ApiToken.objects.get(user=world["w_t2_cmd"]).pk
+        return world
+
+    def hidden_calls(self, w):
+        yield Call(w["w_t1_cmd"], "post", f"/account/tokens/{w.token}/revoke/")
+        yield Call(w["w_t1_cmd"], "post", f"/api/v1/tokens/{w.token}/revoke", {})
+
+    def seen_calls(self, w):
+        yield Call(w["w_t2_cmd"], "get", "/account/tokens/")
+        yield Call(w["w_admin"], "get", "/api/v1/tokens")
+
+    def writes(self, w):
+        yield Write(
+            Call(w["w_t2_cmd"], "post", f"/api/v1/tokens/{w.token}/revoke", {}),
+            model="accounts.apitoken",
+        )
