@@ -295,7 +295,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "mask_personal": {"()": "fugong.core.masking.PersonalDataLogFilter"},
-        "client_errors": {"()": "fugong.core.masking.ClientErrorLogFilter"},
+        "client_errors": {"()": "fugong.core.log_filters.ClientErrorLogFilter"},
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {

@@ -15,7 +15,7 @@ from fugong.accounts.models import (
     TokenRevocation,
     User,
 )
-from fugong.accounts.signals import acting_as
+from fugong.accounts.services import acting_as, api_token_revoke
 from fugong.core.admin import AuditedModelAdmin, ReadOnlyAdmin
 
 # Django stores permission names in English ("Can add user") and shows them as they are; these
@@ -134,8 +134,6 @@ class ApiTokenAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset) -> None:
-        from fugong.accounts.services import api_token_revoke
-
         n = 0
         for token in queryset.filter(revoked=False):
             api_token_revoke(actor=request.user, token=token, why=TokenRevocation.ADMIN)

@@ -1,5 +1,10 @@
 from django.apps import AppConfig
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
+
+from fugong.accounts.choices import COMMAND_ROLES, Role
+from fugong.core import registry
+from fugong.core.registry import MenuItem
 
 
 class AccountsConfig(AppConfig):
@@ -8,12 +13,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and jurisdictions")
 
     def ready(self) -> None:
-        from django.urls import path
-
+        # Imported here: these modules use the models, which do not exist yet when Django
+        # imports this one.
         from fugong.accounts import selectors, services, signals, views  # noqa: F401
-        from fugong.accounts.choices import COMMAND_ROLES, Role
-        from fugong.core import registry
-        from fugong.core.registry import MenuItem
 
         registry.add_urls("", [path("", views.home, name="home")], order=0)
         registry.add_urls("", "fugong.accounts.urls", order=800)

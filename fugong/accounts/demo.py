@@ -1,15 +1,11 @@
 """The accounts' steps of the demo county: the jurisdiction tree and the offices of MISSION §1
-(declared in apps.py, run by fugong.demo)."""
+(declared in apps.py, run by fugong.demo). Each step takes the runner, ``b``
+(fugong.demo.generator.DemoBuilder: its random generator, helpers and the state the steps share)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from fugong.accounts import services as account_services
 from fugong.accounts.choices import Level, OfficeKind, Role
-
-if TYPE_CHECKING:
-    from fugong.demo.generator import DemoBuilder
 
 ACTOR = "seed-demo"
 
@@ -78,7 +74,7 @@ TOWN_OFFICES = [
 ]
 
 
-def build_jurisdictions(b: DemoBuilder) -> None:
+def build_jurisdictions(b) -> None:
     province = b.node(*PROVINCE, Level.PROVINCE, None)
     city = b.node(*CITY, Level.CITY, province)
     for code, name in COUNTIES[: b.scale.counties]:
@@ -104,7 +100,7 @@ def build_jurisdictions(b: DemoBuilder) -> None:
                 ]
 
 
-def build_offices(b: DemoBuilder) -> None:
+def build_offices(b) -> None:
     for county in b.counties:
         for kind, name, _role, _slug in COUNTY_OFFICES:
             b.offices[(county.pk, kind)] = account_services.office_create(

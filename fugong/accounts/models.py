@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.choices import CODE_LENGTH, LEVEL_DEPTH, CadreTitle, Level, OfficeKind, Role
@@ -22,6 +23,10 @@ phone_validator = RegexValidator(
         "Enter an 11-digit mobile number or a landline number with its area code, e.g. 0571-88886666."
     ),
 )
+
+# Sent inside the transaction that gave a subtree of jurisdictions new paths (a new parent or
+# code): whatever is counted by ancestor must be counted again.
+jurisdictions_moved = Signal()
 
 
 class User(AbstractUser):
@@ -143,8 +148,6 @@ class Jurisdiction(TimestampedModel):
             Jurisdiction.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
                 path=Concat(Value(self.path), Substr("path", len(old_path) + 1))
             )
-            from fugong.accounts.signals import jurisdictions_moved
-
             jurisdictions_moved.send(sender=Jurisdiction, root=self)
 
     def ancestors(self) -> models.QuerySet[Jurisdiction]:

@@ -3,6 +3,8 @@ audited."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import secrets
 from datetime import timedelta
 
@@ -21,9 +23,25 @@ from fugong.accounts.models import (
     User,
     hash_token,
 )
-from fugong.accounts.signals import acting_as
 from fugong.core.audit import audited_create, audited_update, record, snapshot
 from fugong.core.models import AuditAction
+
+# Who is changing users right now (for the audit rows of the tokens a change revokes, in
+# fugong/accounts/signals.py).
+_acting: contextvars.ContextVar = contextvars.ContextVar("fugong_acting_user", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(actor):
+    token = _acting.set(actor)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+def acting_user():
+    return _acting.get()
 
 
 def jurisdiction_create(

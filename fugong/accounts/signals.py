@@ -5,20 +5,14 @@ in services sets the hash itself and revokes explicitly, naming who acted."""
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save, pre_save
-from django.dispatch import Signal, receiver
+from django.dispatch import receiver
 
-from fugong.accounts.models import LoginEvent, LoginLog, User
+from fugong.accounts.models import LoginEvent, LoginLog, TokenRevocation, User
+from fugong.accounts.services import acting_user, api_tokens_revoke_all
 from fugong.core.middleware import client_ip
-
-# Sent inside the transaction that gave a subtree of jurisdictions new paths (a new parent or
-# code): whatever is counted by ancestor must be counted again.
-jurisdictions_moved = Signal()
 
 
 def _write(event: str, request, username: str, user=None) -> None:
@@ -55,26 +49,11 @@ def on_locked(sender, request, username=None, ip_address=None, **kwargs) -> None
     )
 
 
-# Who is changing users right now (for the audit rows of the tokens a change revokes).
-_acting: contextvars.ContextVar = contextvars.ContextVar("fugong_acting_user", default=None)
-
-
-@contextlib.contextmanager
-def acting_as(actor):
-    token = _acting.set(actor)
-    try:
-        yield
-    finally:
-        _acting.reset(token)
-
-
 @receiver(pre_save, sender=User)
 def note_credential_change(sender, instance: User, raw=False, update_fields=None, **kwargs):
     """Before a user is saved: does this save deactivate them or give them a new password?
     A hash upgraded at login (same password, new hasher settings) is not a new password:
     Django saves it with ``_password`` cleared, while ``set_password`` keeps it set."""
-    from fugong.accounts.models import TokenRevocation
-
     instance._fugong_revoke_tokens = None
     if raw or instance.pk is None:
         return
@@ -95,6 +74,4 @@ def revoke_tokens_on_credential_change(sender, instance: User, raw=False, **kwar
     if raw or not why:
         return
     instance._fugong_revoke_tokens = None
-    from fugong.accounts.services import api_tokens_revoke_all
-
-    api_tokens_revoke_all(actor=_acting.get() or "system", user=instance, why=why)
+    api_tokens_revoke_all(actor=acting_user() or "system", user=instance, why=why)

@@ -1,5 +1,8 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
+
+from fugong.core import registry
+from fugong.core.registry import MenuItem
 
 
 class CoreConfig(AppConfig):
@@ -8,17 +11,14 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from django.apps import apps
-
-        from fugong.core import (
-            jobs,  # noqa: F401  (registers the job task)
-            registry,
-        )
+        # Imported here: these modules use the models, which do not exist yet when Django
+        # imports this one.
+        from fugong.core import jobs  # noqa: F401  (registers the job task)
 
         registry.add_urls("", "fugong.core.urls", order=900)
         registry.add_api_router("/jobs", "fugong.core.jobs_api.router", order=300)
         registry.add_menu(
-            registry.MenuItem(
+            MenuItem(
                 _("Background jobs"), "core:jobs", "hourglass-split", None, "/jobs/", order=800
             )
         )

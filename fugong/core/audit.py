@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from fugong.core import context
+from fugong.core.bulk import insert_rows
 from fugong.core.masking import MASKED, audit_mask, mask_text, masks_inside  # noqa: F401
 from fugong.core.models import AuditAction, AuditLog
 
@@ -148,8 +149,6 @@ def record_many(
 ) -> int:
     """Audit rows for a bulk write (imports, demo data): one row per changed object.
     ``changes`` holds (pk, repr, action, before, after) of objects of ``model``."""
-    from fugong.core.bulk import insert_rows
-
     ctx = context.current()
     is_user = actor is not None and getattr(actor, "pk", None) is not None
     actor_id = actor.pk if is_user else None

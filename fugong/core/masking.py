@@ -118,16 +118,3 @@ class PersonalDataLogFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_text(record.stack_info)
         return True
-
-
-class ClientErrorLogFilter(logging.Filter):
-    """Django logs every 403 and 404 with the traceback of the exception behind it ("Forbidden
-    (Permission denied): /path" and twenty lines of stack), which buries the real failures in
-    the log. A client error keeps its one line; a server error keeps its traceback."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        status = getattr(record, "status_code", None)
-        if isinstance(status, int) and status < 500 and record.exc_info:
-            record.exc_info = None
-            record.exc_text = None
-        return True

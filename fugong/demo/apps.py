@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from fugong.core import registry
+
 
 class DemoConfig(AppConfig):
     """The demo county: the top composition layer, which may import every app. Its steps come
@@ -9,6 +11,4 @@ class DemoConfig(AppConfig):
     label = "demo"
 
     def ready(self) -> None:
-        from fugong.core import registry
-
         registry.add_demo_step("users", lambda b: b.build_users(), after=("offices", "routes"))

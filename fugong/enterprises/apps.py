@@ -1,6 +1,10 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from fugong.accounts.choices import ENTERPRISE_VIEWERS
+from fugong.core import registry
+from fugong.core.registry import MenuItem
+
 
 class EnterprisesConfig(AppConfig):
     name = "fugong.enterprises"
@@ -8,14 +12,14 @@ class EnterprisesConfig(AppConfig):
     verbose_name = _("Enterprises")
 
     def ready(self) -> None:
-        from fugong.accounts.choices import ENTERPRISE_VIEWERS
-        from fugong.core import registry
+        # Imported here: these modules use the models, which do not exist yet when Django
+        # imports this one.
         from fugong.enterprises import home, io  # noqa: F401 (io registers job kinds)
 
         registry.add_urls("enterprises/", "fugong.enterprises.urls", order=100)
         registry.add_api_router("/enterprises", "fugong.enterprises.api.router", order=200)
         registry.add_menu(
-            registry.MenuItem(
+            MenuItem(
                 _("Enterprises"),
                 "enterprises:list",
                 "buildings",

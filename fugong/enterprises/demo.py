@@ -1,9 +1,7 @@
 """The enterprises' steps of the demo county: the parks and the registry (declared in apps.py,
-run by fugong.demo)."""
+run by fugong.demo; ``b`` is its DemoBuilder)."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from fugong.accounts import services as account_services
 from fugong.accounts.choices import Level, OfficeKind
@@ -14,13 +12,10 @@ from fugong.enterprises.choices import Category
 from fugong.enterprises.industries import load_industries
 from fugong.enterprises.models import Enterprise, Industry
 
-if TYPE_CHECKING:
-    from fugong.demo.generator import DemoBuilder
-
 ACTOR = "seed-demo"
 
 
-def build_parks(b: DemoBuilder) -> None:
+def build_parks(b) -> None:
     for town in b.towns:
         if town.level != Level.STREET:
             continue
@@ -36,7 +31,7 @@ def build_parks(b: DemoBuilder) -> None:
         )
 
 
-def build_enterprises(b: DemoBuilder) -> None:
+def build_enterprises(b) -> None:
     """Enterprises spread over the villages (streets hold more), written through the
     registry's bulk upsert, then routed to their reviewing offices."""
     load_industries(Industry)  # reference data (gone after a test database is flushed)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from fugong.accounts.choices import Role
 from fugong.accounts.selectors import user_roles
+from fugong.enterprises.models import Enterprise
 
 MANAGERS = {Role.PLATFORM_ADMIN, Role.COMMAND}
 STATUS_SETTERS = MANAGERS | {Role.CADRE, Role.PARK_OPERATOR}
@@ -88,8 +89,6 @@ def refused_fields(user, names: Iterable[str]) -> list[str]:
 
 def refusal_message(names: Iterable[str]) -> str:
     """The sentence for a write that changes fields the user may not change."""
-    from fugong.enterprises.models import Enterprise
-
     names = list(names)
     labels = "、".join(str(Enterprise._meta.get_field(n).verbose_name) for n in names)
     message = _(

@@ -10,9 +10,18 @@ from fugong.inspections.models import ChecklistItem, ChecklistTemplate
 
 
 def template_in_use(template: ChecklistTemplate) -> bool:
-    from fugong.resumption.models import Acceptance
-
-    return Acceptance.objects.filter(template=template).exists()
+    """Whether a checklist was filled in on this version: any row of another model (an
+    acceptance, an inspection, ...) points at it. Found through the model's reverse relations,
+    so inspections need not know the apps that use its templates."""
+    # include_hidden: the acceptances' key has no reverse accessor (related_name="+").
+    return any(
+        relation.related_model._default_manager.filter(**{relation.field.name: template}).exists()
+        for relation in ChecklistTemplate._meta.get_fields(include_hidden=True)
+        if relation.is_relation
+        and relation.auto_created
+        and not relation.concrete
+        and relation.related_model is not ChecklistItem
+    )
 
 
 @transaction.atomic

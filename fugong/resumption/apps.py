@@ -1,6 +1,10 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from fugong.accounts.choices import COMMAND_ROLES, ENTERPRISE_VIEWERS, Role
+from fugong.core import registry
+from fugong.core.registry import MenuItem
+
 
 class ResumptionConfig(AppConfig):
     name = "fugong.resumption"
@@ -8,9 +12,8 @@ class ResumptionConfig(AppConfig):
     verbose_name = _("Resumption filings")
 
     def ready(self) -> None:
-        from fugong.accounts.choices import COMMAND_ROLES, ENTERPRISE_VIEWERS, Role
-        from fugong.core import registry
-        from fugong.core.registry import MenuItem
+        # Imported here: these modules use the models, which do not exist yet when Django
+        # imports this one.
         from fugong.resumption import home
 
         registry.add_urls("resumption/", "fugong.resumption.urls", order=200)

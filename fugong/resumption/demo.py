@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import io
-from typing import TYPE_CHECKING
 
 import segno
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,9 +24,6 @@ from fugong.resumption import policy, services
 from fugong.resumption.choices import AttachmentKind, CheckValue, Mode, RuleCode, Status
 from fugong.resumption.models import FilingRule, ResumptionPolicy, RoutingRule
 from fugong.resumption.policy import Router, create_default_routing, create_default_rules
-
-if TYPE_CHECKING:
-    from fugong.demo.generator import DemoBuilder
 
 ACTOR = "seed-demo"
 
@@ -73,7 +69,7 @@ def png_bytes(text: str) -> bytes:
     return out.getvalue()
 
 
-def application_values(b: DemoBuilder, enterprise, today: datetime.date) -> dict:
+def application_values(b, enterprise, today: datetime.date) -> dict:
     rng = b.rng
     staff = max(3, min(enterprise.employee_count or 10, 400))
     local = round(staff * rng.uniform(0.5, 0.95))
@@ -119,11 +115,11 @@ def application_values(b: DemoBuilder, enterprise, today: datetime.date) -> dict
     }
 
 
-def _pick(b: DemoBuilder, path: list[tuple[str, int]]) -> str:
+def _pick(b, path: list[tuple[str, int]]) -> str:
     return b.rng.choices([s for s, _ in path], weights=[w for _, w in path])[0]
 
 
-def advance(b: DemoBuilder, filing, target: str) -> None:
+def advance(b, filing, target: str) -> None:
     """Take ``filing`` (a draft) along its mode's path to ``target`` through the services."""
     today = timezone.localdate()
     if target == Status.DRAFT:
@@ -192,7 +188,7 @@ def advance(b: DemoBuilder, filing, target: str) -> None:
         services.filing_confirm_resumption(actor=ACTOR, filing=filing, date=today)
 
 
-def build_filings(b: DemoBuilder) -> None:
+def build_filings(b) -> None:
     ensure_defaults()
     today = timezone.localdate()
     for county in b.counties:
@@ -257,7 +253,7 @@ def build_filings(b: DemoBuilder) -> None:
             advance(b, filing, _pick(b, path))
 
 
-def build_routes(b: DemoBuilder) -> None:
+def build_routes(b) -> None:
     """Each demo enterprise routed to its reviewing offices by the routing table (seed 004's
     street table by default)."""
     ensure_defaults()

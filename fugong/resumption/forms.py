@@ -7,6 +7,7 @@ from fugong.core.forms import DateInput, html5_widgets
 from fugong.inspections.models import ItemKind
 from fugong.resumption.choices import AttachmentKind, CheckValue, Mode
 from fugong.resumption.models import APPLICATION_FIELDS, Filing
+from fugong.resumption.services import Answer
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
@@ -193,8 +194,6 @@ class AcceptanceForm(forms.Form):
             }
 
     def answers(self):
-        from fugong.resumption.services import Answer
-
         result = {}
         for item in self.items:
             key = f"item_{item.pk}"

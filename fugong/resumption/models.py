@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.choices import OfficeKind
+from fugong.core.audit import _plain
 from fugong.core.models import TimestampedModel
 from fugong.core.scope import ScopeRules
 from fugong.enterprises.choices import Category
@@ -387,8 +388,6 @@ class Filing(Application, TimestampedModel):
         return f"{self.enterprise} · {self.get_status_display()}"
 
     def application_data(self) -> dict:
-        from fugong.core.audit import _plain
-
         return {name: _plain(getattr(self, name)) for name in APPLICATION_FIELDS}
 
 

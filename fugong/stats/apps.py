@@ -11,10 +11,10 @@ class StatsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from fugong.accounts.choices import COMMAND_ROLES
-        from fugong.accounts.signals import jurisdictions_moved
+        from fugong.accounts.models import jurisdictions_moved
         from fugong.core import registry
         from fugong.core.registry import MenuItem
-        from fugong.stats import home, reports  # noqa: F401 - registers the report job
+        from fugong.stats import reports  # noqa: F401 - registers the report job
 
         post_migrate.connect(_install_tally, sender=self)
         jurisdictions_moved.connect(_recount_tally)
@@ -42,8 +42,6 @@ class StatsConfig(AppConfig):
                 order=320,
             ),
         )
-        for tile in home.TILES:
-            registry.add_home_tile(tile)
         registry.add_startup_task(_catch_up_snapshots)
         registry.add_demo_step("history", "fugong.stats.demo.build_history", after=("filings",))
 
