@@ -884,5 +884,4 @@ def import_recheck(*, user, batch: ImportBatch, enqueue: bool = True) -> ImportB
 
 
 def import_batch_list(*, user):
-    qs = ImportBatch.objects.select_related("created_by", "check_job", "import_job")
-    return qs if get_scope(user).everything else qs.filter(created_by=user)
+    return scoped(ImportBatch.objects.select_related("created_by", "check_job", "import_job"), user)

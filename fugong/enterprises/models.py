@@ -345,6 +345,9 @@ class ImportBatch(models.Model):
         verbose_name=_("import job"),
     )
 
+    # Each user sees the files they uploaded (the platform administrators see all).
+    scope_rules = ScopeRules(user="created_by")
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("enterprise import")

@@ -30,6 +30,11 @@ RULE_FIELDS = frozenset({*PEOPLE, *AMOUNTS, "resumed_on"})
 EARLIEST_RESUMPTION = datetime.date(2000, 1, 1)
 
 
+def of_enterprise(name: str, message: str) -> str:
+    """One enterprise's problem in a list about several: "<name>: <message>"."""
+    return _("%(name)s: %(message)s") % {"name": name, "message": message}
+
+
 def people_problem(value) -> str | None:
     if value is not None and value < 0:
         return _("a number of people cannot be negative.")

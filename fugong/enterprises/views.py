@@ -22,7 +22,7 @@ from fugong.core.errors import UserError
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_phone
 from fugong.core.redirects import safe_next
-from fugong.enterprises import io, permissions, services
+from fugong.enterprises import io, permissions, rules, services
 from fugong.enterprises.choices import TIER_LEADER, Category, Ledger, Tier
 from fugong.enterprises.derivation import derive_category, derive_key
 from fugong.enterprises.filters import filter_params
@@ -292,10 +292,7 @@ def _bulk_resumed(
             continue
         typed[e.pk] = text
         if not text.isdecimal() or len(text) > 9:  # int() refuses 4,300 digits and more
-            errors.append(
-                _("%(name)s: %(message)s")
-                % {"name": e.name, "message": _("Give the number of staff back at work.")}
-            )
+            errors.append(rules.of_enterprise(e.name, _("Give the number of staff back at work.")))
         else:
             counts[e.pk] = int(text)
     if confirming and rows and not errors:
