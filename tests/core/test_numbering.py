@@ -78,3 +78,35 @@ def test_concurrent_issuers_get_distinct_contiguous_numbers():
         t.join(timeout=60)
     assert sorted(got) == list(range(1, n + 1)), got
     assert numbering.last(KIND, place, 2031) == n
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="migrating back and forth inside a test: PostgreSQL"
+)
+def test_the_notice_migration_seeds_the_counters_from_the_notices(demo):
+    """Numbers go on where the notices issued so far stopped, even with their old counter
+    rows gone."""
+    from django.db.migrations.executor import MigrationExecutor
+    from django.db.models import Max
+
+    from fugong.resumption.models import Notice
+
+    given = {
+        (j, y): n
+        for j, y, n in Notice.objects.values_list("jurisdiction_id", "year")
+        .annotate(n=Max("sequence"))
+        .order_by()
+    }
+    assert given, "the demo county has notices"
+    before = [("resumption", "0006_field_verbose_names")]
+    after = [("resumption", "0007_notice_numbers_in_core")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    old.get_model("resumption", "NoticeCounter").objects.all().delete()
+    DocumentCounter.objects.filter(kind="resumption.notice").delete()
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    for (j, y), n in given.items():
+        assert numbering.last("resumption.notice", Jurisdiction(pk=j), y) == n
