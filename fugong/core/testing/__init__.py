@@ -10,7 +10,7 @@ inherits the checks it needs and fills them with calls built from its own small 
 - ``OneAuditRowPerWrite``: each write leaves exactly one audit row, by the acting user.
 - ``FixedQueryCount``: a list costs as many queries with N rows as with more.
 
-``issue_token``/``bearer`` are the one way tests get an API token through the API itself.
+``built_for_the_class`` builds a class's data once. ``issue_token``/``bearer`` are the one way tests get an API token through the API itself.
 """
 
 from fugong.core.testing.api import TEST_PASSWORD, bearer, issue_token
@@ -23,6 +23,7 @@ from fugong.core.testing.checks import (
     Write,
     send,
 )
+from fugong.core.testing.fixtures import built_for_the_class
 
 __all__ = [
     "TEST_PASSWORD",
@@ -33,6 +34,7 @@ __all__ = [
     "RefusesWithoutRole",
     "Write",
     "bearer",
+    "built_for_the_class",
     "issue_token",
     "send",
 ]
