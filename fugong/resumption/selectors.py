@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from fugong.accounts.choices import CadreTitle, Level, Role
+from fugong.accounts.choices import Role
+from fugong.accounts.models import User
 from fugong.accounts.selectors import active_memberships
 from fugong.core.scope import scoped
+from fugong.resumption import workflow
 from fugong.resumption.choices import PENDING_GOVERNMENT
 from fugong.resumption.models import Filing, FilingAttachment, FilingEvent, FilingVersion
 
@@ -61,9 +63,6 @@ def inspector_choices(filing: Filing) -> QuerySet:
     (the grid supervision group, seed 004). Each of them is an inspector to
     ``workflow.actor_kinds`` and sees the filing in their data scope. The schedule form offers
     only these, so it never names anybody else."""
-    from fugong.accounts.models import User
-    from fugong.resumption.policy import ancestor_paths
-
     routed = User.objects.filter(
         memberships__is_active=True,
         memberships__role__in=[Role.REVIEWER, Role.PARK_OPERATOR],
@@ -71,11 +70,8 @@ def inspector_choices(filing: Filing) -> QuerySet:
     )
     assigned = User.objects.filter(assignments__enterprise=filing.enterprise_id)
     grid_chiefs = User.objects.filter(
+        workflow.grid_chiefs_of(filing.enterprise, prefix="memberships__"),
         memberships__is_active=True,
-        memberships__role=Role.CADRE,
-        memberships__title=CadreTitle.GRID_CHIEF,
-        memberships__jurisdiction__level=Level.GRID,
-        memberships__jurisdiction__path__in=ancestor_paths(filing.enterprise.jurisdiction),
     )
     return (
         User.objects.filter(is_active=True)

@@ -7,15 +7,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-import chinese_calendar
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fugong.accounts.models import Office
 from fugong.accounts.selectors import command_jurisdictions
 from fugong.core import numbering
 from fugong.core.audit import audited_create, audited_update, record, snapshot
+from fugong.core.calendar import add_working_days
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.files import clean_upload
 from fugong.core.models import AuditAction
@@ -40,7 +39,6 @@ from fugong.resumption.models import (
     AcceptanceAnswer,
     Filing,
     FilingAttachment,
-    FilingEvent,
     FilingGroup,
     FilingVersion,
     Notice,
@@ -103,25 +101,6 @@ class AttachmentsMissing(UserError):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """The date ``days`` working days after ``start`` (chinese-calendar: weekends, public
-    holidays and the make-up working days)."""
-    day = start
-    while days > 0:
-        day += datetime.timedelta(days=1)
-        try:
-            working = chinese_calendar.is_workday(day)
-        except NotImplementedError:  # a year the calendar does not know yet
-            working = day.weekday() < 5
-        days -= working
-    return day
-
-
-def _stage_due(filing: Filing, status: str) -> datetime.date | None:
-    days = policy.policy_for(filing.jurisdiction).stage_days.get(status)
-    return add_working_days(timezone.localdate(), int(days)) if days else None
-
-
 def priority_score(
     filing: Filing,
     weights: dict,
@@ -161,42 +140,11 @@ def _user(actor):
 
 
 def _locked(filing: Filing) -> Filing:
-    return (
-        Filing.objects.select_for_update(of=("self",))
-        .select_related("enterprise", "enterprise__park", "jurisdiction")
-        .get(pk=filing.pk)
-    )
+    return workflow.FILINGS.lock(filing)
 
 
-def _check_revision(filing: Filing, revision: int | None) -> None:
-    if revision is not None and int(revision) != filing.revision:
-        raise Conflict(
-            _(
-                "Someone else changed this filing while you had it open (it is now “%(status)s”). "
-                "Reload the page; what you typed is still in the form."
-            )
-            % {"status": filing.get_status_display()}
-        )
-
-
-def _event(filing: Filing, *, actor, action: str, before: str, reason: str = "") -> None:
-    office = None
-    if actor is not None and getattr(actor, "pk", None):
-        office = (
-            Office.objects.filter(memberships__user=actor, memberships__is_active=True)
-            .filter(pk__in=filing.routed_offices.values("pk"))
-            .first()
-        )
-    FilingEvent.objects.create(
-        filing=filing,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=actor.get_username() if getattr(actor, "pk", None) else str(actor or "system"),
-        office=office,
-        action=action,
-        from_status=before,
-        to_status=filing.status,
-        reason=reason,
-    )
+_check_revision = workflow.FILINGS.check_revision
+_event = workflow.filing_event
 
 
 def _may_file_for(actor, enterprise: Enterprise) -> bool:
@@ -291,9 +239,10 @@ def filing_update(*, actor, filing: Filing, revision: int | None = None, **appli
 @transaction.atomic
 def attachment_add(*, actor, filing: Filing, kind: str, upload) -> FilingAttachment:
     filing = _locked(filing)
-    if workflow.ENTERPRISE not in workflow.actor_kinds(actor, filing):
+    kinds = workflow.actor_kinds(actor, filing)
+    if workflow.ENTERPRISE not in kinds:
         raise NotAllowed(_("Only the enterprise itself or its park operator can attach files."))
-    if filing.status not in EDITABLE:
+    if not workflow.may_change(actor, filing, kinds):
         raise Conflict(
             _("Files cannot be added to a filing that is “%(status)s”.")
             % {"status": filing.get_status_display()}
@@ -325,10 +274,7 @@ def attachment_add(*, actor, filing: Filing, kind: str, upload) -> FilingAttachm
 @transaction.atomic
 def attachment_delete(*, actor, attachment: FilingAttachment) -> None:
     filing = _locked(attachment.filing)
-    if (
-        workflow.ENTERPRISE not in workflow.actor_kinds(actor, filing)
-        or filing.status not in EDITABLE
-    ):
+    if not workflow.may_change(actor, filing):
         raise NotAllowed(_("This file can no longer be removed."))
     record(
         actor=actor,
@@ -347,46 +293,18 @@ def attachment_delete(*, actor, attachment: FilingAttachment) -> None:
 
 
 def _not_possible(filing: Filing, action: str) -> Conflict:
-    possible = workflow.transitions_named(action)
-    label = possible[0].label if possible else action
-    return Conflict(
-        _("“%(action)s” is not possible: the filing is “%(status)s” (%(mode)s).")
-        % {
-            "action": label,
-            "status": filing.get_status_display(),
-            "mode": filing.get_mode_display(),
-        }
-    )
+    return workflow.FILINGS.not_possible(filing, action)
 
 
 def _transition(
     filing: Filing, *, actor, action: str, reason: str = "", revision: int | None = None, **changes
 ) -> Filing:
-    """Inside a transaction with ``filing`` locked: check and apply one transition."""
-    _check_revision(filing, revision)
-    t = workflow.transition_for(action, mode=filing.mode, status=filing.status)
-    if t is None:
-        raise _not_possible(filing, action)
-    if not (t.actors & workflow.actor_kinds(actor, filing)):
-        raise NotAllowed(_("You may not “%(action)s” this filing.") % {"action": t.label})
-    reason = (reason or "").strip()
-    if t.needs_reason and not reason:
-        raise UserError(
-            _("Give the reason, so the enterprise knows what to do."), code="reason_required"
-        )
-    before = filing.status
-    due = _stage_due(filing, t.target)
-    filing = audited_update(
-        filing,
-        actor=actor,
-        reason=reason,
-        status=t.target,
-        stage_due=due,
-        revision=filing.revision + 1,
+    """Inside a transaction with ``filing`` locked: check and apply one transition (the
+    engine's step: revision, actor, reason, stage due date, audit and event rows)."""
+    return workflow.FILINGS.apply(
+        filing, actor=actor, action=action, reason=reason, revision=revision, locked=True,
         **changes,
-    )
-    _event(filing, actor=actor, action=action, before=before, reason=reason)
-    return filing
+    )  # fmt: skip
 
 
 @transaction.atomic

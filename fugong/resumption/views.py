@@ -21,6 +21,7 @@ from fugong.core.errors import UserError
 from fugong.core.files import file_response, sniff
 from fugong.core.ids import parse_id
 from fugong.core.scope import scoped
+from fugong.enterprises.choices import Category
 from fugong.enterprises.models import Enterprise, Park
 from fugong.resumption import checks, policy, selectors, services, workflow
 from fugong.resumption.choices import AttachmentKind, Status
@@ -35,7 +36,12 @@ from fugong.resumption.forms import (
     RuleForm,
     ScheduleForm,
 )
-from fugong.resumption.models import AcceptanceAnswer, Filing, FilingAttachment
+from fugong.resumption.models import (
+    AcceptanceAnswer,
+    Filing,
+    FilingAttachment,
+    ResumptionPolicy,
+)
 from fugong.stats.selectors import filing_pipeline
 
 PAGE_SIZE = 50
@@ -165,10 +171,10 @@ def filing_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _required_files(filing: Filing) -> list[dict]:
     """The files the filing's mode asks for, each with whether one is attached."""
-    attached = set(selectors.filing_attachments(filing).values_list("kind", flat=True))
     required = policy.required_attachments(filing.mode, has_commuter_bus=filing.has_commuter_bus)
+    missing = set(policy.missing_attachments(filing))
     return [
-        {"kind": kind, "label": AttachmentKind(kind).label, "attached": kind in attached}
+        {"kind": kind, "label": AttachmentKind(kind).label, "attached": kind not in missing}
         for kind in required
     ]
 
@@ -452,6 +458,8 @@ def notice_download(request: HttpRequest, pk: int) -> HttpResponse:
     notice = getattr(filing, "notice", None)
     if notice is None:
         raise Http404
+    # Imported here: the PDF library (reportlab, about 0.4 s to import) is loaded by the one
+    # page that prints a notice, not at every start of the server.
     from fugong.resumption.notice import notice_pdf, verify_url
 
     pdf = notice_pdf(notice, verify_url=verify_url(request, notice))
@@ -490,8 +498,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def pipeline(request: HttpRequest) -> HttpResponse:
     data = filing_pipeline(user=request.user)
-    from fugong.enterprises.choices import Category
-
     labels = dict(Category.choices)
     return render(
         request,
@@ -574,11 +580,8 @@ def _settings_place(request: HttpRequest):
 def settings_page(
     request: HttpRequest, *, policy_form=None, rule_forms=None, error=""
 ) -> HttpResponse:
-    from fugong.resumption import policy as resumption_policy
-    from fugong.resumption.models import ResumptionPolicy
-
     place, places = _settings_place(request)
-    rules = resumption_policy.rules_for(place)
+    rules = policy.rules_for(place)
     rule_forms = rule_forms or {}
     return render(
         request,
@@ -586,9 +589,9 @@ def settings_page(
         {
             "place": place,
             "places": places,
-            "current": resumption_policy.policy_for(place),
+            "current": policy.policy_for(place),
             "policies": ResumptionPolicy.objects.filter(
-                jurisdiction__path__in=resumption_policy.ancestor_paths(place)
+                jurisdiction__path__in=policy.ancestor_paths(place)
             ).select_related("jurisdiction"),
             "policy_form": policy_form
             or PolicyForm(initial={"effective_from": timezone.localdate()}),
@@ -599,15 +602,13 @@ def settings_page(
                     "form": rule_forms.get(r.code)
                     or RuleForm(
                         initial={"enabled": r.enabled, **r.params},
-                        defaults=resumption_policy.DEFAULT_RULE_PARAMS[r.code],
+                        defaults=policy.DEFAULT_RULE_PARAMS[r.code],
                         prefix=r.code,
                     ),
                 }
                 for r in rules
             ],
-            "routing": sorted(
-                resumption_policy.routing_table(place), key=lambda r: (r.position, r.pk)
-            ),
+            "routing": sorted(policy.routing_table(place), key=lambda r: (r.position, r.pk)),
             "error": error,
         },
         status=400 if error else 200,
@@ -632,12 +633,10 @@ def settings_policy(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def settings_rule(request: HttpRequest, code: str) -> HttpResponse:
-    from fugong.resumption import policy as resumption_policy
-
-    if code not in resumption_policy.DEFAULT_RULE_PARAMS:
+    if code not in policy.DEFAULT_RULE_PARAMS:
         raise Http404
     place, _places = _settings_place(request)
-    form = RuleForm(request.POST, defaults=resumption_policy.DEFAULT_RULE_PARAMS[code], prefix=code)
+    form = RuleForm(request.POST, defaults=policy.DEFAULT_RULE_PARAMS[code], prefix=code)
     if not form.is_valid():
         return settings_page(
             request, rule_forms={code: form}, error=_("Check the highlighted fields.")

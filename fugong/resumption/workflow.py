@@ -1,16 +1,23 @@
 """The one state machine of a filing: which action moves it from which state to which, in which
-mode, and who may take it. Services call ``transition_for``; pages and the API ask
+mode, and who may take it, declared on the workflow engine (``fugong.core.workflow``).
+Services take every step through ``FILINGS.apply``; pages and the API ask
 ``available_actions`` which buttons to show."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.choices import CadreTitle, Level, Role
+from fugong.accounts.models import Office
 from fugong.accounts.selectors import active_memberships
+from fugong.core import tree
+from fugong.core.errors import Conflict, NotAllowed, UserError
+from fugong.core.workflow import Transition, Workflow, transition
+from fugong.resumption import policy
 from fugong.resumption.choices import EDITABLE, Mode, Status
+from fugong.resumption.models import Filing, FilingEvent
 
 S = Status
 ALL_MODES = frozenset(Mode.values)
@@ -23,22 +30,8 @@ INSPECTOR = "inspector"  # a reviewer, a cadre assigned to the enterprise, its g
 APPROVER = "approver"  # the command office of the filing's town, or the county when required
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: object
-    sources: frozenset[str]
-    target: str
-    modes: frozenset[str]
-    actors: frozenset[str]
-    needs_reason: bool = False
-    style: str = "primary"
-
-
 def _t(action, label, sources, target, modes, actors, **kw) -> Transition:
-    return Transition(
-        action, label, frozenset(sources), target, frozenset(modes), frozenset(actors), **kw
-    )
+    return transition(action, label, sources, target, actors=actors, when={"mode": modes}, **kw)
 
 
 TRANSITIONS: list[Transition] = [
@@ -73,12 +66,12 @@ FORM_ACTIONS = {"submit", "schedule_acceptance", "pass_acceptance", "fail_accept
 
 
 def transitions_named(action: str) -> list[Transition]:
-    return [t for t in TRANSITIONS if t.action == action]
+    return FILINGS.named(action)
 
 
 def transition_for(action: str, *, mode: str, status: str) -> Transition | None:
     for t in TRANSITIONS:
-        if t.action == action and mode in t.modes and status in t.sources:
+        if t.action == action and mode in t.when["mode"] and status in t.sources:
             return t
     return None
 
@@ -112,17 +105,30 @@ def actor_kinds(user, filing) -> set[str]:
     return kinds
 
 
+GRID_CHIEF = {"role": Role.CADRE, "title": CadreTitle.GRID_CHIEF}
+
+
 def is_grid_chief_of(membership, enterprise) -> bool:
     """Whether ``membership`` makes its user the grid chief (网格长) of the grid ``enterprise``
     is registered in: a cadre membership titled grid chief, naming a grid that is the
-    enterprise's place or holds it. Their data scope is that grid, so they see the filing."""
+    enterprise's place or holds it. Their data scope is that grid, so they see the filing.
+    ``grid_chiefs_of`` is the same test as a query."""
     place = membership.jurisdiction
     return (
-        membership.role == Role.CADRE
-        and membership.title == CadreTitle.GRID_CHIEF
+        all(getattr(membership, name) == value for name, value in GRID_CHIEF.items())
         and place is not None
         and place.level == Level.GRID
-        and enterprise.jurisdiction.path.startswith(place.path)
+        and place.path in tree.ancestor_paths(enterprise.jurisdiction)
+    )
+
+
+def grid_chiefs_of(enterprise, prefix: str = "") -> Q:
+    """The memberships (under ``prefix``, e.g. ``"memberships__"`` from users) that make their
+    user the grid chief of ``enterprise`` (``is_grid_chief_of`` as a query)."""
+    return Q(
+        **{f"{prefix}{name}": value for name, value in GRID_CHIEF.items()},
+        **{f"{prefix}jurisdiction__level": Level.GRID},
+        **{f"{prefix}jurisdiction__path__in": tree.ancestor_paths(enterprise.jurisdiction)},
     )
 
 
@@ -155,16 +161,83 @@ def may_change(user, filing, kinds: set[str] | None = None) -> bool:
 
 
 def available_actions(user, filing) -> list[Transition]:
-    kinds = actor_kinds(user, filing)
-    seen: set[str] = set()
-    result = []
-    for t in TRANSITIONS:
-        if (
-            t.action not in seen
-            and filing.mode in t.modes
-            and filing.status in t.sources
-            and t.actors & kinds
-        ):
-            seen.add(t.action)
-            result.append(t)
-    return result
+    return FILINGS.available(user, filing)
+
+
+def _stage_days(filing: Filing, status: str) -> int | None:
+    return policy.policy_for(filing.jurisdiction).stage_days.get(status)
+
+
+def filing_event(filing: Filing, *, actor, action: str, before: str, reason: str = "") -> None:
+    """A row of the filing's timeline, naming the office the actor acted for."""
+    is_user = getattr(actor, "pk", None) is not None
+    office = None
+    if is_user:
+        office = (
+            Office.objects.filter(memberships__user=actor, memberships__is_active=True)
+            .filter(pk__in=filing.routed_offices.values("pk"))
+            .first()
+        )
+    FilingEvent.objects.create(
+        filing=filing,
+        actor=actor if is_user else None,
+        actor_name=actor.get_username() if is_user else str(actor or "system"),
+        office=office,
+        action=action,
+        from_status=before,
+        to_status=filing.status,
+        reason=reason,
+    )
+
+
+class FilingWorkflow(Workflow):
+    """The engine, with the filing's row lock (its enterprise and place joined), event rows and
+    sentences that speak of a filing."""
+
+    def lock(self, obj):
+        return (
+            Filing.objects.select_for_update(of=("self",))
+            .select_related("enterprise", "enterprise__park", "jurisdiction")
+            .get(pk=obj.pk)
+        )
+
+    def record_event(self, obj, *, actor, transition, before, reason):
+        filing_event(obj, actor=actor, action=transition.action, before=before, reason=reason)
+
+    def stale(self, obj):
+        return Conflict(
+            gettext(
+                "Someone else changed this filing while you had it open (it is now “%(status)s”). "
+                "Reload the page; what you typed is still in the form."
+            )
+            % {"status": obj.get_status_display()}
+        )
+
+    def not_possible(self, obj, action):
+        possible = self.named(action)
+        label = possible[0].label if possible else action
+        return Conflict(
+            gettext("“%(action)s” is not possible: the filing is “%(status)s” (%(mode)s).")
+            % {
+                "action": label,
+                "status": obj.get_status_display(),
+                "mode": obj.get_mode_display(),
+            }
+        )
+
+    def refused(self, obj, t):
+        return NotAllowed(gettext("You may not “%(action)s” this filing.") % {"action": t.label})
+
+    def reason_required(self, obj, t):
+        return UserError(
+            gettext("Give the reason, so the enterprise knows what to do."), code="reason_required"
+        )
+
+
+FILINGS = FilingWorkflow(
+    "resumption.filing",
+    TRANSITIONS,
+    due_field="stage_due",
+    due_days=_stage_days,
+    roles=actor_kinds,
+)
