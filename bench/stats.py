@@ -334,9 +334,9 @@ def main() -> None:
 def bench_reports(user, county, today, past, runs: int, notes: list[str]) -> list[tuple]:
     """Time the county's narrative reports: start_report and the job run synchronously."""
     try:
-        from fugong.stats.reports.jobs import start_report
+        from fugong.reports.jobs import start_report
     except ImportError as exc:
-        notes.append(f"fugong.stats.reports is not there yet ({exc}); reports not timed")
+        notes.append(f"fugong.reports is not there yet ({exc}); reports not timed")
         return []
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

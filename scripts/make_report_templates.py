@@ -2,11 +2,11 @@
 
     .venv/bin/python scripts/make_report_templates.py
 
-writes fugong/stats/data/report_templates/narrative_town.docx (the shape of seed 000) and
+writes fugong/reports/data/report_templates/narrative_town.docx (the shape of seed 000) and
 narrative_county.docx (the shape of seed 003). The .docx files are committed; this script is
 how they are rebuilt after a change of wording. Users download them from the report templates
 page, edit them in Word and upload their own; the placeholders they may use are listed there
-(fugong.stats.reports.context.PLACEHOLDER_HELP). A paragraph holds each placeholder in one
+(fugong.reports.context.PLACEHOLDER_HELP). A paragraph holds each placeholder in one
 run, so that docxtpl sees it whole.
 """
 
@@ -21,7 +21,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-OUT = Path(__file__).resolve().parent.parent / "fugong" / "stats" / "data" / "report_templates"
+OUT = Path(__file__).resolve().parent.parent / "fugong" / "reports" / "data" / "report_templates"
 
 # Official-document fonts (GB/T 9704), with fallbacks Word picks when they are missing.
 TITLE_FONT = "方正小标宋简体"

@@ -211,7 +211,16 @@ def test_every_field_a_history_can_show_has_a_chinese_name():
 
     from fugong.stats.models import Tally  # derived counts, never audited or shown
 
-    apps_shown = {"core", "accounts", "enterprises", "inspections", "resumption", "stats"}
+    apps_shown = {
+        "core",
+        "accounts",
+        "enterprises",
+        "inspections",
+        "resumption",
+        "stats",
+        "reporting",
+        "reports",
+    }
     english = []
     with translation.override("zh-hans"):
         for model in apps.get_models():

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "fugong.inspections",
     "fugong.resumption",
     "fugong.stats",
+    "fugong.reporting",
+    "fugong.reports",
     "fugong.demo",
 ]
 

@@ -14,9 +14,10 @@ from django.utils import timezone
 from fugong.accounts.models import Jurisdiction
 from fugong.core import tree
 from fugong.core.scope import scoped
+from fugong.reporting.choices import SubmissionStatus
+from fugong.reporting.models import Submission, SubmissionEvent
 from fugong.stats import figures as F
-from fugong.stats.choices import SubmissionStatus
-from fugong.stats.models import StatsSetting, Submission, SubmissionEvent
+from fugong.stats.models import StatsSetting
 
 REPORTING_MAX_DEPTH = F.SNAPSHOT_MAX_DEPTH
 
@@ -233,3 +234,29 @@ def home_reporting(*, user, nodes: list[Jurisdiction]) -> list[HomeReporting]:
             )
         )
     return out
+
+
+def submitted_days(
+    *, since: datetime.date | None = None, codes: list[str] | None = None
+) -> list[tuple[str, str, datetime.date]]:
+    """The submitted days (node path, node name, day), from ``since`` on and of the nodes with
+    ``codes`` (None: all); the statistics layer's locks read them (``fugong.stats.locks``)."""
+    qs = Submission.objects.filter(status=SubmissionStatus.SUBMITTED)
+    if since is not None:
+        qs = qs.filter(day__gte=since)
+    if codes is not None:
+        qs = qs.filter(jurisdiction__code__in=codes)
+    return list(qs.values_list("jurisdiction__path", "jurisdiction__name", "day"))
+
+
+def submitted_figures(
+    node: Jurisdiction, day: datetime.date
+) -> tuple[dict, datetime.datetime | None] | None:
+    """The figures the node submitted for the day and when, or None if it has not submitted
+    them; the statistics layer's frozen figures read them (``figures.snapshot_get``)."""
+    sub = (
+        Submission.objects.filter(jurisdiction=node, day=day, status=SubmissionStatus.SUBMITTED)
+        .exclude(data=None)
+        .first()
+    )
+    return None if sub is None else (sub.data, sub.submitted_at)

@@ -1,4 +1,4 @@
-"""Writes of the statistics layer: settings, snapshots and upward reporting.
+"""Writes of upward reporting.
 
 Upward reporting follows DHIS2's data approval: a town submits its day's figures (computed
 here, never typed), which freezes them and locks the day for the town; the level above sees
@@ -12,39 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fugong.accounts.choices import Role
 from fugong.accounts.models import Jurisdiction
-from fugong.accounts.selectors import command_jurisdictions, user_roles
-from fugong.core.audit import audited_create, audited_update
+from fugong.core.audit import audited_update
 from fugong.core.errors import Conflict, NotAllowed, UserError
+from fugong.reporting.choices import SubmissionEventKind, SubmissionStatus
+from fugong.reporting.models import Submission, SubmissionEvent
+from fugong.reporting.selectors import deadline_times
+from fugong.reporting.workflow import SUBMISSIONS, can_oversee, can_submit
 from fugong.stats import figures as F
-from fugong.stats.choices import Denominator, SubmissionEventKind, SubmissionStatus
-from fugong.stats.models import StatsSetting, Submission, SubmissionEvent
-from fugong.stats.reporting import deadline_times
-
-
-def _is_admin(user) -> bool:
-    return Role.PLATFORM_ADMIN in user_roles(user)
-
-
-def _command_paths(user) -> list[str]:
-    return [j.path for j in command_jurisdictions(user)]
-
-
-def can_submit(user, node: Jurisdiction) -> bool:
-    """The node's own command office (or a platform administrator) submits its figures."""
-    return _is_admin(user) or node.path in _command_paths(user)
-
-
-def can_oversee(user, node: Jurisdiction) -> bool:
-    """A command office above the node (or a platform administrator) reminds and reopens."""
-    return _is_admin(user) or any(
-        node.path.startswith(p) and node.path != p for p in _command_paths(user)
-    )
-
-
-def can_configure(user, node: Jurisdiction) -> bool:
-    return _is_admin(user) or any(node.path.startswith(p) for p in _command_paths(user))
 
 
 def deadline_at(node: Jurisdiction, day: datetime.date) -> datetime.datetime:
@@ -76,15 +51,7 @@ def submission_submit(
         )
     F.check_day(node, day)
     sub = _submission_for_update(node, day)
-    if revision is not None and revision != sub.revision:
-        raise Conflict(_("Someone else changed this day's report; look at it again."))
-    if sub.status == SubmissionStatus.SUBMITTED:
-        raise Conflict(
-            _(
-                "The figures of %(day)s were already submitted; ask the level above to reopen the day."
-            )
-            % {"day": day.isoformat()}
-        )
+    SUBMISSIONS.check(sub, actor=actor, action="submit", revision=revision)
     figures = F.compute(user=None, node=node, day=day)
     if zero and figures.total.new_resumed:
         raise UserError(
@@ -95,20 +62,18 @@ def submission_submit(
             % {"n": figures.total.new_resumed, "day": day.isoformat()},
             code="not_zero",
         )
-    now = timezone.now()
-    sub = audited_update(
+    return SUBMISSIONS.apply(
         sub,
         actor=actor,
-        status=SubmissionStatus.SUBMITTED,
+        action="submit",
+        revision=revision,
+        locked=True,
         is_zero=zero,
         note=note.strip()[:500],
         data=figures.as_dict(),
         submitted_by=actor,
-        submitted_at=now,
-        revision=sub.revision + 1,
+        submitted_at=timezone.now(),
     )
-    SubmissionEvent.objects.create(submission=sub, kind=SubmissionEventKind.SUBMITTED, actor=actor)
-    return sub
 
 
 def _submitted_above(node: Jurisdiction, day: datetime.date) -> Jurisdiction | None:
@@ -139,10 +104,7 @@ def submission_reopen(
             _("Say why the day is reopened; the town will see it."), code="reason_required"
         )
     sub = _submission_for_update(node, day)
-    if revision is not None and revision != sub.revision:
-        raise Conflict(_("Someone else changed this day's report; look at it again."))
-    if sub.status != SubmissionStatus.SUBMITTED:
-        raise Conflict(_("This day is not submitted, so there is nothing to reopen."))
+    SUBMISSIONS.check(sub, actor=actor, action="reopen", reason=reason, revision=revision)
     above = _submitted_above(node, day)
     if above is not None:
         # DHIS2's rule: a day approved higher up stays locked below until that is undone;
@@ -154,17 +116,9 @@ def submission_reopen(
             )
             % {"above": above.name, "day": day.isoformat(), "name": node.name}
         )
-    sub = audited_update(
-        sub,
-        actor=actor,
-        reason=reason[:500],
-        status=SubmissionStatus.REOPENED,
-        revision=sub.revision + 1,
+    return SUBMISSIONS.apply(
+        sub, actor=actor, action="reopen", reason=reason[:500], revision=revision, locked=True
     )
-    SubmissionEvent.objects.create(
-        submission=sub, kind=SubmissionEventKind.REOPENED, actor=actor, reason=reason[:500]
-    )
-    return sub
 
 
 @transaction.atomic
@@ -187,30 +141,3 @@ def submission_remind(*, actor, nodes: list[Jurisdiction], day: datetime.date) -
         )
         reminded += 1
     return reminded
-
-
-def setting_set(
-    *,
-    actor,
-    node: Jurisdiction,
-    rate_denominator: str,
-    report_deadline: datetime.time | None = None,
-) -> StatsSetting:
-    if not can_configure(actor, node):
-        raise NotAllowed(
-            _("Only the command office of %(name)s may change its settings.") % {"name": node.name}
-        )
-    if rate_denominator not in Denominator.values:
-        raise UserError(_("Choose what the resumption rate divides by."), code="bad_denominator")
-    existing = StatsSetting.objects.filter(jurisdiction=node).first()
-    if existing is None:
-        return audited_create(
-            StatsSetting,
-            actor=actor,
-            jurisdiction=node,
-            rate_denominator=rate_denominator,
-            report_deadline=report_deadline,
-        )
-    return audited_update(
-        existing, actor=actor, rate_denominator=rate_denominator, report_deadline=report_deadline
-    )

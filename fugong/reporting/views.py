@@ -27,9 +27,11 @@ from fugong.accounts.models import Jurisdiction
 from fugong.accounts.selectors import command_jurisdictions, jurisdiction_roots
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.scope import get_scope, scoped
+from fugong.reporting import selectors as reporting
+from fugong.reporting import services
 from fugong.stats import figures as F
-from fugong.stats import reporting, services
 from fugong.stats import selectors as stats_selectors
+from fugong.stats import services as stats_services
 from fugong.stats.choices import Denominator
 from fugong.stats.models import StatsSetting
 
@@ -100,7 +102,7 @@ def _sentences(view):
         except UserError as exc:
             return render(
                 request,
-                "stats/reporting_error.html",
+                "reporting/reporting_error.html",
                 {"message": exc.message, "status": exc.status},
                 status=exc.status,
             )
@@ -130,7 +132,9 @@ def _revision(value) -> int | None:
 
 
 def _page_url(node: Jurisdiction, day: datetime.date) -> str:
-    return f"{reverse('stats:reporting')}?{urlencode({'node': node.pk, 'day': day.isoformat()})}"
+    return (
+        f"{reverse('reporting:reporting')}?{urlencode({'node': node.pk, 'day': day.isoformat()})}"
+    )
 
 
 def _figure_rows(figures: F.Figures) -> list[dict]:
@@ -248,7 +252,7 @@ def _page(
             or SubmitForm(initial={"revision": state.revision, "note": submit_note}),
             new_today=live.total.new_resumed,
         )
-    return render(request, "stats/reporting.html", context, status=status)
+    return render(request, "reporting/reporting.html", context, status=status)
 
 
 def _day(node: Jurisdiction, value) -> datetime.date:
@@ -429,7 +433,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         raise NotAllowed(
             _("Statistics settings are set by command offices; your account belongs to none.")
         )
-    if not services.can_configure(user, node):
+    if not stats_services.can_configure(user, node):
         raise NotAllowed(
             _("Only the command office of %(name)s or above may change its settings.")
             % {"name": node.name}
@@ -446,7 +450,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.setting_set(
+                stats_services.setting_set(
                     actor=user,
                     node=node,
                     rate_denominator=form.cleaned_data["rate_denominator"],
@@ -459,13 +463,13 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 status = exc.status
             else:
                 messages.success(request, _("Settings of %(name)s saved.") % {"name": node.name})
-                return redirect(f"{reverse('stats:settings')}?jurisdiction={node.pk}")
+                return redirect(f"{reverse('reporting:settings')}?jurisdiction={node.pk}")
         else:
             status = 400
     inherited = F.setting_for(node)
     return render(
         request,
-        "stats/settings.html",
+        "reporting/settings.html",
         {
             "node": node,
             "places": places if node in places else [node, *places],

@@ -12,12 +12,13 @@ from fugong.accounts.models import Jurisdiction
 from fugong.core.errors import UserError
 from fugong.core.jobs import JobContext, JobError, job_handler, job_start
 from fugong.core.models import Job
+from fugong.reports import context as C
+from fugong.reports import xlsx
+from fugong.reports.choices import NARRATIVE_KINDS, ReportKind
+from fugong.reports.narrative import narrative
 from fugong.stats import figures as F
 from fugong.stats import selectors as stats_selectors
-from fugong.stats.choices import NARRATIVE_KINDS, Denominator, ReportKind
-from fugong.stats.reports import context as C
-from fugong.stats.reports import xlsx
-from fugong.stats.reports.narrative import narrative
+from fugong.stats.choices import Denominator
 
 JOB_KIND = "stats.report"
 MAX_TEXT = 5000

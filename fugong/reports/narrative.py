@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from fugong.accounts.models import Jurisdiction
 from fugong.core.errors import UserError
+from fugong.reports import context as C
+from fugong.reports import templates as T
+from fugong.reports.models import ReportTemplate
 from fugong.stats import figures as F
-from fugong.stats.models import ReportTemplate
-from fugong.stats.reports import context as C
-from fugong.stats.reports import templates as T
 
 
 def narrative(

@@ -8,9 +8,9 @@ or 003, for any jurisdiction and day, as background jobs. Every figure comes fro
 - ``PLACEHOLDERS``: kind → the names a narrative template may use
 """
 
-from fugong.stats.reports.context import PLACEHOLDER_HELP
-from fugong.stats.reports.jobs import JOB_KIND, start_report
-from fugong.stats.reports.templates import (
+from fugong.reports.context import PLACEHOLDER_HELP
+from fugong.reports.jobs import JOB_KIND, start_report
+from fugong.reports.templates import (
     PLACEHOLDERS,
     template_for,
     template_set_active,

@@ -25,12 +25,12 @@ from fugong.core import tree
 from fugong.core.audit import audited_create, audited_update
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.scope import scoped
-from fugong.stats.choices import NARRATIVE_KINDS, ReportKind
-from fugong.stats.models import ReportTemplate
-from fugong.stats.reports import context as C
-from fugong.stats.reports import sandbox
+from fugong.reports import context as C
+from fugong.reports import sandbox
+from fugong.reports.choices import NARRATIVE_KINDS, ReportKind
+from fugong.reports.models import ReportTemplate
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "data" / "report_templates"
+SHIPPED_DIR = Path(__file__).resolve().parent / "data" / "report_templates"
 SHIPPED = {
     ReportKind.NARRATIVE_TOWN: "narrative_town.docx",
     ReportKind.NARRATIVE_COUNTY: "narrative_county.docx",

@@ -1,6 +1,6 @@
 """Report pages: ask for a report (it runs as a job; the job page shows progress and the
 download) and manage the narrative report templates of a jurisdiction. Views read input and
-call ``fugong.stats.reports``; a UserError comes back as a sentence with the input kept."""
+call ``fugong.reports.services``; a UserError comes back as a sentence with the input kept."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from fugong.accounts.models import Jurisdiction
 from fugong.accounts.selectors import jurisdiction_list, jurisdiction_roots
 from fugong.core.errors import UserError
 from fugong.core.ids import parse_id
-from fugong.stats import reports
-from fugong.stats.choices import NARRATIVE_KINDS, ReportKind
+from fugong.reports import services as reports
+from fugong.reports import templates as T
+from fugong.reports.choices import NARRATIVE_KINDS, ReportKind
 from fugong.stats.figures import SNAPSHOT_MAX_DEPTH
-from fugong.stats.reports import templates as T
 from fugong.stats.services import can_configure
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -77,7 +77,7 @@ def report_request(request: HttpRequest) -> HttpResponse:
     kind = data.get("kind") if data.get("kind") in ReportKind.values else ReportKind.DAILY
     return render(
         request,
-        "stats/reports.html",
+        "reports/reports.html",
         {
             "place": place,
             "places": _places(request.user, place),
@@ -100,7 +100,7 @@ def _templates_page(request: HttpRequest, place: Jurisdiction, *, error: str = "
         in_use.append({"kind": k, "label": ReportKind(k).label, "template": applies})
     return render(
         request,
-        "stats/reports_templates.html",
+        "reports/reports_templates.html",
         {
             "place": place,
             "places": _places(request.user, place),
@@ -166,7 +166,7 @@ def template_upload(request: HttpRequest) -> HttpResponse:
             "place": place.name,
         },
     )
-    return redirect(f"{reverse('stats:report_templates')}?jurisdiction={place.pk}")
+    return redirect(f"{reverse('reports:report_templates')}?jurisdiction={place.pk}")
 
 
 @login_required
@@ -183,7 +183,9 @@ def template_active(request: HttpRequest, pk: int) -> HttpResponse:
     except UserError as exc:
         return _templates_page(request, template.jurisdiction, error=exc.message)
     messages.success(request, _("Saved."))
-    return redirect(f"{reverse('stats:report_templates')}?jurisdiction={template.jurisdiction_id}")
+    return redirect(
+        f"{reverse('reports:report_templates')}?jurisdiction={template.jurisdiction_id}"
+    )
 
 
 @login_required

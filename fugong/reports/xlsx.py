@@ -18,8 +18,8 @@ from fugong.core.scope import scoped, subtree_q
 from fugong.enterprises.choices import Ledger
 from fugong.enterprises.io import watermark
 from fugong.enterprises.models import Enterprise
+from fugong.reports import context as C
 from fugong.stats import figures as F
-from fugong.stats.reports import context as C
 
 FIGURE_HEADERS = [
     "单位数",

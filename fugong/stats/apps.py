@@ -14,7 +14,6 @@ class StatsConfig(AppConfig):
         from fugong.accounts.models import jurisdictions_moved
         from fugong.core import registry
         from fugong.core.registry import MenuItem
-        from fugong.stats import reports  # noqa: F401 - registers the report job
 
         post_migrate.connect(_install_tally, sender=self)
         jurisdictions_moved.connect(_recount_tally)
@@ -24,22 +23,6 @@ class StatsConfig(AppConfig):
         registry.add_menu(
             MenuItem(
                 _("Dashboard"), "stats:dashboard", "graph-up", COMMAND_ROLES, "/stats/", order=300
-            ),
-            MenuItem(
-                _("Daily reporting"),
-                "stats:reporting",
-                "send-check",
-                COMMAND_ROLES,
-                "/stats/reporting/",
-                order=310,
-            ),
-            MenuItem(
-                _("Reports"),
-                "stats:reports",
-                "file-earmark-text",
-                COMMAND_ROLES,
-                "/stats/reports/",
-                order=320,
             ),
         )
         registry.add_startup_task(_catch_up_snapshots)

@@ -2,7 +2,6 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class Denominator(models.TextChoices):
@@ -11,29 +10,3 @@ class Denominator(models.TextChoices):
 
     NEED = "need", _("Units that need to resume")
     ALL = "all", _("All units")
-
-
-class SubmissionStatus(models.TextChoices):
-    PENDING = "pending", _("Not submitted")
-    SUBMITTED = "submitted", pgettext_lazy("upward reporting", "Submitted")
-    REOPENED = "reopened", _("Reopened")
-
-
-class SubmissionEventKind(models.TextChoices):
-    SUBMITTED = "submitted", pgettext_lazy("upward reporting", "Submitted")
-    REOPENED = "reopened", _("Reopened")
-    REMINDED = "reminded", _("Reminded")
-
-
-class ReportKind(models.TextChoices):
-    DAILY = "daily", _("Daily table (xlsx)")
-    ZERO = "zero", _("Zero report (xlsx)")
-    LEDGERS = "ledgers", _("The four ledgers (xlsx)")
-    NARRATIVE_TOWN = "narrative_town", _("Narrative report, town shape (docx)")
-    NARRATIVE_COUNTY = (
-        "narrative_county",
-        _("Narrative report, county industry and services shape (docx)"),
-    )
-
-
-NARRATIVE_KINDS = (ReportKind.NARRATIVE_TOWN, ReportKind.NARRATIVE_COUNTY)

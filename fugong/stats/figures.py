@@ -12,9 +12,10 @@ city's or a county's figures are summed from the tally of its children instead
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
@@ -572,21 +573,29 @@ def compute_with_trend(
 # ---------------------------------------------------------------------------- snapshots
 
 
+# The figures a node submitted for a day, read from the app that keeps them (fugong.reporting
+# registers its reader when it starts): reader(node, day) -> (data, submitted_at) or None.
+_submitted_figures: Callable[[Jurisdiction, datetime.date], tuple[dict, Any] | None] | None = None
+
+
+def register_submitted_figures(
+    reader: Callable[[Jurisdiction, datetime.date], tuple[dict, Any] | None],
+) -> None:
+    global _submitted_figures
+    _submitted_figures = reader
+
+
 def snapshot_get(*, node: Jurisdiction, day: datetime.date) -> Figures | None:
     """The frozen figures of the node for the day: its submission if it was submitted, else
     the end-of-day snapshot; None if neither exists. Callers check ``covers`` first."""
-    from fugong.stats.choices import SubmissionStatus
-    from fugong.stats.models import Snapshot, Submission
+    from fugong.stats.models import Snapshot
 
     children = {c.code: c for c in node.children.all()}
-    sub = (
-        Submission.objects.filter(jurisdiction=node, day=day, status=SubmissionStatus.SUBMITTED)
-        .exclude(data=None)
-        .first()
-    )
-    if sub is not None:
+    submitted = _submitted_figures(node, day) if _submitted_figures is not None else None
+    if submitted is not None:
+        data, submitted_at = submitted
         return Figures.from_dict(
-            sub.data, node=node, children=children, source="submission", taken_at=sub.submitted_at
+            data, node=node, children=children, source="submission", taken_at=submitted_at
         )
     snap = Snapshot.objects.filter(jurisdiction=node, day=day).first()
     if snap is None:

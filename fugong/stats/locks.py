@@ -8,11 +8,22 @@ figures it was submitted with (the difference shows as a correction)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from fugong.core.errors import UserError
+
+# The submitted days, read from the app that keeps them (fugong.reporting registers its reader
+# when it starts): reader(since=, codes=) -> [(node path, node name, day)], ``since`` None for
+# every day and ``codes`` None for every node. No reader: no day is locked.
+_submitted_days: Callable[..., list[tuple[str, str, datetime.date]]] | None = None
+
+
+def register_submitted_days(reader: Callable[..., list[tuple[str, str, datetime.date]]]) -> None:
+    global _submitted_days
+    _submitted_days = reader
 
 
 @dataclass(frozen=True)
@@ -42,22 +53,12 @@ class LockBook:
 
     @classmethod
     def load(cls, since: datetime.date | None = None, *, under_path: str | None = None) -> LockBook:
-        from fugong.stats.choices import SubmissionStatus
-        from fugong.stats.models import Submission
-
-        qs = Submission.objects.filter(status=SubmissionStatus.SUBMITTED)
-        if since is not None:
-            qs = qs.filter(day__gte=since)
+        if _submitted_days is None:
+            return cls([])
+        codes = None
         if under_path is not None:  # only the nodes on the way up from this path
-            qs = qs.filter(jurisdiction__code__in=[c for c in under_path.split("/") if c])
-        return cls(
-            [
-                Lock(path, name, day)
-                for path, name, day in qs.values_list(
-                    "jurisdiction__path", "jurisdiction__name", "day"
-                )
-            ]
-        )
+            codes = [c for c in under_path.split("/") if c]
+        return cls([Lock(*row) for row in _submitted_days(since=since, codes=codes)])
 
     def violation(
         self, path: str, old: datetime.date | None, new: datetime.date | None

@@ -1,11 +1,8 @@
-"""The statistics pages: each part keeps its routes in its own views module."""
+"""The statistics pages: the dashboard (upward reporting and the reports have their own apps,
+under the same /stats/ prefix)."""
 
-from fugong.stats import views_dashboard, views_reporting, views_reports
+from fugong.stats import views_dashboard
 
 app_name = "stats"
 
-urlpatterns = [
-    *views_dashboard.urlpatterns,
-    *views_reporting.urlpatterns,
-    *views_reports.urlpatterns,
-]
+urlpatterns = views_dashboard.urlpatterns

@@ -27,10 +27,10 @@ from fugong.accounts.models import Jurisdiction
 from fugong.core.errors import UserError
 from fugong.core.jobs import execute
 from fugong.core.models import JobStatus
-from fugong.stats import reports
-from fugong.stats.choices import ReportKind
-from fugong.stats.models import ReportTemplate
-from fugong.stats.reports import sandbox
+from fugong.reports import sandbox
+from fugong.reports import services as reports
+from fugong.reports.choices import ReportKind
+from fugong.reports.models import ReportTemplate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

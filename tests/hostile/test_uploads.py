@@ -36,12 +36,12 @@ from PIL import Image
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Jurisdiction, Membership
-from fugong.resumption.demo import png_bytes
 from fugong.enterprises.models import ImportBatch
 from fugong.inspections.models import ChecklistTemplate
+from fugong.reports.models import ReportTemplate
 from fugong.resumption.choices import EDITABLE, Status
+from fugong.resumption.demo import png_bytes
 from fugong.resumption.models import AcceptanceAnswer, Filing, FilingAttachment
-from fugong.stats.models import ReportTemplate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "small_limits")]
 

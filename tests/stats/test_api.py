@@ -18,9 +18,10 @@ from django.utils import timezone
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Jurisdiction, Membership
 from fugong.enterprises.models import Enterprise
+from fugong.reporting.choices import SubmissionStatus
+from fugong.reporting.models import Submission, SubmissionEvent
 from fugong.stats import figures as F
-from fugong.stats.choices import SubmissionStatus
-from fugong.stats.models import StatsSetting, Submission, SubmissionEvent
+from fugong.stats.models import StatsSetting
 from tests.conftest import DEMO_PASSWORD
 from tests.stats.fixtures import build_hand_town
 
@@ -31,7 +32,7 @@ URL = "/api/v1/stats"
 
 def _has_reports() -> bool:
     try:
-        from fugong.stats.reports import start_report  # noqa: F401
+        from fugong.reports.services import start_report  # noqa: F401
     except ImportError:
         return False
     return True
@@ -473,7 +474,7 @@ def test_settings_get_and_put(as_user):
 # --- reports ---------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not HAS_REPORTS, reason="fugong.stats.reports is not written yet")
+@pytest.mark.skipif(not HAS_REPORTS, reason="fugong.reports is not written yet")
 def test_reports_start_a_job(hand, as_user):
     api = as_user("county_cmd")
     response = api.post(
@@ -496,7 +497,7 @@ def test_reports_start_a_job(hand, as_user):
     error(as_user("town01_cmd").get(body["url"]), 404)
 
 
-@pytest.mark.skipif(not HAS_REPORTS, reason="fugong.stats.reports is not written yet")
+@pytest.mark.skipif(not HAS_REPORTS, reason="fugong.reports is not written yet")
 def test_reports_refuse_an_unknown_kind(hand, as_user):
     api = as_user("county_cmd")
     error(api.post(f"{URL}/reports", {"node": hand.town.pk, "kind": "poem"}), 400, "bad_kind")

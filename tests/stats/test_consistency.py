@@ -12,9 +12,9 @@ import pytest
 from openpyxl import load_workbook
 
 from fugong.core.models import Job, JobStatus
+from fugong.reports import context as C
+from fugong.reports.templates import docx_text
 from fugong.stats import figures as F
-from fugong.stats.reports import context as C
-from fugong.stats.reports.templates import docx_text
 from tests.stats.fixtures import build_hand_town
 from tests.stats.test_api import Api
 from tests.stats.test_reports import make, sheets

@@ -22,6 +22,7 @@ from fugong.accounts.selectors import command_jurisdictions
 from fugong.core.errors import UserError
 from fugong.enterprises.choices import Category, Ledger
 from fugong.enterprises.models import Enterprise, Industry
+from fugong.reporting import services as reporting_services
 from fugong.stats import figures as F
 from fugong.stats import services
 from fugong.stats.views_dashboard import denominator_text
@@ -332,7 +333,7 @@ def test_a_snapshot_then_a_correction_is_shown_as_a_correction(client, login, ha
 
 
 def test_a_submission_is_the_reported_figures(client, login, user, hand):
-    services.submission_submit(actor=user("admin"), node=hand.town, day=hand.day)
+    reporting_services.submission_submit(actor=user("admin"), node=hand.town, day=hand.day)
     login("county_cmd")
     content = get(client, hand.town, hand.day).content.decode()
     assert 'data-source="submission"' in content
@@ -394,7 +395,7 @@ RESUMED_NEED_CELL = re.compile(
 def test_the_tables_show_the_daily_reports_resumed_of_those_that_need_to(client, login, user, hand):
     """Issue 10 §6: the 日报's 其中需复工单位已复工 column, under the same heading and from the
     same figures, in the category and the children's tables (each a link to its list)."""
-    from fugong.stats.reports.xlsx import FIGURE_HEADERS, figure_values
+    from fugong.reports.xlsx import FIGURE_HEADERS, figure_values
 
     login("county_cmd")
     content = get(client, hand.town, hand.day).content.decode()

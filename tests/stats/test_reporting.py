@@ -16,15 +16,16 @@ from fugong.accounts.selectors import command_jurisdictions
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.enterprises import services as enterprise_services
 from fugong.enterprises.models import Enterprise
-from fugong.stats import figures as F
-from fugong.stats import reporting
-from fugong.stats.models import StatsSetting, Submission
-from fugong.stats.services import (
-    setting_set,
+from fugong.reporting import selectors as reporting
+from fugong.reporting.models import Submission
+from fugong.reporting.services import (
     submission_remind,
     submission_reopen,
     submission_submit,
 )
+from fugong.stats import figures as F
+from fugong.stats.models import StatsSetting
+from fugong.stats.services import setting_set
 from tests.stats.fixtures import build_hand_town
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

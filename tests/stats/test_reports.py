@@ -21,13 +21,13 @@ from fugong.core.jobs import execute
 from fugong.core.models import Job, JobStatus
 from fugong.enterprises.choices import Category, Ledger
 from fugong.enterprises.models import Assignment, Enterprise
+from fugong.reports import context as C
+from fugong.reports import services as reports
+from fugong.reports import templates as T
+from fugong.reports.choices import ReportKind
+from fugong.reports.models import ReportTemplate
+from fugong.reports.xlsx import FIGURE_HEADERS, figure_values, row_label
 from fugong.stats import figures as F
-from fugong.stats import reports
-from fugong.stats.choices import ReportKind
-from fugong.stats.models import ReportTemplate
-from fugong.stats.reports import context as C
-from fugong.stats.reports import templates as T
-from fugong.stats.reports.xlsx import FIGURE_HEADERS, figure_values, row_label
 from tests.stats.fixtures import build_hand_town
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -373,7 +373,7 @@ def test_narrative_gathering_takes_a_fixed_number_of_queries(hand, user):
 
 
 def test_a_submitted_day_is_produced_again_identically(hand, user):
-    from fugong.stats.services import submission_submit
+    from fugong.reporting.services import submission_submit
 
     admin, me = user("admin"), user("county_cmd")
     submission_submit(actor=admin, node=hand.town, day=hand.day)
