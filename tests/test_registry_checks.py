@@ -265,3 +265,28 @@ class TestApiTokens(HidesOutsideScope, OneAuditRowPerWrite):
             Call(w["w_t2_cmd"], "post", f"/api/v1/tokens/{w.token}/revoke", {}),
             model="accounts.apitoken",
         )
+
+
+class TestSubmissions(RefusesWithoutRole, HidesOutsideScope, OneAuditRowPerWrite):
+    """Upward reporting: a town's command office submits its own day, nobody else's."""
+
+    url = "/api/v1/stats/submissions"
+
+    def refused_calls(self, w):
+        # The county sees the town but is not its command office.
+        yield Call(w["w_county_cmd"], "post", f"{self.url}/submit", {"node": w.county.towns[0].pk})
+
+    def hidden_calls(self, w):
+        theirs = w.county.towns[1].pk
+        yield Call(w["w_t1_cmd"], "post", f"{self.url}/submit", {"node": theirs})
+        yield Call(w["w_t1_cmd"], "get", f"{self.url}?node={theirs}")
+
+    def seen_calls(self, w):
+        yield Call(w["w_t2_cmd"], "get", f"{self.url}?node={w.county.towns[1].pk}")
+        yield Call(w["w_county_cmd"], "get", f"{self.url}?node={w.county.county.pk}")
+
+    def writes(self, w):
+        yield Write(
+            Call(w["w_t1_cmd"], "post", f"{self.url}/submit", {"node": w.county.towns[0].pk}),
+            model="reporting.submission",
+        )
