@@ -582,3 +582,11 @@ def test_each_user_lists_the_files_they_uploaded_and_administrators_all(user):
     assert list(enterprise_io.import_batch_list(user=town)) == [mine]
     assert list(enterprise_io.import_batch_list(user=other)) == [theirs]
     assert {mine, theirs} <= set(enterprise_io.import_batch_list(user=user("admin")))
+
+
+@pytest.mark.parametrize("staff", ["从业人员期末人数", "年末从业人员", "从业人员数"])
+def test_the_nbs_terms_for_the_staff_are_recognised(user, staff):
+    header = [*HEADER[:5], staff, *HEADER[6:]]
+    batch = run(user("town01_cmd"), xlsx(good_rows(1), header=header))
+    assert batch.status == ImportStatus.DONE, (batch.message, batch.preview.get("errors"))
+    assert Enterprise.objects.get(credit_code=code(1)).employee_count == 21
