@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fugong.accounts.models import Jurisdiction
-from fugong.core.api_types import Count, Id, Pagination
+from fugong.core.api_types import Count, Id, Pagination, Text
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_phone
 from fugong.core.scope import scoped
@@ -79,28 +79,28 @@ class EnterpriseOut(Schema):
 
 
 class EnterpriseIn(Schema):
-    name: str | None = None
-    credit_code: str | None = None
-    jurisdiction_id: int | None = None
-    park_id: int | None = None
-    address: str | None = None
-    legal_representative: str | None = None
-    contact_name: str | None = None
-    contact_phone: str | None = None
-    industry_code: str | None = None
-    employee_count: int | None = None
+    name: Text | None = None
+    credit_code: Text | None = None
+    jurisdiction_id: Id | None = None
+    park_id: Id | None = None
+    address: Text | None = None
+    legal_representative: Text | None = None
+    contact_name: Text | None = None
+    contact_phone: Text | None = None
+    industry_code: Text | None = None
+    employee_count: Count | None = None
     revenue_last_year: Decimal | None = None
     tax_paid_last_year: Decimal | None = None
-    tier: str | None = None
-    ledger: str | None = None
+    tier: Text | None = None
+    ledger: Text | None = None
     resumed_on: datetime.date | None = None
-    returned_count: int | None = None
+    returned_count: Count | None = None
     closed_management: bool | None = None
     has_canteen: bool | None = None
     has_dormitory: bool | None = None
     has_commuter_bus: bool | None = None
     has_isolation_room: bool | None = None
-    remarks: str | None = None
+    remarks: Text | None = None
 
 
 def _fields(request, payload: EnterpriseIn, enterprise: Enterprise | None = None) -> dict:
