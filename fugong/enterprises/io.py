@@ -29,8 +29,9 @@ from django.utils.translation import ngettext
 from fugong.accounts.models import Jurisdiction, phone_validator
 from fugong.core.bulk import rows_by_keys
 from fugong.core.files import safe_filename, stored_name
-from fugong.core.jobs import JobContext, JobError, job_handler
+from fugong.core.jobs import JobContext, JobError, job_handler, job_start
 from fugong.core.masking import mask_phone
+from fugong.core.models import JobStatus
 from fugong.core.scope import get_scope, scoped
 from fugong.core.tabular import SourceRow, TabularError, read_table, spreadsheet_kind
 from fugong.core.text import clean_text
@@ -751,8 +752,6 @@ def import_start(
     *, user, filename: str, content: bytes, mode: str, enqueue: bool = True
 ) -> ImportBatch:
     """Store an uploaded file and start checking it (nothing is written to the registry)."""
-    from fugong.core.jobs import job_start
-
     if mode not in ImportMode.values:
         raise ValidationError(
             {"mode": _("Choose how to import: all or nothing, or keep the good rows.")}
@@ -790,8 +789,6 @@ def import_confirm(
 ) -> ImportBatch:
     from django.db import transaction
 
-    from fugong.core.jobs import job_start
-
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.status != ImportStatus.READY and not can_import_again(batch):
@@ -816,8 +813,6 @@ def import_confirm(
 def _stopped(batch: ImportBatch) -> str:
     """The batch's status, or what it should be when its job failed but the failure hook
     could not mark the batch (the database was busy at that moment): never stuck."""
-    from fugong.core.models import JobStatus
-
     job = {ImportStatus.CHECKING: batch.check_job, ImportStatus.IMPORTING: batch.import_job}.get(
         batch.status
     )
@@ -843,8 +838,6 @@ def can_recheck(batch: ImportBatch) -> bool:
 def import_recheck(*, user, batch: ImportBatch, enqueue: bool = True) -> ImportBatch:
     """Check a rejected or failed batch's file again, as a new check job."""
     from django.db import transaction
-
-    from fugong.core.jobs import job_start
 
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
