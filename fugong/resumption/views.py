@@ -171,10 +171,10 @@ def filing_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _required_files(filing: Filing) -> list[dict]:
     """The files the filing's mode asks for, each with whether one is attached."""
-    attached = set(selectors.filing_attachments(filing).values_list("kind", flat=True))
     required = policy.required_attachments(filing.mode, has_commuter_bus=filing.has_commuter_bus)
+    missing = set(policy.missing_attachments(filing))
     return [
-        {"kind": kind, "label": AttachmentKind(kind).label, "attached": kind in attached}
+        {"kind": kind, "label": AttachmentKind(kind).label, "attached": kind not in missing}
         for kind in required
     ]
 
