@@ -5,10 +5,10 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
 
-from fugong.accounts.models import Jurisdiction
+from fugong.accounts.models import Jurisdiction, Membership, User
 from fugong.core.ids import parse_id
 from fugong.core.scope import DataScope, get_scope, scope_q, scoped, subtree_q
-from fugong.enterprises.models import Enterprise
+from fugong.enterprises.models import Assignment, Enterprise
 from fugong.stats import tally
 
 
@@ -235,9 +235,6 @@ ASSIGNABLE_ROLES = ("cadre", "command", "reviewer", "department")
 def assignable_people(*, user) -> QuerySet:
     """People the user may assign to enterprises: cadres, leaders and office staff whose place
     (membership jurisdiction or office) lies in the user's jurisdictions."""
-    from fugong.accounts.models import Membership, User
-    from fugong.core.scope import get_scope
-
     scope = get_scope(user)
     memberships = Membership.objects.filter(role__in=ASSIGNABLE_ROLES, is_active=True)
     if not scope.everything:
@@ -253,8 +250,6 @@ def assignable_people(*, user) -> QuerySet:
 
 
 def enterprise_assignments(*, user, enterprise: Enterprise) -> QuerySet:
-    from fugong.enterprises.models import Assignment
-
     return Assignment.objects.filter(
         enterprise=enterprise_get(user=user, pk=enterprise.pk)
     ).select_related("user")
