@@ -290,3 +290,29 @@ class TestSubmissions(RefusesWithoutRole, HidesOutsideScope, OneAuditRowPerWrite
             Call(w["w_t1_cmd"], "post", f"{self.url}/submit", {"node": w.county.towns[0].pk}),
             model="reporting.submission",
         )
+
+
+class TestSettingsAndAccountPages(RefusesWithoutRole, FixedQueryCount):
+    """The resumption settings are the command offices'; the jurisdiction tree costs the
+    same queries however many places it shows."""
+
+    def refused_calls(self, w):
+        for username in ("w_t1_jmb", "w_t1_ent1", "w_t1_cadre"):
+            yield Call(w[username], "get", "/resumption/settings/")
+
+    def query_calls(self, w):
+        yield Call(w["w_t1_cmd"], "get", "/jurisdictions/")
+
+    def grow(self, w):
+        from fugong.accounts.choices import Level
+        from fugong.accounts.services import jurisdiction_create
+
+        town = w.county.towns[0]
+        for n in range(2, 5):
+            jurisdiction_create(
+                actor="test",
+                code=f"{town.code}{200 + n}",
+                name=f"新村{n}",
+                level=Level.VILLAGE,
+                parent=town,
+            )
