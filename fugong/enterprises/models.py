@@ -245,6 +245,9 @@ class Enterprise(TimestampedModel):
             ),
             # A page of a jurisdiction's list by name: the ids in order from the index alone.
             models.Index(fields=["jurisdiction", "name", "id"], name="enterprise_place_name"),
+            # A long list's page in name order from the index alone, deep pages too: the
+            # place of each entry is checked against the scope without reading the row.
+            models.Index(fields=["name", "id", "jurisdiction"], name="enterprise_name_place"),
         ]
 
     def __str__(self) -> str:

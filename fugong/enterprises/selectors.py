@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Lower
 from django.http import Http404
 
@@ -105,10 +106,28 @@ LIST_FIELDS = (
 )
 
 
-def enterprise_page(qs: QuerySet[Enterprise], start: int, stop: int) -> list[Enterprise]:
-    """Rows ``start:stop`` of the list ``qs``, in two steps: the ids of the page alone (sorted
-    from the (jurisdiction, name, id) index, without joining or reading the rows they skip),
-    then those rows with what the page shows."""
+# A list longer than this is read in name order from the name index (its rows are spread
+# through it, so a page is found after a few thousand entries); a shorter one is sorted.
+WALK_NAME_INDEX_FROM = 20_000
+
+
+def enterprise_page(
+    qs: QuerySet[Enterprise], start: int, stop: int, *, total: int
+) -> list[Enterprise]:
+    """Rows ``start:stop`` of the list ``qs`` (``total`` rows long), in two steps: the ids of
+    the page alone (from the (jurisdiction, name, id) index, without joining or reading the
+    rows they skip), then those rows with what the page shows."""
+    ordering = list(qs.query.order_by)
+    if (
+        total > WALK_NAME_INDEX_FROM
+        and ordering
+        and isinstance(ordering[0], OrderBy)
+        and isinstance(ordering[0].expression, Lower)
+    ):
+        # A county of 166,000 sorted by its lower-cased names takes 300 ms; the
+        # (name, id, jurisdiction) index gives its first page in under a millisecond.
+        by_name = "-name" if ordering[0].descending else "name"
+        qs = qs.order_by(by_name, *ordering[1:])
     ids = list(qs.values_list("pk", flat=True)[start:stop])
     if not ids:
         return []

@@ -64,7 +64,7 @@ def _list_context(request: HttpRequest, data: QueryDict, fixed: dict | None = No
     paginator.count = enterprise_count(user=request.user, filterset=filterset, queryset=qs)
     page = paginator.get_page(request.GET.get("page"))
     start = (page.number - 1) * PAGE_SIZE
-    page.object_list = enterprise_page(qs, start, start + PAGE_SIZE)
+    page.object_list = enterprise_page(qs, start, start + PAGE_SIZE, total=paginator.count)
     _add_labels(page.object_list)
     query = data.copy()
     query.pop("page", None)
