@@ -130,9 +130,9 @@ def main() -> None:
     from fugong.accounts.models import User
     from fugong.demo.bulk_filings import bulk_filings
     from fugong.resumption.choices import PENDING_GOVERNMENT
+    from fugong.resumption.figures import filing_pipeline
     from fugong.resumption.models import Filing
     from fugong.resumption.selectors import review_queue
-    from fugong.stats.selectors import filing_pipeline
 
     started = time.perf_counter()
     added = bulk_filings(args.filings, args.seed)

@@ -25,6 +25,7 @@ from fugong.core.redirects import safe_next
 from fugong.enterprises import io, permissions, rules, services
 from fugong.enterprises.choices import TIER_LEADER, Category, Ledger, Tier
 from fugong.enterprises.derivation import derive_category, derive_key
+from fugong.enterprises.figures import ledger_counts
 from fugong.enterprises.filters import filter_params
 from fugong.enterprises.forms import (
     AssignmentForm,
@@ -44,7 +45,6 @@ from fugong.enterprises.selectors import (
     enterprise_page,
     filter_node,
 )
-from fugong.stats.selectors import ledger_counts
 
 PAGE_SIZE = 50
 LEDGER_TABS = [(f"ledger-{value}", value, label) for value, label in Ledger.choices]

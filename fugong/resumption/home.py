@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fugong.accounts.choices import COMMAND_ROLES, Role
 from fugong.core.registry import Home, HomeTile
-from fugong.stats.selectors import filings_waiting
+from fugong.resumption.figures import filings_waiting
 
 
 def _waiting(home: Home) -> dict:

@@ -25,6 +25,7 @@ from fugong.enterprises.choices import Category
 from fugong.enterprises.models import Enterprise, Park
 from fugong.resumption import checks, policy, selectors, services, workflow
 from fugong.resumption.choices import AttachmentKind, Status
+from fugong.resumption.figures import filing_pipeline
 from fugong.resumption.forms import (
     AcceptanceForm,
     ActionForm,
@@ -42,7 +43,6 @@ from fugong.resumption.models import (
     FilingAttachment,
     ResumptionPolicy,
 )
-from fugong.stats.selectors import filing_pipeline
 
 PAGE_SIZE = 50
 

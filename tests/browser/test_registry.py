@@ -22,9 +22,9 @@ from fugong.accounts.models import Jurisdiction, User
 from fugong.enterprises import io as registry_io
 from fugong.enterprises.choices import Ledger
 from fugong.enterprises.derivation import derive_category
+from fugong.enterprises.figures import ledger_counts
 from fugong.enterprises.models import Enterprise, ImportBatch, ImportStatus
 from fugong.enterprises.selectors import enterprise_filtered
-from fugong.stats.selectors import ledger_counts
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser

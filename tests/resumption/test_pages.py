@@ -14,9 +14,9 @@ from django.utils import timezone, translation
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
-from fugong.resumption.demo import png_bytes
 from fugong.inspections.models import ChecklistTemplate
 from fugong.resumption.choices import AttachmentKind, Status
+from fugong.resumption.demo import png_bytes
 from fugong.resumption.models import Filing
 
 pytestmark = pytest.mark.django_db
@@ -214,7 +214,7 @@ def test_pipeline_counts_match_the_scope(client, login):
     response = client.get(reverse("resumption:pipeline"))
     assert response.status_code == 200
     from fugong.accounts.models import User
-    from fugong.stats.selectors import filing_pipeline
+    from fugong.resumption.figures import filing_pipeline
 
     data = filing_pipeline(user=User.objects.get(username="town01_cmd"))
     county = filing_pipeline(user=User.objects.get(username="county_cmd"))
@@ -376,7 +376,7 @@ def test_the_grid_chief_of_the_enterprises_grid_is_offered_as_inspector(client, 
 def test_home_pages_show_what_waits_for_each_role(client, login):
     import re
 
-    from fugong.stats.selectors import filings_waiting
+    from fugong.resumption.figures import filings_waiting
 
     for username in ("town01_jmb", "town01_cmd", "county_cmd"):
         who = login(username)
