@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fugong.accounts.models import Jurisdiction
 from fugong.accounts.selectors import command_jurisdictions
 from fugong.core import numbering
 from fugong.core.audit import audited_create, audited_update, record, snapshot
@@ -40,8 +41,10 @@ from fugong.resumption.models import (
     Filing,
     FilingAttachment,
     FilingGroup,
+    FilingRule,
     FilingVersion,
     Notice,
+    ResumptionPolicy,
 )
 from fugong.stats.locks import check_resumption_date
 
@@ -560,8 +563,6 @@ def _notice_jurisdiction(filing: Filing):
     filing's town or street."""
     depth = 2 if filing.needs_county_approval else 3
     paths = policy.ancestor_paths(filing.jurisdiction)
-    from fugong.accounts.models import Jurisdiction
-
     return Jurisdiction.objects.filter(path__in=paths, depth=depth).first() or filing.jurisdiction
 
 
@@ -719,8 +720,6 @@ def policy_create(
     remarks: str = "",
 ):  # fmt: skip
     """A mode for ``jurisdiction`` from a date on. Filings already made keep their mode."""
-    from fugong.resumption.models import ResumptionPolicy
-
     _check_commands(actor, jurisdiction)
     if effective_from < timezone.localdate():
         raise UserError(_("A new mode cannot start in the past; choose today or a later day."))
@@ -742,8 +741,6 @@ def policy_create(
 @transaction.atomic
 def rule_set(*, actor, jurisdiction, code: str, enabled: bool, params: dict):
     """Switch a rule on or off and set its parameters for ``jurisdiction`` (and below)."""
-    from fugong.resumption.models import FilingRule
-
     _check_commands(actor, jurisdiction)
     defaults = policy.DEFAULT_RULE_PARAMS[code]
     unknown = set(params) - set(defaults)
