@@ -19,8 +19,8 @@ from playwright.sync_api import expect
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership, User
-from fugong.resumption.demo import png_bytes
 from fugong.enterprises.models import Enterprise
+from fugong.resumption.demo import png_bytes
 from fugong.resumption.models import Filing
 from tests.browser.conftest import log_in
 

@@ -19,13 +19,13 @@ from fugong.accounts.choices import Role
 from fugong.accounts.models import Jurisdiction
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.models import AuditLog
-from fugong.resumption.demo import png_bytes
 from fugong.enterprises.choices import Ledger
 from fugong.enterprises.models import Enterprise
 from fugong.inspections.models import ChecklistItem, ChecklistTemplate, ItemKind
 from fugong.inspections.services import template_new_version
 from fugong.resumption import policy, services, workflow
 from fugong.resumption.choices import EDITABLE, CheckValue, Mode, Status
+from fugong.resumption.demo import png_bytes
 from fugong.resumption.models import (
     Acceptance,
     AcceptanceAnswer,
