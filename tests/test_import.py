@@ -590,3 +590,14 @@ def test_the_nbs_terms_for_the_staff_are_recognised(user, staff):
     batch = run(user("town01_cmd"), xlsx(good_rows(1), header=header))
     assert batch.status == ImportStatus.DONE, (batch.message, batch.preview.get("errors"))
     assert Enterprise.objects.get(credit_code=code(1)).employee_count == 21
+
+
+def test_total_and_blank_lines_are_skipped_and_counted_not_rejected(user):
+    rows = good_rows(3)
+    lines = [rows[0], [None] * len(HEADER), rows[1], ["合计", None, None, None, None, 41], rows[2]]
+    lines += [["小 计：", None, None, None, None, 23], [None] * len(HEADER)]
+    batch = run(user("town01_cmd"), xlsx(lines))
+    assert batch.status == ImportStatus.DONE, (batch.message, batch.preview.get("errors"))
+    assert batch.preview["total"] == 3 and batch.preview["invalid"] == 0
+    assert batch.preview["skipped"] == 3  # the blank line between rows and both totals
+    assert batch.result["created"] == 3

@@ -220,6 +220,9 @@ class Table:
     """The header row's cells as text, in sheet order (the first line of an error file)."""
     file_format: str
     """``"xlsx"``, ``"xls"`` or ``"csv"``, as detected from the content."""
+    skipped: list[int] = field(default_factory=list)
+    """Numbers of the rows left out as ``rows`` is read: 合计/小计 (total) lines, and blank
+    lines between rows (not the blank lines after the last row)."""
 
 
 # --------------------------------------------------------------------------- header matching
@@ -1134,11 +1137,29 @@ def _blank(cell: Any) -> bool:
     return cell is None or (type(cell) is str and not cell.strip())
 
 
+# A cell that alone makes its row a total line, not a ledger row (spaces left out).
+TOTAL_LABELS = frozenset({"合计", "小计", "总计", "共计", "累计", "合计数", "小计数"})
+
+
+def _is_total(cells: list[Any]) -> bool:
+    return any(
+        type(c) is str and len(c) <= 12 and _INVISIBLE_RE.sub("", c).rstrip(":：") in TOTAL_LABELS
+        for c in cells
+    )
+
+
 def _produce_rows(
-    source: Iterable[tuple[int, list[Any]]], plan: _Plan, width: int
+    source: Iterable[tuple[int, list[Any]]], plan: _Plan, width: int, skipped: list[int]
 ) -> Iterator[SourceRow]:
+    blank: list[int] = []
     for number, cells in source:
         if all(_blank(c) for c in cells):
+            blank.append(number)
+            continue
+        skipped.extend(blank)
+        blank.clear()
+        if _is_total(cells):
+            skipped.append(number)
             continue
         values: dict[str, object] = {}
         errors: dict[str, str] = {}
@@ -1228,8 +1249,10 @@ def read_table(
         (index, name, _CONVERTERS[by_field[name].kind], by_field[name].label)
         for name, index in found.items()
     ]
-    rows = _produce_rows(chain(head[position + 1 :], source), plan, len(headers))
+    skipped: list[int] = []
+    rows = _produce_rows(chain(head[position + 1 :], source), plan, len(headers), skipped)
     return Table(
+        skipped=skipped,
         columns=found,
         header_row=header_number,
         unknown_headers=unknown,

@@ -458,6 +458,7 @@ class Checked:
     valid: int = 0
     new: int = 0
     existing: int = 0
+    skipped: int = 0  # 合计/小计 lines and blank lines: neither rows nor errors
     errors: list[tuple[int, list[str], str]] = field(default_factory=list)
     sample: list[dict] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
@@ -578,7 +579,9 @@ def checked_rows(
             good.append(values)
         if ctx is not None:
             ctx.progress(checked.total)
+        checked.skipped = len(table.skipped)
         yield good
+    checked.skipped = len(table.skipped)
 
 
 def error_file(checked: Checked) -> bytes:
@@ -600,6 +603,7 @@ def _summary(checked: Checked) -> dict:
         "invalid": len(checked.errors),
         "new": checked.new,
         "existing": checked.existing,
+        "skipped": checked.skipped,
         "columns": [BY_FIELD[f].label for f in checked.columns],
         # Bounded, whatever the file holds: the preview is stored and shown on every poll.
         "unknown_headers": [h[:60] for h in checked.unknown_headers[:SHOWN_HEADERS]],
