@@ -186,3 +186,22 @@ def test_the_hook_fires_after_commit_and_never_on_rollback(
         assert heard == [(Job, "start", J.QUEUED, J.RUNNING)]
     finally:
         engine.transitioned.disconnect(listener)
+
+
+def test_check_refuses_what_apply_would_and_changes_nothing(people, job):
+    """A service that must refuse before work of its own asks ``check`` first."""
+    flow = JobFlow()
+    owner, other, staff = people
+    assert flow.check(job, actor=owner, action="start", revision=0).target == J.RUNNING
+    with pytest.raises(Conflict):
+        flow.check(job, actor=owner, action="start", revision=5)  # stale
+    with pytest.raises(Conflict):
+        flow.check(job, actor=staff, action="finish")  # not running
+    with pytest.raises(NotAllowed):
+        flow.check(job, actor=other, action="start")
+    with pytest.raises(UserError) as error:
+        flow.check(job, actor=owner, action="fail", reason=" ")
+    assert error.value.code == "reason_required"
+    job.refresh_from_db()
+    assert job.status == J.QUEUED and job.done == 0
+    assert not audit_rows(job).exists() and not flow.events

@@ -211,6 +211,29 @@ class Workflow:
         days = self.due_days(obj, target) if self.due_days else None
         return add_working_days(timezone.localdate(), int(days)) if days else None
 
+    def check(
+        self,
+        obj: Any,
+        *,
+        actor: Any,
+        action: str,
+        reason: str = "",
+        revision: int | str | None = None,
+    ) -> Transition:
+        """Raise what ``apply`` would refuse with (stale revision, no such step in this state,
+        a refused actor, a missing reason), else return the transition. For a service that
+        must refuse before work of its own (computing figures, checking rules) and then
+        calls ``apply`` on the locked object."""
+        self.check_revision(obj, revision)
+        t = self.find(action, obj)
+        if t is None:
+            raise self.not_possible(obj, action)
+        if not self.allowed(t, actor, obj):
+            raise self.refused(obj, t)
+        if t.needs_reason and not (reason or "").strip():
+            raise self.reason_required(obj, t)
+        return t
+
     def apply(
         self,
         obj: models.Model,
@@ -228,15 +251,8 @@ class Workflow:
         with transaction.atomic():
             if not locked:
                 obj = self.lock(obj)
-            self.check_revision(obj, revision)
-            t = self.find(action, obj)
-            if t is None:
-                raise self.not_possible(obj, action)
-            if not self.allowed(t, actor, obj):
-                raise self.refused(obj, t)
+            t = self.check(obj, actor=actor, action=action, reason=reason, revision=revision)
             reason = (reason or "").strip()
-            if t.needs_reason and not reason:
-                raise self.reason_required(obj, t)
             before = getattr(obj, self.state_field)
             values = {self.state_field: t.target}
             if self.revision_field:
