@@ -25,11 +25,28 @@ class County:
 
     def office(self, town: int, kind: str) -> Office:
         """Town ``town``'s office of ``kind`` (town 0: the county's)."""
-        place = self.county if town == 0 else self.towns[town - 1]
-        return self.offices[(place.pk, kind)]
+        return self.offices[(self.place(town).pk, kind)]
 
     def __getitem__(self, username: str) -> User:
         return self.users[username]
+
+    def place(self, town: int) -> Jurisdiction:
+        """Town ``town`` (town 0: the county)."""
+        return self.county if town == 0 else self.towns[town - 1]
+
+    def office_of(self, town: int, kind: str) -> Office:
+        """Town ``town``'s office of ``kind``, made on first use when the county has none."""
+        place = self.place(town)
+        if (place.pk, kind) not in self.offices:
+            self.offices[(place.pk, kind)] = services.office_create(
+                actor=ACTOR, name=f"{place.name}{kind}", kind=kind, jurisdiction=place
+            )
+        return self.offices[(place.pk, kind)]
+
+    def fresh(self, username: str) -> User:
+        """``username`` read again: no data scope cached from an earlier test (core.scope keeps
+        one on the user object) and memberships as the database has them now."""
+        return User.objects.get(pk=self.users[username].pk)
 
 
 def person(username: str, role: str | None = None, **membership) -> User:

@@ -11,7 +11,7 @@ from fugong.accounts.choices import OfficeKind, Role
 from fugong.accounts.testing import ACTOR, County, person
 from fugong.enterprises import services
 from fugong.enterprises.demo_profiles import credit_code
-from fugong.enterprises.models import Enterprise, Industry
+from fugong.enterprises.models import Enterprise, Industry, Park
 
 _numbers = itertools.count(1)
 
@@ -25,9 +25,17 @@ class Registry:
         return self.county[username]
 
 
-def add_enterprise(county: County, town: int, *, name: str = "", **fields) -> Enterprise:
-    """An enterprise in town ``town`` (1 or 2; town 1's go into its grid), routed to the town's
-    economy office."""
+def add_enterprise(
+    county: County,
+    town: int,
+    *,
+    name: str = "",
+    offices: tuple[str, ...] = (OfficeKind.ECONOMY,),
+    **fields,
+) -> Enterprise:
+    """An enterprise in town ``town`` (1 or 2; town 1's go into its grid unless ``jurisdiction``
+    says otherwise), routed to the town's offices of the kinds ``offices`` (its economy office
+    unless told)."""
     n = next(_numbers)
     place = county.grid if town == 1 else county.towns[town - 1]
     values = {
@@ -40,7 +48,17 @@ def add_enterprise(county: County, town: int, *, name: str = "", **fields) -> En
         **fields,
     }
     return services.enterprise_create(
-        actor=ACTOR, routed_offices=[county.office(town, OfficeKind.ECONOMY)], **values
+        actor=ACTOR, routed_offices=[county.office_of(town, kind) for kind in offices], **values
+    )
+
+
+def add_park(county: County, town: int) -> Park:
+    """A park in town ``town`` run by a park-operator office of the town, whose member is the
+    user ``w_t<town>_park``; no tenant yet (``add_enterprise(..., park=park)`` adds one)."""
+    operator = county.office_of(town, OfficeKind.PARK_OPERATOR)
+    county.users[f"w_t{town}_park"] = person(f"w_t{town}_park", Role.PARK_OPERATOR, office=operator)
+    return services.park_create(
+        actor=ACTOR, name=f"测试{town}镇科创园", jurisdiction=county.place(town), operator=operator
     )
 
 
