@@ -1,4 +1,7 @@
-"""Audit: every write through a service leaves who, when, what, before and after."""
+"""Audit: every write through a service leaves who, when, what, before and after. The data is a
+small county of its own (fugong.accounts.testing, fugong.enterprises.testing), built once for
+the class; the sweep over every audited model still reads the demo county's history, which
+holds rows of every model."""
 
 from __future__ import annotations
 
@@ -7,102 +10,157 @@ from django.core.exceptions import ValidationError
 
 from fugong.accounts import services
 from fugong.accounts.choices import Level
-from fugong.accounts.models import Jurisdiction, User
+from fugong.accounts.testing import build_county
 from fugong.core.audit import audited_update, history_for
 from fugong.core.models import AuditAction, AuditLog
+from fugong.core.testing import (
+    Call,
+    HidesOutsideScope,
+    OneAuditRowPerWrite,
+    Write,
+    built_for_the_class,
+)
 from fugong.enterprises.models import Enterprise
+from fugong.enterprises.testing import add_park, build_registry
 
 pytestmark = pytest.mark.django_db
 
 
-def test_create_records_after_snapshot(user):
-    admin = user("admin")
-    county = Jurisdiction.objects.get(level=Level.COUNTY)
-    node = services.jurisdiction_create(
-        actor=admin, code=county.code + "299", name="新设乡", level=Level.TOWN, parent=county
-    )
-    entry = history_for(node).get()
-    assert entry.action == AuditAction.CREATE
-    assert entry.actor == admin and entry.before is None
-    assert entry.after["name"] == "新设乡" and entry.after["parent"] == county.pk
+@pytest.fixture(scope="class")
+def _registry(django_db_setup, django_db_blocker):
+    def build():
+        registry = build_registry(build_county())
+        registry.park = add_park(registry.county, 1)
+        return registry
+
+    yield from built_for_the_class(django_db_blocker, build)
 
 
-def test_update_records_before_and_after_and_reason(user):
-    admin = user("admin")
-    enterprise = Enterprise.objects.first()
-    old_name = enterprise.name
-    audited_update(enterprise, actor=admin, reason="更名", name="改名后的公司")
-    entry = history_for(enterprise).first()
-    assert entry.action == AuditAction.UPDATE and entry.reason == "更名"
-    assert ("name", old_name, "改名后的公司") in entry.changes()
+@pytest.fixture
+def world(db, _registry):
+    return _registry
 
 
-def test_update_without_change_writes_nothing(user):
-    enterprise = Enterprise.objects.first()
-    before = AuditLog.objects.count()
-    audited_update(enterprise, actor=user("admin"), name=enterprise.name)
-    assert AuditLog.objects.count() == before
-
-
-def test_invalid_update_saves_nothing_and_logs_nothing(user):
-    enterprise = Enterprise.objects.first()
-    before = AuditLog.objects.count()
-    with pytest.raises(ValidationError) as err:
-        audited_update(enterprise, actor=user("admin"), credit_code="91330000123456789X")
-    assert "credit_code" in err.value.message_dict
-    enterprise.refresh_from_db()
-    assert enterprise.credit_code != "91330000123456789X"
-    assert AuditLog.objects.count() == before
-
-
-def test_personal_data_is_masked_and_password_excluded(user):
-    admin = user("admin")
-    created = services.user_create(
-        actor=admin, username="audit_me", password="Strong-pass-123", phone="13812345678"
-    )
-    after = history_for(created).get().after
-    assert after["phone"] == "******"
-    assert "password" not in after
-    assert "13812345678" not in str(AuditLog.objects.filter(object_id=str(created.pk)).values())
-
-
-def test_history_page_visible_only_to_those_who_see_the_object(client, login):
-    enterprise = Enterprise.objects.filter(
-        jurisdiction__path__startswith=Jurisdiction.objects.filter(
-            level__in=[Level.TOWN, Level.STREET]
+class TestServiceWrites:
+    def test_create_records_after_snapshot(self, world):
+        admin, county = world["w_admin"], world.county.county
+        node = services.jurisdiction_create(
+            actor=admin, code=county.code + "299", name="新设乡", level=Level.TOWN, parent=county
         )
-        .order_by("code")[0]
-        .path
-    ).first()
-    audited_update(enterprise, actor=User.objects.get(username="admin"), name="审计可见公司")
-    login("town01_cmd")
-    page = client.get(f"/history/enterprises/enterprise/{enterprise.pk}/")
-    assert page.status_code == 200 and "审计可见公司" in page.content.decode()
-    login("town02_cmd")
-    assert client.get(f"/history/enterprises/enterprise/{enterprise.pk}/").status_code == 404
+        entry = history_for(node).get()
+        assert entry.action == AuditAction.CREATE
+        assert entry.actor == admin and entry.before is None
+        assert entry.after["name"] == "新设乡" and entry.after["parent"] == county.pk
+
+    def test_update_records_before_and_after_and_reason(self, world):
+        enterprise = Enterprise.objects.get(pk=world.enterprises[1][0].pk)
+        old_name = enterprise.name
+        audited_update(enterprise, actor=world["w_admin"], reason="更名", name="改名后的公司")
+        entry = history_for(enterprise).first()
+        assert entry.action == AuditAction.UPDATE and entry.reason == "更名"
+        assert ("name", old_name, "改名后的公司") in entry.changes()
+
+    def test_update_without_change_writes_nothing(self, world):
+        enterprise = Enterprise.objects.get(pk=world.enterprises[1][0].pk)
+        before = AuditLog.objects.count()
+        audited_update(enterprise, actor=world["w_admin"], name=enterprise.name)
+        assert AuditLog.objects.count() == before
+
+    def test_invalid_update_saves_nothing_and_logs_nothing(self, world):
+        enterprise = Enterprise.objects.get(pk=world.enterprises[1][0].pk)
+        before = AuditLog.objects.count()
+        with pytest.raises(ValidationError) as err:
+            audited_update(enterprise, actor=world["w_admin"], credit_code="91330000123456789X")
+        assert "credit_code" in err.value.message_dict
+        enterprise.refresh_from_db()
+        assert enterprise.credit_code != "91330000123456789X"
+        assert AuditLog.objects.count() == before
+
+    def test_personal_data_is_masked_and_password_excluded(self, world):
+        created = services.user_create(
+            actor=world["w_admin"],
+            username="audit_me",
+            password="Strong-pass-123",  # noqa: S106
+            phone="13812345678",
+        )
+        after = history_for(created).get().after
+        assert after["phone"] == "******"
+        assert "password" not in after
+        assert "13812345678" not in str(AuditLog.objects.filter(object_id=str(created.pk)).values())
 
 
-def test_history_of_unknown_model_is_404(client, login):
-    login("admin")
-    assert client.get("/history/nope/nothing/1/").status_code == 404
+def _history(enterprise) -> str:
+    return f"/history/enterprises/enterprise/{enterprise.pk}/"
 
 
-def test_admin_writes_are_audited(client, login):
-    admin = login("admin")
-    node = Jurisdiction.objects.get(level=Level.COUNTY)
-    response = client.post(
-        f"/admin/accounts/jurisdiction/{node.pk}/change/",
-        {
-            "code": node.code,
-            "name": "改名县",
-            "level": node.level,
-            "parent": node.parent_id,
-            "is_active": "on",
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:2000]
-    entry = history_for(node).first()
-    assert entry.actor == admin and ("name", "青溪县", "改名县") in entry.changes()
+class TestHistoryPages(HidesOutsideScope, OneAuditRowPerWrite):
+    def hidden_calls(self, w):
+        yield Call(w["w_t2_cmd"], "get", _history(w.enterprises[1][0]))
+        yield Call(w["w_admin"], "get", "/history/nope/nothing/1/")
+
+    def seen_calls(self, w):
+        yield Call(w["w_t1_cmd"], "get", _history(w.enterprises[1][0]))
+
+    def writes(self, w):
+        yield Write(Call(w["w_admin"], "post", *_county_renamed(w)), model="accounts.jurisdiction")
+
+    def test_the_history_page_shows_the_change(self, client, world):
+        enterprise = Enterprise.objects.get(pk=world.enterprises[1][0].pk)
+        audited_update(enterprise, actor=world["w_admin"], name="审计可见公司")
+        client.force_login(world["w_t1_cmd"])
+        assert "审计可见公司" in client.get(_history(enterprise)).content.decode()
+
+    def test_admin_writes_are_audited(self, client, world):
+        client.force_login(world["w_admin"])
+        response = client.post(*_county_renamed(world))
+        assert response.status_code == 302, response.content.decode()[:2000]
+        entry = history_for(world.county.county).first()
+        assert entry.actor == world["w_admin"] and ("name", "测试县", "改名县") in entry.changes()
+
+    def test_history_shows_field_names_choices_objects_and_booleans_as_people_read_them(
+        self, client, world
+    ):
+        """Issue 10 §6: not `park` and `tier major`, but 园区/楼宇 and the park's name, 重点层级
+        and 重大企业, 是/否; in the page's language (zh-hans by default)."""
+        from django.conf import settings
+        from django.utils import translation
+        from django.utils.text import capfirst
+
+        from fugong.enterprises.choices import Tier
+
+        park = world.park
+        enterprise = Enterprise.objects.get(pk=world.enterprises[1][0].pk)
+        assert enterprise.park_id is None and enterprise.tier != Tier.MAJOR
+        was_key = enterprise.is_key
+        audited_update(
+            enterprise, actor=world["w_admin"], park=park, tier=Tier.MAJOR, is_key=not was_key
+        )
+        client.force_login(world["w_admin"])
+        content = client.get(_history(enterprise)).content.decode()
+        rows = _rows(content)
+        with translation.override(settings.LANGUAGE_CODE):
+            field = Enterprise._meta.get_field
+            assert rows["park"] == (capfirst(str(field("park").verbose_name)), "", park.name)
+            assert rows["tier"][0] == capfirst(str(field("tier").verbose_name))
+            assert rows["tier"][2] == str(Tier.MAJOR.label) != "major"
+            yes, no = translation.gettext("Yes"), translation.gettext("No")
+            assert rows["is_key"][1:] == ((yes, no) if was_key else (no, yes))
+        assert settings.LANGUAGE_CODE == "zh-hans" and (yes, no) == ("是", "否")
+        assert rows["park"][0] == "园区/楼宇" and rows["tier"][2] == "重大企业"
+        labels = [label for label, _before, _after in rows.values()]
+        assert "park" not in labels and "tier" not in labels and "major" not in content
+
+
+def _county_renamed(w) -> tuple[str, dict]:
+    """The admin's change form for the county, renaming it 改名县."""
+    node = w.county.county
+    return f"/admin/accounts/jurisdiction/{node.pk}/change/", {
+        "code": node.code,
+        "name": "改名县",
+        "level": node.level,
+        "parent": node.parent_id,
+        "is_active": "on",
+    }
 
 
 def _rows(content: str) -> dict[str, tuple[str, str, str]]:
@@ -117,47 +175,6 @@ def _rows(content: str) -> dict[str, tuple[str, str, str]]:
         re.S,
     )
     return {f: tuple(html.unescape(x) for x in rest) for f, *rest in rows}
-
-
-def test_history_shows_field_names_choices_objects_and_booleans_as_people_read_them(client, login):
-    """Issue 10 §6: not `park` and `tier major`, but 园区/楼宇 and the park's name, 重点层级
-    and 重大企业, 是/否; in the page's language (zh-hans by default)."""
-    from django.conf import settings
-    from django.utils import translation
-    from django.utils.text import capfirst
-
-    from fugong.enterprises.choices import Tier
-    from fugong.enterprises.models import Park
-
-    park = Park.objects.select_related("jurisdiction").first()
-    enterprise = (
-        Enterprise.objects.filter(jurisdiction__path__startswith=park.jurisdiction.path)
-        .exclude(park=park)
-        .exclude(tier=Tier.MAJOR)
-        .first()
-    )
-    was_key = enterprise.is_key
-    audited_update(
-        enterprise,
-        actor=User.objects.get(username="admin"),
-        park=park,
-        tier=Tier.MAJOR,
-        is_key=not was_key,
-    )
-    login("admin")
-    content = client.get(f"/history/enterprises/enterprise/{enterprise.pk}/").content.decode()
-    rows = _rows(content)
-    with translation.override(settings.LANGUAGE_CODE):
-        field = Enterprise._meta.get_field
-        assert rows["park"] == (capfirst(str(field("park").verbose_name)), "", park.name)
-        assert rows["tier"][0] == capfirst(str(field("tier").verbose_name))
-        assert rows["tier"][2] == str(Tier.MAJOR.label) != "major"
-        yes, no = translation.gettext("Yes"), translation.gettext("No")
-        assert rows["is_key"][1:] == ((yes, no) if was_key else (no, yes))
-    assert settings.LANGUAGE_CODE == "zh-hans" and (yes, no) == ("是", "否")
-    assert rows["park"][0] == "园区/楼宇" and rows["tier"][2] == "重大企业"
-    labels = [label for label, _before, _after in rows.values()]
-    assert "park" not in labels and "tier" not in labels and "major" not in content
 
 
 def test_every_model_with_history_shows_verbose_names_and_labels(demo):
