@@ -22,9 +22,12 @@ from django.utils import timezone, translation
 
 import fugong
 from fugong.accounts.models import User
+from fugong.accounts.testing import build_county
 from fugong.core.forms import DateInput, NumberInput, TimeInput, html5_widgets
+from fugong.core.testing import built_for_the_class
 from fugong.enterprises.forms import EnterpriseForm
 from fugong.enterprises.models import Enterprise
+from fugong.enterprises.testing import add_enterprise, build_registry
 
 pytestmark = pytest.mark.django_db
 
@@ -98,44 +101,69 @@ def test_the_project_forms_are_found():
     )
 
 
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_every_date_time_and_number_field_round_trips(user, language):
-    me = user("town01_cmd")
-    checked = 0
-    with override_settings(USE_THOUSAND_SEPARATOR=True), translation.override(language):
-        for cls in project_form_classes():
-            try:
-                form = cls(**form_kwargs(cls, me))
-            except TypeError:  # needs something this test cannot guess: its declared fields
-                form = forms.Form()
-                form.fields = cls.base_fields
-            for name, field in form.fields.items():
-                kind = sample(field)
-                if kind is None or isinstance(field.widget, forms.HiddenInput | forms.Select):
-                    continue
-                value, expected = kind
-                form.initial[name] = value
-                html = str(form[name])
-                assert rendered_value(html) == expected, f"{cls.__name__}.{name}: {html}"
-                if isinstance(field, forms.DateField | forms.TimeField | forms.DateTimeField):
-                    assert 'type="date' in html or 'type="time"' in html, html
-                checked += 1
-    assert checked >= 20  # dates, times and numbers of the enterprise, filing and settings forms
+@pytest.fixture(scope="class")
+def _registry(django_db_setup, django_db_blocker):
+    def build():
+        registry = build_registry(build_county())
+        registry.dated = add_enterprise(
+            registry.county,
+            1,
+            resumed_on=datetime.date(2026, 10, 21),
+            revenue_last_year=Decimal("2350.75"),
+        )
+        return registry
+
+    yield from built_for_the_class(django_db_blocker, build)
 
 
-def test_the_enterprise_form_shows_its_stored_date_in_chinese(user):
-    """The bug itself: the stored 复工日期 rendered as 2026/10/21 in the zh-hans page."""
-    e = Enterprise.objects.exclude(resumed_on=None).exclude(revenue_last_year=None).first()
-    with translation.override("zh-hans"):
-        form = EnterpriseForm(instance=e, user=user("town01_cmd"))
-        html = str(form["resumed_on"])
-        revenue = str(form["revenue_last_year"])
-    assert f'value="{e.resumed_on.isoformat()}"' in html and 'type="date"' in html
-    assert f'value="{e.revenue_last_year}"' in revenue
-    # What the browser sends back is read as the same date and number.
-    data = {"resumed_on": e.resumed_on.isoformat(), "revenue_last_year": str(e.revenue_last_year)}
-    for name, text in data.items():
-        assert form.fields[name].clean(text) == getattr(e, name)
+@pytest.fixture
+def world(db, _registry):
+    return _registry
+
+
+class TestFormsOnTheirOwnCounty:
+    @pytest.mark.parametrize("language", ["zh-hans", "en"])
+    def test_every_date_time_and_number_field_round_trips(self, world, language):
+        me = world["w_t1_cmd"]
+        checked = 0
+        with override_settings(USE_THOUSAND_SEPARATOR=True), translation.override(language):
+            for cls in project_form_classes():
+                try:
+                    form = cls(**form_kwargs(cls, me))
+                except TypeError:  # needs something this test cannot guess: its declared fields
+                    form = forms.Form()
+                    form.fields = cls.base_fields
+                for name, field in form.fields.items():
+                    kind = sample(field)
+                    if kind is None or isinstance(field.widget, forms.HiddenInput | forms.Select):
+                        continue
+                    value, expected = kind
+                    form.initial[name] = value
+                    html = str(form[name])
+                    assert rendered_value(html) == expected, f"{cls.__name__}.{name}: {html}"
+                    if isinstance(field, forms.DateField | forms.TimeField | forms.DateTimeField):
+                        assert 'type="date' in html or 'type="time"' in html, html
+                    checked += 1
+        # dates, times and numbers of the enterprise, filing and settings forms
+        assert checked >= 20
+
+    def test_the_enterprise_form_shows_its_stored_date_in_chinese(self, world):
+        """The bug itself: the stored 复工日期 rendered as 2026/10/21 in the zh-hans page."""
+        e = Enterprise.objects.get(pk=world.dated.pk)
+        assert e.resumed_on and e.revenue_last_year
+        with translation.override("zh-hans"):
+            form = EnterpriseForm(instance=e, user=world["w_t1_cmd"])
+            html = str(form["resumed_on"])
+            revenue = str(form["revenue_last_year"])
+        assert f'value="{e.resumed_on.isoformat()}"' in html and 'type="date"' in html
+        assert f'value="{e.revenue_last_year}"' in revenue
+        # What the browser sends back is read as the same date and number.
+        data = {
+            "resumed_on": e.resumed_on.isoformat(),
+            "revenue_last_year": str(e.revenue_last_year),
+        }
+        for name, text in data.items():
+            assert form.fields[name].clean(text) == getattr(e, name)
 
 
 def test_html5_widgets_keep_attributes_and_never_localise():
