@@ -10,6 +10,18 @@ from fugong.demo.generator import DemoResult, load_demo
 DEMO_PASSWORD = "Demo-pass-2026"  # noqa: S105
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's default language (Chinese): a request in English leaves
+    its language active on the worker's thread, which would otherwise reach the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, request):
     with django_db_blocker.unblock():
