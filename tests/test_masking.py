@@ -8,11 +8,11 @@ import io
 import json
 import logging
 import re
+from types import SimpleNamespace
 
 import pytest
 
-from fugong.accounts.choices import Role
-from fugong.accounts.models import Membership
+from fugong.accounts.testing import build_county
 from fugong.core.audit import history_for
 from fugong.core.masking import (
     PersonalDataLogFilter,
@@ -22,7 +22,12 @@ from fugong.core.masking import (
     mask_text,
 )
 from fugong.core.models import AuditLog
-from fugong.resumption.models import Filing
+from fugong.core.testing import Call, built_for_the_class, send
+from fugong.enterprises.models import Enterprise
+from fugong.enterprises.services import enterprise_update
+from fugong.enterprises.testing import build_registry
+from fugong.resumption.services import filing_update
+from fugong.resumption.testing import add_filing, owner_of, reviewer_of, submitted_filing
 
 # What "a phone or ID number in clear" looks like, written independently of the masking code:
 # a number standing on its own (not digits inside a longer token such as a random file name).
@@ -122,77 +127,92 @@ def test_no_audit_row_of_the_demo_holds_a_phone_or_id_number():
     assert masked > 0
 
 
-def _enterprise_user(enterprise):
-    from fugong.accounts.services import membership_create, user_create
-
-    user = user_create(actor="test", username=f"ent_{enterprise.pk}_masking", password=None)
-    membership_create(actor="test", user=user, role=Role.ENTERPRISE, enterprise=enterprise)
-    return user
-
-
-@pytest.mark.django_db
-def test_a_filing_edit_is_audited_with_the_numbers_masked():
-    from fugong.resumption import services
-
-    filing = Filing.objects.filter(status="draft").order_by("pk").first()
-    owner = _enterprise_user(filing.enterprise)
-    services.filing_update(
-        actor=owner,
-        filing=filing,
-        leading_group=f"王五 组长 {PHONE}\n赵六 副组长 身份证{ID_NUMBER}",
-        emergency_plan=f"值班电话 {PHONE}",
+def masked_world() -> SimpleNamespace:
+    """A small registry of its own (fugong.enterprises.testing) with a submitted filing whose
+    leading group holds a phone and an ID number, its owner and a reviewer of its lead office."""
+    registry = build_registry(build_county())
+    filing = submitted_filing(
+        registry,
+        registry.enterprises[1][0],
+        leading_group=f"张三 总经理 {PHONE}\n李四 副组长 身份证{ID_NUMBER}",
     )
-    row = history_for(filing).first()
-    text = json.dumps([row.before, row.after], ensure_ascii=False)
-    assert not SHAPES.search(text)
-    assert "王五 组长 138****5678" in row.after["leading_group"]
+    assert filing.lead_office_id and SHAPES.search(filing.leading_group)
+    return SimpleNamespace(
+        registry=registry,
+        filing=filing,
+        owner=owner_of(filing.enterprise),
+        reviewer=reviewer_of(filing),
+    )
 
 
-# --- on screen ---------------------------------------------------------------------------------
+@pytest.fixture(scope="class")
+def _world(django_db_setup, django_db_blocker):
+    yield from built_for_the_class(django_db_blocker, masked_world)
 
 
-def _filing_with_phones_and_people():
-    for filing in Filing.objects.exclude(leading_group="").exclude(lead_office=None):
-        if not SHAPES.search(filing.leading_group):
-            continue
-        reviewer = Membership.objects.filter(
-            office_id=filing.lead_office_id, role=Role.REVIEWER, is_active=True
-        ).first()
-        if reviewer:
-            return filing, _enterprise_user(filing.enterprise), reviewer.user
-    raise AssertionError("the demo has no filing with a leading group and a reviewer")
+@pytest.fixture
+def world(db, _world):
+    return _world
 
 
-@pytest.mark.django_db
-def test_a_reviewer_sees_the_leading_group_masked_the_enterprise_in_full(client):
-    filing, owner, reviewer = _filing_with_phones_and_people()
-    client.force_login(reviewer)
-    page = client.get(f"/resumption/{filing.pk}/")
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert not SHAPES.search(html.split('data-testid="leading-group"')[1].split("</dd>")[0])
-    assert "****" in html
-    client.force_login(owner)
-    html = client.get(f"/resumption/{filing.pk}/").content.decode()
-    shown = html.split('data-testid="leading-group"')[1].split("</dd>")[0]
-    assert SHAPES.search(shown)
+class TestOnItsOwnCounty:
+    def test_a_filing_edit_is_audited_with_the_numbers_masked(self, world):
+        filing = add_filing(world.registry, world.registry.enterprises[1][1])
+        filing_update(
+            actor=owner_of(filing.enterprise),
+            filing=filing,
+            leading_group=f"王五 组长 {PHONE}\n赵六 副组长 身份证{ID_NUMBER}",
+            emergency_plan=f"值班电话 {PHONE}",
+        )
+        row = history_for(filing).first()
+        text = json.dumps([row.before, row.after], ensure_ascii=False)
+        assert not SHAPES.search(text)
+        assert "王五 组长 138****5678" in row.after["leading_group"]
 
+    def test_a_reviewer_sees_the_leading_group_masked_the_enterprise_in_full(self, client, world):
+        client.force_login(world.reviewer)
+        page = client.get(f"/resumption/{world.filing.pk}/")
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert not SHAPES.search(html.split('data-testid="leading-group"')[1].split("</dd>")[0])
+        assert "****" in html
+        client.force_login(world.owner)
+        html = client.get(f"/resumption/{world.filing.pk}/").content.decode()
+        shown = html.split('data-testid="leading-group"')[1].split("</dd>")[0]
+        assert SHAPES.search(shown)
 
-@pytest.mark.django_db
-def test_the_api_masks_the_leading_group_for_a_reviewer(client):
-    from fugong.accounts.services import api_token_issue
+    def test_the_api_masks_the_leading_group_for_a_reviewer(self, client, world):
+        url = f"/api/v1/filings/{world.filing.pk}"
+        body = send(client, Call(world.reviewer, "get", url)).json()
+        assert not SHAPES.search(json.dumps(body["application"], ensure_ascii=False))
+        body = send(client, Call(world.owner, "get", url)).json()
+        assert SHAPES.search(body["application"]["leading_group"])
 
-    filing, owner, reviewer = _filing_with_phones_and_people()
-    _, raw = api_token_issue(user=reviewer)
-    body = client.get(
-        f"/api/v1/filings/{filing.pk}", headers={"Authorization": f"Bearer {raw}"}
-    ).json()
-    assert not SHAPES.search(json.dumps(body["application"], ensure_ascii=False))
-    _, raw = api_token_issue(user=owner)
-    body = client.get(
-        f"/api/v1/filings/{filing.pk}", headers={"Authorization": f"Bearer {raw}"}
-    ).json()
-    assert SHAPES.search(body["application"]["leading_group"])
+    def test_a_run_of_typical_requests_logs_no_phone_or_id_number(self, client, world, tmp_path):
+        client.force_login(world.registry["w_t1_cmd"])
+        a_run_of_typical_requests_logs_no_phone_or_id_number(client, tmp_path)
+
+    def test_an_enterprise_remark_with_a_phone_is_audited_masked(self, client, world):
+        enterprise = Enterprise.objects.get(pk=world.registry.enterprises[1][1].pk)
+        admin = world.registry["w_admin"]
+        enterprise_update(
+            actor=admin,
+            enterprise=enterprise,
+            remarks=f"备用电话{PHONE}，法人身份证{ID_NUMBER}",
+            address=f"青溪县城关街道1号（门卫 {PHONE}）",
+        )
+        row = history_for(enterprise).first()
+        text = json.dumps([row.before, row.after], ensure_ascii=False)
+        assert not SHAPES.search(text), text
+        assert "备用电话138****5678" in row.after["remarks"]
+        client.force_login(admin)
+        page = client.get(f"/history/enterprises/enterprise/{enterprise.pk}/")
+        assert page.status_code == 200
+        assert PHONE not in page.content.decode()
+
+    def test_a_refused_page_logs_one_line_not_a_traceback(self, client, world):
+        client.force_login(world.registry["w_t1_ent1"])
+        a_refused_page_logs_one_line_not_a_traceback(client)
 
 
 # --- logs ---------------------------------------------------------------------------------------
@@ -236,8 +256,7 @@ class _Request:
     headers: list = []
 
 
-@pytest.mark.django_db
-def test_a_run_of_typical_requests_logs_no_phone_or_id_number(client, login, tmp_path):
+def a_run_of_typical_requests_logs_no_phone_or_id_number(client, tmp_path):
     """The output of our log handlers and of gunicorn's access log (as ``fugong serve`` starts
     it) over requests that carry phone and ID numbers in their paths and query strings."""
     from gunicorn.config import Config
@@ -251,7 +270,6 @@ def test_a_run_of_typical_requests_logs_no_phone_or_id_number(client, login, tmp
     cfg.set("accesslog", str(tmp_path / "access.log"))
     access = GunicornLogger(cfg)
     try:
-        login("town01_cmd")
         urls = [
             f"/enterprises/?q={PHONE}",
             f"/enterprises/?q={ID_NUMBER}&page=2",
@@ -347,32 +365,7 @@ def test_free_text_fields_are_masked_in_the_audit_log():
     assert not missing, missing
 
 
-@pytest.mark.django_db
-def test_an_enterprise_remark_with_a_phone_is_audited_masked(client):
-    from fugong.accounts.models import User
-    from fugong.enterprises.models import Enterprise
-    from fugong.enterprises.services import enterprise_update
-
-    enterprise = Enterprise.objects.order_by("pk").first()
-    admin = User.objects.filter(is_superuser=True).first()
-    enterprise_update(
-        actor=admin,
-        enterprise=enterprise,
-        remarks=f"备用电话{PHONE}，法人身份证{ID_NUMBER}",
-        address=f"青溪县城关街道1号（门卫 {PHONE}）",
-    )
-    row = history_for(enterprise).first()
-    text = json.dumps([row.before, row.after], ensure_ascii=False)
-    assert not SHAPES.search(text), text
-    assert "备用电话138****5678" in row.after["remarks"]
-    client.force_login(admin)
-    page = client.get(f"/history/enterprises/enterprise/{enterprise.pk}/")
-    assert page.status_code == 200
-    assert PHONE not in page.content.decode()
-
-
-@pytest.mark.django_db
-def test_a_refused_page_logs_one_line_not_a_traceback(client, login):
+def a_refused_page_logs_one_line_not_a_traceback(client):
     """Every 403 wrote Django's "Forbidden (Permission denied)" with a full traceback; a client
     error now logs its line alone, and a server error keeps its traceback."""
     from django.http import HttpRequest
@@ -381,7 +374,6 @@ def test_a_refused_page_logs_one_line_not_a_traceback(client, login):
     handlers = _configured_handlers()
     streams = [(h, h.setStream(buffer)) for h in handlers if isinstance(h, logging.StreamHandler)]
     try:
-        login("town01_ent1")
         assert client.get("/admin/").status_code in (302, 403)
         assert client.post("/enterprises/new/", {}).status_code == 403
         try:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from fugong.core.testing import built_for_the_class
 from fugong.resumption.models import Filing
-from tests.test_masking import _filing_with_phones_and_people
+from tests.test_masking import masked_world
 
 pytestmark = pytest.mark.django_db
 
@@ -14,8 +15,13 @@ CANTEEN = "食堂负责人 13812345678"
 ISOLATION = "一楼隔离室，联系人 13987654321"
 
 
-def test_a_reviewer_sees_the_isolation_room_and_canteen_masked(client):
-    filing, owner, reviewer = _filing_with_phones_and_people()
+@pytest.fixture(scope="class")
+def _world(django_db_setup, django_db_blocker):
+    yield from built_for_the_class(django_db_blocker, masked_world)
+
+
+def test_a_reviewer_sees_the_isolation_room_and_canteen_masked(client, _world):
+    filing, owner, reviewer = _world.filing, _world.owner, _world.reviewer
     assert {"isolation_room", "canteen_measures"} <= set(Filing.audit_masked_fields)
     Filing.objects.filter(pk=filing.pk).update(
         has_canteen=True,
