@@ -16,6 +16,7 @@ from fugong.core.errors import UserError
 from fugong.reporting import selectors as reporting
 from fugong.reporting import services
 from fugong.reporting.selectors import SubmissionState
+from fugong.reporting.workflow import available_actions
 from fugong.stats import figures as F
 from fugong.stats.api import (
     CellOut,
@@ -43,6 +44,13 @@ class EventOut(Schema):
     reason: str
 
 
+class SubmissionActionOut(Schema):
+    action: str
+    label: str
+    needs_reason: bool
+    endpoint: str = Field(description="Where to send it, relative to /api/v1")
+
+
 class SubmissionOut(Schema):
     node: NodeOut
     day: datetime.date
@@ -59,6 +67,9 @@ class SubmissionOut(Schema):
     revision: int
     reopened_reason: str = Field(description="Why the day was reopened (while reopened)")
     totals: CellOut | None = Field(description="The submitted figures (while submitted)")
+    actions: list[SubmissionActionOut] = Field(
+        description="What you may do with this day's report now (send the revision back)"
+    )
 
 
 class SubmissionDetailOut(SubmissionOut):
@@ -115,7 +126,7 @@ class RemindOut(Schema):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _submission(state: SubmissionState, *, with_events: bool = False) -> dict:
+def _submission(user, state: SubmissionState, *, with_events: bool = False) -> dict:
     totals = None
     if state.is_submitted and state.submission.data:
         frozen = F.Figures.from_dict(
@@ -138,6 +149,15 @@ def _submission(state: SubmissionState, *, with_events: bool = False) -> dict:
         "revision": state.revision,
         "reopened_reason": state.reopened_reason,
         "totals": totals,
+        "actions": [
+            {
+                "action": t.action,
+                "label": str(t.label),
+                "needs_reason": t.needs_reason,
+                "endpoint": f"/stats/submissions/{t.action}",
+            }
+            for t in available_actions(user, state)
+        ],
     }
     if with_events:
         out["events"] = [
@@ -153,8 +173,8 @@ def _submission(state: SubmissionState, *, with_events: bool = False) -> dict:
     return out
 
 
-def _own(node: Jurisdiction, day: datetime.date) -> dict:
-    return _submission(reporting.submission_state(node=node, day=day), with_events=True)
+def _own(user, node: Jurisdiction, day: datetime.date) -> dict:
+    return _submission(user, reporting.submission_state(node=node, day=day), with_events=True)
 
 
 # --- upward reporting ------------------------------------------------------------------------
@@ -178,8 +198,8 @@ def submissions(request, params: Query[NodeDayQuery]):
         "node": _node_out(node),
         "day": day,
         "reports_upward": upward,
-        "own": _own(node, day) if upward else None,
-        "children": [_submission(row) for row in board.rows],
+        "own": _own(user, node, day) if upward else None,
+        "children": [_submission(user, row) for row in board.rows],
         "summary": {
             "total": board.total,
             "submitted": board.submitted,
@@ -210,7 +230,7 @@ def submission_submit(request, payload: SubmitIn):
         note=payload.note,
         revision=payload.revision,
     )
-    return _own(node, day)
+    return _own(request.auth, node, day)
 
 
 @router.post(
@@ -225,7 +245,7 @@ def submission_reopen(request, payload: ReopenIn):
     services.submission_reopen(
         actor=request.auth, node=node, day=day, reason=payload.reason, revision=payload.revision
     )
-    return _own(node, day)
+    return _own(request.auth, node, day)
 
 
 @router.post(

@@ -48,6 +48,12 @@ class SubmissionState:
     deadline: datetime.datetime
 
     @property
+    def jurisdiction(self) -> Jurisdiction:
+        """The node, named as on ``Submission``: the workflow table (``SUBMISSIONS``) reads a
+        state as it reads a submission, so the buttons of a day with no row yet come from it."""
+        return self.node
+
+    @property
     def status(self) -> str:
         return self.submission.status if self.submission else SubmissionStatus.PENDING
 

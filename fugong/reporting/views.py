@@ -29,6 +29,7 @@ from fugong.core.errors import NotAllowed, UserError
 from fugong.core.scope import get_scope, scoped
 from fugong.reporting import selectors as reporting
 from fugong.reporting import services
+from fugong.reporting.workflow import available_actions
 from fugong.stats import figures as F
 from fugong.stats import selectors as stats_selectors
 from fugong.stats import services as stats_services
@@ -218,6 +219,11 @@ def _page(
             % {"name": node.name}
         )
     board = reporting.submission_board(user=user, node=node, day=day) if oversees_children else None
+    if board and board.rows:
+        # Each child's forms (reopen a submitted day) come from the workflow table.
+        board_rows = [(row, {t.action for t in available_actions(user, row)}) for row in board.rows]
+    else:
+        board_rows = []
     context: dict = {
         "node": node,
         "day": day,
@@ -228,6 +234,7 @@ def _page(
         "submits": submits,
         "oversees": oversees,
         "board": board if board and board.rows else None,
+        "board_rows": board_rows,
         "error": error,
         "error_node": error_node,
         "reopen_form": reopen_form,
@@ -242,6 +249,8 @@ def _page(
         shown = frozen or live
         context.update(
             state=state,
+            # The node's own forms (submit; reopen) come from the workflow table.
+            actions={t.action for t in available_actions(user, state)},
             figures=shown,
             figure_rows=_figure_rows(shown),
             denominator_label=Denominator(shown.denominator).label,

@@ -1,5 +1,7 @@
 """The states of a day's submission (上报), on the workflow engine (``fugong.core.workflow``):
-the node's command office submits, a command office above reopens with a reason."""
+the node's command office submits, a command office above reopens with a reason. Services
+take both steps through ``SUBMISSIONS.apply``; pages and the API ask ``available_actions``
+which forms to show. Reminding (催报) changes no state, so it is not in the table."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.models import Jurisdiction
 from fugong.core.errors import Conflict, UserError
-from fugong.core.workflow import Workflow, transition
+from fugong.core.workflow import Transition, Workflow, transition
 from fugong.reporting.choices import SubmissionEventKind, SubmissionStatus
 from fugong.reporting.models import SubmissionEvent
 from fugong.stats.services import command_paths, is_admin
@@ -70,3 +72,9 @@ SUBMISSIONS = SubmissionWorkflow(
         ),
     ],
 )  # fmt: skip
+
+
+def available_actions(user, state) -> list[Transition]:
+    """The steps ``user`` may take now on a day's report: a ``Submission`` or a
+    ``SubmissionState`` (a day with no row yet is pending)."""
+    return SUBMISSIONS.available(user, state)

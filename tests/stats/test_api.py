@@ -331,6 +331,8 @@ def test_submit_remind_reopen_through_the_api(as_user, user):
     assert board["own"]["deadline"] and board["own"]["revision"] == 0
     assert board["reports_upward"] and board["children"] == []  # villages do not report
     assert not board["can_oversee"]
+    (action,) = board["own"]["actions"]  # from the workflow table
+    assert action["action"] == "submit" and action["endpoint"] == "/stats/submissions/submit"
 
     # The county may not submit for the town, the town's cadre not for its grid.
     error(county_api.post(f"{URL}/submissions/submit", {"node": town.pk, "day": day}), 403)
@@ -374,6 +376,8 @@ def test_submit_remind_reopen_through_the_api(as_user, user):
     row = next(c for c in board["children"] if c["node"]["id"] == town.pk)
     assert row["status"] == SubmissionStatus.SUBMITTED and board["can_oversee"]
     assert board["summary"]["submitted"] == 1
+    assert [(a["action"], a["needs_reason"]) for a in row["actions"]] == [("reopen", True)]
+    assert body["actions"] == []  # the town may not reopen its own day
     assert board["summary"]["total"] == towns == len(board["children"])
     again = county_api.post(
         f"{URL}/submissions/remind", {"node": county.pk, "day": day, "children": [town.pk]}

@@ -23,6 +23,7 @@ from fugong.reporting.services import (
     submission_reopen,
     submission_submit,
 )
+from fugong.reporting.workflow import SUBMISSIONS
 from fugong.stats import figures as F
 from fugong.stats.models import StatsSetting
 from fugong.stats.services import setting_set
@@ -586,6 +587,29 @@ def test_county_board_page_reminds_and_reopens(client, login, place):
     response = client.post("/stats/reporting/reopen/", {**data, "reason": "数据有误"})
     assert response.status_code == 409
     assert "Someone else changed" in response.content.decode()
+
+
+def test_the_forms_on_the_pages_come_from_the_workflow_table(client, login, place, monkeypatch):
+    day = place.day.isoformat()
+    submission_submit(actor=place.town01_cmd, node=place.town01, day=place.day)
+    login("county_cmd")
+    body = client.get(URL, {"day": day}).content.decode()
+    assert body.count('data-testid="reopen-form"') == 1  # town01's row: submitted
+    own = client.get(URL, {"node": place.town01.pk, "day": day}).content.decode()
+    assert 'data-testid="reopen-form"' in own and 'data-testid="submit-form"' not in own
+    # Without the reopen step in the table, no page offers it.
+    monkeypatch.setattr(
+        SUBMISSIONS, "transitions", [t for t in SUBMISSIONS.transitions if t.action != "reopen"]
+    )
+    assert 'data-testid="reopen-form"' not in client.get(URL, {"day": day}).content.decode()
+    own = client.get(URL, {"node": place.town01.pk, "day": day}).content.decode()
+    assert 'data-testid="reopen-form"' not in own
+    # The town's own page: the submit form only while the table has a submit step for it.
+    login("town01_cmd")
+    other = place.day - datetime.timedelta(days=1)
+    assert 'data-testid="submit-form"' in client.get(URL, {"day": other}).content.decode()
+    monkeypatch.setattr(SUBMISSIONS, "transitions", [])
+    assert 'data-testid="submit-form"' not in client.get(URL, {"day": other}).content.decode()
 
 
 def test_town_sees_reminders_on_its_pages(client, login, place):
