@@ -38,12 +38,7 @@ ALLOWED = {
 
 # Known violations while issue 11 is under way: (importing app, imported app) -> why.
 # Shrink to empty; a new entry needs a reason and an owner.
-ALLOWLIST: dict[tuple[str, str], str] = {
-    # Statistics still read the enterprise models directly; the figure-source registry
-    # (issue 11, point 5) moves those reads into enterprises/figures.py. Also what makes
-    # enterprises -> stats -> enterprises a cycle.
-    ("stats", "enterprises"): "figures not yet registered by enterprises",
-}
+ALLOWLIST: dict[tuple[str, str], str] = {}
 
 
 def apps() -> list[str]:

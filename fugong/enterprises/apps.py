@@ -14,7 +14,9 @@ class EnterprisesConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: these modules use the models, which do not exist yet when Django
         # imports this one.
-        from fugong.enterprises import home, io  # noqa: F401 (io registers job kinds)
+        from fugong.enterprises import figures, home, io  # noqa: F401 (io registers job kinds)
+
+        figures.register_figure_source()  # what the statistics layer counts
 
         registry.add_urls("enterprises/", "fugong.enterprises.urls", order=100)
         registry.add_api_router("/enterprises", "fugong.enterprises.api.router", order=200)

@@ -21,7 +21,6 @@ from pydantic import ConfigDict
 
 from fugong.accounts.models import Jurisdiction
 from fugong.core.api_types import ErrorOut, Id, Text
-from fugong.enterprises.choices import Ledger
 from fugong.stats import figures as F
 from fugong.stats import selectors as stats_selectors
 from fugong.stats import services
@@ -209,7 +208,7 @@ def _node_out(node: Jurisdiction) -> dict:
 
 
 def _cell(cell: F.Cell, denominator: str) -> dict:
-    ledgers = {key: cell.ledger(key) for key in Ledger.values}
+    ledgers = {key: cell.ledger(key) for key in F.units_source().ledger_values}
     ledgers["none"] = cell.ledger("")
     return {
         **{name: getattr(cell, name) for name in F.Cell.NUMBERS},

@@ -27,20 +27,29 @@ from fugong.accounts.models import Jurisdiction
 from fugong.core import tree
 from fugong.core.errors import UserError
 from fugong.core.scope import get_scope, scoped, subtree_q
-from fugong.enterprises.choices import Category, Ledger
-from fugong.enterprises.models import Enterprise, Industry
-from fugong.stats import tally
+from fugong.stats import sources, tally
 from fugong.stats.choices import Denominator
 from fugong.stats.tally import COMPACT_SLACK, TALLY_DEPTHS
 
-# Ledgers whose units do not need to resume: they produced through the festival, or will not
-# resume. Every other unit (including one with no ledger yet) needs to resume.
-NO_NEED = (Ledger.NORMAL, Ledger.CANNOT_RESUME)
-LEDGER_KEYS = (*Ledger.values, "")
+# What is counted (the units, their fields and dimensions) is registered by the app that
+# keeps the units (``fugong.stats.sources``; the enterprise registry's
+# ``fugong/enterprises/figures.py``).
+units_source = sources.units
 
 
 def need_q(prefix: str = "") -> Q:
-    return ~Q(**{f"{prefix}ledger__in": NO_NEED})
+    """The units that need to resume: those in no ledger of ``no_need`` (they produced
+    through the festival, or will not resume), including those with no ledger yet."""
+    source = units_source()
+    return ~Q(**{f"{prefix}{source.fields.ledger}__in": source.no_need})
+
+
+def __getattr__(name: str):
+    """``TOWN_REPORT_ROWS``: the town report's rows (seed 000 §一: key, the categories summed
+    in it), as the units' app registered them."""
+    if name == "TOWN_REPORT_ROWS":
+        return units_source().report_rows
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -106,21 +115,23 @@ def percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def _aggregates(day: datetime.date, prefix: str = "") -> dict:
+def _aggregates(day: datetime.date) -> dict:
     """The filtered aggregates that make a Cell for ``day``, for a values() GROUP BY."""
-    resumed = Q(**{f"{prefix}resumed_on__lte": day})
+    fields = units_source().fields
+    resumed = Q(**{f"{fields.resumed_on}__lte": day})
     return {
         "units": Count("id"),
         "resumed": Count("id", filter=resumed),
-        "new_resumed": Count("id", filter=Q(**{f"{prefix}resumed_on": day})),
-        "employees": Coalesce(Sum("employee_count"), 0),
-        "returned": Coalesce(Sum("returned_count", filter=resumed), 0),
+        "new_resumed": Count("id", filter=Q(**{fields.resumed_on: day})),
+        "employees": Coalesce(Sum(fields.employees), 0),
+        "returned": Coalesce(Sum(fields.returned, filter=resumed), 0),
     }
 
 
-def _cell_from_row(row: dict) -> Cell:
-    ledger = row["ledger"] or ""
-    needs = ledger not in NO_NEED
+def _cell_from_row(row: dict, ledger: str, no_need: tuple[str, ...]) -> Cell:
+    """A Cell from a row of ``_aggregates``, whose units are all in ``ledger``."""
+    ledger = ledger or ""
+    needs = ledger not in no_need
     return Cell(
         units=row["units"],
         need=row["units"] if needs else 0,
@@ -165,54 +176,40 @@ class RowSpec:
         return q
 
 
-# 规上服务业 by subsector (seed 003 §1 (二) 2), as GB/T 4754 sections.
-SERVICE_SECTIONS = ("L", "N", "O", "P", "Q", "R")
-
-
-def services_subsectors() -> list[RowSpec]:
-    names = section_names()
+def _subsector_rows(sub: sources.Subsectors, names: dict[str, str]) -> list[RowSpec]:
     rows = [
-        RowSpec(
-            f"services_{code}",
-            names.get(code, code),
-            (Category.SERVICES_ABOVE,),
-            (code,),
-            indent=1,
-        )
-        for code in SERVICE_SECTIONS
+        RowSpec(f"{sub.key}_{code}", names.get(code, code), (sub.category,), (code,), indent=1)
+        for code in sub.sections
     ]
     rows.append(
         RowSpec(
-            "services_other",
-            _("Other services"),
-            (Category.SERVICES_ABOVE,),
-            not_sections=SERVICE_SECTIONS,
+            f"{sub.key}_other",
+            str(sub.other_label),
+            (sub.category,),
+            not_sections=sub.sections,
             indent=1,
         )
     )
     return rows
 
 
+def services_subsectors() -> list[RowSpec]:
+    """The subsector rows the units' app registered (规上服务业 by subsector, seed 003 §1
+    (二) 2: services_L … services_R and services_other)."""
+    names = section_names()
+    return [row for sub in units_source().subsectors for row in _subsector_rows(sub, names)]
+
+
 def category_rows() -> list[RowSpec]:
-    """The dashboard's category table: every category, with 规上服务业's subsectors under it."""
+    """The dashboard's category table: every category, with its subsectors under it (规上服务业's)."""
+    source = units_source()
+    subsectors = {sub.category: sub for sub in source.subsectors}
     rows: list[RowSpec] = []
-    for value, label in Category.choices:
+    for value, label in source.categories:
         rows.append(RowSpec(value, str(label), (value,)))
-        if value == Category.SERVICES_ABOVE:
-            rows.extend(services_subsectors())
+        if value in subsectors:
+            rows.extend(_subsector_rows(subsectors[value], section_names()))
     return rows
-
-
-# Seed 000 §一's numbered rows.
-TOWN_REPORT_ROWS = (
-    ("industry_above", (Category.INDUSTRY_ABOVE,)),
-    ("trade_hospitality_above", (Category.TRADE_ABOVE, Category.HOSPITALITY_ABOVE)),
-    ("below", (Category.INDUSTRY_BELOW, Category.BELOW_LIMIT)),
-    ("construction", (Category.CONSTRUCTION_SITE,)),
-    ("property", (Category.PROPERTY_SALES,)),
-)
-# Units that are not enterprises (各类经济主体 minus 各类型企业).
-NOT_ENTERPRISES = (Category.LARGE_INDIVIDUAL,)
 
 
 # ---------------------------------------------------------------------------- the figures
@@ -255,8 +252,12 @@ class Figures:
         return self.select(categories)
 
     def enterprises(self) -> Cell:
-        """各类型企业: every unit except those in NOT_ENTERPRISES."""
-        return self.select(c for c in [*Category.values, ""] if c not in NOT_ENTERPRISES)
+        """各类型企业: every unit except those of the categories that are not enterprises
+        (大个体; ``UnitSource.not_enterprises``)."""
+        source = units_source()
+        return self.select(
+            c for c in [*source.category_values, ""] if c not in source.not_enterprises
+        )
 
     @property
     def rate(self) -> Decimal | None:
@@ -375,7 +376,10 @@ _SECTION_NAMES: dict[str, str] = {}
 def section_names() -> dict[str, str]:
     """Section code -> name (GB/T 4754 standard data, read once per process)."""
     if not _SECTION_NAMES:
-        _SECTION_NAMES.update(Industry.objects.filter(level="section").values_list("code", "name"))
+        c = units_source().industries
+        _SECTION_NAMES.update(
+            c.model._default_manager.filter(**{c.level: c.section}).values_list(c.code, c.name)
+        )
     return _SECTION_NAMES
 
 
@@ -383,17 +387,25 @@ def industry_sections() -> dict[int | None, str]:
     """Industry division id -> its section code (门类). The table is national standard data,
     loaded by a migration; it is read once per process."""
     if not _SECTIONS:
+        c = units_source().industries
         _SECTIONS.update(
-            Industry.objects.filter(level="division").values_list("pk", "parent__code")
+            c.model._default_manager.filter(**{c.level: c.division}).values_list(
+                "pk", f"{c.parent}__{c.code}"
+            )
         )
     return _SECTIONS
 
 
+def all_units():
+    """Every unit, unscoped: the queryset ``compute`` and the snapshots count from."""
+    return units_source().model._default_manager.all()
+
+
 def _units(user, node: Jurisdiction):
-    qs = Enterprise.objects.all()
+    qs = all_units()
     if user is not None:
         qs = scoped(qs, user)
-    return qs.filter(subtree_q("jurisdiction__path", node.path))
+    return qs.filter(subtree_q(units_source().place_path, node.path))
 
 
 def _visible_children(user, node: Jurisdiction) -> list[Jurisdiction]:
@@ -422,6 +434,8 @@ def compute(
         if denominator:
             figures.denominator = denominator
         return figures
+    source = units_source()
+    category, industry, ledger = source.fields.category, source.industry_id, source.fields.ledger
     units = _units(user, node)
     children = _visible_children(user, node)
     # One grouped read gives both the category groups and the children: grouped by the child
@@ -429,21 +443,21 @@ def compute(
     # industry and ledger, then summed both ways here.
     length = len(children[0].path) if children else 0
     if children:
-        units = units.annotate(prefix=Substr("jurisdiction__path", 1, length))
-        keys = ("prefix", "category", "industry_id", "ledger")
+        units = units.annotate(prefix=Substr(source.place_path, 1, length))
+        keys = ("prefix", category, industry, ledger)
     else:
-        keys = ("category", "industry_id", "ledger")
+        keys = (category, industry, ledger)
     rows = units.values(*keys).annotate(**_aggregates(day)).order_by()
     sections = industry_sections()
     groups: dict[tuple[str, str], Cell] = {}
     by_child: dict[str, Cell] = {}
     for row in rows:
-        key = (row["category"] or "", sections.get(row["industry_id"], ""))
-        cell = _cell_from_row(row)
+        key = (row[category] or "", sections.get(row[industry], ""))
+        cell = _cell_from_row(row, row[ledger], source.no_need)
         if key in groups:
             groups[key].add(cell)
         else:
-            groups[key] = _cell_from_row(row)
+            groups[key] = _cell_from_row(row, row[ledger], source.no_need)
         prefix = row.get("prefix", "")
         if len(prefix) != length:
             prefix = ""
@@ -487,35 +501,40 @@ def trend(
     already has the node's totals (``base``: ``compute(...).total`` for the same user)."""
     if not from_units and _tallied(user, node):
         return _tally_rollup(node).trend(node, end=end, days=days, denominator=denominator)
+    source = units_source()
+    ledger, resumed_on = source.fields.ledger, source.fields.resumed_on
     units = _units(user, node)
     if base is not None:
         total, need, employees = base.units, base.need, base.employees
     else:
         total = need = employees = 0
-        rows = units.values("ledger").annotate(n=Count("id"), e=Coalesce(Sum("employee_count"), 0))
+        rows = units.values(ledger).annotate(
+            n=Count("id"), e=Coalesce(Sum(source.fields.employees), 0)
+        )
         for row in rows.order_by():
             total += row["n"]
             employees += row["e"]
-            if (row["ledger"] or "") not in NO_NEED:
+            if (row[ledger] or "") not in source.no_need:
                 need += row["n"]
-    series = _Series(end, days)
+    series = _Series(end, days, source.no_need)
     rows = (
-        units.filter(resumed_on__lte=end)
-        .values("resumed_on", "ledger")
-        .annotate(n=Count("id"), r=Coalesce(Sum("returned_count"), 0))
+        units.filter(**{f"{resumed_on}__lte": end})
+        .values(resumed_on, ledger)
+        .annotate(n=Count("id"), r=Coalesce(Sum(source.fields.returned), 0))
         .order_by()
     )
     for row in rows:
-        series.add(row["resumed_on"], row["ledger"] or "", row["n"], row["r"])
+        series.add(row[resumed_on], row[ledger] or "", row["n"], row["r"])
     return series.points(total, need, employees, denominator or denominator_for(node))
 
 
 class _Series:
     """Units resumed and staff back by resumption day, cumulated into the trend's points."""
 
-    def __init__(self, end: datetime.date, days: int) -> None:
+    def __init__(self, end: datetime.date, days: int, no_need: tuple[str, ...]) -> None:
         self.end = end
         self.days = days
+        self.no_need = no_need
         self.start = end - datetime.timedelta(days=days - 1)
         self.by_day: dict[datetime.date, list[int]] = {}
         self.before = [0, 0, 0]  # resumed, resumed_need, returned before start
@@ -525,7 +544,7 @@ class _Series:
             return
         target = self.before if on < self.start else self.by_day.setdefault(on, [0, 0, 0])
         target[0] += units
-        target[1] += units if ledger not in NO_NEED else 0
+        target[1] += units if ledger not in self.no_need else 0
         target[2] += returned
 
     def points(self, total: int, need: int, employees: int, denominator: str) -> list[TrendPoint]:
@@ -695,12 +714,12 @@ class _Resumptions:
             self.resumed.append(self.resumed[-1] + units)
             self.returned.append(self.returned[-1] + returned)
 
-    def cell(self, day: datetime.date, ledger: str) -> Cell:
-        """What ``_cell_from_row`` makes of this ledger's row in ``compute`` for ``day``."""
+    def cell(self, day: datetime.date, ledger: str, needs: bool) -> Cell:
+        """What ``_cell_from_row`` makes of this ledger's row in ``compute`` for ``day``
+        (``needs``: the ledger's units need to resume)."""
         from bisect import bisect_right
 
         i = bisect_right(self.days, day)
-        needs = ledger not in NO_NEED
         resumed = self.resumed[i]
         return Cell(
             units=self.units,
@@ -738,6 +757,7 @@ class _Rollup:
             keyed[key].add(n, e, resumed_on, r)
         self.children = children
         self.nodes: dict[int, _NodeSource] = {}
+        self.no_need = units_source().no_need
 
     def _node(self, node: Jurisdiction) -> _NodeSource:
         if node.pk in self.nodes:
@@ -769,16 +789,19 @@ class _Rollup:
     def figures(self, node: Jurisdiction, day: datetime.date) -> Figures:
         """``compute(user=None, node=node, day=day)``."""
         source = self._node(node)
+        no_need = self.no_need
         groups: dict[tuple[str, str], Cell] = {}
         for (category, section, ledger), resumptions in source.groups.items():
-            cell = resumptions.cell(day, ledger)
+            cell = resumptions.cell(day, ledger, ledger not in no_need)
             if (category, section) in groups:
                 groups[(category, section)].add(cell)
             else:
                 groups[(category, section)] = cell
         if source.children:
             by_child = {
-                prefix: Cell.total_of(r.cell(day, ledger) for ledger, r in ledgers.items())
+                prefix: Cell.total_of(
+                    r.cell(day, ledger, ledger not in no_need) for ledger, r in ledgers.items()
+                )
                 for prefix, ledgers in source.by_child.items()
             }
         else:
@@ -797,11 +820,11 @@ class _Rollup:
     ) -> list[TrendPoint]:
         """``trend(user=None, node=node, end=end, days=days)``."""
         source = self._node(node)
-        series = _Series(end, days)
+        series = _Series(end, days, self.no_need)
         total = need = employees = 0
         for (_category, _section, ledger), resumptions in source.groups.items():
             total += resumptions.units
-            need += resumptions.units if ledger not in NO_NEED else 0
+            need += resumptions.units if ledger not in self.no_need else 0
             employees += resumptions.employees
             for on, (units, returned) in resumptions.by_day.items():
                 series.add(on, ledger, units, returned)
@@ -820,12 +843,16 @@ def _children_of(nodes: Iterable[Jurisdiction]) -> dict[int, list[Jurisdiction]]
 def _unit_rows(units, paths: dict[int, str]):
     """A queryset of units as the roll-up's rows, grouped in the database."""
     sections = industry_sections()
+    source = units_source()
+    fields = source.fields
     rows = (
-        units.values_list("jurisdiction_id", "category", "industry_id", "ledger", "resumed_on")
+        units.values_list(
+            source.place_id, fields.category, source.industry_id, fields.ledger, fields.resumed_on
+        )
         .annotate(
             n=Count("id"),
-            e=Coalesce(Sum("employee_count"), 0),
-            r=Coalesce(Sum("returned_count"), 0),
+            e=Coalesce(Sum(fields.employees), 0),
+            r=Coalesce(Sum(fields.returned), 0),
         )
         .order_by()
     )
@@ -836,10 +863,10 @@ def _unit_rows(units, paths: dict[int, str]):
 def _units_rollup(nodes: list[Jurisdiction], root: Jurisdiction | None) -> _Rollup:
     """Every unit under ``root`` (None: all) read once, for the snapshots of ``nodes``."""
     places = Jurisdiction.objects.all()
-    units = Enterprise.objects.all()
+    units = all_units()
     if root is not None:
         places = places.filter(path__startswith=root.path)
-        units = units.filter(subtree_q("jurisdiction__path", root.path))
+        units = units.filter(subtree_q(units_source().place_path, root.path))
     paths = dict(places.values_list("pk", "path"))
     return _Rollup(_unit_rows(units, paths), _children_of(nodes))
 
@@ -871,7 +898,8 @@ def _tally_rollup(node: Jurisdiction) -> _Rollup:
     if summed - len(tallied) > COMPACT_SLACK:
         compact_tally_soon()
     rows = [(paths[row[0]], *row[1:]) for row in tallied]
-    rows.extend(_unit_rows(Enterprise.objects.filter(jurisdiction=node), {node.pk: node.path}))
+    direct = all_units().filter(**{units_source().fields.place: node})
+    rows.extend(_unit_rows(direct, {node.pk: node.path}))
     return _Rollup(rows, {node.pk: [c for c in children if c.is_active]})
 
 

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from fugong.accounts.models import Jurisdiction
 from fugong.core.scope import scoped, subtree_q
-from fugong.enterprises.models import Enterprise
 from fugong.stats import figures as F
 
 
@@ -36,9 +35,9 @@ class Breakdown:
 
 
 def enterprise_total(*, user, node: Jurisdiction | None = None) -> int:
-    qs = scoped(Enterprise.objects.all(), user)
+    qs = scoped(F.all_units(), user)
     if node is not None:
-        qs = qs.filter(subtree_q("jurisdiction__path", node.path))
+        qs = qs.filter(subtree_q(F.units_source().place_path, node.path))
     return qs.count()
 
 
@@ -49,9 +48,10 @@ def enterprise_breakdown(*, user, node: Jurisdiction) -> Breakdown:
     jurisdiction path groups by child; enterprises on ``node`` itself have a shorter path."""
     children = list(node.children.order_by("code"))
     length = len(children[0].path) if children else len(node.path)
+    path = F.units_source().place_path
     rows = (
-        scoped(Enterprise.objects.filter(jurisdiction__path__startswith=node.path), user)
-        .annotate(prefix=Substr("jurisdiction__path", 1, length))
+        scoped(F.all_units().filter(**{f"{path}__startswith": node.path}), user)
+        .annotate(prefix=Substr(path, 1, length))
         .values("prefix")
         .annotate(n=Count("id"))
         .order_by()

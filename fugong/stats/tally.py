@@ -3,9 +3,10 @@ street), counted by category, industry section, ledger and resumption day, with 
 employees and staff back. A city's or a county's figures are then summed from a few thousand
 tally rows of its children instead of from every unit under it (docs/statistics.md, "Speed").
 
-The tally is kept by triggers on the enterprise table, so that every write, whichever code
-makes it (a form, an import, a bulk status change, a confirmed filing, a data migration, the
-shell), changes it in the same transaction. A trigger only appends rows: +1 for a unit as it
+The tally is kept by triggers on the units' table (the enterprise table; its name and
+columns come from the units' registration, ``fugong.stats.sources``), so that every write,
+whichever code makes it (a form, an import, a bulk status change, a confirmed filing, a data
+migration, the shell), changes it in the same transaction. A trigger only appends rows: +1 for a unit as it
 now is, −1 for the unit as it was. Nothing is updated in place, so concurrent writers never
 wait for each other on a shared counter row, and never deadlock. Readers sum the rows of a
 key; ``compact`` folds them into one row per key from time to time (queued by a reader that
@@ -16,19 +17,22 @@ every unit) and checks nothing else: ``tests/stats/test_tally.py`` holds it equa
 figures computed from the units after every kind of write, on SQLite and PostgreSQL.
 """
 
-# The SQL here is built only from this module's constants (table and column names); values
-# are passed as parameters.
+# The SQL here is built only from this module's constants and the table and column names of
+# the registered models (``_schema``); values are passed as parameters.
 # ruff: noqa: S608
 
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from fugong.accounts.choices import LEVEL_DEPTH
+from fugong.stats import sources
 
 log = logging.getLogger(__name__)
 
@@ -36,65 +40,112 @@ log = logging.getLogger(__name__)
 # figures are read from the tally (figures.TALLY_NODE_DEPTHS).
 TALLY_DEPTHS = (1, 2, 3)
 TABLE = "stats_tally"
-ENTERPRISE = "enterprises_enterprise"
-JURISDICTION = "accounts_jurisdiction"
-INDUSTRY = "enterprises_industry"
 # A tally row's key, and all its columns.
 KEYS = "jurisdiction_id, category, section, ledger, resumed_on"
 COLUMNS = "jurisdiction_id, category, section, ledger, resumed_on, units, employees, returned"
-# The enterprise columns the tally counts by or sums; a change to any other leaves it be.
-WATCHED = (
-    "jurisdiction_id",
-    "category",
-    "industry_id",
-    "ledger",
-    "resumed_on",
-    "employee_count",
-    "returned_count",
-)
 TRIGGERS = ("stats_tally_insert", "stats_tally_delete", "stats_tally_update")
 # A reader queues a compaction when the rows it summed outnumber the keys by this much.
 COMPACT_SLACK = 2_000
 
 
+@dataclass(frozen=True)
+class _Schema:
+    """The tables and columns the tally's SQL reads, from the units' registration."""
+
+    units: str  # the units' table (enterprises_enterprise)
+    places: str  # accounts_jurisdiction
+    industries: str  # enterprises_industry
+    place: str  # the units' columns: jurisdiction_id, category, industry_id, ledger, …
+    category: str
+    industry: str
+    ledger: str
+    resumed_on: str
+    employees: str
+    returned: str
+    industry_code: str  # the classification's columns: code, parent_id, level
+    industry_parent: str
+    industry_level: str
+    division: str  # the level value of a division, as an SQL literal ('division')
+
+    @property
+    def watched(self) -> tuple[str, ...]:
+        """The unit columns the tally counts by or sums; a change to any other leaves it be."""
+        return (
+            self.place,
+            self.category,
+            self.industry,
+            self.ledger,
+            self.resumed_on,
+            self.employees,
+            self.returned,
+        )
+
+
+@functools.cache
+def _schema() -> _Schema:
+    source = sources.units()
+    fields, classification = source.fields, source.industries
+    meta = classification.model._meta
+    return _Schema(
+        units=source.model._meta.db_table,
+        places=source.model._meta.get_field(fields.place).related_model._meta.db_table,
+        industries=meta.db_table,
+        place=source.column(fields.place),
+        category=source.column(fields.category),
+        industry=source.column(fields.industry),
+        ledger=source.column(fields.ledger),
+        resumed_on=source.column(fields.resumed_on),
+        employees=source.column(fields.employees),
+        returned=source.column(fields.returned),
+        industry_code=meta.get_field(classification.code).column,
+        industry_parent=meta.get_field(classification.parent).column,
+        industry_level=meta.get_field(classification.level).column,
+        division="'{}'".format(classification.division.replace("'", "''")),
+    )
+
+
 def _rows_of(unit: str, sign: int) -> str:
     """SELECT the tally rows of one unit (``NEW`` or ``OLD`` in a trigger; ``e``: every unit
-    of the enterprise table): one per tallied ancestor of its jurisdiction (itself included),
+    of the units' table): one per tallied ancestor of its jurisdiction (itself included),
     found by walking up the parents."""
+    t = _schema()
     hops = max(LEVEL_DEPTH.values()) - min(TALLY_DEPTHS)  # from the deepest node to depth 1
     joins = "\n".join(
-        f"LEFT JOIN {JURISDICTION} p{i} ON p{i}.id = {'j' if i == 1 else f'p{i - 1}'}.parent_id"
+        f"LEFT JOIN {t.places} p{i} ON p{i}.id = {'j' if i == 1 else f'p{i - 1}'}.parent_id"
         for i in range(1, hops)
     )
     chain = ", ".join(["j.id", *(f"p{i}.id" for i in range(1, hops)), f"p{hops - 1}.parent_id"])
-    units = f"{ENTERPRISE} e CROSS JOIN " if unit == "e" else ""
+    units = f"{t.units} e CROSS JOIN " if unit == "e" else ""
     return f"""
-        SELECT a.id AS jurisdiction_id, {unit}.category AS category,
-            COALESCE((SELECT s.code FROM {INDUSTRY} d JOIN {INDUSTRY} s ON s.id = d.parent_id
-                      WHERE d.id = {unit}.industry_id AND d.level = 'division'), '') AS section,
-            {unit}.ledger AS ledger, {unit}.resumed_on AS resumed_on, {sign} AS units,
-            {sign} * {unit}.employee_count AS employees,
-            {sign} * COALESCE({unit}.returned_count, 0) AS returned
-        FROM {units}{JURISDICTION} j
+        SELECT a.id AS jurisdiction_id, {unit}.{t.category} AS category,
+            COALESCE((SELECT s.{t.industry_code} FROM {t.industries} d
+                      JOIN {t.industries} s ON s.id = d.{t.industry_parent}
+                      WHERE d.id = {unit}.{t.industry} AND d.{t.industry_level} = {t.division}),
+                     '') AS section,
+            {unit}.{t.ledger} AS ledger, {unit}.{t.resumed_on} AS resumed_on, {sign} AS units,
+            {sign} * {unit}.{t.employees} AS employees,
+            {sign} * COALESCE({unit}.{t.returned}, 0) AS returned
+        FROM {units}{t.places} j
         {joins}
-        JOIN {JURISDICTION} a ON a.id IN ({chain})
-        WHERE j.id = {unit}.jurisdiction_id
+        JOIN {t.places} a ON a.id IN ({chain})
+        WHERE j.id = {unit}.{t.place}
           AND a.depth BETWEEN {min(TALLY_DEPTHS)} AND {max(TALLY_DEPTHS)}"""
 
 
 def _changed(distinct: str) -> str:
-    return " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in WATCHED)
+    return " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in _schema().watched)
 
 
 def _sqlite_triggers() -> list[str]:
     insert = f"INSERT INTO {TABLE} ({COLUMNS})"
+    units = _schema().units
     return [
-        f"CREATE TRIGGER IF NOT EXISTS stats_tally_insert AFTER INSERT ON {ENTERPRISE} "
+        f"CREATE TRIGGER IF NOT EXISTS stats_tally_insert AFTER INSERT ON {units} "
         f"BEGIN {insert} {_rows_of('NEW', 1)}; END",
-        f"CREATE TRIGGER IF NOT EXISTS stats_tally_delete AFTER DELETE ON {ENTERPRISE} "
+        f"CREATE TRIGGER IF NOT EXISTS stats_tally_delete AFTER DELETE ON {units} "
         f"BEGIN {insert} {_rows_of('OLD', -1)}; END",
-        f"CREATE TRIGGER IF NOT EXISTS stats_tally_update AFTER UPDATE OF {', '.join(WATCHED)} "
-        f"ON {ENTERPRISE} WHEN {_changed('IS NOT')} "
+        f"CREATE TRIGGER IF NOT EXISTS stats_tally_update AFTER UPDATE OF "
+        f"{', '.join(_schema().watched)} ON {units} WHEN {_changed('IS NOT')} "
         f"BEGIN {insert} {_rows_of('OLD', -1)}; {insert} {_rows_of('NEW', 1)}; END",
     ]
 
@@ -122,12 +173,13 @@ def _postgresql_triggers() -> list[str]:
             RETURN NULL;
         END $$"""
     run = "FOR EACH ROW EXECUTE FUNCTION stats_tally_change()"
+    units = _schema().units
     return [
         function,
-        *(f"DROP TRIGGER IF EXISTS {name} ON {ENTERPRISE}" for name in TRIGGERS),
-        f"CREATE TRIGGER stats_tally_insert AFTER INSERT ON {ENTERPRISE} {run}",
-        f"CREATE TRIGGER stats_tally_delete AFTER DELETE ON {ENTERPRISE} {run}",
-        f"CREATE TRIGGER stats_tally_update AFTER UPDATE ON {ENTERPRISE} "
+        *(f"DROP TRIGGER IF EXISTS {name} ON {units}" for name in TRIGGERS),
+        f"CREATE TRIGGER stats_tally_insert AFTER INSERT ON {units} {run}",
+        f"CREATE TRIGGER stats_tally_delete AFTER DELETE ON {units} {run}",
+        f"CREATE TRIGGER stats_tally_update AFTER UPDATE ON {units} "
         f"FOR EACH ROW WHEN ({_changed('IS DISTINCT FROM')}) EXECUTE FUNCTION stats_tally_change()",
     ]
 
@@ -155,7 +207,7 @@ def installed(using: str = DEFAULT_DB_ALIAS) -> bool:
             cursor.execute(
                 "SELECT COUNT(*) FROM pg_trigger WHERE NOT tgisinternal "
                 "AND tgrelid = %s::regclass AND tgname IN (%s, %s, %s)",
-                [ENTERPRISE, *TRIGGERS],
+                [_schema().units, *TRIGGERS],
             )
             if cursor.fetchone()[0] != len(TRIGGERS):
                 return False
@@ -192,7 +244,7 @@ def uninstall(using: str = DEFAULT_DB_ALIAS) -> None:
             if connection.vendor == "sqlite":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
             else:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {ENTERPRISE}")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {_schema().units}")
         if connection.vendor == "postgresql":
             cursor.execute("DROP FUNCTION IF EXISTS stats_tally_change()")
 
@@ -243,7 +295,7 @@ def rebuild(using: str = DEFAULT_DB_ALIAS) -> None:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # No unit may change while it is counted (SQLite has one writer at a time anyway).
-            cursor.execute(f"LOCK TABLE {ENTERPRISE} IN SHARE MODE")
+            cursor.execute(f"LOCK TABLE {_schema().units} IN SHARE MODE")
         cursor.execute(f"DELETE FROM {TABLE}")
         cursor.execute(
             f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {KEYS}, SUM(units), SUM(employees), "

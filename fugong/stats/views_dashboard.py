@@ -24,7 +24,6 @@ from fugong.accounts.models import Jurisdiction
 from fugong.accounts.selectors import user_roles
 from fugong.core.errors import UserError
 from fugong.core.ids import parse_id
-from fugong.enterprises.choices import Ledger
 from fugong.stats import figures as F
 from fugong.stats import selectors
 from fugong.stats.choices import Denominator
@@ -32,14 +31,6 @@ from fugong.stats.choices import Denominator
 TEMPLATE = "stats/dashboard.html"
 DASHBOARD_ROLES = {Role.PLATFORM_ADMIN, Role.COMMAND}
 TREND_DAYS = 60
-
-LEDGER_SHORT = {
-    Ledger.NORMAL: gettext_lazy("Normal"),
-    Ledger.CAN_RESUME: gettext_lazy("Can resume"),
-    Ledger.MAY_DELAY: gettext_lazy("May delay"),
-    Ledger.CANNOT_RESUME: gettext_lazy("Cannot resume"),
-}
-
 
 # The figures a correction may be about (figures.CORRECTED_FIGURES).
 FIGURE_NAMES = {
@@ -123,9 +114,12 @@ def _columns(day: datetime.date, *, ledgers: bool) -> list[Column]:
         Column("return_rate", _("Return rate"), rate=True),
     ]
     if ledgers:
+        source = F.units_source()
         columns += [
-            Column(f"ledger:{value}", str(LEDGER_SHORT[value]), str(label), {"ledger": value})
-            for value, label in Ledger.choices
+            Column(
+                f"ledger:{value}", str(source.ledger_short[value]), str(label), {"ledger": value}
+            )
+            for value, label in source.ledgers
         ]
     return columns
 
@@ -305,7 +299,7 @@ def _tiles(fig: F.Figures) -> tuple[list[dict], list[dict]]:
             "value": total.ledger(value),
             "href": _list_url({**node, "ledger": value}),
         }
-        for value, label in Ledger.choices
+        for value, label in F.units_source().ledgers
     ]
     return tiles, ledgers
 

@@ -1,0 +1,135 @@
+"""What the statistics layer counts, declared by the app that keeps it (issue 11, point 4).
+
+The statistics layer imports no domain app. The app that keeps the counted units (today the
+enterprise registry, ``fugong/enterprises/figures.py``) describes them here from its
+``AppConfig.ready()``: the model of the units and the fields read, the dimensions they are
+counted by with their values and labels (statistical category, ledger, the industry
+classification's divisions and sections), and the groupings the reports use. ``figures``,
+``selectors``, ``tally`` and the dashboard read this description, never the app's modules.
+
+It is filled while Django starts and only read afterwards; a read before it is registered
+raises, so a missing registration cannot pass unnoticed (docs/architecture.md, "Figure
+sources").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.utils.functional import Promise
+
+# (value, label) pairs, in display order, as a TextChoices' ``choices``.
+Choices = tuple[tuple[str, str | Promise], ...]
+
+
+@dataclass(frozen=True)
+class UnitFields:
+    """The names of the unit model's fields the figures and the tally read."""
+
+    place: str  # foreign key to accounts.Jurisdiction: where the unit is registered
+    category: str  # statistical category (统计类别), a value of ``UnitSource.categories``
+    industry: str  # foreign key to ``Classification.model``, at division level (大类)
+    ledger: str  # one of ``UnitSource.ledgers``, or "" when not yet known
+    resumed_on: str  # the day the unit resumed, or null
+    employees: str  # employees (用工人数)
+    returned: str  # staff back (返岗人数), or null
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The industry classification the units point at (GB/T 4754): each unit's industry is a
+    division, counted under the section (门类) that is the division's parent."""
+
+    model: type[models.Model]
+    code: str  # field names on ``model``
+    name: str
+    level: str
+    parent: str
+    division: str  # the ``level`` value of a division, and of a section
+    section: str
+
+
+@dataclass(frozen=True)
+class Subsectors:
+    """A category shown with its subsectors under it: one row per industry section of
+    ``sections``, then one for the category's units in any other section (``other_label``).
+    Row keys are ``<key>_<section>`` and ``<key>_other``."""
+
+    category: str
+    key: str
+    sections: tuple[str, ...]
+    other_label: str | Promise
+
+
+@dataclass(frozen=True)
+class UnitSource:
+    """The counted units and their dimensions (docs/statistics.md defines each figure)."""
+
+    model: type[models.Model]
+    fields: UnitFields
+    industries: Classification
+    categories: Choices
+    ledgers: Choices
+    # Short ledger names for the dashboard's column heads, by ledger value.
+    ledger_short: Mapping[str, str | Promise]
+    # Ledgers whose units do not need to resume; every other unit (including one with no
+    # ledger yet) needs to.
+    no_need: tuple[str, ...]
+    # Categories whose units are not enterprises (各类经济主体 less 各类型企业).
+    not_enterprises: tuple[str, ...]
+    # Rows of the town report (seed 000 §一): (key, the categories summed in it).
+    report_rows: tuple[tuple[str, tuple[str, ...]], ...]
+    subsectors: tuple[Subsectors, ...] = ()
+
+    @cached_property
+    def category_values(self) -> tuple[str, ...]:
+        return tuple(value for value, _label in self.categories)
+
+    @cached_property
+    def ledger_values(self) -> tuple[str, ...]:
+        return tuple(value for value, _label in self.ledgers)
+
+    @cached_property
+    def industry_id(self) -> str:
+        """The industry foreign key's attribute (``<industry>_id``), as ``values()`` names it."""
+        return self.model._meta.get_field(self.fields.industry).attname
+
+    @cached_property
+    def place_id(self) -> str:
+        return self.model._meta.get_field(self.fields.place).attname
+
+    @cached_property
+    def place_path(self) -> str:
+        """The lookup of the unit's jurisdiction path, for ``subtree_q`` and prefixes."""
+        return f"{self.fields.place}__path"
+
+    def column(self, field: str) -> str:
+        """The database column of one of the unit model's fields."""
+        return self.model._meta.get_field(field).column
+
+
+_units: UnitSource | None = None
+
+
+def register_units(source: UnitSource) -> None:
+    """Declare the counted units; one app does, once, from its ``AppConfig.ready()``."""
+    global _units
+    if _units is not None and _units != source:
+        raise ImproperlyConfigured(
+            f"statistics units already registered by {_units.model._meta.app_label}"
+        )
+    _units = source
+
+
+def units() -> UnitSource:
+    """The registered units; raises when no app registered them (a read before ``ready()``,
+    or the app that keeps them is not installed)."""
+    if _units is None:
+        raise ImproperlyConfigured(
+            "no app registered the units the statistics count (fugong.stats.sources)"
+        )
+    return _units
