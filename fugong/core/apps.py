@@ -14,6 +14,7 @@ class CoreConfig(AppConfig):
         # Imported here: these modules use the models, which do not exist yet when Django
         # imports this one.
         from fugong.core import jobs  # noqa: F401  (registers the job task)
+        from fugong.core.imports import engine  # noqa: F401  (registers the import jobs)
 
         registry.add_urls("", "fugong.core.urls", order=900)
         registry.add_api_router("/jobs", "fugong.core.jobs_api.router", order=300)

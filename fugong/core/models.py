@@ -147,3 +147,8 @@ class DocumentCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.jurisdiction_id} {self.year} {self.last}"
+
+
+# The import engine's models live with it (fugong/core/imports); imported here so that Django
+# finds them when it loads this app's models.
+from fugong.core.imports.models import HeaderMapping, ImportBatch  # noqa: E402, F401

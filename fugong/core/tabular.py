@@ -63,6 +63,7 @@ __all__ = [
     "Table",
     "TabularError",
     "convert_cell",
+    "header_key",
     "read_table",
 ]
 
@@ -223,6 +224,13 @@ class Table:
     skipped: list[int] = field(default_factory=list)
     """Numbers of the rows left out as ``rows`` is read: 合计/小计 (total) lines, and blank
     lines between rows (not the blank lines after the last row)."""
+    samples: dict[str, list[str]] = field(default_factory=dict)
+    """Unknown header -> the first few values found in its column, filled as ``rows`` is read
+    (a header whose column stays empty gets none): what a column not used would drop."""
+    mapped: dict[str, str] = field(default_factory=dict)
+    """Header -> field, for the headers read through the caller's ``mapping``."""
+    ignored: list[str] = field(default_factory=list)
+    """Headers the caller's ``mapping`` says to ignore."""
 
 
 # --------------------------------------------------------------------------- header matching
@@ -236,6 +244,9 @@ def _header_key(text: str) -> str:
     required marker, case-insensitive."""
     key = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text))
     return key.strip("*").casefold()
+
+
+header_key = _header_key  # the key of a header in a caller's ``mapping`` (read_table)
 
 
 def _split_unit(key: str) -> tuple[str, str | None]:
@@ -1148,8 +1159,15 @@ def _is_total(cells: list[Any]) -> bool:
     )
 
 
+SAMPLES = 3  # values kept of each column not used (Table.samples)
+
+
 def _produce_rows(
-    source: Iterable[tuple[int, list[Any]]], plan: _Plan, width: int, skipped: list[int]
+    source: Iterable[tuple[int, list[Any]]],
+    plan: _Plan,
+    width: int,
+    skipped: list[int],
+    watched: list[tuple[int, list[str]]],
 ) -> Iterator[SourceRow]:
     blank: list[int] = []
     for number, cells in source:
@@ -1161,6 +1179,8 @@ def _produce_rows(
         if _is_total(cells):
             skipped.append(number)
             continue
+        if watched:
+            _sample(cells, watched)
         values: dict[str, object] = {}
         errors: dict[str, str] = {}
         size = len(cells)
@@ -1174,6 +1194,18 @@ def _produce_rows(
         yield SourceRow(number=number, cells=cells, width=width, values=values, errors=errors)
 
 
+def _sample(cells: list[Any], watched: list[tuple[int, list[str]]]) -> None:
+    """Keep the first values of the columns not used; a column is watched until it has
+    ``SAMPLES`` of them."""
+    size = len(cells)
+    for position in range(len(watched) - 1, -1, -1):
+        index, values = watched[position]
+        if index < size and not _blank(cells[index]):
+            values.append(_cell_text(cells[index])[:_MAX_MESSAGE_VALUE])
+            if len(values) >= SAMPLES:
+                del watched[position]
+
+
 def read_table(
     data: bytes,
     *,
@@ -1182,6 +1214,7 @@ def read_table(
     max_bytes: int,
     sheet: str | int = 0,
     limits: Limits | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> Table:
     """Read an uploaded xlsx, xls or CSV file into a :class:`Table`.
 
@@ -1194,6 +1227,11 @@ def read_table(
 
     A header that would match two of ``columns`` is a bug in the column spec and raises
     AssertionError, whatever the file.
+
+    ``mapping`` (header key, see :func:`header_key` -> field, or ``""``) says what headers
+    the columns do not recognise mean: a field (read as that column, unless the file has it
+    already) or ``""`` (ignore the column: :attr:`Table.ignored`). The other unknown headers
+    are in :attr:`Table.unknown_headers`, with sample values in :attr:`Table.samples`.
 
     Every file is hostile until checked. Before anything is read, ``limits`` (default:
     :meth:`Limits.from_settings`) bound an xlsx's unpacked size, its members' compression
@@ -1235,24 +1273,40 @@ def read_table(
         headers.pop()
     found: dict[str, int] = {}
     unknown: list[str] = []
+    mapped: dict[str, str] = {}
+    ignored: list[str] = []
+    watched: list[tuple[int, list[str]]] = []
+    samples: dict[str, list[str]] = {}
+    by_field = {c.field: c for c in columns}
     for index, text in enumerate(headers):
         shown = " ".join(text.split())
         if not shown:
             continue
         field_name = matcher.match(text)
+        if field_name is None and mapping:
+            chosen = mapping.get(_header_key(text))
+            if chosen == "":
+                ignored.append(shown)
+                continue
+            if chosen in by_field and chosen not in found:
+                field_name = mapped[shown] = chosen
         if field_name is None or field_name in found:
             unknown.append(shown)
+            values: list[str] = samples.setdefault(shown, [])
+            watched.append((index, values))
         else:
             found[field_name] = index
-    by_field = {c.field: c for c in columns}
     plan: _Plan = [
         (index, name, _CONVERTERS[by_field[name].kind], by_field[name].label)
         for name, index in found.items()
     ]
     skipped: list[int] = []
-    rows = _produce_rows(chain(head[position + 1 :], source), plan, len(headers), skipped)
+    rows = _produce_rows(chain(head[position + 1 :], source), plan, len(headers), skipped, watched)
     return Table(
         skipped=skipped,
+        samples=samples,
+        mapped=mapped,
+        ignored=ignored,
         columns=found,
         header_row=header_number,
         unknown_headers=unknown,

@@ -283,6 +283,7 @@ class ImportOut(Schema):
     mode: str
     status: str
     message: str
+    options: dict
     preview: dict
     result: dict
     check_job_id: int | None
@@ -290,13 +291,23 @@ class ImportOut(Schema):
 
 
 @router.post("/imports", response={202: ImportOut})
-def import_upload(request, file: File[UploadedFile], mode: Form[str] = "all"):  # noqa: B008
+def import_upload(
+    request,
+    file: File[UploadedFile],  # noqa: B008
+    mode: Form[str] = "all",
+    place: Form[Id | None] = None,
+):
     """Upload a ledger (xlsx, xls or csv). It is checked in the background; nothing is
-    written until you confirm with POST /imports/{id}/confirm."""
+    written until you confirm with POST /imports/{id}/confirm. ``place``: the id of one of
+    your places, where new enterprises whose row names no place are registered."""
     if not permissions.can_import(request.auth):
         raise PermissionDenied
     batch = io.import_start(
-        user=request.auth, filename=file.name or "upload", content=file.read(), mode=mode
+        user=request.auth,
+        filename=file.name or "upload",
+        content=file.read(),
+        mode=mode,
+        place=place,
     )
     return Status(202, batch)
 
@@ -321,6 +332,26 @@ def import_confirm(request, batch_id: int, payload: ConfirmIn):
     if batch is None:
         raise Http404
     return Status(202, io.import_confirm(user=request.auth, batch=batch, mode=payload.mode))
+
+
+class ColumnsIn(Schema):
+    # Header as in the file -> the field to read it as ("" = ignore the column).
+    mapping: dict[str, str]
+
+
+@router.post("/imports/{int:batch_id}/columns", response={202: ImportOut})
+def import_map_columns(request, batch_id: int, payload: ColumnsIn):
+    """Say what the headers the check did not recognise hold (see ``preview.unknown_headers``
+    and ``preview.unknown_samples``); remembered for your office, and the file is checked
+    again with it."""
+    if not permissions.can_import(request.auth):
+        raise PermissionDenied
+    batch = io.import_batch_list(user=request.auth).filter(pk=batch_id).first()
+    if batch is None:
+        raise Http404
+    return Status(
+        202, io.import_map_columns(user=request.auth, batch=batch, mapping=payload.mapping)
+    )
 
 
 @router.post("/imports/{int:batch_id}/recheck", response={202: ImportOut})

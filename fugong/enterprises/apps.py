@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.choices import ENTERPRISE_VIEWERS
 from fugong.core import registry
+from fugong.core.imports import registry as imports
 from fugong.core.registry import MenuItem
 
 
@@ -15,6 +16,9 @@ class EnterprisesConfig(AppConfig):
         # Imported here: these modules use the models, which do not exist yet when Django
         # imports this one.
         from fugong.enterprises import figures, home, io  # noqa: F401 (io registers job kinds)
+        from fugong.enterprises.importer import EnterpriseImporter
+
+        imports.register(EnterpriseImporter())  # the ledger on the import engine
 
         figures.register_figure_source()  # what the statistics layer counts
 

@@ -10,7 +10,7 @@ from fugong.core.forms import DateInput, html5_widgets
 from fugong.core.scope import scoped
 from fugong.enterprises import permissions, rules
 from fugong.enterprises.choices import Category, Duty, Ledger, Post
-from fugong.enterprises.models import Enterprise, ImportMode, Industry, Park
+from fugong.enterprises.models import Enterprise, Industry, Park
 
 EDITABLE = [
     "name",
@@ -220,20 +220,3 @@ class BulkActionForm(forms.Form):
         if action == "assign" and not data.get("user"):
             self.add_error("user", _("Choose the person to assign."))
         return data
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Ledger file"),
-        help_text=_("Excel (.xlsx, or .xls from WPS / Excel 97) or CSV (UTF-8 or GBK)."),
-        widget=forms.ClearableFileInput(
-            attrs={"class": "form-control", "accept": ".xlsx,.xls,.csv,.txt"}
-        ),
-        error_messages={"required": _("Choose the file to import.")},
-    )
-    mode = forms.ChoiceField(
-        label=_("If some rows have errors"),
-        choices=ImportMode.choices,
-        initial=ImportMode.ALL_OR_NOTHING,
-        widget=forms.RadioSelect,
-    )

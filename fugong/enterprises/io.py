@@ -2,25 +2,19 @@
 
 Export writes the columns of fugong.enterprises.columns under a line naming who exported and
 when; import reads the same columns (and the synonyms offices use), so an export imports back
-unchanged. Import is two background jobs: a check that writes nothing (the preview, with an
-error file) and, once the user confirms, the import itself, all-or-nothing or keeping the
-good rows, upserting by credit code.
+unchanged. The import runs on the import engine (``fugong.core.imports``): this module keeps
+the row check (``RowChecker``, the rules of the form and the API) that the enterprise importer
+(``fugong.enterprises.importer``) gives the engine.
 """
 
 from __future__ import annotations
 
-import datetime
 import functools
-import io
-import json
+import re
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile, File
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,35 +22,22 @@ from django.utils.translation import ngettext
 
 from fugong.accounts.models import Jurisdiction, phone_validator
 from fugong.core.bulk import rows_by_keys
-from fugong.core.files import safe_filename, stored_name
-from fugong.core.jobs import JobContext, JobError, job_handler, job_start
+from fugong.core.imports import services as imports
+from fugong.core.imports.registry import RowCheck
+from fugong.core.jobs import JobContext, job_handler
 from fugong.core.masking import mask_phone
-from fugong.core.models import JobStatus
 from fugong.core.scope import get_scope, scoped
-from fugong.core.tabular import SourceRow, TabularError, read_table, spreadsheet_kind
+from fugong.core.tabular import SourceRow, TabularError
 from fugong.core.text import clean_text
 from fugong.core.xlsx import XlsxStreamWriter
 from fugong.enterprises import permissions, rules
 from fugong.enterprises.choices import CATEGORY_NAMES, LEDGER_NAMES, TIER_NAMES
 from fugong.enterprises.columns import BY_FIELD, COLUMNS
 from fugong.enterprises.forms import PLACE_LEVELS
-from fugong.enterprises.models import (
-    Enterprise,
-    ImportBatch,
-    ImportMode,
-    ImportStatus,
-    Industry,
-    Park,
-    validate_credit_code,
-)
+from fugong.enterprises.models import Enterprise, Industry, Park, validate_credit_code
 from fugong.enterprises.selectors import enterprise_filtered
-from fugong.enterprises.services import enterprises_upsert
 from fugong.stats.locks import LockBook
 
-CHUNK = 5000
-SAMPLE_ROWS = 20
-SHOWN_ERRORS = 100
-SHOWN_HEADERS = 50
 YES, NO = "是", "否"
 BOOL_FIELDS = (
     "closed_management",
@@ -164,10 +145,55 @@ def join_sentences(messages: list[str]) -> str:
     return "；".join([m.rstrip("。.") for m in messages[:-1]] + messages[-1:])
 
 
-class RowChecker:
+def user_places(user):
+    """The places (town, village, community, grid) in the user's area: where the rows of the
+    user's files may go."""
+    return scoped(Jurisdiction.objects.filter(level__in=PLACE_LEVELS), user)
+
+
+def place_gone() -> str:
+    return _(
+        "The place chosen for the rows without one is no longer in your area; upload the file "
+        "again and choose another."
+    )
+
+
+# A division as offices write it: a code (22, C22, 3411 for its class), with or without its
+# name after it ("34 通用设备制造业", "C34通用设备制造业"); compared on ``_key`` (no spaces).
+_INDUSTRY_RE = re.compile(r"([a-t])?(\d{1,4})(?!\d)[-—.、:：]?(.*)")
+
+
+class Industries:
+    """The GB/T 4754-2017 divisions, found from what a 行业代码 or 所属行业 cell holds."""
+
+    def __init__(self):
+        divisions = list(Industry.objects.filter(level="division").select_related("parent"))
+        self.by_code = {i.code: i for i in divisions}
+        self.by_name = {_key(i.name): i for i in divisions}
+        self.found: dict[str, Industry | None] = {}
+
+    def find(self, text: str) -> Industry | None:
+        if text not in self.found:
+            self.found[text] = self._find(_key(text))
+        return self.found[text]
+
+    def _find(self, key: str) -> Industry | None:
+        m = _INDUSTRY_RE.fullmatch(key)
+        if m is None:
+            return self.by_name.get(key)
+        digits = m[2]
+        # 2 digits: the division; 3 or 4: a group or class, whose first two are its division.
+        division = self.by_code.get(digits.zfill(2) if len(digits) < 2 else digits[:2])
+        if division is None or (m[1] and division.parent.code.lower() != m[1]):
+            return None
+        return division
+
+
+class RowChecker(RowCheck):
     """Turns a source row into upsert values for one user, or says what is wrong with it.
     The row rules are those of the form and the API (fugong.enterprises.rules), and so are
-    the fields the user's roles may change (permissions.refused_fields)."""
+    the fields the user's roles may change (permissions.refused_fields). ``options`` are the
+    batch's: ``place``, where new enterprises without a place column go."""
 
     # What ``check`` reads of a stored enterprise (``existing``).
     EXISTING = [
@@ -178,11 +204,12 @@ class RowChecker:
     # The column that names each field the user may not change.
     FIELD_COLUMNS = {"jurisdiction": "jurisdiction_code", "industry": "industry_code"}
 
-    def __init__(self, user):
+    def __init__(self, user, options: dict | None = None):
         self.user = user
         self.scope = get_scope(user)
         parks = list(scoped(Park.objects.select_related("jurisdiction"), user))
-        places = list(scoped(Jurisdiction.objects.filter(level__in=PLACE_LEVELS), user))
+        places = list(user_places(user))
+        by_id = {j.pk: j for j in places}
         places += [p.jurisdiction for p in parks if p.jurisdiction not in places]  # park operators
         self.places_by_code = {j.code: j for j in places}
         self.places_by_name: dict[str, list[Jurisdiction]] = {}
@@ -191,15 +218,36 @@ class RowChecker:
         self.parks: dict[str, list[Park]] = {}
         for park in parks:
             self.parks.setdefault(_key(park.name), []).append(park)
-        industries = list(Industry.objects.filter(level="division").select_related("parent"))
-        self.industries = {i.code: i for i in industries}
-        self.industries_by_name = {_key(i.name): i for i in industries}
+        self.industries = Industries()
         self.seen: dict[str, int] = {}
         self.today = timezone.localdate()
         # Submitted days: a row may not move a resumption date into or out of one.
         self.locks = LockBook.load()
         self.paths: dict[int, str] = {}
         self.stored_places: dict[int, Jurisdiction | None] = {}
+        self.visible: set[str] = set()
+        chosen = (options or {}).get("place")
+        self.place = by_id.get(chosen) if chosen else None
+        if chosen and self.place is None:
+            raise TabularError(place_gone())
+
+    def load(self, keys) -> dict[str, dict]:
+        """The stored enterprises of a chunk's credit codes, which of them the user sees,
+        and (when some day is locked) their places' paths: a few queries per chunk."""
+        existing = {
+            e["credit_code"]: e
+            for e in rows_by_keys(Enterprise, "credit_code", keys, RowChecker.EXISTING)
+        }
+        self.load_paths({e["jurisdiction_id"] for e in existing.values()})
+        if self.scope.everything or not existing:
+            self.visible = set(existing)
+        else:
+            self.visible = set(
+                scoped(
+                    Enterprise.objects.filter(credit_code__in=list(existing)), self.user
+                ).values_list("credit_code", flat=True)
+            )
+        return existing
 
     def load_paths(self, jurisdiction_ids: set[int]) -> None:
         """The paths of the stored enterprises' jurisdictions, when some day is locked."""
@@ -258,9 +306,7 @@ class RowChecker:
             return True
         return park is not None and park.operator_id in self.scope.park_office_ids
 
-    def check(
-        self, row: SourceRow, existing: dict | None, existing_in_scope: bool
-    ) -> tuple[dict | None, str]:
+    def check(self, row: SourceRow, existing: dict | None) -> tuple[dict | None, str]:
         errors: dict[str, str] = dict(row.errors)
         v = row.values
         out: dict = {}
@@ -286,7 +332,7 @@ class RowChecker:
                 else:
                     self.seen[code] = row.number
                     out["credit_code"] = code
-                    if existing is not None and not existing_in_scope:
+                    if existing is not None and code not in self.visible:
                         fail(
                             "credit_code",
                             _(
@@ -356,6 +402,16 @@ class RowChecker:
             # A new tenant is placed where its park is; a park named for a registered
             # enterprise does not move it.
             place = park.jurisdiction
+        if (
+            place is None
+            and existing is None
+            and self.place is not None
+            and not v.get("jurisdiction_code")
+            and not v.get("jurisdiction_name")
+        ):
+            # No place in the row: the place chosen on the form (a registered enterprise
+            # stays where it is).
+            place = self.place
         if place is not None:
             if self.allowed_place(place, park):
                 out["jurisdiction"] = place
@@ -366,7 +422,13 @@ class RowChecker:
             and "jurisdiction_code" not in errors
             and "jurisdiction_name" not in errors
         ):
-            fail("jurisdiction_code", _("a new enterprise needs its 辖区代码 or 所属辖区."))
+            fail(
+                "jurisdiction_code",
+                _(
+                    "a new enterprise needs its 辖区代码 or 所属辖区, or a place chosen under "
+                    "“Import to” when the file is uploaded."
+                ),
+            )
 
         phone = v.get("contact_phone")
         if phone and "*" not in str(phone):  # a masked phone from an export means "unchanged"
@@ -383,23 +445,16 @@ class RowChecker:
                 out[name] = str(v[name])[: Enterprise._meta.get_field(name).max_length]
 
         industry = None
-        if v.get("industry_code"):
-            code2 = "".join(ch for ch in str(v["industry_code"]) if ch.isdigit())[:2]
-            industry = self.industries.get(code2)
-            if industry is None:
-                fail(
-                    "industry_code",
-                    _("“%(value)s” is not a GB/T 4754-2017 division code.")
-                    % {"value": v["industry_code"]},
-                )
-        elif v.get("industry_name"):
-            industry = self.industries_by_name.get(_key(v["industry_name"]))
-            if industry is None:
-                fail(
-                    "industry_name",
-                    _("“%(value)s” is not a GB/T 4754-2017 division name.")
-                    % {"value": v["industry_name"]},
-                )
+        for column in ("industry_code", "industry_name"):
+            if v.get(column):
+                industry = self.industries.find(str(v[column]))
+                if industry is None:
+                    fail(
+                        column,
+                        _("“%(value)s” is not a GB/T 4754-2017 division code or name.")
+                        % {"value": v[column]},
+                    )
+                break
         if industry is not None:
             out["industry"] = industry
 
@@ -452,433 +507,33 @@ class RowChecker:
         return out, ""
 
 
-@dataclass
-class Checked:
-    total: int = 0
-    valid: int = 0
-    new: int = 0
-    existing: int = 0
-    skipped: int = 0  # 合计/小计 lines and blank lines: neither rows nor errors
-    errors: list[tuple[int, list[str], str]] = field(default_factory=list)
-    sample: list[dict] = field(default_factory=list)
-    headers: list[str] = field(default_factory=list)
-    columns: dict[str, int] = field(default_factory=dict)
-    unknown_headers: list[str] = field(default_factory=list)
+# ------------------------------------------------------------- import, on the import engine
 
-
-def _chunks(rows: Iterator[SourceRow]) -> Iterator[list[SourceRow]]:
-    chunk: list[SourceRow] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _storable(values: dict) -> dict:
-    """A checked row as JSON: relations as ids, amounts and dates as text."""
-    out = {}
-    for name, value in values.items():
-        if name in ("jurisdiction", "industry", "park"):
-            out[f"{name}_id"] = value.pk if value is not None else None
-        elif isinstance(value, Decimal):
-            out[name] = {"decimal": str(value)}
-        elif isinstance(value, datetime.date):
-            out[name] = {"date": value.isoformat()}
-        else:
-            out[name] = value
-    return out
-
-
-def _restored(stored: dict) -> dict:
-    out = {}
-    for name, value in stored.items():
-        if isinstance(value, dict) and "decimal" in value:
-            out[name] = Decimal(value["decimal"])
-        elif isinstance(value, dict) and "date" in value:
-            out[name] = datetime.date.fromisoformat(value["date"])
-        else:
-            out[name] = value
-    return out
-
-
-def read_batch(batch: ImportBatch):
-    batch.file.open("rb")
-    try:
-        data = batch.file.read()
-    finally:
-        batch.file.close()
-    table = read_table(
-        data,
-        filename=batch.filename,
-        columns=COLUMNS,
-        max_bytes=settings.FUGONG_MAX_UPLOAD_MB * 1024 * 1024,
-    )
-    if table.missing_required:
-        raise TabularError(
-            _("The file has no column for %(columns)s. Add it, or check the header row.")
-            % {"columns": "、".join(table.missing_required)}
-        )
-    return table
-
-
-def checked_rows(
-    batch: ImportBatch, ctx: JobContext | None, checked: Checked
-) -> Iterator[list[dict]]:
-    """Yield, chunk by chunk, the upsert values of the good rows; count everything in
-    ``checked`` and collect the bad rows with their reasons."""
-    table = read_batch(batch)
-    checked.headers = table.headers
-    checked.columns = table.columns
-    checked.unknown_headers = table.unknown_headers
-    checker = RowChecker(batch.created_by)
-    everything = get_scope(batch.created_by).everything
-    for chunk in _chunks(table.rows):
-        codes = [r.values.get("credit_code") for r in chunk if r.values.get("credit_code")]
-        existing = {
-            e["credit_code"]: e
-            for e in rows_by_keys(
-                Enterprise,
-                "credit_code",
-                codes,
-                RowChecker.EXISTING,
-            )
-        }
-        checker.load_paths({e["jurisdiction_id"] for e in existing.values()})
-        if everything or not existing:
-            visible = set(existing)
-        else:
-            visible = set(
-                scoped(
-                    Enterprise.objects.filter(credit_code__in=list(existing)), batch.created_by
-                ).values_list("credit_code", flat=True)
-            )
-        good: list[dict] = []
-        for row in chunk:
-            code = row.values.get("credit_code")
-            current = existing.get(code)
-            values, message = checker.check(row, current, code in visible)
-            checked.total += 1
-            if values is None:
-                checked.errors.append((row.number, row.raw, message))
-                continue
-            checked.valid += 1
-            if current is None:
-                checked.new += 1
-            else:
-                checked.existing += 1
-            if len(checked.sample) < SAMPLE_ROWS:
-                checked.sample.append(
-                    {
-                        "row": row.number,
-                        **{k: str(v) for k, v in values.items() if k != "category_stated"},
-                    }
-                )
-            good.append(values)
-        if ctx is not None:
-            ctx.progress(checked.total)
-        checked.skipped = len(table.skipped)
-        yield good
-    checked.skipped = len(table.skipped)
-
-
-def error_file(checked: Checked) -> bytes:
-    """The rejected rows as they were in the file, with a column saying why."""
-    buffer = io.BytesIO()
-    sheet = XlsxStreamWriter(buffer, sheet_name="有误的行")
-    sheet.append([*checked.headers, "原行号", "错误原因"])
-    width = len(checked.headers)
-    for number, raw, message in checked.errors:
-        sheet.append([*(raw + [""] * width)[:width], number, message])
-    sheet.close()
-    return buffer.getvalue()
-
-
-def _summary(checked: Checked) -> dict:
-    return {
-        "total": checked.total,
-        "valid": checked.valid,
-        "invalid": len(checked.errors),
-        "new": checked.new,
-        "existing": checked.existing,
-        "skipped": checked.skipped,
-        "columns": [BY_FIELD[f].label for f in checked.columns],
-        # Bounded, whatever the file holds: the preview is stored and shown on every poll.
-        "unknown_headers": [h[:60] for h in checked.unknown_headers[:SHOWN_HEADERS]],
-        "sample": checked.sample,
-        "errors": [{"row": n, "message": m} for n, _raw, m in checked.errors[:SHOWN_ERRORS]],
-    }
-
-
-def _attach_errors(batch: ImportBatch, checked: Checked) -> None:
-    if checked.errors:
-        batch.error_file.save(
-            f"errors-{batch.pk}.xlsx", ContentFile(error_file(checked)), save=False
-        )
-
-
-def _check_failed(job, message: str) -> None:
-    ImportBatch.objects.filter(pk=job.params["batch"], status=ImportStatus.CHECKING).update(
-        status=ImportStatus.REJECTED, message=message
-    )
-
-
-@job_handler("enterprises.import_check", atomic=False, on_failure=_check_failed)
-def import_check(ctx: JobContext) -> dict:
-    """Read and check every row; write nothing but the preview and the error file."""
-    batch = ImportBatch.objects.select_related("created_by").get(pk=ctx.params["batch"])
-    checked = Checked()
-    with tempfile.TemporaryFile() as good_rows:
-        try:
-            for good in checked_rows(batch, ctx, checked):
-                lines = (
-                    json.dumps(_storable(v), ensure_ascii=False, separators=(",", ":")) + "\n"
-                    for v in good
-                )
-                good_rows.write("".join(lines).encode())
-        except TabularError as exc:
-            batch.status = ImportStatus.REJECTED
-            batch.message = str(exc)
-            batch.save(update_fields=["status", "message"])
-            raise JobError(str(exc)) from exc
-        ctx.progress(checked.total, checked.total)
-        batch.preview = _summary(checked)
-        _attach_errors(batch, checked)
-        good_rows.seek(0)
-        batch.checked_file.save(f"checked-{batch.pk}.jsonl", File(good_rows), save=False)
-    if checked.total == 0:
-        batch.status = ImportStatus.REJECTED
-        batch.message = _("The file has a header but no rows below it.")
-    else:
-        batch.status = ImportStatus.READY
-    batch.save(update_fields=["preview", "error_file", "checked_file", "status", "message"])
-    ctx.message(
-        _("%(total)d rows read: %(valid)d good, %(invalid)d with errors.")
-        % {"total": checked.total, "valid": checked.valid, "invalid": len(checked.errors)}
-    )
-    return batch.preview | {"sample": []}
-
-
-def _import_failed(job, message: str) -> None:
-    ImportBatch.objects.filter(pk=job.params["batch"]).update(
-        status=ImportStatus.FAILED, message=message
-    )
-
-
-@job_handler("enterprises.import", on_failure=_import_failed)
-def import_commit(ctx: JobContext) -> dict:
-    """Write what the check accepted, in one transaction: every row, or (keep-good mode)
-    the good ones. The file is not read again; what may have changed since the check (an
-    enterprise registered meanwhile under another jurisdiction) is checked again."""
-    batch = ImportBatch.objects.select_related("created_by").get(pk=ctx.params["batch"])
-    preview = batch.preview
-    rejected = preview.get("invalid", 0)
-    if rejected and batch.mode == ImportMode.ALL_OR_NOTHING:
-        first = preview["errors"][0]["row"] if preview.get("errors") else "?"
-        raise JobError(
-            ngettext(
-                "%(n)d row has an error (row %(rows)s), so nothing was imported (all-or-nothing). "
-                "Download the rows with errors, fix them and import again.",
-                "%(n)d rows have errors (the first is row %(rows)s), so nothing was imported "
-                "(all-or-nothing). Download the rows with errors, fix them and import again.",
-                rejected,
-            )
-            % {"n": rejected, "rows": first}
-        )
-    total = preview.get("valid", 0)
-    ctx.progress(0, total)
-    created = updated = unchanged = done = 0
-    moved: list[str] = []
-    reason = _("Import of %(file)s") % {"file": batch.filename}
-    with batch.checked_file.open("rb") as stored:
-        while True:
-            lines = [line for _ in range(CHUNK) if (line := stored.readline())]
-            if not lines:
-                break
-            rows = [_restored(json.loads(line)) for line in lines]
-            outside = _registered_outside_scope(batch.created_by, [r["credit_code"] for r in rows])
-            if outside:
-                moved.extend(sorted(outside))
-                if batch.mode == ImportMode.ALL_OR_NOTHING:
-                    break
-                rows = [r for r in rows if r["credit_code"] not in outside]
-            result = enterprises_upsert(actor=batch.created_by, rows=rows, reason=reason)
-            created += len(result.created)
-            updated += len(result.updated)
-            unchanged += result.unchanged
-            done += len(lines)
-            ctx.progress(done)
-    if moved and batch.mode == ImportMode.ALL_OR_NOTHING:
-        raise JobError(
-            _(
-                "Since the check, %(codes)s was registered under another jurisdiction, so nothing "
-                "was imported. Check the file again."
-            )
-            % {"codes": "、".join(moved[:5])}
-        )
-    batch.result = {
-        "created": created,
-        "updated": updated,
-        "unchanged": unchanged,
-        "rejected": rejected + len(moved),
-    }
-    batch.status = ImportStatus.DONE
-    batch.save(update_fields=["result", "status"])
-    ctx.progress(total, total)
-    ctx.message(
-        _(
-            "%(created)d new, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rows rejected."
-        )
-        % batch.result
-    )
-    return batch.result
-
-
-def _registered_outside_scope(user, codes: list[str]) -> set[str]:
-    if get_scope(user).everything:
-        return set()
-    existing = {
-        r["credit_code"] for r in rows_by_keys(Enterprise, "credit_code", codes, ["credit_code"])
-    }
-    if not existing:
-        return set()
-    visible = set(
-        scoped(Enterprise.objects.filter(credit_code__in=existing), user).values_list(
-            "credit_code", flat=True
-        )
-    )
-    return existing - visible
+KIND = "enterprises"  # the enterprise importer's kind (fugong.enterprises.importer)
 
 
 def import_start(
-    *, user, filename: str, content: bytes, mode: str, enqueue: bool = True
-) -> ImportBatch:
-    """Store an uploaded file and start checking it (nothing is written to the registry)."""
-    if mode not in ImportMode.values:
-        raise ValidationError(
-            {"mode": _("Choose how to import: all or nothing, or keep the good rows.")}
-        )
-    limit = settings.FUGONG_MAX_UPLOAD_MB * 1024 * 1024
-    if len(content) > limit:
-        raise ValidationError(
-            {
-                "file": _("The file is larger than %(mb)d MB; split it into smaller files.")
-                % {"mb": settings.FUGONG_MAX_UPLOAD_MB}
-            }
-        )
-    if not content:
-        raise ValidationError({"file": _("The file is empty.")})
-    batch = ImportBatch(created_by=user, filename=safe_filename(filename), mode=mode)
-    # Stored under a generated name: nothing the user typed reaches the storage path.
-    batch.file.save(
-        stored_name(spreadsheet_kind(content), "import"), ContentFile(content), save=False
-    )
-    batch.save()
-    job = job_start(
-        kind="enterprises.import_check",
-        title=_("Check of %(file)s") % {"file": batch.filename},
+    *, user, filename: str, content: bytes, mode: str, place=None, enqueue: bool = True
+):
+    """Store an uploaded ledger and start checking it (nothing is written to the registry)."""
+    return imports.batch_start(
+        kind=KIND,
         user=user,
-        params={"batch": batch.pk},
+        filename=filename,
+        content=content,
+        mode=mode,
+        place=place,
         enqueue=enqueue,
     )
-    batch.check_job = job
-    batch.save(update_fields=["check_job"])
-    return batch
-
-
-def import_confirm(
-    *, user, batch: ImportBatch, mode: str | None = None, enqueue: bool = True
-) -> ImportBatch:
-    from django.db import transaction
-
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != ImportStatus.READY and not can_import_again(batch):
-            raise ValidationError(
-                _("This file is not waiting for confirmation (it may have been imported already).")
-            )
-        batch.message = ""
-        if mode in ImportMode.values:
-            batch.mode = mode
-        batch.status = ImportStatus.IMPORTING
-        batch.import_job = job_start(
-            kind="enterprises.import",
-            title=_("Import of %(file)s") % {"file": batch.filename},
-            user=user,
-            params={"batch": batch.pk},
-            enqueue=enqueue,
-        )
-        batch.save(update_fields=["mode", "status", "import_job", "message"])
-    return batch
-
-
-def _stopped(batch: ImportBatch) -> str:
-    """The batch's status, or what it should be when its job failed but the failure hook
-    could not mark the batch (the database was busy at that moment): never stuck."""
-    job = {ImportStatus.CHECKING: batch.check_job, ImportStatus.IMPORTING: batch.import_job}.get(
-        batch.status
-    )
-    if job is not None and job.status == JobStatus.FAILED:
-        return (
-            ImportStatus.REJECTED if batch.status == ImportStatus.CHECKING else ImportStatus.FAILED
-        )
-    return batch.status
-
-
-def can_import_again(batch: ImportBatch) -> bool:
-    """A failed import wrote nothing and its checked rows are still there: it can be started
-    again (after a crash, or in the other mode)."""
-    return _stopped(batch) == ImportStatus.FAILED and bool(batch.checked_file)
-
-
-def can_recheck(batch: ImportBatch) -> bool:
-    """A rejected or failed batch can be checked again from its stored file (after a crash,
-    after a limit was raised, or when what changed since the check made the import fail)."""
-    return _stopped(batch) in (ImportStatus.REJECTED, ImportStatus.FAILED) and bool(batch.file)
-
-
-def import_recheck(*, user, batch: ImportBatch, enqueue: bool = True) -> ImportBatch:
-    """Check a rejected or failed batch's file again, as a new check job."""
-    from django.db import transaction
-
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if not can_recheck(batch):
-            if _stopped(batch) in (ImportStatus.READY, ImportStatus.DONE):
-                raise ValidationError(
-                    _(
-                        "This file passed its check and cannot be checked again; to check a "
-                        "changed file, upload it again."
-                    )
-                )
-            raise ValidationError(
-                _("This file cannot be checked again now (it is being checked or imported).")
-            )
-        for stored in (batch.error_file, batch.checked_file):
-            if stored:
-                stored.delete(save=False)
-        batch.status = ImportStatus.CHECKING
-        batch.message = ""
-        batch.preview = {}
-        batch.result = {}
-        batch.import_job = None
-        batch.check_job = job_start(
-            kind="enterprises.import_check",
-            title=_("Check of %(file)s") % {"file": batch.filename},
-            user=user,
-            params={"batch": batch.pk},
-            enqueue=enqueue,
-        )
-        batch.save(
-            update_fields=[
-                "status", "message", "preview", "result", "error_file", "checked_file",
-                "import_job", "check_job",
-            ]
-        )  # fmt: skip
-    return batch
 
 
 def import_batch_list(*, user):
-    return scoped(ImportBatch.objects.select_related("created_by", "check_job", "import_job"), user)
+    return imports.batch_list(user=user, kind=KIND)
+
+
+# The steps after the upload know the batch's kind from the batch.
+import_confirm = imports.batch_confirm
+import_recheck = imports.batch_recheck
+import_map_columns = imports.batch_map_headers
+can_import_again = imports.can_import_again
+can_recheck = imports.can_recheck

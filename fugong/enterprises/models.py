@@ -12,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc
 
 from fugong.accounts.models import Jurisdiction, Office, phone_validator
+
+# The import batch moved to the import engine (fugong.core.imports); importable from here as
+# before for the pages, commands and tests of the enterprise import.
+from fugong.core.imports.models import ImportBatch, ImportMode, ImportStatus  # noqa: F401
 from fugong.core.models import TimestampedModel
 from fugong.core.scope import ScopeRules
 from fugong.enterprises.choices import Category, Duty, Ledger, Post, Tier
@@ -287,74 +291,3 @@ class Assignment(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.enterprise}"
-
-
-class ImportMode(models.TextChoices):
-    ALL_OR_NOTHING = "all", _("All or nothing: write only if every row is good")
-    KEEP_GOOD = "good", _("Keep the good rows: write those, return the others")
-
-
-class ImportStatus(models.TextChoices):
-    CHECKING = "checking", _("Checking the file")
-    READY = "ready", _("Checked; waiting for you to confirm")
-    REJECTED = "rejected", _("The file cannot be imported")
-    IMPORTING = "importing", _("Importing")
-    DONE = "done", _("Imported")
-    FAILED = "failed", _("Import failed; nothing was written")
-
-
-class ImportBatch(models.Model):
-    """One uploaded ledger file: checked first (preview, nothing written), then imported when
-    the user confirms, as background jobs."""
-
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
-    filename = models.CharField(_("file name"), max_length=200)
-    mode = models.CharField(
-        _("mode"), max_length=5, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKING
-    )
-    message = models.TextField(_("message"), blank=True)
-    audit_masked_fields = ("message",)  # free text: phones and ID numbers masked
-    preview = models.JSONField(_("preview"), default=dict, blank=True)
-    result = models.JSONField(_("result"), default=dict, blank=True)
-    error_file = models.FileField(_("rows with errors"), upload_to="imports/%Y/%m/", blank=True)
-    # The good rows as the check read them (JSON lines), which the import then writes.
-    checked_file = models.FileField(
-        upload_to="imports/%Y/%m/", blank=True, editable=False, verbose_name=_("checked file")
-    )
-    check_job = models.ForeignKey(
-        "core.Job",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("check job"),
-    )
-    import_job = models.ForeignKey(
-        "core.Job",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("import job"),
-    )
-
-    # Each user sees the files they uploaded (the platform administrators see all).
-    scope_rules = ScopeRules(user="created_by")
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("enterprise import")
-        verbose_name_plural = _("enterprise imports")
-
-    def __str__(self) -> str:
-        return self.filename

@@ -1,6 +1,8 @@
 from django.urls import path
 
+from fugong.core.imports import views as imports
 from fugong.enterprises import views
+from fugong.enterprises.io import KIND
 
 app_name = "enterprises"
 
@@ -10,9 +12,10 @@ urlpatterns = [
     path("export/", views.enterprise_export, name="export"),
     path("bulk/", views.enterprise_bulk, name="bulk"),
     path("tabs/", views.ledger_tabs, name="tabs"),
-    path("import/", views.import_upload, name="import_upload"),
-    path("import/<int:pk>/", views.import_batch, name="import"),
-    path("import/<int:pk>/errors/", views.import_errors, name="import_errors"),
+    # The import engine's pages, for the enterprise ledger (fugong.enterprises.importer).
+    path("import/", imports.upload, {"kind": KIND}, name="import_upload"),
+    path("import/<int:pk>/", imports.batch, {"kind": KIND}, name="import"),
+    path("import/<int:pk>/errors/", imports.errors, {"kind": KIND}, name="import_errors"),
     path("view/<slug:preset>/", views.enterprises, name="preset"),
     path("<int:pk>/", views.enterprise_detail, name="detail"),
     path("<int:pk>/edit/", views.enterprise_edit, name="edit"),

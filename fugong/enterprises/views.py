@@ -3,12 +3,11 @@ views of it), detail with tabs, create and edit, overrides, 包保 and bulk acti
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -22,7 +21,7 @@ from fugong.core.errors import UserError
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_phone
 from fugong.core.redirects import safe_next
-from fugong.enterprises import io, permissions, rules, services
+from fugong.enterprises import permissions, rules, services
 from fugong.enterprises.choices import TIER_LEADER, Category, Ledger, Tier
 from fugong.enterprises.derivation import derive_category, derive_key
 from fugong.enterprises.figures import ledger_counts
@@ -32,10 +31,9 @@ from fugong.enterprises.forms import (
     BulkActionForm,
     CategoryOverrideForm,
     EnterpriseForm,
-    ImportForm,
     KeyOverrideForm,
 )
-from fugong.enterprises.models import Assignment, Enterprise, ImportBatch, ImportMode
+from fugong.enterprises.models import Assignment, Enterprise
 from fugong.enterprises.selectors import (
     assignable_people,
     enterprise_assignments,
@@ -498,82 +496,3 @@ def enterprise_override(request: HttpRequest, pk: int, what: str) -> HttpRespons
     context = _detail_context(request, enterprise)
     context.update(form=form, what=what, tab="info")
     return render(request, "enterprises/override.html", context)
-
-
-@login_required
-def import_upload(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_import(request.user):
-        raise PermissionDenied
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        limit = settings.FUGONG_MAX_UPLOAD_MB * 1024 * 1024
-        if upload.size > limit:
-            form.add_error(
-                "file",
-                _("The file is larger than %(mb)d MB; split it into smaller files.")
-                % {"mb": settings.FUGONG_MAX_UPLOAD_MB},
-            )
-        else:
-            try:
-                batch = io.import_start(
-                    user=request.user,
-                    filename=upload.name,
-                    content=upload.read(),
-                    mode=form.cleaned_data["mode"],
-                )
-            except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error("file", message)
-            else:
-                return redirect("enterprises:import", pk=batch.pk)
-    batches = io.import_batch_list(user=request.user)[:10]
-    return render(request, "enterprises/import_upload.html", {"form": form, "batches": batches})
-
-
-def _batch(request: HttpRequest, pk: int) -> ImportBatch:
-    batch = io.import_batch_list(user=request.user).filter(pk=pk).first()
-    if batch is None:
-        raise Http404
-    return batch
-
-
-@login_required
-def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(request, pk)
-    if request.method == "POST":
-        if not permissions.can_import(request.user):
-            raise PermissionDenied
-        try:
-            if request.POST.get("action") == "recheck":
-                batch = io.import_recheck(user=request.user, batch=batch)
-            else:
-                batch = io.import_confirm(
-                    user=request.user, batch=batch, mode=request.POST.get("mode")
-                )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return redirect("enterprises:import", pk=pk)
-    job = batch.import_job or batch.check_job
-    context = {
-        "batch": batch,
-        "job": job,
-        "modes": ImportMode.choices,
-        "can_recheck": io.can_recheck(batch) and permissions.can_import(request.user),
-        "can_import_again": io.can_import_again(batch) and permissions.can_import(request.user),
-    }
-    if request.htmx:
-        return render(request, "enterprises/import_batch.html#state", context)
-    return render(request, "enterprises/import_batch.html", context)
-
-
-@login_required
-def import_errors(request: HttpRequest, pk: int) -> FileResponse:
-    batch = _batch(request, pk)
-    if not batch.error_file:
-        raise Http404
-    return FileResponse(
-        batch.error_file.open("rb"),
-        as_attachment=True,
-        filename=f"有误的行-{batch.filename.rsplit('.', 1)[0]}.xlsx",
-    )

@@ -1,0 +1,318 @@
+"""The two jobs of every import: the check (reads and checks every row, writes nothing but the
+preview, the error file and the good rows as JSON lines) and, once the user confirms, the
+commit (writes the good rows through the importer, all-or-nothing or keeping the good ones).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from django.conf import settings
+from django.core.files.base import ContentFile, File
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fugong.core.imports.models import HeaderMapping, ImportBatch, ImportMode, ImportStatus
+from fugong.core.imports.registry import Importer, importer
+from fugong.core.imports.workflow import BATCHES, SYSTEM
+from fugong.core.jobs import JobContext, JobError, job_handler
+from fugong.core.tabular import SourceRow, Table, TabularError, read_table
+from fugong.core.xlsx import XlsxStreamWriter
+
+CHUNK = 5000
+SAMPLE_ROWS = 20
+SHOWN_ERRORS = 100
+SHOWN_HEADERS = 50
+
+
+@dataclass
+class Checked:
+    total: int = 0
+    valid: int = 0
+    new: int = 0
+    existing: int = 0
+    skipped: int = 0  # 合计/小计 lines and blank lines: neither rows nor errors
+    errors: list[tuple[int, list[str], str]] = field(default_factory=list)
+    sample: list[dict] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    columns: dict[str, int] = field(default_factory=dict)
+    unknown_headers: list[str] = field(default_factory=list)
+    samples: dict[str, list[str]] = field(default_factory=dict)
+    mapped: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+
+
+def _chunks(rows: Iterator[SourceRow], size: int = CHUNK) -> Iterator[list[SourceRow]]:
+    chunk: list[SourceRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class MissingColumns(TabularError):
+    """The file lacks a column it needs; ``table`` is what was read of it (its headers not
+    recognised may be that column: the preview offers to map them)."""
+
+    def __init__(self, message: str, table: Table):
+        super().__init__(message)
+        self.table = table
+
+
+SAMPLE_SCAN = 50  # rows read for the sample values of a file refused for a missing column
+
+
+def batch_mapping(batch: ImportBatch) -> dict[str, str]:
+    """The header mapping a check of ``batch`` applies: the office's remembered mapping,
+    overridden by what was chosen for this batch."""
+    kind = importer(batch.kind)
+    remembered = dict(
+        HeaderMapping.objects.filter(
+            kind=batch.kind, scope=kind.office_key(batch.created_by)
+        ).values_list("header", "field")
+    )
+    return remembered | batch.options.get("mapping", {})
+
+
+def read_batch(batch: ImportBatch, kind: Importer) -> Table:
+    batch.file.open("rb")
+    try:
+        data = batch.file.read()
+    finally:
+        batch.file.close()
+    table = read_table(
+        data,
+        filename=batch.filename,
+        columns=kind.columns,
+        max_bytes=settings.FUGONG_MAX_UPLOAD_MB * 1024 * 1024,
+        mapping=batch_mapping(batch),
+    )
+    missing = table.missing_required
+    if missing:
+        raise MissingColumns(
+            _("The file has no column for %(columns)s. Add it, or check the header row.")
+            % {"columns": "、".join(missing)},
+            table,
+        )
+    return table
+
+
+def _headers_preview(table: Table, kind: Importer) -> dict:
+    """The preview of a file refused for a missing column: the columns found and those not
+    recognised, with values from its first rows, so that the user can map them."""
+    checked = Checked(
+        columns=table.columns,
+        unknown_headers=table.unknown_headers,
+        samples=table.samples,
+        mapped=table.mapped,
+        ignored=table.ignored,
+    )
+    try:
+        for _row in islice(table.rows, SAMPLE_SCAN):
+            pass  # reading the rows fills table.samples
+    except TabularError:
+        pass  # a malformed record further down: the samples read so far
+    return summary(checked, kind)
+
+
+def checked_rows(
+    batch: ImportBatch, ctx: JobContext | None, checked: Checked
+) -> Iterator[list[dict]]:
+    """Yield, chunk by chunk, the values of the good rows; count everything in ``checked``
+    and collect the bad rows with their reasons."""
+    kind = importer(batch.kind)
+    table = read_batch(batch, kind)
+    checked.headers = table.headers
+    checked.columns = table.columns
+    checked.unknown_headers = table.unknown_headers
+    checked.samples = table.samples
+    checked.mapped = table.mapped
+    checked.ignored = table.ignored
+    checker = kind.checker(batch.created_by, batch.options)
+    key = kind.key
+    for chunk in _chunks(table.rows):
+        existing = checker.load([r.values[key] for r in chunk if r.values.get(key)])
+        good: list[dict] = []
+        for row in chunk:
+            current = existing.get(row.values.get(key))
+            values, message = checker.check(row, current)
+            checked.total += 1
+            if values is None:
+                checked.errors.append((row.number, row.raw, message))
+                continue
+            checked.valid += 1
+            if current is None:
+                checked.new += 1
+            else:
+                checked.existing += 1
+            if len(checked.sample) < SAMPLE_ROWS:
+                checked.sample.append({"row": row.number, **kind.sample(values)})
+            good.append(values)
+        if ctx is not None:
+            ctx.progress(checked.total)
+        yield good
+    checked.skipped = len(table.skipped)
+
+
+def error_file(checked: Checked) -> bytes:
+    """The rejected rows as they were in the file, with their row number and a column saying
+    why."""
+    buffer = io.BytesIO()
+    sheet = XlsxStreamWriter(buffer, sheet_name="有误的行")
+    sheet.append([*checked.headers, "原行号", "错误原因"])
+    width = len(checked.headers)
+    for number, raw, message in checked.errors:
+        sheet.append([*(raw + [""] * width)[:width], number, message])
+    sheet.close()
+    return buffer.getvalue()
+
+
+def summary(checked: Checked, kind: Importer) -> dict:
+    labels = {c.field: c.label for c in kind.columns}
+    # Bounded, whatever the file holds: the preview is stored and shown on every poll.
+    unknown = [h[:60] for h in checked.unknown_headers[:SHOWN_HEADERS]]
+    return {
+        "total": checked.total,
+        "valid": checked.valid,
+        "invalid": len(checked.errors),
+        "new": checked.new,
+        "existing": checked.existing,
+        "skipped": checked.skipped,
+        "columns": [labels[f] for f in checked.columns],
+        "unknown_headers": unknown,
+        # What each unknown column holds: a column with values is never dropped unseen.
+        "unknown_samples": {
+            h[:60]: checked.samples.get(h, []) for h in checked.unknown_headers[:SHOWN_HEADERS]
+        },
+        "mapped": {h[:60]: labels[f] for h, f in checked.mapped.items()},
+        "ignored": [h[:60] for h in checked.ignored[:SHOWN_HEADERS]],
+        "sample": checked.sample,
+        "errors": [{"row": n, "message": m} for n, _raw, m in checked.errors[:SHOWN_ERRORS]],
+    }
+
+
+def _check_failed(job, message: str) -> None:
+    batch = ImportBatch.objects.filter(pk=job.params["batch"]).first()
+    if batch is not None and batch.status == ImportStatus.CHECKING:
+        BATCHES.apply(batch, actor=SYSTEM, action="reject", message=message)
+
+
+@job_handler("imports.check", atomic=False, on_failure=_check_failed)
+@job_handler("enterprises.import_check", atomic=False, on_failure=_check_failed)  # queued before
+def check(ctx: JobContext) -> dict:
+    """Read and check every row; write nothing but the preview and the error file."""
+    batch = ImportBatch.objects.select_related("created_by").get(pk=ctx.params["batch"])
+    kind = importer(batch.kind)
+    checked = Checked()
+    with tempfile.TemporaryFile() as good_rows:
+        try:
+            for good in checked_rows(batch, ctx, checked):
+                lines = (
+                    json.dumps(kind.storable(v), ensure_ascii=False, separators=(",", ":")) + "\n"
+                    for v in good
+                )
+                good_rows.write("".join(lines).encode())
+        except TabularError as exc:
+            preview = _headers_preview(exc.table, kind) if isinstance(exc, MissingColumns) else {}
+            BATCHES.apply(batch, actor=SYSTEM, action="reject", message=str(exc), preview=preview)
+            raise JobError(str(exc)) from exc
+        ctx.progress(checked.total, checked.total)
+        batch.preview = summary(checked, kind)
+        if checked.errors:
+            batch.error_file.save(
+                f"errors-{batch.pk}.xlsx", ContentFile(error_file(checked)), save=False
+            )
+        good_rows.seek(0)
+        batch.checked_file.save(f"checked-{batch.pk}.jsonl", File(good_rows), save=False)
+    batch.save(update_fields=["preview", "error_file", "checked_file"])
+    if checked.total == 0:
+        BATCHES.apply(
+            batch,
+            actor=SYSTEM,
+            action="reject",
+            message=_("The file has a header but no rows below it."),
+        )
+    else:
+        BATCHES.apply(batch, actor=SYSTEM, action="accept")
+    ctx.message(
+        _("%(total)d rows read: %(valid)d good, %(invalid)d with errors.")
+        % {"total": checked.total, "valid": checked.valid, "invalid": len(checked.errors)}
+    )
+    return batch.preview | {"sample": [], "unknown_samples": {}}
+
+
+def _import_failed(job, message: str) -> None:
+    batch = ImportBatch.objects.filter(pk=job.params["batch"]).first()
+    if batch is not None and batch.status == ImportStatus.IMPORTING:
+        BATCHES.apply(batch, actor=SYSTEM, action="fail", message=message)
+
+
+@job_handler("imports.commit", on_failure=_import_failed)
+@job_handler("enterprises.import", on_failure=_import_failed)  # queued before the engine
+def commit(ctx: JobContext) -> dict:
+    """Write what the check accepted, in one transaction: every row, or (keep-good mode)
+    the good ones. The file is not read again; what may have changed since the check is
+    checked again by the importer."""
+    batch = ImportBatch.objects.select_related("created_by").get(pk=ctx.params["batch"])
+    kind = importer(batch.kind)
+    preview = batch.preview
+    rejected = preview.get("invalid", 0)
+    all_or_nothing = batch.mode == ImportMode.ALL_OR_NOTHING
+    if rejected and all_or_nothing:
+        first = preview["errors"][0]["row"] if preview.get("errors") else "?"
+        raise JobError(
+            ngettext(
+                "%(n)d row has an error (row %(rows)s), so nothing was imported (all-or-nothing). "
+                "Download the rows with errors, fix them and import again.",
+                "%(n)d rows have errors (the first is row %(rows)s), so nothing was imported "
+                "(all-or-nothing). Download the rows with errors, fix them and import again.",
+                rejected,
+            )
+            % {"n": rejected, "rows": first}
+        )
+    kind.before_commit(actor=batch.created_by, options=batch.options)
+    total = preview.get("valid", 0)
+    ctx.progress(0, total)
+    created = updated = unchanged = refused = done = 0
+    reason = _("Import of %(file)s") % {"file": batch.filename}
+    with batch.checked_file.open("rb") as stored:
+        while True:
+            lines = [line for _ in range(CHUNK) if (line := stored.readline())]
+            if not lines:
+                break
+            result = kind.commit(
+                actor=batch.created_by,
+                rows=[kind.restored(json.loads(line)) for line in lines],
+                reason=reason,
+                options=batch.options,
+                all_or_nothing=all_or_nothing,
+            )
+            created += result.created
+            updated += result.updated
+            unchanged += result.unchanged
+            refused += len(result.refused)
+            done += len(lines)
+            ctx.progress(done)
+    result = {
+        "created": created,
+        "updated": updated,
+        "unchanged": unchanged,
+        "rejected": rejected + refused,
+    }
+    BATCHES.apply(batch, actor=SYSTEM, action="finish", result=result)
+    ctx.progress(total, total)
+    ctx.message(
+        _(
+            "%(created)d new, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rows rejected."
+        )
+        % result
+    )
+    return result

@@ -1,0 +1,238 @@
+"""Starting, confirming and checking again an import, for any registered kind, and the
+header mappings an office keeps. Every status change goes through ``workflow.BATCHES``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from fugong.core.files import safe_filename, stored_name
+from fugong.core.imports.models import HeaderMapping, ImportBatch, ImportMode, ImportStatus
+from fugong.core.imports.registry import importer
+from fugong.core.imports.workflow import BATCHES, SYSTEM
+from fugong.core.jobs import job_start
+from fugong.core.models import JobStatus
+from fugong.core.scope import scoped
+from fugong.core.tabular import header_key, spreadsheet_kind
+
+CHECK_JOB = "imports.check"
+COMMIT_JOB = "imports.commit"
+
+
+def _start_check(*, user, batch: ImportBatch, enqueue: bool):
+    return job_start(
+        kind=CHECK_JOB,
+        title=_("Check of %(file)s") % {"file": batch.filename},
+        user=user,
+        params={"batch": batch.pk},
+        enqueue=enqueue,
+    )
+
+
+def place_options(*, kind: str, user, place) -> dict:
+    """The options naming the place a batch's rows without one go to (its id and, for the
+    pages, its name): one of the user's places for ``kind`` (ValidationError otherwise)."""
+    if place in (None, ""):
+        return {}
+    choices = dict(importer(kind).places(user))
+    try:
+        place = int(place)
+    except (TypeError, ValueError):
+        place = None
+    if place not in choices:
+        raise ValidationError({"place": _("Choose one of your places.")})
+    return {"place": place, "place_name": choices[place]}
+
+
+def batch_start(
+    *,
+    kind: str,
+    user,
+    filename: str,
+    content: bytes,
+    mode: str,
+    place=None,
+    enqueue: bool = True,
+) -> ImportBatch:
+    """Store an uploaded file and start checking it (nothing is written but the batch)."""
+    if mode not in ImportMode.values:
+        raise ValidationError(
+            {"mode": _("Choose how to import: all or nothing, or keep the good rows.")}
+        )
+    limit = settings.FUGONG_MAX_UPLOAD_MB * 1024 * 1024
+    if len(content) > limit:
+        raise ValidationError(
+            {
+                "file": _("The file is larger than %(mb)d MB; split it into smaller files.")
+                % {"mb": settings.FUGONG_MAX_UPLOAD_MB}
+            }
+        )
+    if not content:
+        raise ValidationError({"file": _("The file is empty.")})
+    options = place_options(kind=kind, user=user, place=place)
+    batch = ImportBatch(
+        kind=kind, created_by=user, filename=safe_filename(filename), mode=mode, options=options
+    )
+    # Stored under a generated name: nothing the user typed reaches the storage path.
+    batch.file.save(
+        stored_name(spreadsheet_kind(content), "import"), ContentFile(content), save=False
+    )
+    batch.save()
+    batch.check_job = _start_check(user=user, batch=batch, enqueue=enqueue)
+    batch.save(update_fields=["check_job"])
+    return batch
+
+
+def _stopped(batch: ImportBatch) -> str:
+    """The batch's status, or what it should be when its job failed but the failure hook
+    could not mark the batch (the database was busy at that moment): never stuck."""
+    job = {ImportStatus.CHECKING: batch.check_job, ImportStatus.IMPORTING: batch.import_job}.get(
+        batch.status
+    )
+    if job is not None and job.status == JobStatus.FAILED:
+        return (
+            ImportStatus.REJECTED if batch.status == ImportStatus.CHECKING else ImportStatus.FAILED
+        )
+    return batch.status
+
+
+def _unstuck(batch: ImportBatch) -> ImportBatch:
+    """Take the step the failed job's hook could not take (on the locked batch)."""
+    if _stopped(batch) == batch.status:
+        return batch
+    action = "reject" if batch.status == ImportStatus.CHECKING else "fail"
+    job = batch.check_job if action == "reject" else batch.import_job
+    return BATCHES.apply(batch, actor=SYSTEM, action=action, locked=True, message=job.error)
+
+
+def can_import_again(batch: ImportBatch) -> bool:
+    """A failed import wrote nothing and its checked rows are still there: it can be started
+    again (after a crash, or in the other mode)."""
+    return _stopped(batch) == ImportStatus.FAILED and bool(batch.checked_file)
+
+
+def can_recheck(batch: ImportBatch) -> bool:
+    """A rejected or failed batch can be checked again from its stored file (after a crash,
+    after a limit was raised, or when what changed since the check made the import fail)."""
+    return _stopped(batch) in (ImportStatus.REJECTED, ImportStatus.FAILED) and bool(batch.file)
+
+
+def _locked(batch: ImportBatch) -> ImportBatch:
+    return ImportBatch.objects.select_for_update(of=("self",)).get(pk=batch.pk)
+
+
+def batch_confirm(
+    *, user, batch: ImportBatch, mode: str | None = None, enqueue: bool = True
+) -> ImportBatch:
+    """The uploader confirms a checked file (or a failed import, again): the import job."""
+    with transaction.atomic():
+        batch = _locked(batch)
+        if batch.status != ImportStatus.READY and not can_import_again(batch):
+            raise ValidationError(
+                _("This file is not waiting for confirmation (it may have been imported already).")
+            )
+        batch = _unstuck(batch)
+        action = "confirm" if batch.status == ImportStatus.READY else "import_again"
+        job = job_start(
+            kind=COMMIT_JOB,
+            title=_("Import of %(file)s") % {"file": batch.filename},
+            user=user,
+            params={"batch": batch.pk},
+            enqueue=enqueue,
+        )
+        batch = BATCHES.apply(
+            batch,
+            actor=user,
+            action=action,
+            locked=True,
+            message="",
+            mode=mode if mode in ImportMode.values else batch.mode,
+            import_job=job,
+        )
+    return batch
+
+
+def batch_recheck(*, user, batch: ImportBatch, enqueue: bool = True) -> ImportBatch:
+    """Check a rejected or failed batch's file again, as a new check job."""
+    with transaction.atomic():
+        batch = _locked(batch)
+        if not can_recheck(batch):
+            if _stopped(batch) in (ImportStatus.READY, ImportStatus.DONE):
+                raise ValidationError(
+                    _(
+                        "This file passed its check and cannot be checked again; to check a "
+                        "changed file, upload it again."
+                    )
+                )
+            raise ValidationError(
+                _("This file cannot be checked again now (it is being checked or imported).")
+            )
+        return _check_again(user=user, batch=_unstuck(batch), enqueue=enqueue)
+
+
+def _check_again(
+    *, user, batch: ImportBatch, enqueue: bool, action: str = "recheck", **changes
+) -> ImportBatch:
+    for stored in (batch.error_file, batch.checked_file):
+        if stored:
+            stored.delete(save=False)
+    batch.save(update_fields=["error_file", "checked_file"])
+    return BATCHES.apply(
+        batch,
+        actor=user,
+        action=action,
+        locked=True,
+        message="",
+        preview={},
+        result={},
+        import_job=None,
+        check_job=_start_check(user=user, batch=batch, enqueue=enqueue),
+        **changes,
+    )
+
+
+def batch_map_headers(
+    *, user, batch: ImportBatch, mapping: dict[str, str], enqueue: bool = True
+) -> ImportBatch:
+    """Say what the headers the check did not recognise mean (a field of the importer, or
+    ``""``: ignore the column), remember it for the user's office, and check the file again
+    with it. Only a checked file not imported yet (ready or rejected) is checked again."""
+    kind = importer(batch.kind)
+    fields = {c.field for c in kind.columns}
+    with transaction.atomic():
+        batch = _locked(batch)
+        # Only the headers this file's preview showed (not recognised, ignored or mapped).
+        preview = batch.preview or {}
+        shown = {*preview.get("unknown_headers", []), *preview.get("ignored", [])}
+        shown |= set(preview.get("mapped", {}))
+        chosen = {
+            header_key(header): field
+            for header, field in mapping.items()
+            if header in shown and header_key(header) and (field == "" or field in fields)
+        }
+        if BATCHES.find("remap", batch) is None:
+            raise ValidationError(
+                _("This file cannot be checked again now (it is being checked or imported).")
+            )
+        office = kind.office_key(user)
+        for header, field in chosen.items():
+            HeaderMapping.objects.update_or_create(
+                kind=batch.kind,
+                scope=office,
+                header=header[:100],
+                defaults={"field": field, "updated_by": user},
+            )
+        options = batch.options | {"mapping": batch.options.get("mapping", {}) | chosen}
+        return _check_again(
+            user=user, batch=batch, enqueue=enqueue, action="remap", options=options
+        )
+
+
+def batch_list(*, user, kind: str | None = None) -> QuerySet[ImportBatch]:
+    """The batches ``user`` may see (their own; all for a platform administrator)."""
+    qs = scoped(ImportBatch.objects.select_related("created_by", "check_job", "import_job"), user)
+    return qs.filter(kind=kind) if kind else qs

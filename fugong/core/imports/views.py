@@ -1,0 +1,157 @@
+"""The import pages of every kind: upload, the batch (progress, preview, header mapping,
+confirmation) and the error file. An app mounts them under its own URLs with its kind::
+
+    path("import/", views.upload, {"kind": "enterprises"}, name="import_upload"),
+    path("import/<int:pk>/", views.batch, {"kind": "enterprises"}, name="import"),
+    path("import/<int:pk>/errors/", views.errors, {"kind": "enterprises"}, name="import_errors"),
+
+and the importer names those URLs (``Importer.url_names``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from fugong.core.imports import services
+from fugong.core.imports.forms import ImportForm
+from fugong.core.imports.models import ImportBatch, ImportMode, ImportStatus
+from fugong.core.imports.registry import Importer, importer
+
+IGNORE = "-"  # the mapping select's value for "ignore this column"
+
+
+def _urls(kind: Importer) -> dict[str, str]:
+    upload, batch, errors = kind.url_names
+    return {"upload": upload, "batch": batch, "errors": errors}
+
+
+@login_required
+def upload(request: HttpRequest, kind: str) -> HttpResponse:
+    imp = importer(kind)
+    if not imp.may_import(request.user):
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None, importer=imp, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        limit = settings.FUGONG_MAX_UPLOAD_MB * 1024 * 1024
+        if file.size > limit:
+            form.add_error(
+                "file",
+                _("The file is larger than %(mb)d MB; split it into smaller files.")
+                % {"mb": settings.FUGONG_MAX_UPLOAD_MB},
+            )
+        else:
+            try:
+                batch = services.batch_start(
+                    kind=kind,
+                    user=request.user,
+                    filename=file.name,
+                    content=file.read(),
+                    mode=form.cleaned_data["mode"],
+                    place=form.cleaned_data.get("place"),
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error("file", message)
+            else:
+                return redirect(imp.url_names[1], pk=batch.pk)
+    context = {
+        "form": form,
+        "importer": imp,
+        "urls": _urls(imp),
+        "batches": services.batch_list(user=request.user, kind=kind)[:10],
+    }
+    return render(request, "imports/upload.html", context)
+
+
+def _batch(request: HttpRequest, kind: str, pk: int) -> ImportBatch:
+    found = services.batch_list(user=request.user, kind=kind).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _mapping(request: HttpRequest) -> dict[str, str]:
+    """The header mapping submitted from the preview: header -> field ("" = ignore); the
+    headers left on "not chosen" are not in it."""
+    mapping = {}
+    for name, header in request.POST.items():
+        if name.startswith("header-"):
+            chosen = request.POST.get("field-" + name.removeprefix("header-"), "")
+            if chosen:
+                mapping[header] = "" if chosen == IGNORE else chosen
+    return mapping
+
+
+@login_required
+def batch(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    imp = importer(kind)
+    found = _batch(request, kind, pk)
+    if request.method == "POST":
+        if not imp.may_import(request.user):
+            raise PermissionDenied
+        action = request.POST.get("action")
+        try:
+            if action == "recheck":
+                services.batch_recheck(user=request.user, batch=found)
+            elif action == "map":
+                services.batch_map_headers(
+                    user=request.user, batch=found, mapping=_mapping(request)
+                )
+            else:
+                services.batch_confirm(
+                    user=request.user, batch=found, mode=request.POST.get("mode")
+                )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(imp.url_names[1], pk=pk)
+    may = imp.may_import(request.user)
+    preview = found.preview or {}
+    unknown = [
+        (index, header, preview.get("unknown_samples", {}).get(header, []))
+        for index, header in enumerate(preview.get("unknown_headers", []))
+    ]
+    context = {
+        "batch": found,
+        "importer": imp,
+        "urls": _urls(imp),
+        "job": found.import_job or found.check_job,
+        "modes": ImportMode.choices,
+        "can_recheck": services.can_recheck(found) and may,
+        "can_import_again": services.can_import_again(found) and may,
+        "can_map": may
+        and found.status in (ImportStatus.READY, ImportStatus.REJECTED)
+        and bool(unknown),
+        "unknown": unknown,
+        # Columns with values that the import will not read, named on the confirmation.
+        "dropped": [header for _i, header, values in unknown if values],
+        "fields": [(c.field, c.label) for c in imp.columns],
+        "ignore": IGNORE,
+        "sample": [
+            [r.get("row"), *(r.get(name, "") for name in imp.sample_fields)]
+            for r in preview.get("sample", [])
+        ],
+        "place": found.options.get("place_name"),
+        "result_url": imp.result_url(),
+    }
+    if request.htmx:
+        return render(request, "imports/batch.html#state", context)
+    return render(request, "imports/batch.html", context)
+
+
+@login_required
+def errors(request: HttpRequest, kind: str, pk: int) -> FileResponse:
+    found = _batch(request, kind, pk)
+    if not found.error_file:
+        raise Http404
+    return FileResponse(
+        found.error_file.open("rb"),
+        as_attachment=True,
+        filename=f"有误的行-{found.filename.rsplit('.', 1)[0]}.xlsx",
+    )

@@ -1,0 +1,205 @@
+"""The import engine on an importer of its own (no domain model: rows are written to a list):
+the check and commit jobs, keep-good and all-or-nothing, the error file with the original rows
+and 原行号/错误原因, the batch's steps on the workflow engine with an audit row each, the job
+kinds queued before the engine, and the header mapping remembered per office."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
+
+from fugong.core.errors import NotAllowed
+from fugong.core.imports import registry, services
+from fugong.core.imports.models import HeaderMapping, ImportBatch, ImportStatus
+from fugong.core.imports.registry import Committed, Importer, RowCheck
+from fugong.core.jobs import execute, job_start
+from fugong.core.models import AuditLog
+from fugong.core.tabular import Column
+
+pytestmark = pytest.mark.django_db
+
+WRITTEN: list[dict] = []
+
+
+class PeopleCheck(RowCheck):
+    def __init__(self):
+        self.seen: set[str] = set()
+
+    def load(self, keys):
+        return {k: {"code": k} for k in keys if k.startswith("OLD")}
+
+    def check(self, row, existing):
+        v = row.values
+        if not v.get("name"):
+            return None, "姓名：不能为空。"
+        if v["code"] in self.seen:
+            return None, "编号：重复。"
+        self.seen.add(v["code"])
+        return {"code": v["code"], "name": v["name"], "age": v.get("age")}, ""
+
+
+class PeopleImporter(Importer):
+    kind = "tests.people"
+    title = "People"
+    columns = [
+        Column("code", "编号", required=True, kind="code"),
+        Column("name", "姓名", required=True),
+        Column("age", "年龄", kind="int"),
+    ]
+    key = "code"
+    url_names = ("", "", "")
+
+    def may_import(self, user) -> bool:
+        return user.username != "town01_jmb"
+
+    def office_key(self, user) -> str:
+        return "office-a" if user.username.startswith("town01") else "office-b"
+
+    def checker(self, user, options):
+        return PeopleCheck()
+
+    def commit(self, *, actor, rows, reason, options, all_or_nothing):
+        WRITTEN.extend(rows)
+        old = sum(1 for r in rows if r["code"].startswith("OLD"))
+        return Committed(created=len(rows) - old, updated=old)
+
+
+@pytest.fixture(autouse=True)
+def people():
+    registry.register(PeopleImporter())
+    WRITTEN.clear()
+    yield
+
+
+def csv(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+def start(user, content: bytes, mode="all", kind="tests.people") -> ImportBatch:
+    batch = services.batch_start(
+        kind=kind, user=user, filename="p.csv", content=content, mode=mode, enqueue=False
+    )
+    execute(batch.check_job_id)
+    return ImportBatch.objects.get(pk=batch.pk)
+
+
+def confirm(user, batch, mode=None) -> ImportBatch:
+    batch = services.batch_confirm(user=user, batch=batch, mode=mode, enqueue=False)
+    execute(batch.import_job_id)
+    return ImportBatch.objects.get(pk=batch.pk)
+
+
+def test_check_then_commit_with_the_batch_steps_audited(user):
+    me = user("town01_cmd")
+    batch = start(me, csv("编号,姓名,年龄", "A1,张三,30", "OLD1,李四,", "合计,,30"))
+    assert batch.status == ImportStatus.READY and batch.kind == "tests.people"
+    assert batch.preview["total"] == 2 and batch.preview["new"] == 1
+    assert batch.preview["existing"] == 1 and batch.preview["skipped"] == 1
+    assert WRITTEN == []  # the check writes nothing
+    batch = confirm(me, batch)
+    assert batch.status == ImportStatus.DONE
+    assert batch.result == {"created": 1, "updated": 1, "unchanged": 0, "rejected": 0}
+    assert [r["name"] for r in WRITTEN] == ["张三", "李四"] and WRITTEN[0]["age"] == 30
+    steps = AuditLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(ImportBatch), object_id=str(batch.pk)
+    ).order_by("pk")
+    statuses = [(e.before["status"], e.after["status"]) for e in steps]
+    assert statuses == [("checking", "ready"), ("ready", "importing"), ("importing", "done")]
+    assert [e.actor_name for e in steps] == ["imports", me.username, "imports"]
+    assert batch.revision == 3
+    assert "preview" not in steps[0].after  # sample rows stay out of the audit trail
+
+
+def test_bad_rows_give_an_error_file_and_keep_good_writes_the_others(user):
+    me = user("town01_cmd")
+    batch = start(me, csv("编号,姓名,年龄", "A1,张三,30", "A2,,40", "A1,重复,"), mode="good")
+    assert batch.preview["invalid"] == 2
+    sheet = load_workbook(io.BytesIO(batch.error_file.read())).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["编号", "姓名", "年龄", "原行号", "错误原因"]
+    assert rows[1][:4] == ["A2", None, "40", 3] and "姓名" in rows[1][4]
+    batch = confirm(me, batch)
+    assert batch.result["created"] == 1 and batch.result["rejected"] == 2
+
+
+def test_all_or_nothing_fails_and_can_be_imported_again_keeping_the_good_rows(user):
+    me = user("town01_cmd")
+    batch = confirm(me, start(me, csv("编号,姓名", "A1,张三", "A2,")))
+    assert batch.status == ImportStatus.FAILED and "第 3 行" in batch.message
+    assert WRITTEN == []
+    batch = confirm(me, batch, mode="good")
+    assert batch.status == ImportStatus.DONE and [r["code"] for r in WRITTEN] == ["A1"]
+
+
+def test_only_the_uploader_with_the_right_confirms(user):
+    me, other = user("town01_cmd"), user("town02_cmd")
+    batch = start(me, csv("编号,姓名", "A1,张三"))
+    with pytest.raises(NotAllowed):
+        services.batch_confirm(user=other, batch=batch, enqueue=False)
+    with pytest.raises(ValidationError):  # a done batch is not waiting for confirmation
+        services.batch_confirm(user=me, batch=confirm(me, batch), enqueue=False)
+
+
+def test_jobs_queued_under_the_old_kinds_still_run(user):
+    """Jobs queued before the engine carry the enterprise import's kinds."""
+    me = user("town01_cmd")
+    batch = services.batch_start(
+        kind="tests.people", user=me, filename="p.csv", content=csv("编号,姓名", "A1,张三"),
+        mode="all", enqueue=False,
+    )  # fmt: skip
+    old = job_start(
+        kind="enterprises.import_check", title="old", user=me, params={"batch": batch.pk}
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(check_job=old)
+    execute(old.pk)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.READY
+    batch = services.batch_confirm(user=me, batch=batch, enqueue=False)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        import_job=job_start(kind="enterprises.import", title="old", user=me, params={"batch": batch.pk})
+    )  # fmt: skip
+    batch.refresh_from_db()
+    execute(batch.import_job_id)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DONE and len(WRITTEN) == 1
+
+
+def test_an_unknown_header_is_shown_mapped_and_remembered_for_the_office(user):
+    me, colleague, elsewhere = user("town01_cmd"), user("town01_ajb"), user("town02_cmd")
+    content = csv("编号,名字,年龄,空列,备用", "A1,张三,30,,x", "A2,李四,31,,")
+    batch = start(me, content)
+    # The name column is not recognised: the file is refused, the header shown with values.
+    assert batch.status == ImportStatus.REJECTED and "姓名" in batch.message
+    assert batch.preview["unknown_samples"]["名字"] == ["张三", "李四"]
+    assert batch.preview["unknown_samples"]["空列"] == []
+    batch = services.batch_map_headers(
+        user=me, batch=batch, mapping={"名字": "name", "备用": "", "不在文件里": "name"},
+        enqueue=False,
+    )  # fmt: skip
+    execute(batch.check_job_id)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.READY, batch.message
+    assert batch.preview["mapped"] == {"名字": "姓名"} and batch.preview["ignored"] == ["备用"]
+    assert batch.preview["unknown_headers"] == ["空列"]
+    assert set(HeaderMapping.objects.values_list("scope", "header", "field")) == {
+        ("office-a", "名字", "name"),
+        ("office-a", "备用", ""),
+    }
+    # The next file of the same office is read the same way; another office's is not.
+    assert start(colleague, content).status == ImportStatus.READY
+    assert start(elsewhere, content).status == ImportStatus.REJECTED
+
+
+def test_a_mapping_can_be_changed_on_a_checked_file(user):
+    me = user("town01_cmd")
+    batch = start(me, csv("编号,姓名,岁数", "A1,张三,30"))
+    assert batch.status == ImportStatus.READY and batch.preview["unknown_headers"] == ["岁数"]
+    batch = services.batch_map_headers(user=me, batch=batch, mapping={"岁数": "age"}, enqueue=False)
+    assert batch.status == ImportStatus.CHECKING
+    execute(batch.check_job_id)
+    batch = confirm(me, ImportBatch.objects.get(pk=batch.pk))
+    assert WRITTEN[0]["age"] == 30
