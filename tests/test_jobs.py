@@ -247,3 +247,94 @@ def test_a_job_that_finds_the_database_busy_fails_with_a_sentence(user):
 
     job = run("tests.database_busy", user("admin"))
     assert job.status == JobStatus.FAILED and job.error == busy_job_message()
+
+
+# --- the statuses on the workflow engine (jobs.JOBS) -----------------------------------------
+
+HOOKED: list[tuple[int, str]] = []
+
+
+def _recovered_meanwhile(job_id: int) -> None:
+    """What recovery does from another process while the handler still runs."""
+    assert jobs.JOBS.system_step(
+        Job.objects.get(pk=job_id), action="interrupt", actor=jobs.RECOVERY, error="恢复时失败"
+    )
+
+
+@job_handler("tests.read_only_recovered_meanwhile", atomic=False)
+def read_only_recovered_meanwhile(ctx: JobContext) -> dict:
+    ctx.save_file("export.txt", b"rows")
+    _recovered_meanwhile(ctx.job.pk)
+    return {"rows": 1}
+
+
+@job_handler(
+    "tests.fails_after_recovery",
+    atomic=False,
+    on_failure=lambda job, message: HOOKED.append((job.pk, message)),
+)
+def fails_after_recovery(ctx: JobContext) -> dict:
+    _recovered_meanwhile(ctx.job.pk)
+    raise JobError("后来才失败")
+
+
+def test_a_job_already_started_elsewhere_is_not_run_again(user):
+    job = job_start(kind="tests.count_parks", title="x", user=user("admin"))
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)  # another worker took it
+    again = execute(job.pk)
+    assert again.status == JobStatus.RUNNING and again.result == {} and not again.result_file
+
+
+def test_a_job_recovery_failed_is_not_marked_succeeded_by_its_worker(user):
+    job = run("tests.read_only_recovered_meanwhile", user("admin"))
+    assert job.status == JobStatus.FAILED and job.error == "恢复时失败"
+    assert job.result == {} and not job.result_file
+
+
+def test_the_failure_hook_runs_once_when_recovery_failed_the_job_first(user):
+    HOOKED.clear()
+    job = run("tests.fails_after_recovery", user("admin"))
+    assert job.status == JobStatus.FAILED and job.error == "恢复时失败"
+    # Recovery runs the hook when it fails a job (here it was only its step); the worker,
+    # which lost the race, does not run it a second time.
+    assert HOOKED == []
+    other = job_start(kind="tests.fails_after_recovery", title="x", user=user("admin"))
+    Job.objects.filter(pk=other.pk).update(status=JobStatus.RUNNING)
+    jobs._finish_failed(Job.objects.get(pk=other.pk), "另一个")
+    assert [(other.pk, "另一个")] == HOOKED  # the worker that failed it runs it
+
+
+def test_each_step_of_a_job_is_heard_after_commit(user, django_capture_on_commit_callbacks):
+    from fugong.core.workflow import transitioned
+
+    heard = []
+
+    def listener(sender, **kwargs):
+        heard.append((sender, kwargs["action"], kwargs["before"], kwargs["after"], kwargs["actor"]))
+
+    transitioned.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            job = run("tests.count_parks", user("admin"))
+        failed = running_job(user)
+        beat(failed, pid=dead_pid())
+        with django_capture_on_commit_callbacks(execute=True):
+            jobs.recover_interrupted_jobs()
+    finally:
+        transitioned.disconnect(listener)
+    assert job.status == JobStatus.SUCCEEDED
+    assert heard == [
+        (Job, "start", JobStatus.QUEUED, JobStatus.RUNNING, jobs.RUNNER),
+        (Job, "succeed", JobStatus.RUNNING, JobStatus.SUCCEEDED, jobs.RUNNER),
+        (Job, "interrupt", JobStatus.RUNNING, JobStatus.FAILED, jobs.RECOVERY),
+    ]
+
+
+def test_the_runner_only_takes_the_steps_the_table_has(user, monkeypatch):
+    """The table is the one source of which status follows which: without a succeed step a
+    finished handler cannot mark its job succeeded (it fails, and its writes are undone)."""
+    monkeypatch.setattr(
+        jobs.JOBS, "transitions", [t for t in jobs.JOBS.transitions if t.action != "succeed"]
+    )
+    job = run("tests.count_parks", user("admin"))
+    assert job.status == JobStatus.FAILED and job.result == {} and not job.result_file

@@ -13,6 +13,16 @@ So does the heartbeat: while a job runs, a thread of the process running it writ
 process id, time) to the cache every few seconds. ``recover_interrupted_jobs()`` fails the
 running jobs whose process is gone (same host, process no longer alive) or whose heartbeat is
 older than ``FUGONG_JOB_STALE_SECONDS`` (any host), and runs their ``on_failure`` hooks.
+
+Which status follows which is the table ``JOBS`` on the workflow engine
+(``fugong.core.workflow``): queued -> running (start) -> succeeded (succeed) or failed (fail),
+running -> failed (interrupt, by recovery). Every step is a process's, never a user's (there
+is no cancel), so each is taken with ``JOBS.system_step``: one conditional UPDATE on the
+statuses the table allows, which is what keeps two workers, or a worker and recovery, from
+both moving a job. Whoever loses the race leaves the job alone: a second worker does not run
+a job already started, a worker does not mark succeeded (nor run the failure hook of) a job
+recovery has failed, and an atomic handler's writes are rolled back in that case, since the
+succeed step is taken inside its transaction. Steps send ``transitioned`` after commit.
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from django_tasks import task
 from fugong.core.busy import busy_job_message, is_database_busy
 from fugong.core.errors import UserError
 from fugong.core.models import Job, JobStatus
+from fugong.core.workflow import Workflow, transition
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +75,22 @@ def job_handler(
     return register
 
 
-# Fields the worker writes when a job ends; never task_result_id, which the enqueuing side
-# may be writing at the same moment.
-FINISH_FIELDS = ["status", "done", "total", "messages", "result_file", "finished_at"]
+S = JobStatus
+RUNNER = "job runner"  # the system actors taking the steps
+RECOVERY = "job recovery"
+
+# The statuses of a job and which follow which (see the module docstring). Labels are for
+# the engine's messages only: no page shows a button for these steps.
+JOBS = Workflow(
+    "core.job",
+    [
+        transition("start", "start", [S.QUEUED], S.RUNNING),
+        transition("succeed", "succeed", [S.RUNNING], S.SUCCEEDED),
+        transition("fail", "fail", [S.RUNNING], S.FAILED),
+        transition("interrupt", "interrupt", [S.RUNNING], S.FAILED),
+    ],
+    revision_field=None,
+)
 
 
 def _progress_key(job_id: int) -> str:
@@ -176,26 +200,32 @@ def _enqueue(job_id: int) -> None:
 
 
 def execute(job_id: int) -> Job:
-    """Run one job now (the worker calls this through the task)."""
+    """Run one job now (the worker calls this through the task). A job that is no longer
+    queued (finished, or started by another worker) is returned as it is, not run again."""
     job = Job.objects.select_related("created_by").get(pk=job_id)
     if job.is_finished:
+        return job
+    if not JOBS.system_step(job, action="start", actor=RUNNER, started_at=timezone.now()):
+        job.refresh_from_db()
         return job
     with _Heartbeat(job.pk):
         return _execute(job)
 
 
 def _execute(job: Job) -> Job:
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
-    job.status = JobStatus.RUNNING
     ctx = JobContext(job=job)
     try:
         handler, atomic, _hook = _HANDLERS[job.kind]
         with transaction.atomic() if atomic else contextlib.nullcontext():
             result = handler(ctx) or {}
-            if atomic and not Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists():
+            if not _finish_succeeded(job, result):
                 # Declared dead meanwhile (its heartbeat stalled) and already reported as
                 # failed: roll back rather than write what the user was told was not written.
-                raise JobError(_interrupted_message())
+                if atomic:
+                    raise JobError(_interrupted_message())
+                if job.result_file:  # a read-only job's file nobody will be offered
+                    job.result_file.delete(save=False)
+                job.refresh_from_db()
     except (JobError, UserError) as exc:
         _finish_failed(job, str(exc))
     except MemoryError:
@@ -216,20 +246,36 @@ def _execute(job: Job) -> Job:
             _finish_failed(
                 job, _("The job stopped because of an internal error; nothing was saved.")
             )
-    else:
-        job.status = JobStatus.SUCCEEDED
-        job.result = result
-        job.finished_at = timezone.now()
-        if job.total == 0:
-            job.total = job.done
-        job.save(update_fields=[*FINISH_FIELDS, "result"])
     cache.delete(_progress_key(job.pk))
     return job
 
 
+def _finished_values(job: Job) -> dict:
+    """What the worker writes when a job ends, besides the status and the result or error;
+    never task_result_id, which the enqueuing side may be writing at the same moment."""
+    return {
+        "done": job.done,
+        "total": job.total,
+        "messages": job.messages,
+        "result_file": job.result_file.name or "",
+        "finished_at": timezone.now(),
+    }
+
+
+def _finish_succeeded(job: Job, result: dict) -> bool:
+    """Take the succeed step; False if the job is no longer running (recovery failed it)."""
+    if job.total == 0:
+        job.total = job.done
+    return JOBS.system_step(
+        job, action="succeed", actor=RUNNER, result=result, **_finished_values(job)
+    )
+
+
 def _finish_failed(job: Job, message: str) -> None:
-    _record_failure(job, message)
-    _run_hook(job, message)
+    if _record_failure(job, message):
+        _run_hook(job, message)
+    else:  # recovery failed it first and ran the hook
+        job.refresh_from_db()
 
 
 def _run_hook(job: Job, message: str) -> None:
@@ -241,15 +287,15 @@ def _run_hook(job: Job, message: str) -> None:
             logger.exception("failure hook of job %s failed", job.pk)
 
 
-def _record_failure(job: Job, message: str) -> None:
+def _record_failure(job: Job, message: str) -> bool:
+    """Take the fail step; False if the job is no longer running (recovery failed it)."""
     # The handler's writes were rolled back; drop any file it already stored too.
     if job.result_file:
         job.result_file.delete(save=False)
     job.result_file = ""
-    job.status = JobStatus.FAILED
-    job.error = message
-    job.finished_at = timezone.now()
-    job.save(update_fields=[*FINISH_FIELDS, "error"])
+    return JOBS.system_step(
+        job, action="fail", actor=RUNNER, error=message, **_finished_values(job)
+    )
 
 
 def _interrupted_message() -> str:
@@ -297,14 +343,12 @@ def recover_interrupted_jobs(*, everything: bool = False, stale_after: float | N
     for job in Job.objects.filter(status=JobStatus.RUNNING).order_by("pk"):
         if not everything and not job_is_dead(job, stale_after=stale_after):
             continue
-        claimed = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-            status=JobStatus.FAILED, error=message, finished_at=timezone.now()
+        claimed = JOBS.system_step(
+            job, action="interrupt", actor=RECOVERY, error=message, finished_at=timezone.now()
         )
         if not claimed:
             continue  # it finished meanwhile
         recovered += 1
-        job.status = JobStatus.FAILED
-        job.error = message
         if job.result_file:
             job.result_file.delete(save=False)
             Job.objects.filter(pk=job.pk).update(result_file="")

@@ -205,3 +205,40 @@ def test_check_refuses_what_apply_would_and_changes_nothing(people, job):
     job.refresh_from_db()
     assert job.status == J.QUEUED and job.done == 0
     assert not audit_rows(job).exists() and not flow.events
+
+
+def test_a_system_step_is_one_conditional_update_that_loses_a_race_cleanly(
+    people, job, django_capture_on_commit_callbacks
+):
+    """A process's step (the job runner's): no lock, no audit or event row; it moves the row
+    only from a source state, the revision goes up, and the hook is heard after commit."""
+    flow = JobFlow()
+    heard = []
+
+    def listener(sender, **kwargs):
+        heard.append((kwargs["action"], kwargs["before"], kwargs["after"], kwargs["actor"]))
+
+    engine.transitioned.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert flow.system_step(job, action="start", actor="runner", title="started")
+        assert heard == [("start", J.QUEUED, J.RUNNING, "runner")]
+        job.refresh_from_db()
+        assert (job.status, job.done, job.title) == (J.RUNNING, 1, "started")
+        # Someone else moved it first: nothing changes, nothing is heard.
+        Job.objects.filter(pk=job.pk).update(status=J.FAILED)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert not flow.system_step(job, action="finish", actor="runner")
+        assert len(heard) == 1
+    finally:
+        engine.transitioned.disconnect(listener)
+    job.refresh_from_db()
+    assert job.status == J.FAILED and job.done == 1
+    assert not audit_rows(job).exists() and not flow.events
+    # A ``when`` condition is part of the WHERE: finish needs the title "ok".
+    Job.objects.filter(pk=job.pk).update(status=J.RUNNING)
+    assert not flow.system_step(job, action="finish", actor="runner")
+    with pytest.raises(TypeError):
+        flow.system_step(job, action="start", actor=people[0])  # a user's step uses apply
+    with pytest.raises(ValueError):
+        flow.system_step(job, action="no such step", actor="runner")

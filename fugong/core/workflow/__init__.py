@@ -277,6 +277,69 @@ class Workflow:
             )
         return obj
 
+    def system_step(
+        self,
+        obj: models.Model,
+        *,
+        action: str,
+        actor: str = "system",
+        reason: str = "",
+        **changes: Any,
+    ) -> bool:
+        """A step a process takes (the job runner, recovery after a crash), race-free without
+        a row lock: one conditional ``UPDATE ... WHERE pk = obj.pk AND <state> IN <sources>``
+        per transition named ``action`` (its ``when`` conditions in the WHERE too). Returns
+        False and changes nothing when the row is in none of the sources any more (another
+        process moved it first); the caller then leaves it alone. On success ``obj`` carries
+        the new state and ``changes``, the revision (if any) goes up by one, and
+        ``transitioned`` is sent after commit as for ``apply``. No audit and no event row:
+        nobody's decision is recorded, the process only reports what happened to its own
+        work (the object's own fields say what; a user's step goes through ``apply``)."""
+        if not is_system(actor):
+            raise TypeError("system_step takes a system actor (a string naming the process)")
+        manager = type(obj)._default_manager
+        for t in self.named(action):
+            values: dict[str, Any] = {self.state_field: t.target, **changes}
+            if self.revision_field:
+                values[self.revision_field] = models.F(self.revision_field) + 1
+            where = {f"{self.state_field}__in": list(t.sources)}
+            where.update({f"{name}__in": list(allowed) for name, allowed in t.when.items()})
+            with transaction.atomic():
+                if len(t.sources) == 1:
+                    (before,) = t.sources
+                else:  # the state the UPDATE replaces, for the signal
+                    before = (
+                        manager.filter(pk=obj.pk, **where)
+                        .values_list(self.state_field, flat=True)
+                        .first()
+                    )
+                if before is None or not manager.filter(pk=obj.pk, **where).update(**values):
+                    continue
+                self._after_system_step(obj, t, before, actor, reason, changes)
+            return True
+        if not self.named(action):
+            raise ValueError(f"{self.name}: no transition named {action!r}")
+        return False
+
+    def _after_system_step(self, obj, t, before, actor, reason, changes) -> None:
+        setattr(obj, self.state_field, t.target)
+        for name, value in changes.items():
+            setattr(obj, name, value)
+        if self.revision_field:
+            obj.refresh_from_db(fields=[self.revision_field])
+        transaction.on_commit(
+            lambda: transitioned.send(
+                sender=type(obj),
+                workflow=self,
+                instance=obj,
+                action=t.action,
+                before=before,
+                after=t.target,
+                actor=actor,
+                reason=reason,
+            )
+        )
+
     # --- hooks an app overrides ------------------------------------------------------------
 
     def record_event(self, obj: Any, *, actor: Any, transition: Transition, before: str,
