@@ -44,15 +44,18 @@ table says, set the state, the revision + 1, the due date (``fugong.core.calenda
 days) and the caller's other changes with one audited update (one audit row), write the
 app's event row (``Workflow.record_event``, override it) and, after commit only, send the
 ``transitioned`` signal, which the notifications app subscribes to. A system actor (a string
-naming the process: demo data, a management command, the job runner) may take any step.
+naming the process: demo data, a management command, the import jobs) may take any step.
+``check`` refuses what ``apply`` would without changing anything. ``system_step`` is a
+process's step without lock, audit or event row: one conditional UPDATE on the table's
+sources, False when another process moved the row first (the job runner's steps).
 
 Why not a library. django-fsm-2 puts transitions on model methods (``@transition`` with
 ``conditions`` and ``permission``) and changes the field in memory; its
 ``ConcurrentTransitionMixin`` compares the state column, not a revision the user saw, and it has
 no event, audit, reason or due date, so every app would wrap it in what this module does anyway.
 viewflow is a process engine with its own task tables and views: far more than a status column
-with a table of who may move it. The table here is ~200 lines, has no dependency, and is the
-one the filings already used (moved here from ``resumption/workflow.py``).
+with a table of who may move it. The engine has no dependency and is the one the filings
+already used (moved here from ``resumption/workflow.py``). docs/workflow.md says more.
 """
 
 from __future__ import annotations
