@@ -135,3 +135,54 @@ def build_county(code: str = "999901") -> County:
         )
     world.users.update(people)
     return world
+
+
+def add_town(county: County) -> Jurisdiction:
+    """One more town of ``county`` (town ``n``, the next number), with a command, an economy
+    and a safety office and the users ``w_t<n>_cmd``, ``w_t<n>_jmb``, ``w_t<n>_ajb``."""
+    n = len(county.towns) + 1
+    town = services.jurisdiction_create(
+        actor=ACTOR,
+        code=f"{county.county.code}{n:03d}",
+        name=f"测试{n}镇",
+        level=Level.TOWN,
+        parent=county.county,
+    )
+    county.towns.append(town)
+    for username, role, kind in (
+        (f"w_t{n}_cmd", Role.COMMAND, OfficeKind.COMMAND),
+        (f"w_t{n}_jmb", Role.REVIEWER, OfficeKind.ECONOMY),
+        (f"w_t{n}_ajb", Role.REVIEWER, OfficeKind.SAFETY),
+    ):
+        office = county.office_of(n, kind)
+        extra = {"jurisdiction": town} if role == Role.COMMAND else {}
+        county.users[username] = person(username, role, office=office, **extra)
+    return town
+
+
+def add_grid(county: County, town: int) -> Jurisdiction:
+    """A village and a grid in town ``town``, with a grid chief ``w_t<town>_grid`` (town 1
+    already has one: ``county.grid``)."""
+    place = county.place(town)
+    village = services.jurisdiction_create(
+        actor=ACTOR, code=place.code + "202", name="测试二村", level=Level.VILLAGE, parent=place
+    )
+    grid = services.jurisdiction_create(
+        actor=ACTOR, code=village.code + "001", name="测试二网格", level=Level.GRID, parent=village
+    )
+    username = f"w_t{town}_grid"
+    county.users[username] = person(
+        username, Role.CADRE, title=CadreTitle.GRID_CHIEF, jurisdiction=grid
+    )
+    return grid
+
+
+def add_cadre(county: County, town: int, username: str) -> User:
+    """A cadre of town ``town``'s command office (for 包保 assignments)."""
+    county.users[username] = person(
+        username,
+        Role.CADRE,
+        title=CadreTitle.CADRE,
+        office=county.office_of(town, OfficeKind.COMMAND),
+    )
+    return county.users[username]
