@@ -609,3 +609,148 @@ def test_total_and_blank_lines_are_skipped_and_counted_not_rejected(user):
     assert batch.preview["total"] == 3 and batch.preview["invalid"] == 0
     assert batch.preview["skipped"] == 3  # the blank line between rows and both totals
     assert batch.result["created"] == 3
+
+
+@pytest.mark.parametrize(
+    ("header", "cell", "division"),
+    [
+        ("行业代码", "22", "22"),
+        ("行业代码", 22, "22"),  # typed as a number
+        ("行业代码", "C22", "22"),
+        ("行业代码", "3411", "34"),  # a class: its division
+        ("行业代码", "34 通用设备制造业", "34"),
+        ("行业代码", "C34通用设备制造业", "34"),
+        ("行业代码", "通用设备制造业", "34"),
+        ("所属行业", "通用设备制造业", "34"),
+        ("所属行业", "34 通用设备制造业", "34"),
+        ("所属行业", "C34通用设备制造业", "34"),
+        ("所属行业", "C 22", "22"),
+        ("所属行业", "3411", "34"),
+    ],
+)
+def test_industry_as_code_code_and_name_or_name_in_either_column(user, header, cell, division):
+    rows = good_rows(1)
+    rows[0][4] = cell
+    batch = run(user("town01_cmd"), xlsx(rows, header=[*HEADER[:4], header, *HEADER[5:]]))
+    assert batch.status == ImportStatus.DONE, (batch.message, batch.preview.get("errors"))
+    assert Enterprise.objects.get(credit_code=code(1)).industry.code == division
+
+
+@pytest.mark.parametrize("cell", ["A34", "99", "9911", "造纸"])
+def test_an_industry_that_is_no_division_is_refused_naming_the_column(user, cell):
+    rows = good_rows(1)
+    rows[0][4] = cell
+    batch = run(user("town01_cmd"), xlsx(rows), confirm=False)
+    assert batch.preview["invalid"] == 1
+    assert "行业代码" in batch.preview["errors"][0]["message"]
+    assert cell in batch.preview["errors"][0]["message"]
+
+
+NO_PLACE = [h for h in HEADER if h != "辖区代码"]
+
+
+def without_place(rows: list[list]) -> list[list]:
+    return [[c for i, c in enumerate(r) if HEADER[i] != "辖区代码"] for r in rows]
+
+
+def test_a_ledger_without_a_place_column_goes_to_the_place_chosen(user):
+    me = user("town01_cmd")
+    place = grid()
+    content = xlsx(without_place(good_rows(2)), header=NO_PLACE)
+    refused = run(me, content, confirm=False)  # no place chosen: each new row says what to do
+    assert refused.preview["invalid"] == 2 and "导入到" in refused.preview["errors"][0]["message"]
+    batch = enterprise_io.import_start(
+        user=me, filename="村台账.xlsx", content=content, mode="all", place=place.pk,
+        enqueue=False,
+    )  # fmt: skip
+    assert batch.options == {"place": place.pk, "place_name": f"{place.name} ({place.code})"}
+    execute(batch.check_job_id)
+    batch = enterprise_io.import_confirm(user=me, batch=batch, enqueue=False)
+    execute(batch.import_job_id)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DONE, (batch.message, batch.preview.get("errors"))
+    assert set(Enterprise.objects.filter(credit_code__in=[code(1), code(2)]).values_list(
+        "jurisdiction", flat=True)) == {place.pk}  # fmt: skip
+
+
+def test_rows_naming_their_place_and_registered_enterprises_keep_theirs(user):
+    me = user("town01_cmd")
+    town = Jurisdiction.objects.filter(level__in=["town", "street"]).order_by("code")[0]
+    registered = (
+        Enterprise.objects.filter(jurisdiction__path__startswith=town.path)
+        .exclude(jurisdiction=grid())
+        .first()
+    )
+    other_grid = (
+        Jurisdiction.objects.filter(level="grid", path__startswith=town.path)
+        .exclude(pk=grid().pk)
+        .first()
+    )
+    rows = good_rows(1)
+    rows[0][2] = other_grid.code  # names its place
+    unnamed = good_rows(1, start=2)
+    unnamed[0][2] = None
+    update = [registered.name, registered.credit_code, None, "", "", 7, "", "", ""]
+    batch = enterprise_io.import_start(
+        user=me, filename="台账.xlsx", content=xlsx([*rows, *unnamed, update]), mode="all",
+        place=grid().pk, enqueue=False,
+    )  # fmt: skip
+    execute(batch.check_job_id)
+    batch = enterprise_io.import_confirm(user=me, batch=batch, enqueue=False)
+    execute(batch.import_job_id)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DONE, (batch.message, batch.preview.get("errors"))
+    assert Enterprise.objects.get(credit_code=code(1)).jurisdiction == other_grid
+    assert Enterprise.objects.get(credit_code=code(2)).jurisdiction == grid()
+    assert Enterprise.objects.get(pk=registered.pk).jurisdiction_id == registered.jurisdiction_id
+
+
+def test_the_place_must_be_the_users_and_is_checked_again_at_commit(user):
+    from django.core.exceptions import ValidationError
+
+    me = user("town01_cmd")
+    content = xlsx(without_place(good_rows(1)), header=NO_PLACE)
+    with pytest.raises(ValidationError) as refused:
+        enterprise_io.import_start(
+            user=me, filename="x.xlsx", content=content, mode="all", place=grid(1).pk,
+            enqueue=False,
+        )  # fmt: skip
+    assert "place" in refused.value.message_dict
+    batch = enterprise_io.import_start(
+        user=me, filename="x.xlsx", content=content, mode="all", place=grid().pk, enqueue=False
+    )
+    execute(batch.check_job_id)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.READY
+    # Meanwhile the place left the user's area (here: the batch names another town's grid).
+    type(batch).objects.filter(pk=batch.pk).update(options={"place": grid(1).pk})
+    batch = enterprise_io.import_confirm(user=me, batch=batch, enqueue=False)
+    execute(batch.import_job_id)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED and "已不在您的辖区内" in batch.message
+    assert not Enterprise.objects.filter(credit_code=code(1)).exists()
+
+
+def test_the_upload_form_offers_the_users_places_and_defaults_to_a_single_one(client, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fugong.core.imports.forms import ImportForm
+    from fugong.core.imports.registry import importer
+
+    me = login("town01_grid")
+    form = ImportForm(importer=importer("enterprises"), user=me)
+    places = dict(form.fields["place"].choices)
+    own = Jurisdiction.objects.get(path=me.memberships.get().jurisdiction.path)
+    assert form.fields["place"].initial == own.pk and own.pk in places
+    town = ImportForm(importer=importer("enterprises"), user=login("town01_cmd"))
+    assert grid().pk in dict(town.fields["place"].choices)
+    assert grid(1).pk not in dict(town.fields["place"].choices)
+    page = client.get("/enterprises/import/").content.decode()
+    assert 'name="place"' in page and "导入到" in page
+    upload = SimpleUploadedFile("台账.xlsx", xlsx(without_place(good_rows(1)), header=NO_PLACE))
+    response = client.post(
+        "/enterprises/import/", {"file": upload, "mode": "all", "place": grid().pk}
+    )
+    assert response.status_code == 302
+    batch = enterprise_io.import_batch_list(user=login("town01_cmd")).first()
+    assert batch.options["place"] == grid().pk
