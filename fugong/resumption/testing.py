@@ -15,6 +15,7 @@ from django.utils import timezone
 from fugong.accounts.choices import OfficeKind, Role
 from fugong.accounts.models import Membership, User
 from fugong.accounts.testing import ACTOR, add_cadre, add_town, build_county, person
+from fugong.core.audit import audited_create
 from fugong.enterprises.choices import Category, Ledger
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.services import assignment_create
@@ -23,7 +24,7 @@ from fugong.inspections.models import ItemKind
 from fugong.resumption import policy, services
 from fugong.resumption.choices import EDITABLE, CheckValue, Mode, RuleCode, Status
 from fugong.resumption.demo import png_bytes
-from fugong.resumption.models import Filing
+from fugong.resumption.models import Filing, ResumptionPolicy
 
 S = Status
 PHONE = "13812345678"
@@ -233,8 +234,8 @@ class Casts:
 
 def build_casts() -> Casts:
     """``build_registry(build_county())`` and a third town. The county works in approval mode
-    (from today, notice prefix 测试复工, earliest date today + 7 with the county's approval
-    before it), town 2 in record mode, town 3 in commitment mode. One enterprise per cast, with
+    (for 30 days, notice prefix 测试复工, earliest date today + 7 with the county's approval
+    before it), town 2 in record mode and town 3 in commitment mode (for 10 days). One enterprise per cast, with
     its own user ``w_<cast>_ent``, a cadre ``w_<cast>_cadre`` assigned to it, and routed by the
     default routing table:
 
@@ -249,20 +250,20 @@ def build_casts() -> Casts:
     registry = build_registry(build_county())
     county = registry.county
     add_town(county)
-    today = timezone.localdate()
-    services.policy_create(
-        actor=county["w_county_cmd"],
-        jurisdiction=county.county,
-        mode=Mode.APPROVAL,
-        effective_from=today,
-        notice_prefix="测试复工",
-    )
-    for town, mode in ((2, Mode.RECORD), (3, Mode.COMMITMENT)):
-        services.policy_create(
-            actor=county[f"w_t{town}_cmd"],
-            jurisdiction=county.place(town),
+    # The modes were set weeks ago (as the demo's are), which policy_create, refusing a start
+    # in the past, cannot write: the rows are written the way it writes them, audited.
+    for place, mode, since, prefix in (
+        (county.county, Mode.APPROVAL, 30, "测试复工"),
+        (county.place(2), Mode.RECORD, 10, ""),
+        (county.place(3), Mode.COMMITMENT, 10, ""),
+    ):
+        audited_create(
+            ResumptionPolicy,
+            actor=ACTOR,
+            jurisdiction=place,
             mode=mode,
-            effective_from=today,
+            effective_from=days(-since),
+            notice_prefix=prefix,
         )
     services.rule_set(
         actor=county["w_county_cmd"],

@@ -1,41 +1,63 @@
 """The mode a jurisdiction works in (approval, record, declaration), from a date on; a town's
 own policy over its county's; a filing keeps the mode it was made under; and one filing at a
-time per enterprise (an open filing blocks a second, a valid one makes a new one pointless)."""
+time per enterprise (an open filing blocks a second, a valid one makes a new one pointless).
+The data is a small county of its own (fugong.resumption.testing.build_casts, built once for the
+module): town 1 follows the county's approval mode, town 2 works in record mode, town 3 in
+declaration mode."""
 
 from __future__ import annotations
 
 import pytest
 from django.utils import translation
 
+from fugong.accounts.testing import add_grid
 from fugong.core.errors import Conflict, UserError
+from fugong.core.testing import built_for_the_class
 from fugong.resumption import policy, services
 from fugong.resumption.choices import Mode, Status
 from fugong.resumption.models import Filing, ResumptionPolicy
-from tests.resumption.test_workflow import (
-    application,
+from fugong.resumption.testing import (
+    Casts,
     attach_required,
-    case_id,
-    cast,
+    build_casts,
     days,
     drive,
     enterprise_of,
     new_filing,
-    place,
 )
+from fugong.resumption.testing import good_application as application
+from tests.resumption.test_workflow import case_id
 
 S = Status
 
 
-def town_of(user, name: str):
-    return place(enterprise_of(user(name)).jurisdiction, 3)
+def _build() -> Casts:
+    casts = build_casts()
+    casts.grid2 = add_grid(casts.county, 2)
+    return casts
+
+
+@pytest.fixture(scope="module")
+def _casts(django_db_setup, django_db_blocker):
+    yield from built_for_the_class(django_db_blocker, _build)
+
+
+@pytest.fixture
+def world(db, _casts) -> Casts:
+    return _casts
+
+
+def towns(world):
+    """Town 1 (the county's mode), town 2 (record), town 3 (declaration), read again."""
+    return [type(t).objects.get(pk=t.pk) for t in world.county.towns]
 
 
 # --- the mode in force -------------------------------------------------------------------------
 
 
-def test_the_demo_county_and_its_towns(user):
-    town01, town02, town03 = (town_of(user, f"town{n:02d}_ent1") for n in (1, 2, 3))
-    county = place(town01, 2)
+def test_the_county_and_its_towns(world):
+    town01, town02, town03 = towns(world)
+    county = world.county.county
     assert policy.policy_for(county).mode == Mode.APPROVAL
     p = policy.policy_for(town01)
     assert (p.mode, p.jurisdiction) == (Mode.APPROVAL, county)  # inherited from the county
@@ -44,12 +66,12 @@ def test_the_demo_county_and_its_towns(user):
     p = policy.policy_for(town03)
     assert (p.mode, p.jurisdiction) == (Mode.COMMITMENT, town03)
     # An enterprise's grid follows its town.
-    grid = enterprise_of(user("town02_ent1")).jurisdiction
+    grid = world.grid2
     assert grid.depth == 5 and policy.policy_for(grid).mode == Mode.RECORD
 
 
-def test_a_policy_applies_from_its_effective_date(user):
-    town04 = town_of(user, "town04_ent1")
+def test_a_policy_applies_from_its_effective_date(world):
+    town04 = towns(world)[0]  # no policy of its own
     ResumptionPolicy.objects.create(
         jurisdiction=town04, mode=Mode.RECORD, effective_from=days(5), remarks="下周起备案制"
     )
@@ -58,12 +80,12 @@ def test_a_policy_applies_from_its_effective_date(user):
     assert policy.policy_for(town04, on=days(5)).mode == Mode.RECORD
     assert policy.policy_for(town04, on=days(30)).mode == Mode.RECORD
     # A filing made today is made under today's mode.
-    c = cast(user, "approval_town04")
+    c = world[Mode.APPROVAL]
     assert new_filing(c).mode == Mode.APPROVAL
 
 
-def test_the_latest_policy_in_force_wins_within_a_jurisdiction(user):
-    town02 = town_of(user, "town02_ent1")
+def test_the_latest_policy_in_force_wins_within_a_jurisdiction(world):
+    town02 = towns(world)[1]
     ResumptionPolicy.objects.create(
         jurisdiction=town02, mode=Mode.APPROVAL, effective_from=days(-3)
     )
@@ -75,9 +97,9 @@ def test_the_latest_policy_in_force_wins_within_a_jurisdiction(user):
     assert policy.policy_for(town02, on=days(3)).mode == Mode.COMMITMENT
 
 
-def test_a_towns_policy_beats_the_countys(user):
-    town01, town02 = town_of(user, "town01_ent1"), town_of(user, "town02_ent1")
-    county = place(town01, 2)
+def test_a_towns_policy_beats_the_countys(world):
+    town01, town02, _ = towns(world)
+    county = world.county.county
     # The county changes its mode today, later than town02's own policy took effect.
     ResumptionPolicy.objects.create(
         jurisdiction=county, mode=Mode.COMMITMENT, effective_from=days(0)
@@ -86,25 +108,25 @@ def test_a_towns_policy_beats_the_countys(user):
     assert policy.policy_for(town01).mode == Mode.COMMITMENT  # no policy of its own
     assert policy.policy_for(town02).mode == Mode.RECORD  # its own policy stands
     # A town policy that is not yet in force does not hide the county's.
-    town04 = town_of(user, "town04_ent1")
+    town04 = town01
     ResumptionPolicy.objects.create(jurisdiction=town04, mode=Mode.RECORD, effective_from=days(2))
     assert policy.policy_for(town04).mode == Mode.COMMITMENT
     assert policy.policy_for(town04, on=days(2)).mode == Mode.RECORD
 
 
-def test_without_any_policy_the_platform_default_applies(user, settings):
-    town01 = town_of(user, "town01_ent1")
+def test_without_any_policy_the_platform_default_applies(world, settings):
+    town01 = towns(world)[0]
     ResumptionPolicy.objects.all().delete()
     settings.FUGONG_DEFAULT_RESUMPTION_MODE = Mode.RECORD
     p = policy.policy_for(town01)
     assert (p.mode, p.jurisdiction) == (Mode.RECORD, None)
     assert p.weights == policy.DEFAULT_WEIGHTS
     assert p.stage_days == policy.DEFAULT_STAGE_DAYS
-    assert new_filing(cast(user, Mode.APPROVAL)).mode == Mode.RECORD
+    assert new_filing(world[Mode.APPROVAL]).mode == Mode.RECORD
 
 
-def test_a_policy_carries_its_weights_and_time_limits(user):
-    town02 = town_of(user, "town02_ent1")
+def test_a_policy_carries_its_weights_and_time_limits(world):
+    town02 = towns(world)[1]
     ResumptionPolicy.objects.filter(jurisdiction=town02).update(
         priority_weights={"key": 100}, stage_days={"submitted": 4}
     )
@@ -117,9 +139,9 @@ def test_a_policy_carries_its_weights_and_time_limits(user):
 # --- a filing keeps its mode -------------------------------------------------------------------
 
 
-def test_a_filing_keeps_the_mode_it_was_made_under(user):
-    c = cast(user, Mode.APPROVAL)
-    town01 = town_of(user, "town01_ent1")
+def test_a_filing_keeps_the_mode_it_was_made_under(world):
+    c = world[Mode.APPROVAL]
+    town01 = towns(world)[0]
     filing = new_filing(c)
     assert filing.mode == Mode.APPROVAL
     # The town switches to declaration and commitment from today.
@@ -136,15 +158,15 @@ def test_a_filing_keeps_the_mode_it_was_made_under(user):
     filing = drive(filing, S.NOTICE_ISSUED, c)
     assert filing.mode == Mode.APPROVAL
     # A new filing in the town is made under the new mode.
-    park = cast(user, "park_tenant")
+    park = world["park_tenant"]
     fresh = new_filing(park)
     assert fresh.mode == Mode.COMMITMENT
     assert services.filing_submit(actor=park.enterprise, filing=fresh).status == S.RECORDED
 
 
-def test_a_record_filing_stays_one_after_the_town_moves_to_approval(user):
-    c = cast(user, Mode.RECORD)
-    town02 = town_of(user, "town02_ent2")
+def test_a_record_filing_stays_one_after_the_town_moves_to_approval(world):
+    c = world[Mode.RECORD]
+    town02 = towns(world)[1]
     filing = new_filing(c, S.SUBMITTED)
     ResumptionPolicy.objects.create(jurisdiction=town02, mode=Mode.APPROVAL, effective_from=days(0))
     with pytest.raises(Conflict):
@@ -164,8 +186,8 @@ VALID = [
 
 
 @pytest.mark.parametrize(("mode", "status"), VALID, ids=[case_id(m, s) for m, s in VALID])
-def test_an_enterprise_that_may_resume_is_refused_a_new_filing(user, mode, status):
-    c = cast(user, mode)
+def test_an_enterprise_that_may_resume_is_refused_a_new_filing(world, mode, status):
+    c = world[mode]
     enterprise = enterprise_of(c.enterprise)
     filing = new_filing(c, status)
     assert services.valid_filing(enterprise) == filing
@@ -194,8 +216,8 @@ OPEN = [
 
 
 @pytest.mark.parametrize("status", OPEN)
-def test_an_open_filing_blocks_a_second_one(user, status):
-    c = cast(user, Mode.APPROVAL)
+def test_an_open_filing_blocks_a_second_one(world, status):
+    c = world[Mode.APPROVAL]
     enterprise = enterprise_of(c.enterprise)
     filing = new_filing(c, status)
     assert services.open_filing(enterprise) == filing
@@ -212,8 +234,8 @@ def test_an_open_filing_blocks_a_second_one(user, status):
 
 
 @pytest.mark.parametrize("status", [S.REJECTED, S.WITHDRAWN])
-def test_after_a_rejection_or_withdrawal_the_enterprise_may_file_again(user, status):
-    c = cast(user, Mode.APPROVAL)
+def test_after_a_rejection_or_withdrawal_the_enterprise_may_file_again(world, status):
+    c = world[Mode.APPROVAL]
     enterprise = enterprise_of(c.enterprise)
     first = new_filing(c, status)
     assert services.open_filing(enterprise) is None
@@ -239,8 +261,8 @@ def test_each_mode_asks_for_the_files_of_its_seed():
 
 
 @pytest.mark.parametrize("mode", [Mode.APPROVAL, Mode.RECORD])
-def test_a_filing_without_the_files_its_mode_asks_for_is_not_submitted(user, mode):
-    c = cast(user, mode)
+def test_a_filing_without_the_files_its_mode_asks_for_is_not_submitted(world, mode):
+    c = world[mode]
     filing = new_filing(c, attach=False, has_commuter_bus=True, commuter_bus="1辆 20座")
     with translation.override("en"), pytest.raises(services.AttachmentsMissing) as error:
         services.filing_submit(actor=c.enterprise, filing=filing)
@@ -260,8 +282,8 @@ def test_a_filing_without_the_files_its_mode_asks_for_is_not_submitted(user, mod
     assert services.filing_submit(actor=c.enterprise, filing=filing).status == Status.SUBMITTED
 
 
-def test_failed_rules_and_missing_files_are_told_at_once(user):
-    c = cast(user, Mode.APPROVAL)
+def test_failed_rules_and_missing_files_are_told_at_once(world):
+    c = world[Mode.APPROVAL]
     filing = new_filing(c, attach=False, masks=0)
     with translation.override("en"), pytest.raises(services.RulesFailed) as error:
         services.filing_submit(actor=c.enterprise, filing=filing)
@@ -270,8 +292,8 @@ def test_failed_rules_and_missing_files_are_told_at_once(user):
     assert error.value.extra["missing_attachments"] == ["plan", "roster", "commitment"]
 
 
-def test_declaration_mode_asks_for_no_file(user):
-    c = cast(user, Mode.COMMITMENT)
+def test_declaration_mode_asks_for_no_file(world):
+    c = world[Mode.COMMITMENT]
     filing = new_filing(c, attach=False)
     assert services.filing_submit(actor=c.enterprise, filing=filing).status == Status.RECORDED
 
