@@ -338,3 +338,20 @@ def test_the_runner_only_takes_the_steps_the_table_has(user, monkeypatch):
     )
     job = run("tests.count_parks", user("admin"))
     assert job.status == JobStatus.FAILED and job.result == {} and not job.result_file
+
+
+@job_handler("tests.read_nothing", atomic=False)
+def read_nothing(ctx: JobContext) -> dict:
+    return {"ok": True}
+
+
+def test_a_job_costs_a_read_and_one_update_per_step(user, django_assert_num_queries):
+    """The steps are conditional UPDATEs and nothing more: no lock, no audit or event row, no
+    read to check the status (an atomic job adds only its transaction's savepoint here)."""
+    quiet = job_start(kind="tests.read_nothing", title="x", user=user("admin"))
+    with django_assert_num_queries(3):  # the job, start, succeed
+        assert execute(quiet.pk).status == JobStatus.SUCCEEDED
+    failing = job_start(kind="tests.out_of_memory", title="x", user=user("admin"))
+    # the job, start, savepoint, its rollback and release, fail
+    with django_assert_num_queries(6):
+        assert execute(failing.pk).status == JobStatus.FAILED

@@ -307,18 +307,17 @@ class Workflow:
                 values[self.revision_field] = models.F(self.revision_field) + 1
             where = {f"{self.state_field}__in": list(t.sources)}
             where.update({f"{name}__in": list(allowed) for name, allowed in t.when.items()})
-            with transaction.atomic():
-                if len(t.sources) == 1:
-                    (before,) = t.sources
-                else:  # the state the UPDATE replaces, for the signal
-                    before = (
-                        manager.filter(pk=obj.pk, **where)
-                        .values_list(self.state_field, flat=True)
-                        .first()
-                    )
-                if before is None or not manager.filter(pk=obj.pk, **where).update(**values):
-                    continue
-                self._after_system_step(obj, t, before, actor, reason, changes)
+            if len(t.sources) == 1:
+                (before,) = t.sources
+            else:  # the state the UPDATE is about to replace, for the signal
+                before = (
+                    manager.filter(pk=obj.pk, **where)
+                    .values_list(self.state_field, flat=True)
+                    .first()
+                )
+            if before is None or not manager.filter(pk=obj.pk, **where).update(**values):
+                continue
+            self._after_system_step(obj, t, before, actor, reason, changes)
             return True
         if not self.named(action):
             raise ValueError(f"{self.name}: no transition named {action!r}")
