@@ -754,3 +754,58 @@ def test_the_upload_form_offers_the_users_places_and_defaults_to_a_single_one(cl
     assert response.status_code == 302
     batch = enterprise_io.import_batch_list(user=login("town01_cmd")).first()
     assert batch.options["place"] == grid().pk
+
+
+def test_an_unknown_header_is_mapped_on_the_page_and_remembered_for_the_office(
+    client, login, user, django_capture_on_commit_callbacks
+):
+    from fugong.core.imports.models import HeaderMapping
+
+    me = login("town01_cmd")
+    header = ["企业名称", "纳税人识别号", "辖区代码", "微信号"]
+    rows = [[r[0], r[1], r[2], f"wx{i}"] for i, r in enumerate(good_rows(2))]
+    batch = run(me, xlsx(rows, header=header), confirm=False)
+    assert batch.status == ImportStatus.REJECTED and "统一社会信用代码" in batch.message
+    page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
+    assert 'data-testid="mapping-form"' in page and code(1) in page  # the values are shown
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/enterprises/import/{batch.pk}/",
+            {"action": "map", "header-0": "纳税人识别号", "field-0": "credit_code",
+             "header-1": "微信号", "field-1": ""},
+        )  # fmt: skip
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.READY, batch.message
+    assert batch.preview["mapped"] == {"纳税人识别号": "统一社会信用代码"}
+    # 微信号 was left "not chosen": it holds data, so the confirmation names it.
+    page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
+    assert 'data-testid="dropped-columns"' in page and "微信号" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/enterprises/import/{batch.pk}/",
+            {"action": "map", "header-0": "微信号", "field-0": "-"},
+        )
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.READY and batch.preview["ignored"] == ["微信号"]
+    page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
+    assert 'data-testid="dropped-columns"' not in page and 'data-testid="ignored-columns"' in page
+    assert set(HeaderMapping.objects.values_list("header", "field")) == {
+        ("纳税人识别号", "credit_code"),
+        ("微信号", ""),
+    }
+    # The office's next file is read the same way; another town's is not.
+    again = run(me, xlsx([[*rows[0][:3], "wx"]], header=header))
+    assert again.status == ImportStatus.DONE, again.message
+    assert again.preview["unknown_headers"] == [] and again.preview["ignored"] == ["微信号"]
+    elsewhere = run(user("town02_cmd"), xlsx(rows, header=header), confirm=False)
+    assert elsewhere.status == ImportStatus.REJECTED
+
+
+def test_a_column_with_data_is_never_dropped_unseen(client, login):
+    me = login("town01_cmd")
+    rows = [[*r, "备注一"] for r in good_rows(1)]
+    batch = run(me, xlsx(rows, header=[*HEADER, "情况说明备查"]), confirm=False)
+    assert batch.status == ImportStatus.READY
+    assert batch.preview["unknown_samples"] == {"情况说明备查": ["备注一"]}
+    page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
+    assert 'data-testid="mapping-form"' in page and 'data-testid="dropped-columns"' in page

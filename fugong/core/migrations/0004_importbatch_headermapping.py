@@ -5,20 +5,31 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _move(apps, source: str, target: str) -> None:
+    """Give the batches' content type the app label ``target``. Where one exists under
+    ``target`` already (a stale one made by an older checkout's migrate), the audit rows move
+    to it and the other goes."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    AuditLog = apps.get_model("core", "AuditLog")
+    old = ContentType.objects.filter(app_label=source, model="importbatch").first()
+    if old is None:
+        return
+    new = ContentType.objects.filter(app_label=target, model="importbatch").first()
+    if new is None:
+        old.app_label = target
+        old.save(update_fields=["app_label"])
+        return
+    AuditLog.objects.filter(content_type=old).update(content_type=new)
+    old.delete()
+
+
 def _move_content_types(apps, schema_editor):
     """The audit rows of the batches point at their content type: it moves with them."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    if not ContentType.objects.filter(app_label="core", model="importbatch").exists():
-        ContentType.objects.filter(app_label="enterprises", model="importbatch").update(
-            app_label="core"
-        )
+    _move(apps, "enterprises", "core")
 
 
 def _content_types_back(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="core", model="importbatch").update(
-        app_label="enterprises"
-    )
+    _move(apps, "core", "enterprises")
 
 
 class Migration(migrations.Migration):
