@@ -416,6 +416,3 @@ class TestRegistry:
         assert response.status_code == 302, response.context["form"].errors
         e.refresh_from_db()
         assert e.name == "园区改名公司"
-
-
-# ---------------------------------------------------------------------------------- pages

@@ -28,7 +28,11 @@ class County:
         return self.offices[(self.place(town).pk, kind)]
 
     def __getitem__(self, username: str) -> User:
-        return self.users[username]
+        """The user, without the data scope an earlier test may have left cached on it
+        (core.scope keeps one on the user object; the class's tests share the objects)."""
+        user = self.users[username]
+        user.__dict__.pop("_fugong_scope", None)
+        return user
 
     def place(self, town: int) -> Jurisdiction:
         """Town ``town`` (town 0: the county)."""
