@@ -308,7 +308,8 @@ class TestRegistry:
             jurisdiction=e.jurisdiction_id,
         )
         response = client.post(f"/enterprises/{e.pk}/edit/", data)
-        assert response.status_code == 200 and "我改的名字" in response.content.decode()
+        assert response.status_code == 409 and "我改的名字" in response.content.decode()
+        assert "其他人修改" in response.content.decode()
         e.refresh_from_db()
         assert e.name != "我改的名字"
 

@@ -6,12 +6,13 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fugong.accounts.models import Jurisdiction
-from fugong.core.api_types import Count, Id, Pagination, Text
+from fugong.core.api_types import Count, ErrorOut, Id, Pagination, Text
+from fugong.core.concurrency import stamp_revision
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_phone
 from fugong.core.scope import scoped
@@ -59,6 +60,14 @@ class EnterpriseOut(Schema):
     has_commuter_bus: bool
     has_isolation_room: bool
     updated_at: datetime.datetime
+    revision: int = Field(
+        description="Send it back with a change: a change to a record changed since is refused "
+        "with 409 (microseconds since 1970 of updated_at)."
+    )
+
+    @staticmethod
+    def resolve_revision(obj) -> int:
+        return stamp_revision(obj.updated_at)
 
     @staticmethod
     def resolve_jurisdiction_code(obj) -> str:
@@ -188,8 +197,16 @@ def enterprise_create(request, payload: EnterpriseIn):
     return Status(201, services.enterprise_create(actor=request.auth, **_fields(request, payload)))
 
 
-@router.patch("/{int:enterprise_id}", response=EnterpriseOut)
-def enterprise_update(request, enterprise_id: int, payload: EnterpriseIn):
+class EnterpriseChangeIn(EnterpriseIn):
+    revision: int | None = Field(
+        None,
+        description="The revision of the record as you read it: if someone changed it since, "
+        "the answer is 409 and nothing is changed. Left out: not checked.",
+    )
+
+
+@router.patch("/{int:enterprise_id}", response={200: EnterpriseOut, 403: ErrorOut, 409: ErrorOut})
+def enterprise_update(request, enterprise_id: int, payload: EnterpriseChangeIn):
     """Change the fields sent. Fields that count in the statistics or decide 包保 (ledger,
     resumed_on, returned_count, employee_count, industry, amounts, tier, place, park, credit
     code) may be changed only by the roles that may (docs/registry.md); changing one of them
@@ -197,8 +214,10 @@ def enterprise_update(request, enterprise_id: int, payload: EnterpriseIn):
     if not permissions.can_edit(request.auth):
         raise PermissionDenied
     enterprise = enterprise_get(user=request.auth, pk=enterprise_id)
+    changes = _fields(request, payload, enterprise)
+    seen = changes.pop("revision", None)
     return services.enterprise_update(
-        actor=request.auth, enterprise=enterprise, **_fields(request, payload, enterprise)
+        actor=request.auth, enterprise=enterprise, seen=seen, **changes
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +24,8 @@ from fugong.core.audit import (
     snapshot_values,
 )
 from fugong.core.bulk import insert_rows, rows_by_keys, update_rows
-from fugong.core.errors import NotAllowed, UserError
+from fugong.core.concurrency import ensure_current
+from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.models import AuditAction
 from fugong.core.scope import scoped
 from fugong.core.tree import ancestor_paths, nearest
@@ -145,10 +147,15 @@ def enterprise_create(*, actor, routed_offices: list[Office] | None = None, **fi
 
 
 @transaction.atomic
-def enterprise_update(*, actor, enterprise: Enterprise, reason: str = "", **changes) -> Enterprise:
-    """Change an enterprise's fields; derived values follow their inputs."""
+def enterprise_update(
+    *, actor, enterprise: Enterprise, reason: str = "", seen=None, **changes
+) -> Enterprise:
+    """Change an enterprise's fields; derived values follow their inputs. ``seen``: the
+    ``updated_at`` the user's form or request showed (fugong.core.concurrency): a save made
+    since is a Conflict, not overwritten."""
     _check_in_scope(actor, enterprise)
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    ensure_current(enterprise, seen, field="updated_at", conflict=_changed_meanwhile)
     changes = _normalise(changes)
     current = {f.name: getattr(enterprise, f.name) for f in Enterprise._meta.concrete_fields}
     changed = _changed(current, changes)
@@ -160,6 +167,15 @@ def enterprise_update(*, actor, enterprise: Enterprise, reason: str = "", **chan
         derived_fields(current, threshold=key_threshold_for(current.get("jurisdiction")))
     )
     return audited_update(enterprise, actor=actor, reason=reason, **changes)
+
+
+def _changed_meanwhile() -> Conflict:
+    return Conflict(
+        _(
+            "Someone else changed this enterprise while you were editing. Your entries are kept below; "
+            "check them against the current record and save again."
+        )
+    )
 
 
 def _require_reason(reason: str) -> str:
@@ -357,7 +373,8 @@ class _Places:
         if jurisdiction_id is None:
             return DEFAULT_KEY_MIN_TAX_PAID
         if jurisdiction_id not in self.by_id:
-            node = Jurisdiction(path=self.paths[jurisdiction_id])
+            # The path alone (no model instance: an import meets thousands of places).
+            node = SimpleNamespace(path=self.paths[jurisdiction_id])
             self.by_id[jurisdiction_id] = next(
                 (self.rules[p] for p in reversed(ancestor_paths(node)) if p in self.rules),
                 getattr(settings, "FUGONG_KEY_MIN_TAX_PAID", DEFAULT_KEY_MIN_TAX_PAID),

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fugong.accounts.models import User
-from fugong.core.errors import UserError
+from fugong.core.errors import Conflict, UserError
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_phone
 from fugong.core.redirects import safe_next
@@ -427,30 +427,25 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     enterprise = enterprise_get(user=request.user, pk=pk)
     form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
-    if request.method == "POST":
-        stamp = request.POST.get("updated_at", "")
-        if stamp and stamp != enterprise.updated_at.isoformat():
-            form.add_error(
-                None,
-                _(
-                    "Someone else changed this enterprise while you were editing. Your entries are kept below; "
-                    "check them against the current record and save again."
-                ),
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enterprise_update(
+                actor=request.user,
+                enterprise=Enterprise.objects.get(pk=pk),
+                seen=request.POST.get("updated_at", ""),
+                **form.cleaned_data,
             )
-        elif form.is_valid():
-            try:
-                services.enterprise_update(
-                    actor=request.user,
-                    enterprise=Enterprise.objects.get(pk=pk),
-                    **form.cleaned_data,
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            except UserError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("Changes saved."))
-                return redirect("enterprises:detail", pk=pk)
+        except Conflict as exc:  # the form comes back with the current stamp and the entries
+            form.add_error(None, exc.message)
+            status = exc.status
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except UserError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("enterprises:detail", pk=pk)
     return render(
         request,
         "enterprises/form.html",
@@ -459,6 +454,7 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "title": _("Edit %(name)s") % {"name": enterprise.name},
             "enterprise": enterprise,
         },
+        status=status,
     )
 
 

@@ -72,6 +72,7 @@ from django.utils.translation import gettext as _
 
 from fugong.core.audit import audited_update
 from fugong.core.calendar import add_working_days
+from fugong.core.concurrency import ensure_current
 from fugong.core.errors import Conflict, NotAllowed, UserError
 
 # Sent after the transaction that took a step commits (never when it rolls back), with
@@ -207,8 +208,7 @@ class Workflow:
         saw (None: the caller does not track it)."""
         if revision is None or self.revision_field is None:
             return
-        if int(revision) != getattr(obj, self.revision_field):
-            raise self.stale(obj)
+        ensure_current(obj, revision, field=self.revision_field, conflict=lambda: self.stale(obj))
 
     def due(self, obj: Any, target: str) -> datetime.date | None:
         days = self.due_days(obj, target) if self.due_days else None
