@@ -809,3 +809,16 @@ def test_a_column_with_data_is_never_dropped_unseen(client, login):
     assert batch.preview["unknown_samples"] == {"情况说明备查": ["备注一"]}
     page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
     assert 'data-testid="mapping-form"' in page and 'data-testid="dropped-columns"' in page
+
+
+def test_the_quick_check_character_is_stdnums():
+    import random
+
+    from fugong.enterprises.models import credit_code_check_character
+
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    rng = random.Random(7)
+    for _ in range(2000):
+        body = "".join(rng.choice("0123456789") for _ in range(8))
+        body += "".join(rng.choice(alphabet) for _ in range(9))
+        assert credit_code_check_character(body + "0") == uscc.calc_check_digit(body)

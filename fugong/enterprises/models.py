@@ -21,13 +21,24 @@ from fugong.core.scope import ScopeRules
 from fugong.enterprises.choices import Category, Duty, Ledger, Post, Tier
 
 _CREDIT_CODE = re.compile(r"^\d{8}[0-9A-HJ-NPQRTUWXY]{10}$")
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUES = {c: i for i, c in enumerate(_USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_character(code: str) -> str:
+    """The check character of a well-formed code: python-stdnum's ``uscc.calc_check_digit``
+    without its cleaning of the input, which costs more than the sum (an import checks
+    100,000 codes)."""
+    total = sum(_USCC_VALUES[c] * w for c, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
+    return _USCC_ALPHABET[-total % 31]
 
 
 def validate_credit_code(value: str) -> None:
     """统一社会信用代码 (GB 32100-2015): 18 characters with a check character.
     A well-formed code is checked straight away (imports check 100,000 of them); anything else
     goes through python-stdnum's full validation, which says what is wrong."""
-    if _CREDIT_CODE.match(value) and uscc.calc_check_digit(value) == value[17]:
+    if _CREDIT_CODE.match(value) and credit_code_check_character(value) == value[17]:
         return
     try:
         uscc.validate(value)

@@ -119,7 +119,10 @@ class Importer:
         """A checked row as JSON: model instances as ``<name>_id``, amounts and dates as text."""
         out = {}
         for name, value in values.items():
-            if isinstance(value, models.Model):
+            kind = type(value)
+            if kind is str or kind is int or kind is bool or value is None:
+                out[name] = value
+            elif isinstance(value, models.Model):
                 out[f"{name}_id"] = value.pk
             elif isinstance(value, Decimal):
                 out[name] = {"decimal": str(value)}
