@@ -892,3 +892,44 @@ def test_how_the_reader_ended_is_told():
         )
         for code in (-signal.SIGABRT, -signal.SIGKILL, 3):
             assert "more memory than the 1024 MB" in str(_reader_died(code, Limits(), stderr))
+
+
+def test_total_lines_and_blank_lines_between_rows_are_skipped_and_numbered():
+    table = read(
+        xlsx(
+            [
+                HEADER,
+                ["甲公司", CODE, None, 10],
+                [None, None],
+                [None, "合 计：", None, 10],  # the second filled cell says it
+                ["乙公司", CODE, None, 5, None, None, None],
+                ["丙公司", "统计局备案", "合计", 5],  # 合计 as a third filled cell: a row
+                [None, None],  # after the last row: not counted
+            ]
+        )
+    )
+    assert [r.values["name"] for r in table.rows] == ["甲公司", "乙公司", "丙公司"]
+    assert table.skipped == [3, 4]
+
+
+def test_a_mapping_reads_unknown_headers_as_fields_or_ignores_them_and_samples_the_rest():
+    from fugong.core.tabular import header_key
+
+    data = xlsx(
+        [
+            ["企业名称", "纳税人 识别号", "微信", "空列", "另一列"],
+            ["甲公司", CODE, "wx1", None, "a"],
+            ["乙公司", CODE, None, None, "b"],
+            ["丙公司", CODE, None, None, "c"],
+            ["丁公司", CODE, None, None, "d"],
+        ]
+    )
+    assert "No recognisable header row" in error_of(data)  # one known header only
+    mapping = {header_key("纳税人识别号"): "credit_code", header_key("微信"): ""}
+    table = read(data, mapping=mapping)
+    assert table.missing_required == [] and table.columns["credit_code"] == 1
+    assert table.mapped == {"纳税人 识别号": "credit_code"} and table.ignored == ["微信"]
+    assert table.unknown_headers == ["空列", "另一列"]
+    rows = list(table.rows)
+    assert rows[0].values["credit_code"] == CODE
+    assert table.samples == {"空列": [], "另一列": ["a", "b", "c"]}  # the first three values

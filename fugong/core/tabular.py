@@ -1117,16 +1117,20 @@ def _is_empty(cells: Iterable[object]) -> bool:
 
 
 def _find_header(
-    head: list[tuple[int, list[Any]]], matcher: _HeaderMatcher, columns: list[Column]
+    head: list[tuple[int, list[Any]]],
+    matcher: _HeaderMatcher,
+    columns: list[Column],
+    mapping: dict[str, str] | None = None,
 ) -> int:
-    """Position in ``head`` of the first row naming at least two of our columns."""
+    """Position in ``head`` of the first row naming at least two of our columns (a header
+    the caller's ``mapping`` reads as a column counts)."""
     needed = min(2, len(columns))
     for position, (_number, cells) in enumerate(head):
         found = set()
         for cell in cells:
             text = _cell_text(cell)
             if text:
-                field_name = matcher.match(text)
+                field_name = matcher.match(text) or (mapping or {}).get(_header_key(text))
                 if field_name is not None:
                     found.add(field_name)
         if len(found) >= needed:
@@ -1280,7 +1284,7 @@ def read_table(
             break
     if all(_is_empty(cells) for _number, cells in head):
         raise TabularError(_("The file has no data; check that you uploaded the right file."))
-    position = _find_header(head, matcher, columns)
+    position = _find_header(head, matcher, columns, mapping)
     header_number, header_cells = head[position]
 
     headers = [_cell_text(c) for c in header_cells]
