@@ -822,3 +822,15 @@ def test_the_quick_check_character_is_stdnums():
         body = "".join(rng.choice("0123456789") for _ in range(8))
         body += "".join(rng.choice(alphabet) for _ in range(9))
         assert credit_code_check_character(body + "0") == uscc.calc_check_digit(body)
+
+
+def test_a_confirmation_from_a_stale_page_is_refused(client, login):
+    me = login("town01_cmd")
+    batch = run(me, xlsx(good_rows(1)), confirm=False)
+    assert batch.status == ImportStatus.READY and batch.revision == 1
+    response = client.post(f"/enterprises/import/{batch.pk}/", {"mode": "all", "revision": 0})
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.READY and batch.import_job is None
+    page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
+    assert 'name="revision" value="1"' in page

@@ -126,11 +126,18 @@ def _locked(batch: ImportBatch) -> ImportBatch:
 
 
 def batch_confirm(
-    *, user, batch: ImportBatch, mode: str | None = None, enqueue: bool = True
+    *,
+    user,
+    batch: ImportBatch,
+    mode: str | None = None,
+    revision: int | str | None = None,
+    enqueue: bool = True,
 ) -> ImportBatch:
-    """The uploader confirms a checked file (or a failed import, again): the import job."""
+    """The uploader confirms a checked file (or a failed import, again): the import job.
+    ``revision``: the batch's revision the user's page showed (``Conflict`` when it moved)."""
     with transaction.atomic():
         batch = _locked(batch)
+        BATCHES.check_revision(batch, revision)
         if batch.status != ImportStatus.READY and not can_import_again(batch):
             raise ValidationError(
                 _("This file is not waiting for confirmation (it may have been imported already).")
@@ -156,10 +163,13 @@ def batch_confirm(
     return batch
 
 
-def batch_recheck(*, user, batch: ImportBatch, enqueue: bool = True) -> ImportBatch:
+def batch_recheck(
+    *, user, batch: ImportBatch, revision: int | str | None = None, enqueue: bool = True
+) -> ImportBatch:
     """Check a rejected or failed batch's file again, as a new check job."""
     with transaction.atomic():
         batch = _locked(batch)
+        BATCHES.check_revision(batch, revision)
         if not can_recheck(batch):
             if _stopped(batch) in (ImportStatus.READY, ImportStatus.DONE):
                 raise ValidationError(
@@ -196,7 +206,12 @@ def _check_again(
 
 
 def batch_map_headers(
-    *, user, batch: ImportBatch, mapping: dict[str, str], enqueue: bool = True
+    *,
+    user,
+    batch: ImportBatch,
+    mapping: dict[str, str],
+    revision: int | str | None = None,
+    enqueue: bool = True,
 ) -> ImportBatch:
     """Say what the headers the check did not recognise mean (a field of the importer, or
     ``""``: ignore the column), remember it for the user's office, and check the file again
@@ -205,6 +220,7 @@ def batch_map_headers(
     fields = {c.field for c in kind.columns}
     with transaction.atomic():
         batch = _locked(batch)
+        BATCHES.check_revision(batch, revision)
         # Only the headers this file's preview showed (not recognised, ignored or mapped).
         preview = batch.preview or {}
         shown = {*preview.get("unknown_headers", []), *preview.get("ignored", [])}

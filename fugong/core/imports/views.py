@@ -18,6 +18,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from fugong.core.errors import UserError
 from fugong.core.imports import services
 from fugong.core.imports.forms import ImportForm
 from fugong.core.imports.models import ImportBatch, ImportMode, ImportStatus
@@ -97,19 +98,25 @@ def batch(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         if not imp.may_import(request.user):
             raise PermissionDenied
         action = request.POST.get("action")
+        revision = request.POST.get("revision") or None
         try:
             if action == "recheck":
-                services.batch_recheck(user=request.user, batch=found)
+                services.batch_recheck(user=request.user, batch=found, revision=revision)
             elif action == "map":
                 services.batch_map_headers(
-                    user=request.user, batch=found, mapping=_mapping(request)
+                    user=request.user, batch=found, mapping=_mapping(request), revision=revision
                 )
             else:
                 services.batch_confirm(
-                    user=request.user, batch=found, mode=request.POST.get("mode")
+                    user=request.user,
+                    batch=found,
+                    mode=request.POST.get("mode"),
+                    revision=revision,
                 )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+        except UserError as exc:  # a stale page (Conflict), a refused step (NotAllowed)
+            messages.error(request, exc.message)
         return redirect(imp.url_names[1], pk=pk)
     may = imp.may_import(request.user)
     preview = found.preview or {}
