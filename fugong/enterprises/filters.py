@@ -13,6 +13,7 @@ from fugong.core.text import clean_text
 from fugong.enterprises.choices import Category, Ledger, Tier
 from fugong.enterprises.models import Assignment, Enterprise, Industry
 from fugong.enterprises.selectors import filter_node
+from fugong.stats.figures import need_q
 
 SECTION_CHOICES = [(c, c) for c in "ABCDEFGHIJKLMNOPQRST"]
 STATUS_CHOICES = [("resumed", _("Resumed")), ("not_resumed", _("Not resumed yet"))]
@@ -130,7 +131,6 @@ class EnterpriseFilter(filters.FilterSet):
     def by_need(self, queryset, name, value):
         if value is None:
             return queryset
-        from fugong.stats.figures import need_q
 
         return queryset.filter(need_q()) if value else queryset.exclude(need_q())
 

@@ -22,6 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from fugong.accounts.models import Jurisdiction
 from fugong.core.scope import scoped, subtree_q
 from fugong.enterprises.choices import CATEGORY_NAMES, Category, Ledger
+from fugong.enterprises.models import Assignment
+from fugong.resumption.choices import VALID
+from fugong.resumption.models import Acceptance, Filing, FilingEvent, Notice
 from fugong.stats import figures as F
 from fugong.stats.choices import Denominator
 
@@ -191,9 +194,6 @@ def end_of(day: datetime.date) -> datetime.datetime:
 
 def support(*, user, node: Jurisdiction, day: datetime.date) -> Support:
     """Four queries, whatever the number of enterprises."""
-    from fugong.enterprises.models import Assignment
-    from fugong.resumption.choices import VALID
-    from fugong.resumption.models import Acceptance, Filing, FilingEvent, Notice
 
     end = end_of(day)
     assigned = scoped(

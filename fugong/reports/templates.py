@@ -29,6 +29,8 @@ from fugong.reports import context as C
 from fugong.reports import sandbox
 from fugong.reports.choices import NARRATIVE_KINDS, ReportKind
 from fugong.reports.models import ReportTemplate
+from fugong.stats.selectors import visible_node
+from fugong.stats.services import can_configure
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "data" / "report_templates"
 SHIPPED = {
@@ -200,13 +202,11 @@ def sample_context(*, user, node: Jurisdiction) -> dict:
 
 
 def _own_node(user, node: Jurisdiction) -> Jurisdiction:
-    from fugong.stats.selectors import visible_node
 
     return visible_node(user=user, value=node)
 
 
 def _check_configure(user, node: Jurisdiction) -> None:
-    from fugong.stats.services import can_configure
 
     if not can_configure(user, node):
         raise NotAllowed(

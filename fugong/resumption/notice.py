@@ -16,10 +16,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from fugong.resumption.models import Notice
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from fugong.resumption.models import Notice
 
 CJK_FONT = "STSong-Light"  # built into every PDF reader (Adobe-GB1); nothing to embed
 LATIN_FONT = "Helvetica"

@@ -43,6 +43,7 @@ from fugong.resumption.models import (
     FilingAttachment,
     ResumptionPolicy,
 )
+from fugong.resumption.notice import notice_pdf, verify_url
 
 PAGE_SIZE = 50
 
@@ -460,7 +461,6 @@ def notice_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     # Imported here: the PDF library (reportlab, about 0.4 s to import) is loaded by the one
     # page that prints a notice, not at every start of the server.
-    from fugong.resumption.notice import notice_pdf, verify_url
 
     pdf = notice_pdf(notice, verify_url=verify_url(request, notice))
     response = HttpResponse(pdf, content_type="application/pdf")

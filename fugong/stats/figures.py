@@ -29,7 +29,9 @@ from fugong.core.errors import UserError
 from fugong.core.scope import get_scope, scoped, subtree_q
 from fugong.stats import sources, tally
 from fugong.stats.choices import Denominator
+from fugong.stats.models import Snapshot, StatsSetting
 from fugong.stats.tally import COMPACT_SLACK, TALLY_DEPTHS
+from fugong.stats.tasks import compact_tally_soon
 
 # What is counted (the units, their fields and dimensions) is registered by the app that
 # keeps the units (``fugong.stats.sources``; the enterprise registry's
@@ -307,7 +309,6 @@ class Figures:
 
 def setting_for(node: Jurisdiction):
     """The nearest StatsSetting on the node or above it, or None."""
-    from fugong.stats.models import StatsSetting
 
     return tree.nearest(StatsSetting.objects.all(), node)
 
@@ -322,7 +323,6 @@ def denominator_for(node: Jurisdiction) -> str:
 def deadline_for(node: Jurisdiction) -> datetime.time:
     """The nearest deadline set on the node or above it (a setting may leave it empty), else
     FUGONG_REPORT_DEADLINE."""
-    from fugong.stats.models import StatsSetting
 
     setting = tree.nearest(StatsSetting.objects.filter(report_deadline__isnull=False), node)
     return setting.report_deadline if setting is not None else settings.FUGONG_REPORT_DEADLINE
@@ -607,7 +607,6 @@ def register_submitted_figures(
 def snapshot_get(*, node: Jurisdiction, day: datetime.date) -> Figures | None:
     """The frozen figures of the node for the day: its submission if it was submitted, else
     the end-of-day snapshot; None if neither exists. Callers check ``covers`` first."""
-    from fugong.stats.models import Snapshot
 
     children = {c.code: c for c in node.children.all()}
     submitted = _submitted_figures(node, day) if _submitted_figures is not None else None
@@ -644,8 +643,6 @@ def snapshot_take(
     category, industry, ledger and resumption day) rolled up here, so that the 60 days of a
     city's history are taken in seconds rather than in 60 × nodes × 2 queries."""
     from django.db import transaction
-
-    from fugong.stats.models import Snapshot
 
     wanted = sorted({*days, *([day] if day is not None else [])})
     nodes = Jurisdiction.objects.filter(depth__lte=SNAPSHOT_MAX_DEPTH, is_active=True)
@@ -890,7 +887,6 @@ def _tally_rollup(node: Jurisdiction) -> _Rollup:
     """The node's tally rows (one per child, category, section, ledger and resumption day)
     and the units registered on the node itself, as a roll-up: a few thousand rows for a
     city instead of its hundred thousand units."""
-    from fugong.stats.tasks import compact_tally_soon
 
     children = list(node.children.order_by("code"))  # inactive ones too: their units count
     paths = {child.pk: child.path for child in children}

@@ -11,6 +11,9 @@ from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from fugong.accounts.models import Jurisdiction
+from fugong.accounts.selectors import jurisdiction_list, jurisdiction_roots
+from fugong.core.errors import UserError
+from fugong.core.ids import parse_id
 from fugong.core.scope import scoped, subtree_q
 from fugong.stats import figures as F
 
@@ -77,7 +80,6 @@ def enterprise_breakdown(*, user, node: Jurisdiction) -> Breakdown:
 def dashboard_node(*, user, pk: int | None) -> Jurisdiction | None:
     """The node a dashboard shows: the active jurisdiction ``pk`` if the user may see it, or
     (no ``pk``) the user's topmost jurisdiction; None when there is none to show."""
-    from fugong.accounts.selectors import jurisdiction_list, jurisdiction_roots
 
     if pk is not None:
         return jurisdiction_list(user=user).filter(pk=pk).first()
@@ -89,9 +91,6 @@ def visible_node(*, user, value, default_top: bool = False) -> Jurisdiction:
     """The active jurisdiction ``value`` (an instance or an id as typed) if the user may see
     it; with ``default_top``, no value means the user's topmost one. Otherwise a 404 sentence.
     Every statistics page, report and API call finds its node here."""
-    from fugong.accounts.selectors import jurisdiction_list, jurisdiction_roots
-    from fugong.core.errors import UserError
-    from fugong.core.ids import parse_id
 
     node = None
     if value in (None, "") and default_top:

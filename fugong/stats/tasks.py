@@ -15,7 +15,8 @@ import datetime
 from django.utils import timezone
 from django_tasks import task
 
-from fugong.stats import figures
+from fugong.stats import figures, tally
+from fugong.stats.models import Snapshot
 
 # How many past days ``ensure_snapshots`` looks back by default: the length of the trend.
 HISTORY_DAYS = 60
@@ -33,7 +34,6 @@ def _window(until: datetime.date | None, days: int) -> list[datetime.date]:
 
 def missing_days(*, until: datetime.date | None = None, days: int = HISTORY_DAYS):
     """The days of the window without any snapshot (one query)."""
-    from fugong.stats.models import Snapshot
 
     window = _window(until, days)
     if not window:
@@ -72,8 +72,6 @@ def snapshot_days(
         wanted = set(days)
         taken = set()
         if wanted:
-            from fugong.stats.models import Snapshot
-
             taken = set(
                 Snapshot.objects.filter(day__in=wanted)
                 .values_list("day", flat=True)
@@ -102,7 +100,6 @@ def take_missing_snapshots(days: int = HISTORY_DAYS) -> list[str]:
 @task()
 def compact_tally() -> int:
     """Fold the tally's +1 / −1 rows (``fugong.stats.tally.compact``); returns the rows left."""
-    from fugong.stats import tally
 
     return tally.compact()
 
