@@ -115,13 +115,23 @@ def _rows_of(unit: str, sign: int) -> str:
         for i in range(1, hops)
     )
     chain = ", ".join(["j.id", *(f"p{i}.id" for i in range(1, hops)), f"p{hops - 1}.parent_id"])
-    units = f"{t.units} e CROSS JOIN " if unit == "e" else ""
-    return f"""
-        SELECT a.id AS jurisdiction_id, {unit}.{t.category} AS category,
-            COALESCE((SELECT s.{t.industry_code} FROM {t.industries} d
+    if unit == "e":
+        # Set-wise (rebuild, inserts_counted): the section by joins. As a sub-query it runs
+        # once per unit and ancestor (PostgreSQL: 15,000 times, 0.2 s, for 5,000 new units).
+        units = (
+            f"{t.units} e LEFT JOIN {t.industries} d ON d.id = e.{t.industry} "
+            f"AND d.{t.industry_level} = {t.division} "
+            f"LEFT JOIN {t.industries} s ON s.id = d.{t.industry_parent} CROSS JOIN "
+        )
+        section = f"COALESCE(s.{t.industry_code}, '')"
+    else:
+        units = ""
+        section = f"""COALESCE((SELECT s.{t.industry_code} FROM {t.industries} d
                       JOIN {t.industries} s ON s.id = d.{t.industry_parent}
                       WHERE d.id = {unit}.{t.industry} AND d.{t.industry_level} = {t.division}),
-                     '') AS section,
+                     '')"""
+    return f"""
+        SELECT a.id AS jurisdiction_id, {unit}.{t.category} AS category, {section} AS section,
             {unit}.{t.ledger} AS ledger, {unit}.{t.resumed_on} AS resumed_on, {sign} AS units,
             {sign} * {unit}.{t.employees} AS employees,
             {sign} * COALESCE({unit}.{t.returned}, 0) AS returned
