@@ -135,9 +135,11 @@ class Importer:
     def restored(self, stored: dict) -> dict:
         out = {}
         for name, value in stored.items():
-            if isinstance(value, dict) and "decimal" in value:
+            if type(value) is not dict:
+                out[name] = value
+            elif "decimal" in value:
                 out[name] = Decimal(value["decimal"])
-            elif isinstance(value, dict) and "date" in value:
+            elif "date" in value:
                 out[name] = datetime.date.fromisoformat(value["date"])
             else:
                 out[name] = value
