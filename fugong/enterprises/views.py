@@ -63,7 +63,7 @@ def _list_context(request: HttpRequest, data: QueryDict, fixed: dict | None = No
     page = paginator.get_page(request.GET.get("page"))
     start = (page.number - 1) * PAGE_SIZE
     page.object_list = enterprise_page(qs, start, start + PAGE_SIZE, total=paginator.count)
-    _add_labels(page.object_list)
+    _add_labels(page.object_list, ticks=permissions.can_set_status(request.user))
     query = data.copy()
     query.pop("page", None)
     nosort = query.copy()
@@ -111,20 +111,65 @@ def _select(field, css: str | None = None) -> str:
     )
 
 
-def _add_labels(rows: list[Enterprise]) -> None:
-    """The shown labels of a page's rows, each choice translated once per page instead of
-    once per row (``get_FOO_display`` translates every label of the field on every call)."""
+def _add_labels(rows: list[Enterprise], *, ticks: bool) -> None:
+    """Each row of the page as HTML (``row.html``), written here: the template's variables,
+    filters and translations per cell cost more than the rest of the page (3 ms of CPU for 50
+    rows). Each choice label is translated once per page (``get_FOO_display`` translates every
+    label of the field on every call). ``ticks``: a check box to tick the row."""
     if not rows:
         return
     categories = {value: str(label) for value, label in Category.choices}
     ledgers = {value: str(label) for value, label in Ledger.choices}
     tiers = {value: str(label) for value, label in Tier.choices}
     detail = reverse("enterprises:detail", args=[0]).removesuffix("0/")
+    key_badge = format_html(
+        ' <span class="badge text-bg-danger" title="{}">{}</span>', _("Key enterprise"), _("Key")
+    )
     for row in rows:
-        row.category_label = categories.get(row.category, row.category)
-        row.ledger_label = ledgers.get(row.ledger, row.ledger)
-        row.tier_label = tiers.get(row.tier, row.tier)
-        row.url = f"{detail}{row.pk}/"
+        tick = (
+            format_html(
+                '<td><input class="form-check-input" type="checkbox" name="ids" value="{}" '
+                'aria-label="{}"></td>',
+                row.pk,
+                row.name,
+            )
+            if ticks
+            else ""
+        )
+        tier = (
+            format_html(
+                ' <span class="badge text-bg-info">{}</span>', tiers.get(row.tier, row.tier)
+            )
+            if row.tier
+            else ""
+        )
+        row.html = format_html(
+            ROW,
+            tick,
+            f"{detail}{row.pk}/",
+            row.name,
+            key_badge if row.is_key else "",
+            tier,
+            row.credit_code,
+            row.jurisdiction.name,
+            categories.get(row.category, row.category),
+            ledgers.get(row.ledger, row.ledger),
+            row.resumed_on.isoformat() if row.resumed_on else "—",
+            row.employee_count,
+        )
+
+
+# A row of the list (enterprises/list.html), filled by _add_labels.
+ROW = """<tr>
+        {}
+        <td><a href="{}">{}</a>{}{}</td>
+        <td class="d-none d-lg-table-cell font-monospace small">{}</td>
+        <td>{}</td>
+        <td class="d-none d-md-table-cell small">{}</td>
+        <td class="d-none d-md-table-cell small">{}</td>
+        <td class="text-nowrap small">{}</td>
+        <td class="text-end">{}</td>
+      </tr>"""
 
 
 @login_required
