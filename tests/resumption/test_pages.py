@@ -17,8 +17,9 @@ from django.utils import timezone, translation
 from fugong.accounts.choices import CadreTitle, Role
 from fugong.accounts.models import Membership, User
 from fugong.accounts.testing import add_grid
-from fugong.core.testing import Call, HidesOutsideScope, built_for_the_class
+from fugong.core.testing import Call, FixedQueryCount, HidesOutsideScope, built_for_the_class
 from fugong.enterprises.models import Enterprise
+from fugong.enterprises.testing import add_enterprise
 from fugong.inspections.models import ChecklistTemplate
 from fugong.resumption import services
 from fugong.resumption.choices import AttachmentKind, Mode, Status
@@ -26,7 +27,14 @@ from fugong.resumption.demo import png_bytes
 from fugong.resumption.figures import filing_pipeline, filings_waiting
 from fugong.resumption.models import Filing, Notice
 from fugong.resumption.selectors import inspector_choices
-from fugong.resumption.testing import Casts, answers, build_casts, enterprise_of, new_filing
+from fugong.resumption.testing import (
+    Casts,
+    answers,
+    build_casts,
+    enterprise_of,
+    new_filing,
+    submitted_filing,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -446,7 +454,7 @@ def _submitted_casts(django_db_setup, django_db_blocker):
     yield from built_for_the_class(django_db_blocker, _submitted)
 
 
-class TestScopedPages(HidesOutsideScope):
+class TestScopedPages(HidesOutsideScope, FixedQueryCount):
     @pytest.fixture
     def world(self, db, _submitted_casts) -> Casts:
         return _submitted_casts
@@ -461,6 +469,21 @@ class TestScopedPages(HidesOutsideScope):
         theirs = w.filings[Mode.RECORD]
         for user in (w[Mode.RECORD].enterprise, w[Mode.RECORD].reviewer, w.county["w_t2_cmd"]):
             yield Call(user, "get", reverse("resumption:detail", args=[theirs.pk]))
+
+    def query_calls(self, w):
+        yield Call(w[Mode.APPROVAL].reviewer, "get", reverse("resumption:queue"))
+        yield Call(w.county["w_t1_cmd"], "get", reverse("resumption:list"))
+        yield Call(w.county["w_t1_cmd"], "get", reverse("resumption:pipeline"))
+        yield Call(w.county["w_county_cmd"], "get", "/")
+
+    def grow(self, w):
+        """Three more submitted filings of small industry in town 1, which its safety office
+        (the approval cast's reviewer) reviews."""
+        for _ in range(3):
+            enterprise = add_enterprise(
+                w.county, 1, jurisdiction=w.county.towns[0], revenue_last_year=500
+            )
+            submitted_filing(w.registry, enterprise)
 
     def test_the_list_leaves_out_another_towns_filing(self, client, world):
         filing = world.filings[Mode.RECORD]
