@@ -23,7 +23,7 @@ from fugong.core.audit import (
     snapshot,
     snapshot_values,
 )
-from fugong.core.bulk import insert_rows, rows_by_keys, update_rows
+from fugong.core.bulk import insert_rows, load_cache, rows_by_keys, update_rows
 from fugong.core.concurrency import ensure_current
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.models import AuditAction
@@ -419,6 +419,7 @@ def _check_upsert_locks(locks: LockBook, places: _Places, new: dict, changed: di
 
 
 @transaction.atomic
+@load_cache()  # one large SQLite page cache for the inserts, tally and audit rows
 def enterprises_upsert(*, actor, rows: list[dict], reason: str = "") -> UpsertResult:
     """Create or update many enterprises by credit code, with one audit row per created or
     changed enterprise, in a few statements per thousand rows (fugong.core.bulk). Fields
