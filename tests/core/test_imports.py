@@ -10,6 +10,7 @@ import io
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db import connection
 from openpyxl import load_workbook
 
 from fugong.core.errors import NotAllowed
@@ -203,3 +204,41 @@ def test_a_mapping_can_be_changed_on_a_checked_file(user):
     execute(batch.check_job_id)
     batch = confirm(me, ImportBatch.objects.get(pk=batch.pk))
     assert WRITTEN[0]["age"] == 30
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="migrating back and forth inside a test: PostgreSQL"
+)
+def test_the_enterprise_batches_become_the_engines_with_their_audit_history(user):
+    """The migration keeps the table and its rows (kind "enterprises"), and the batches'
+    content type moves to core so their audit rows follow."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    from fugong.core.audit import history_for
+
+    me = user("town01_cmd")
+    before = [("core", "0003_document_counter"), ("enterprises", "0007_enterprise_name_place")]
+    after = [("core", "0004_importbatch_headermapping"), ("enterprises", "0008_move_importbatch_to_core")]  # fmt: skip
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    batch = old.get_model("enterprises", "ImportBatch").objects.create(
+        created_by_id=me.pk, file="imports/x.xlsx", filename="旧台账.xlsx", status="done"
+    )
+    content_type = old.get_model("contenttypes", "ContentType").objects.get(
+        app_label="enterprises", model="importbatch"
+    )
+    old.get_model("core", "AuditLog").objects.create(
+        actor_name="old", action="update", content_type_id=content_type.pk,
+        object_id=str(batch.pk), object_repr="旧台账.xlsx", before={}, after={},
+    )  # fmt: skip
+    with connection.cursor() as cursor:  # the rows' deferred checks, before ALTER TABLE
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    moved = ImportBatch.objects.get(pk=batch.pk)
+    assert (moved.kind, moved.filename, moved.revision, moved.options) == (
+        "enterprises", "旧台账.xlsx", 0, {},
+    )  # fmt: skip
+    assert [e.actor_name for e in history_for(moved)] == ["old"]
