@@ -346,6 +346,14 @@ def test_command_line_import(tmp_path, user, capsys):
     assert Enterprise.objects.filter(credit_code=code(90)).exists()
     with pytest.raises(CommandError):
         call_command("import", "enterprises", str(tmp_path / "nope.xlsx"), "--user", "town01_cmd")
+    # A ledger without a place column, into a place of the user's.
+    path.write_bytes(xlsx(without_place(good_rows(1, start=92)), header=NO_PLACE))
+    call_command("import", "enterprises", str(path), "--user", "town01_cmd", "--place", grid().code)
+    assert Enterprise.objects.get(credit_code=code(92)).jurisdiction == grid()
+    with pytest.raises(CommandError):
+        call_command(
+            "import", "enterprises", str(path), "--user", "town01_cmd", "--place", grid(1).code
+        )
 
 
 def test_upload_page_preview_and_confirm(client, login, django_capture_on_commit_callbacks):

@@ -31,6 +31,11 @@ class Command(BaseCommand):
             help="all: nothing is written if any row is bad; good: write the good rows.",
         )
         parser.add_argument(
+            "--place",
+            help="The code of one of the user's places: new enterprises whose row names no "
+            "place are registered there (导入到 on the upload page).",
+        )
+        parser.add_argument(
             "--check-only", action="store_true", help="Check the file, write nothing."
         )
 
@@ -45,16 +50,35 @@ class Command(BaseCommand):
             raise CommandError(busy_message()) from exc
 
     def run(
-        self, *, what: str, file: Path, user: str, mode: str, check_only: bool, **options
+        self,
+        *,
+        what: str,
+        file: Path,
+        user: str,
+        mode: str,
+        check_only: bool,
+        place: str | None = None,
+        **options,
     ) -> None:
         actor = User.objects.filter(username=user, is_active=True).first()
         if actor is None:
             raise CommandError(f"No active user called {user!r}.")
         if not file.is_file():
             raise CommandError(f"No file at {file}.")
+        place_id = None
+        if place:
+            place_id = io.user_places(actor).filter(code=place).values_list("pk", flat=True)
+            place_id = place_id.first()
+            if place_id is None:
+                raise CommandError(f"{place!r} is not the code of a place in {user}'s area.")
         try:
             batch = io.import_start(
-                user=actor, filename=file.name, content=file.read_bytes(), mode=mode, enqueue=False
+                user=actor,
+                filename=file.name,
+                content=file.read_bytes(),
+                mode=mode,
+                place=place_id,
+                enqueue=False,
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
