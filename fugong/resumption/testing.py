@@ -232,12 +232,61 @@ class Casts:
         return self.registry.county
 
 
+def _plans(park) -> dict[str, tuple]:
+    """Each cast: town, the enterprise's fields, the offices the registry routes it to, and the
+    user names of its reviewer, second office and other (not routed) reviewer."""
+    industry_below = {"revenue_last_year": Decimal(500), "has_canteen": True}
+    industry_above = {"revenue_last_year": Decimal(5000), "has_canteen": True}
+    return {
+        Mode.APPROVAL: (
+            1, {**industry_below, "ledger": Ledger.CANNOT_RESUME},
+            (OfficeKind.SAFETY, OfficeKind.FOOD_SAFETY), "w_t1_ajb", "w_t1_sab", "w_t1_jmb",
+        ),
+        Mode.RECORD: (
+            2, {"category": Category.BELOW_LIMIT}, (OfficeKind.ECONOMY,), "w_t2_jmb", None,
+            "w_t2_ajb",
+        ),
+        Mode.COMMITMENT: (
+            3, industry_above, (OfficeKind.ECONOMY, OfficeKind.FOOD_SAFETY), "w_t3_jmb",
+            "w_t3_sab", "w_t3_ajb",
+        ),
+        "park_tenant": (
+            1, {"category": Category.BUILDING_PARK, "park": park, "ledger": Ledger.NORMAL},
+            (OfficeKind.ECONOMY,), "w_t1_park", "w_t1_jmb", "w_t1_ajb",
+        ),
+    }  # fmt: skip
+
+
+def add_cast(casts: Casts, like: str, name: str = "") -> Cast:
+    """One more enterprise like cast ``like`` (its town, fields and routing) with a user
+    ``w_<name>_ent`` and an assigned cadre ``w_<name>_cadre`` of its own: ``casts[name]``
+    (``name`` defaults to ``like``, which ``build_casts`` uses for the first of each)."""
+    name = name or like
+    county = casts.county
+    town, fields, offices, reviewer, second, other = _plans(casts.registry.park)[like]
+    enterprise = add_enterprise(
+        county, town, jurisdiction=county.place(town), offices=offices, **fields
+    )
+    user = person(f"w_{name}_ent", Role.ENTERPRISE, enterprise=enterprise)
+    inspector = add_cadre(county, town, f"w_{name}_cadre")
+    assignment_create(actor=ACTOR, enterprise=enterprise, user=inspector)
+    casts.casts[name] = Cast(
+        enterprise=user,
+        reviewer=county[reviewer],
+        second=county[second] if second else None,
+        other_reviewer=county[other],
+        inspector=inspector,
+        town_cmd=county[f"w_t{town}_cmd"],
+        county_cmd=county["w_county_cmd"],
+    )
+    return casts.casts[name]
+
+
 def build_casts() -> Casts:
     """``build_registry(build_county())`` and a third town. The county works in approval mode
     (for 30 days, notice prefix 测试复工, earliest date today + 7 with the county's approval
-    before it), town 2 in record mode and town 3 in commitment mode (for 10 days). One enterprise per cast, with
-    its own user ``w_<cast>_ent``, a cadre ``w_<cast>_cadre`` assigned to it, and routed by the
-    default routing table:
+    before it), town 2 in record mode and town 3 in commitment mode (for 10 days). One
+    enterprise per cast (``add_cast``), routed by the default routing table:
 
     - ``approval`` (town 1): small industry with a canteen, in the ledger "cannot resume": the
       safety office leads, food safety (``w_t1_sab``) and the county's SME centre follow;
@@ -281,42 +330,7 @@ def build_casts() -> Casts:
     county.office_of(0, OfficeKind.INDUSTRY)
     park = add_park(county, 1)
     registry.park = park
-    industry_below = {"revenue_last_year": Decimal(500), "has_canteen": True}
-    industry_above = {"revenue_last_year": Decimal(5000), "has_canteen": True}
-    plans = {
-        # cast: town, fields, offices the registry routes it to, reviewer, second, other
-        Mode.APPROVAL: (
-            1, {**industry_below, "ledger": Ledger.CANNOT_RESUME},
-            (OfficeKind.SAFETY, OfficeKind.FOOD_SAFETY), "w_t1_ajb", "w_t1_sab", "w_t1_jmb",
-        ),
-        Mode.RECORD: (
-            2, {"category": Category.BELOW_LIMIT}, (OfficeKind.ECONOMY,), "w_t2_jmb", None,
-            "w_t2_ajb",
-        ),
-        Mode.COMMITMENT: (
-            3, industry_above, (OfficeKind.ECONOMY, OfficeKind.FOOD_SAFETY), "w_t3_jmb",
-            "w_t3_sab", "w_t3_ajb",
-        ),
-        "park_tenant": (
-            1, {"category": Category.BUILDING_PARK, "park": park, "ledger": Ledger.NORMAL},
-            (OfficeKind.ECONOMY,), "w_t1_park", "w_t1_jmb", "w_t1_ajb",
-        ),
-    }  # fmt: skip
     casts = Casts(registry=registry)
-    for which, (town, fields, offices, reviewer, second, other) in plans.items():
-        enterprise = add_enterprise(
-            county, town, jurisdiction=county.place(town), offices=offices, **fields
-        )
-        user = person(f"w_{which}_ent", Role.ENTERPRISE, enterprise=enterprise)
-        inspector = add_cadre(county, town, f"w_{which}_cadre")
-        assignment_create(actor=ACTOR, enterprise=enterprise, user=inspector)
-        casts.casts[which] = Cast(
-            enterprise=user,
-            reviewer=county[reviewer],
-            second=county[second] if second else None,
-            other_reviewer=county[other],
-            inspector=inspector,
-            town_cmd=county[f"w_t{town}_cmd"],
-            county_cmd=county["w_county_cmd"],
-        )
+    for which in _plans(park):
+        add_cast(casts, which)
     return casts

@@ -17,7 +17,14 @@ from django.utils import timezone, translation
 from fugong.accounts.choices import CadreTitle, Role
 from fugong.accounts.models import Membership, User
 from fugong.accounts.testing import add_grid
-from fugong.core.testing import Call, FixedQueryCount, HidesOutsideScope, built_for_the_class
+from fugong.core.testing import (
+    Call,
+    FixedQueryCount,
+    HidesOutsideScope,
+    OneAuditRowPerWrite,
+    Write,
+    built_for_the_class,
+)
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.testing import add_enterprise
 from fugong.inspections.models import ChecklistTemplate
@@ -29,6 +36,7 @@ from fugong.resumption.models import Filing, Notice
 from fugong.resumption.selectors import inspector_choices
 from fugong.resumption.testing import (
     Casts,
+    add_cast,
     answers,
     build_casts,
     enterprise_of,
@@ -248,8 +256,7 @@ class TestFilingPages:
     def test_approver_revokes_a_notice_and_the_public_page_says_so(self, client, world):
         filing = new_filing(world[Mode.APPROVAL], Status.NOTICE_ISSUED)
         notice = Notice.objects.get(filing=filing, revoked=False)
-        reviewer = reviewer_of(filing.lead_office)
-        client.force_login(reviewer)
+        client.force_login(reviewer_of(filing.lead_office))
         response = client.post(
             reverse("resumption:notice_revoke", args=[filing.pk]), {"reason": "x"}
         )
@@ -440,12 +447,14 @@ class TestFilingPages:
 
 def _submitted() -> Casts:
     """``_build()`` with a submitted filing of the approval, park tenant (town 1) and record
-    (town 2) casts' enterprises."""
+    (town 2) casts' enterprises, and a notice issued to a second approval enterprise."""
     casts = _build()
     casts.filings = {
         which: new_filing(casts[which], Status.SUBMITTED)
         for which in (Mode.APPROVAL, "park_tenant", Mode.RECORD)
     }
+    add_cast(casts, Mode.APPROVAL, "issued")
+    casts.filings["issued"] = new_filing(casts["issued"], Status.NOTICE_ISSUED)
     return casts
 
 
@@ -454,10 +463,30 @@ def _submitted_casts(django_db_setup, django_db_blocker):
     yield from built_for_the_class(django_db_blocker, _submitted)
 
 
-class TestScopedPages(HidesOutsideScope, FixedQueryCount):
+class TestScopedPages(HidesOutsideScope, OneAuditRowPerWrite, FixedQueryCount):
+    """Filings in both towns, built once: who sees them, one audit row per review step and per
+    revoked notice, and lists that cost no more queries as filings are added. (A filing's own
+    pages answer a refusal with the filing's page and the sentence beside its forms, status 403,
+    as core.permissions allows a page that catches it; ``RefusesWithoutRole`` wants the shared
+    403 page, so those refusals are asserted by hand in TestFilingPages.)"""
+
     @pytest.fixture
     def world(self, db, _submitted_casts) -> Casts:
         return _submitted_casts
+
+    def writes(self, w):
+        submitted = w.filings[Mode.APPROVAL]
+        start = reverse("resumption:action", args=[submitted.pk, "start_review"])
+        yield Write(
+            Call(w[Mode.APPROVAL].reviewer, "post", start, {"revision": submitted.revision}),
+            model="resumption.filing",
+        )
+        issued = w.filings["issued"]
+        revoke = reverse("resumption:notice_revoke", args=[issued.pk])
+        yield Write(
+            Call(w.county["w_county_cmd"], "post", revoke, {"reason": "企业未落实防控措施"}),
+            model="resumption.notice",
+        )
 
     def hidden_calls(self, w):
         theirs = w.filings[Mode.RECORD]
