@@ -933,3 +933,13 @@ def test_a_mapping_reads_unknown_headers_as_fields_or_ignores_them_and_samples_t
     rows = list(table.rows)
     assert rows[0].values["credit_code"] == CODE
     assert table.samples == {"空列": [], "另一列": ["a", "b", "c"]}  # the first three values
+
+
+def test_a_mapping_never_takes_a_column_the_file_has_under_its_own_name():
+    from fugong.core.tabular import header_key
+
+    data = xlsx([["企业名称", "旧编号", "统一社会信用代码"], ["甲公司", "X1", CODE]])
+    table = read(data, mapping={header_key("旧编号"): "credit_code"})
+    assert table.columns["credit_code"] == 2 and table.mapped == {}
+    assert table.unknown_headers == ["旧编号"]
+    assert next(table.rows).values["credit_code"] == CODE

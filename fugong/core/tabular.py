@@ -226,7 +226,8 @@ class Table:
     lines between rows (not the blank lines after the last row)."""
     samples: dict[str, list[str]] = field(default_factory=dict)
     """Unknown header -> the first few values found in its column, filled as ``rows`` is read
-    (a header whose column stays empty gets none): what a column not used would drop."""
+    (a header whose column stays empty gets none, and so do those after the first 50): what
+    a column not used would drop."""
     mapped: dict[str, str] = field(default_factory=dict)
     """Header -> field, for the headers read through the caller's ``mapping``."""
     ignored: list[str] = field(default_factory=list)
@@ -1179,6 +1180,7 @@ def _is_total(cells: list[Any]) -> bool:
 
 
 SAMPLES = 3  # values kept of each column not used (Table.samples)
+SAMPLED_COLUMNS = 50  # columns not used that are sampled (a sheet may have hundreds)
 
 
 def _produce_rows(
@@ -1297,22 +1299,25 @@ def read_table(
     watched: list[tuple[int, list[str]]] = []
     samples: dict[str, list[str]] = {}
     by_field = {c.field: c for c in columns}
+    matched = [matcher.match(text) for text in headers]
+    recognised = set(matched)  # a mapping never takes a column the file has under its name
     for index, text in enumerate(headers):
         shown = " ".join(text.split())
         if not shown:
             continue
-        field_name = matcher.match(text)
+        field_name = matched[index]
         if field_name is None and mapping:
             chosen = mapping.get(_header_key(text))
             if chosen == "":
                 ignored.append(shown)
                 continue
-            if chosen in by_field and chosen not in found:
+            if chosen in by_field and chosen not in found and chosen not in recognised:
                 field_name = mapped[shown] = chosen
         if field_name is None or field_name in found:
             unknown.append(shown)
             values: list[str] = samples.setdefault(shown, [])
-            watched.append((index, values))
+            if len(watched) < SAMPLED_COLUMNS:
+                watched.append((index, values))
         else:
             found[field_name] = index
     plan: _Plan = [
