@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from fugong.accounts.models import User
 from fugong.accounts.testing import person
 from fugong.core.testing import (
     Call,
@@ -15,6 +16,7 @@ from fugong.core.testing import (
     OneAuditRowPerWrite,
     RefusesWithoutRole,
     Write,
+    built_for_the_class,
 )
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +117,29 @@ def test_the_query_check_fails_when_grow_adds_nothing_shown(client, world):
     check.grow = lambda w: None
     with pytest.raises(AssertionError, match="grow"):
         check.test_query_count_fixed_as_the_data_grows(client, world)
+
+
+def test_the_class_build_is_rolled_back_when_the_class_ends(django_db_blocker):
+    build = built_for_the_class(django_db_blocker, lambda: person("w_built_once"))
+    assert next(build).username == "w_built_once"
+    with django_db_blocker.unblock():
+        assert User.objects.filter(username="w_built_once").exists()
+    build.close()  # what pytest does after the class's last test
+    with django_db_blocker.unblock():
+        assert not User.objects.filter(username="w_built_once").exists()
+
+
+@pytest.fixture(scope="class")
+def _built(django_db_setup, django_db_blocker):
+    yield from built_for_the_class(django_db_blocker, lambda: person("w_built_for_two"))
+
+
+class TestEachTestOfTheClassStartsFromTheBuild:
+    """The first test renames the built user; the second still finds the name it was built
+    with (each test runs in a savepoint of its own, rolled back after it)."""
+
+    def test_one_changes_the_built_row(self, db, _built):
+        User.objects.filter(pk=_built.pk).update(full_name="改过")
+
+    def test_two_finds_it_as_built(self, db, _built):
+        assert User.objects.get(pk=_built.pk).full_name == "w_built_for_two"
