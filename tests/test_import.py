@@ -842,3 +842,14 @@ def test_a_confirmation_from_a_stale_page_is_refused(client, login):
     assert batch.status == ImportStatus.READY and batch.import_job is None
     page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
     assert 'name="revision" value="1"' in page
+
+
+def test_the_batch_page_polls_its_state_as_a_partial(client, login):
+    me = login("town01_cmd")
+    batch = enterprise_io.import_start(
+        user=me, filename="台账.xlsx", content=xlsx(good_rows(1)), mode="all", enqueue=False
+    )
+    page = client.get(f"/enterprises/import/{batch.pk}/", headers={"HX-Request": "true"})
+    html = page.content.decode()
+    assert html.lstrip().startswith('<div id="import-state"') and "<html" not in html
+    assert 'hx-trigger="every 1s"' in html and 'data-status="checking"' in html
