@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import OrderBy
@@ -106,6 +109,24 @@ LIST_FIELDS = (
 )
 
 
+@dataclass(slots=True)
+class ListRow:
+    """A row of the list page: its values only (50 model instances with their jurisdictions
+    cost twice the CPU of reading the values)."""
+
+    pk: int
+    name: str
+    credit_code: str
+    jurisdiction_name: str | None
+    category: str
+    ledger: str
+    tier: str
+    is_key: bool
+    resumed_on: datetime.date | None
+    employee_count: int
+    html: str = ""
+
+
 # A list longer than this is read in name order from the name index (its rows are spread
 # through it, so a page is found after a few thousand entries); a shorter one is sorted.
 WALK_NAME_INDEX_FROM = 20_000
@@ -113,10 +134,10 @@ WALK_NAME_INDEX_FROM = 20_000
 
 def enterprise_page(
     qs: QuerySet[Enterprise], start: int, stop: int, *, total: int
-) -> list[Enterprise]:
-    """Rows ``start:stop`` of the list ``qs`` (``total`` rows long), in two steps: the ids of
-    the page alone (from the (jurisdiction, name, id) index, without joining or reading the
-    rows they skip), then those rows with what the page shows."""
+) -> list[ListRow]:
+    """Rows ``start:stop`` of the list ``qs`` (``total`` rows long) as ``ListRow``, in two
+    steps: the ids of the page alone (from the (jurisdiction, name, id) index, without
+    joining or reading the rows they skip), then those rows with what the page shows."""
     ordering = list(qs.query.order_by)
     if (
         total > WALK_NAME_INDEX_FROM
@@ -131,8 +152,8 @@ def enterprise_page(
     ids = list(qs.values_list("pk", flat=True)[start:stop])
     if not ids:
         return []
-    rows = Enterprise.objects.filter(pk__in=ids).select_related("jurisdiction").only(*LIST_FIELDS)
-    by_id = {row.pk: row for row in rows}
+    rows = Enterprise.objects.filter(pk__in=ids).values_list(*LIST_FIELDS)
+    by_id = {row[0]: ListRow(*row) for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
