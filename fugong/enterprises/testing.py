@@ -33,7 +33,7 @@ def add_enterprise(
     offices: tuple[str, ...] = (OfficeKind.ECONOMY,),
     **fields,
 ) -> Enterprise:
-    """An enterprise in town ``town`` (1 or 2; town 1's go into its grid unless ``jurisdiction``
+    """An enterprise in town ``town`` (town 1's go into its grid unless ``jurisdiction``
     says otherwise), routed to the town's offices of the kinds ``offices`` (its economy office
     unless told)."""
     n = next(_numbers)
