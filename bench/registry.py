@@ -153,7 +153,9 @@ def _import_city(seed: int, template: str | None) -> tuple[str, object]:
     return vendor, restore
 
 
-def bench_import(rows: int, runs: int, seed: int, template: str | None) -> None:
+def bench_import(
+    rows: int, runs: int, seed: int, template: str | None, profile: bool = False
+) -> None:
     import statistics
     import tempfile
 
@@ -173,7 +175,7 @@ def bench_import(rows: int, runs: int, seed: int, template: str | None) -> None:
     for run in range(runs):
         if run:
             restore()
-        for attempt, (check, commit) in _import_twice(path).items():
+        for attempt, (check, commit) in _import_twice(path, profile and run == 0).items():
             timings.setdefault(attempt, []).append(check + commit)
             timings.setdefault(f"{attempt}: check", []).append(check)
             timings.setdefault(f"{attempt}: commit", []).append(commit)
@@ -185,8 +187,9 @@ def bench_import(rows: int, runs: int, seed: int, template: str | None) -> None:
         )
 
 
-def _import_twice(path) -> dict[str, tuple[float, float]]:
-    """Check and commit the file as the administrator, then the same file again."""
+def _import_twice(path, profile: bool = False) -> dict[str, tuple[float, float]]:
+    """Check and commit the file as the administrator, then the same file again.
+    ``profile``: each step under cProfile, its functions printed (times then inflated)."""
     from fugong.accounts.models import User
     from fugong.core.jobs import execute
     from fugong.enterprises import io
@@ -199,13 +202,13 @@ def _import_twice(path) -> dict[str, tuple[float, float]]:
             user=admin, filename=path.name, content=path.read_bytes(), mode="all", enqueue=False
         )
         started = time.perf_counter()
-        execute(batch.check_job_id)
+        _run(execute, batch.check_job_id, f"{attempt}: check" if profile else None)
         checked = time.perf_counter() - started
         batch = io.import_confirm(
             user=admin, batch=ImportBatch.objects.get(pk=batch.pk), enqueue=False
         )
         started = time.perf_counter()
-        execute(batch.import_job_id)
+        _run(execute, batch.import_job_id, f"{attempt}: commit" if profile else None)
         imported = time.perf_counter() - started
         batch.refresh_from_db()
         print(
@@ -214,6 +217,21 @@ def _import_twice(path) -> dict[str, tuple[float, float]]:
         )
         out[attempt] = (checked, imported)
     return out
+
+
+def _run(function, argument, profiled: str | None) -> None:
+    if profiled is None:
+        function(argument)
+        return
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(function, argument)
+    print(f"--- profile of {profiled}")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(r"fugong|json|bulk|copy|sqlite3", 30)
+    stats.sort_stats("tottime").print_stats(20)
 
 
 def bench_list(runs: int) -> None:
@@ -285,9 +303,12 @@ def main() -> None:
     parser.add_argument(
         "--template", help="PostgreSQL: make the pristine import city from this city database"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="import: cProfile of the first run's four steps"
+    )
     args = parser.parse_args()
     if args.part == "import":
-        bench_import(args.rows, args.runs or 3, args.seed, args.template)
+        bench_import(args.rows, args.runs or 3, args.seed, args.template, args.profile)
         return
     args.runs = args.runs or 30
     setup_django("city", 1)
