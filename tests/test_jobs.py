@@ -355,3 +355,28 @@ def test_a_job_costs_a_read_and_one_update_per_step(user, django_assert_num_quer
     # the job, start, savepoint, its rollback and release, fail
     with django_assert_num_queries(6):
         assert execute(failing.pk).status == JobStatus.FAILED
+
+
+@job_handler("tests.speaks")
+def speaks(ctx: JobContext) -> dict:
+    from django.utils.translation import gettext
+
+    ctx.message(gettext("Changes saved."))
+    raise JobError(gettext("The file is empty."))
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "error"),
+    [("en", "Changes saved.", "The file is empty."), ("zh-hans", "修改已保存。", "文件为空。")],
+)
+def test_a_job_speaks_the_language_of_the_page_that_started_it(user, language, said, error):
+    """Row errors and messages written by the worker, which has no request, are in the
+    language the user started the job in, not always the site's default."""
+    from django.utils import translation
+
+    with translation.override(language):
+        job = job_start(kind="tests.speaks", title="t", user=user("town01_cmd"), enqueue=False)
+    translation.activate("zh-hans" if language == "en" else "en")  # the worker's own
+    job = execute(job.pk)
+    assert job.language == language
+    assert job.messages == [said] and job.error == error

@@ -42,7 +42,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -188,7 +188,13 @@ def job_start(
     (``enqueue=False``: the caller runs it itself with ``execute``, e.g. a command line)."""
     if kind not in _HANDLERS:
         raise JobError(_("Unknown kind of job: %(kind)s") % {"kind": kind})
-    job = Job.objects.create(kind=kind, title=title, created_by=user, params=params or {})
+    job = Job.objects.create(
+        kind=kind,
+        title=title,
+        created_by=user,
+        params=params or {},
+        language=translation.get_language() or "",
+    )
     if enqueue:
         transaction.on_commit(lambda: _enqueue(job.pk))
     return job
@@ -208,7 +214,8 @@ def execute(job_id: int) -> Job:
     if not JOBS.system_step(job, action="start", actor=RUNNER, started_at=timezone.now()):
         job.refresh_from_db()
         return job
-    with _Heartbeat(job.pk):
+    # The job speaks the language of the page that started it (row errors, messages, files).
+    with _Heartbeat(job.pk), translation.override(job.language or settings.LANGUAGE_CODE):
         return _execute(job)
 
 

@@ -96,6 +96,9 @@ class Job(models.Model):
     result = models.JSONField(_("result"), default=dict, blank=True)
     result_file = models.FileField(_("result file"), upload_to="jobs/%Y/%m/", blank=True)
     task_result_id = models.CharField(_("task result id"), max_length=64, blank=True)
+    # The language of the page that started the job: its messages, errors and files are
+    # written in it (blank: the site's default).
+    language = models.CharField(_("language"), max_length=15, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
