@@ -853,3 +853,47 @@ def test_the_batch_page_polls_its_state_as_a_partial(client, login):
     html = page.content.decode()
     assert html.lstrip().startswith('<div id="import-state"') and "<html" not in html
     assert 'hx-trigger="every 1s"' in html and 'data-status="checking"' in html
+
+
+def test_a_remembered_mapping_keeps_its_select_and_can_be_changed_or_forgotten(
+    client, login, django_capture_on_commit_callbacks
+):
+    """Issue 11: once 企业微信号 was mapped to 联系电话 for the office, the next file's preview
+    still offers its select (the choice selected, said to be the office's earlier one), and
+    the choice can be changed to "ignore" or forgotten."""
+    from fugong.core.imports.models import HeaderMapping
+
+    me = login("town01_cmd")
+    header = [*HEADER[:3], "企业微信号", *HEADER[4:]]
+    content = xlsx(good_rows(1), header=header)
+    first = run(me, content, confirm=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/enterprises/import/{first.pk}/",
+            {"action": "map", "header-0": "企业微信号", "field-0": "contact_phone"},
+        )
+    batch = run(me, content, confirm=False)  # the next upload of the office
+    assert batch.status == ImportStatus.READY and batch.preview["mapped"] == {
+        "企业微信号": "联系电话"
+    }
+    page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
+    assert 'data-testid="mapping-form"' in page and 'value="企业微信号"' in page
+    assert '<option value="contact_phone" selected>' in page
+    assert "本单位此前的选择" in page and "13800000000" in page  # its values
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/enterprises/import/{batch.pk}/",
+            {"action": "map", "header-0": "企业微信号", "field-0": "-"},
+        )
+    batch.refresh_from_db()
+    assert batch.preview["ignored"] == ["企业微信号"] and batch.preview["mapped"] == {}
+    page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
+    assert '<option value="-" selected>' in page and "本单位此前的选择" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/enterprises/import/{batch.pk}/",
+            {"action": "map", "header-0": "企业微信号", "field-0": ""},
+        )  # "not used": the choice is forgotten
+    batch.refresh_from_db()
+    assert batch.preview["unknown_headers"] == ["企业微信号"] and batch.preview["ignored"] == []
+    assert not HeaderMapping.objects.filter(header="企业微信号").exists()

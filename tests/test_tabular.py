@@ -932,7 +932,9 @@ def test_a_mapping_reads_unknown_headers_as_fields_or_ignores_them_and_samples_t
     assert table.unknown_headers == ["空列", "另一列"]
     rows = list(table.rows)
     assert rows[0].values["credit_code"] == CODE
-    assert table.samples == {"空列": [], "另一列": ["a", "b", "c"]}  # the first three values
+    assert table.samples["另一列"] == ["a", "b", "c"]  # the first three values
+    assert table.samples["空列"] == [] and table.samples["微信"] == ["wx1"]
+    assert table.samples["纳税人 识别号"] == [CODE] * 3  # mapped and ignored columns too
 
 
 def test_a_mapping_never_takes_a_column_the_file_has_under_its_own_name():

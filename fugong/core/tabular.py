@@ -225,9 +225,10 @@ class Table:
     """Numbers of the rows left out as ``rows`` is read: 合计/小计 (total) lines, and blank
     lines between rows (not the blank lines after the last row)."""
     samples: dict[str, list[str]] = field(default_factory=dict)
-    """Unknown header -> the first few values found in its column, filled as ``rows`` is read
-    (a header whose column stays empty gets none, and so do those after the first 50): what
-    a column not used would drop."""
+    """Header not read under its own name (unknown, mapped or ignored) -> the first few values
+    found in its column, filled as ``rows`` is read (a header whose column stays empty gets
+    none, and so do those after the first 50): what a column not used would drop, and what a
+    mapped one reads."""
     mapped: dict[str, str] = field(default_factory=dict)
     """Header -> field, for the headers read through the caller's ``mapping``."""
     ignored: list[str] = field(default_factory=list)
@@ -1306,20 +1307,25 @@ def read_table(
         if not shown:
             continue
         field_name = matched[index]
+        chosen = None
         if field_name is None and mapping:
             chosen = mapping.get(_header_key(text))
             if chosen == "":
                 ignored.append(shown)
-                continue
-            if chosen in by_field and chosen not in found and chosen not in recognised:
+            elif chosen in by_field and chosen not in found and chosen not in recognised:
                 field_name = mapped[shown] = chosen
-        if field_name is None or field_name in found:
-            unknown.append(shown)
-            values: list[str] = samples.setdefault(shown, [])
-            if len(watched) < SAMPLED_COLUMNS:
-                watched.append((index, values))
-        else:
-            found[field_name] = index
+        if chosen != "":
+            if field_name is None or field_name in found:
+                unknown.append(shown)
+            else:
+                found[field_name] = index
+                if matched[index] is not None:
+                    continue  # read under its own name
+        # Not read under its own name (unknown, mapped or ignored): what it holds is shown
+        # beside the choice made.
+        values: list[str] = samples.setdefault(shown, [])
+        if len(watched) < SAMPLED_COLUMNS:
+            watched.append((index, values))
     plan: _Plan = [
         (index, name, _CONVERTERS[by_field[name].kind], by_field[name].label)
         for name, index in found.items()

@@ -14,6 +14,7 @@ from itertools import islice
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -21,7 +22,7 @@ from fugong.core.imports.models import HeaderMapping, ImportBatch, ImportMode, I
 from fugong.core.imports.registry import Importer, importer
 from fugong.core.imports.workflow import BATCHES, SYSTEM
 from fugong.core.jobs import JobContext, JobError, job_handler
-from fugong.core.tabular import SourceRow, Table, TabularError, read_table
+from fugong.core.tabular import SourceRow, Table, TabularError, header_key, read_table
 from fugong.core.xlsx import XlsxStreamWriter
 
 CHUNK = 5000
@@ -45,6 +46,8 @@ class Checked:
     samples: dict[str, list[str]] = field(default_factory=dict)
     mapped: dict[str, str] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
+    # Header key -> who chose it and when, for the office's remembered choices applied.
+    remembered: dict[str, dict] = field(default_factory=dict)
 
 
 def _chunks(rows: Iterator[SourceRow], size: int = CHUNK) -> Iterator[list[SourceRow]]:
@@ -70,16 +73,34 @@ class MissingColumns(TabularError):
 SAMPLE_SCAN = 50  # rows read for the sample values of a file refused for a missing column
 
 
+def _remembered(batch: ImportBatch) -> list[HeaderMapping]:
+    kind = importer(batch.kind)
+    return list(
+        HeaderMapping.objects.filter(
+            kind=batch.kind, scope=kind.office_key(batch.created_by)
+        ).select_related("updated_by")
+    )
+
+
 def batch_mapping(batch: ImportBatch) -> dict[str, str]:
     """The header mapping a check of ``batch`` applies: the office's remembered mapping,
     overridden by what was chosen for this batch."""
-    kind = importer(batch.kind)
-    remembered = dict(
-        HeaderMapping.objects.filter(
-            kind=batch.kind, scope=kind.office_key(batch.created_by)
-        ).values_list("header", "field")
-    )
+    remembered = {m.header: m.field for m in _remembered(batch)}
     return remembered | batch.options.get("mapping", {})
+
+
+def remembered_choices(batch: ImportBatch) -> dict[str, dict]:
+    """Header key -> who chose it and when, for the office's remembered choices that this
+    batch did not override: the preview says the choice was made before."""
+    chosen = batch.options.get("mapping", {})
+    return {
+        m.header: {
+            "by": m.updated_by.display_name,
+            "at": timezone.localtime(m.updated_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for m in _remembered(batch)
+        if m.header not in chosen
+    }
 
 
 def read_batch(batch: ImportBatch, kind: Importer) -> Table:
@@ -105,7 +126,7 @@ def read_batch(batch: ImportBatch, kind: Importer) -> Table:
     return table
 
 
-def _headers_preview(table: Table, kind: Importer) -> dict:
+def _headers_preview(table: Table, kind: Importer, batch: ImportBatch) -> dict:
     """The preview of a file refused for a missing column: the columns found and those not
     recognised, with values from its first rows, so that the user can map them."""
     checked = Checked(
@@ -114,6 +135,7 @@ def _headers_preview(table: Table, kind: Importer) -> dict:
         samples=table.samples,
         mapped=table.mapped,
         ignored=table.ignored,
+        remembered=remembered_choices(batch),
     )
     try:
         for _row in islice(table.rows, SAMPLE_SCAN):
@@ -136,6 +158,7 @@ def checked_rows(
     checked.samples = table.samples
     checked.mapped = table.mapped
     checked.ignored = table.ignored
+    checked.remembered = remembered_choices(batch)
     checker = kind.checker(batch.created_by, batch.options)
     key = kind.key
     for chunk in _chunks(table.rows):
@@ -175,6 +198,30 @@ def error_file(checked: Checked) -> bytes:
     return buffer.getvalue()
 
 
+def _choices(checked: Checked) -> list[dict]:
+    """The headers whose reading the user chooses, in the preview's mapping table: each
+    with its key, the current choice (a field, "" = ignored, None = not chosen), its first
+    values and, for the office's remembered choice, who made it and when."""
+    entries = [
+        *((h, None) for h in checked.unknown_headers),
+        *checked.mapped.items(),
+        *((h, "") for h in checked.ignored),
+    ]
+    out = []
+    for header, chosen in entries[:SHOWN_HEADERS]:
+        key = header_key(header)
+        out.append(
+            {
+                "header": header[:60],
+                "key": key,
+                "field": chosen,
+                "samples": checked.samples.get(header, []),
+                "remembered": checked.remembered.get(key) if chosen is not None else None,
+            }
+        )
+    return out
+
+
 def summary(checked: Checked, kind: Importer) -> dict:
     labels = {c.field: c.label for c in kind.columns}
     # Bounded, whatever the file holds: the preview is stored and shown on every poll.
@@ -194,6 +241,7 @@ def summary(checked: Checked, kind: Importer) -> dict:
         },
         "mapped": {h[:60]: labels[f] for h, f in checked.mapped.items()},
         "ignored": [h[:60] for h in checked.ignored[:SHOWN_HEADERS]],
+        "choices": _choices(checked),
         "sample": checked.sample,
         "errors": [{"row": n, "message": m} for n, _raw, m in checked.errors[:SHOWN_ERRORS]],
     }
@@ -221,7 +269,9 @@ def check(ctx: JobContext) -> dict:
                 )
                 good_rows.write("".join(lines).encode())
         except TabularError as exc:
-            preview = _headers_preview(exc.table, kind) if isinstance(exc, MissingColumns) else {}
+            preview = (
+                _headers_preview(exc.table, kind, batch) if isinstance(exc, MissingColumns) else {}
+            )
             BATCHES.apply(batch, actor=SYSTEM, action="reject", message=str(exc), preview=preview)
             raise JobError(str(exc)) from exc
         ctx.progress(checked.total, checked.total)
@@ -246,7 +296,7 @@ def check(ctx: JobContext) -> dict:
         _("%(total)d rows read: %(valid)d good, %(invalid)d with errors.")
         % {"total": checked.total, "valid": checked.valid, "invalid": len(checked.errors)}
     )
-    return batch.preview | {"sample": [], "unknown_samples": {}}
+    return batch.preview | {"sample": [], "unknown_samples": {}, "choices": []}
 
 
 def _import_failed(job, message: str) -> None:

@@ -205,31 +205,55 @@ def _check_again(
     )
 
 
+def _choice_keys(preview: dict) -> dict[str, tuple[str, str | None]]:
+    """What a submitted header may be (its key, the header as shown, or as the file has it)
+    -> (its key, its current choice), for the headers this file's preview showed (not
+    recognised, ignored or mapped)."""
+    choices = preview.get("choices")
+    if choices is None:  # a preview from before the mapping table showed every choice
+        choices = [
+            *({"header": h, "field": None} for h in preview.get("unknown_headers", [])),
+            *({"header": h, "field": ""} for h in preview.get("ignored", [])),
+            *({"header": h, "field": "?"} for h in preview.get("mapped", {})),
+        ]
+    found: dict[str, tuple[str, str | None]] = {}
+    for entry in choices:
+        key = entry.get("key") or header_key(entry["header"])
+        if key:
+            for name in (key, entry["header"], header_key(entry["header"])):
+                found.setdefault(name, (key, entry["field"]))
+    return found
+
+
 def batch_map_headers(
     *,
     user,
     batch: ImportBatch,
-    mapping: dict[str, str],
+    mapping: dict[str, str | None],
     revision: int | str | None = None,
     enqueue: bool = True,
 ) -> ImportBatch:
-    """Say what the headers the check did not recognise mean (a field of the importer, or
-    ``""``: ignore the column), remember it for the user's office, and check the file again
-    with it. Only a checked file not imported yet (ready or rejected) is checked again."""
+    """Say what the headers of the file's mapping table mean (a field of the importer, ``""``:
+    ignore the column, or ``None``: forget the choice made before), remember it for the
+    user's office, and check the file again with it. Only a checked file not imported yet
+    (ready or rejected) is checked again."""
     kind = importer(batch.kind)
     fields = {c.field for c in kind.columns}
     with transaction.atomic():
         batch = _locked(batch)
         BATCHES.check_revision(batch, revision)
-        # Only the headers this file's preview showed (not recognised, ignored or mapped).
-        preview = batch.preview or {}
-        shown = {*preview.get("unknown_headers", []), *preview.get("ignored", [])}
-        shown |= set(preview.get("mapped", {}))
-        chosen = {
-            header_key(header): field
-            for header, field in mapping.items()
-            if header in shown and header_key(header) and (field == "" or field in fields)
-        }
+        shown = _choice_keys(batch.preview or {})
+        chosen: dict[str, str] = {}
+        forgotten: set[str] = set()
+        for header, field in mapping.items():
+            key, current = shown.get(header) or shown.get(header_key(header)) or ("", None)
+            if not key:
+                continue
+            if field is None:
+                if current is not None:  # a choice made before, undone
+                    forgotten.add(key)
+            elif field == "" or field in fields:
+                chosen[key] = field
         if BATCHES.find("remap", batch) is None:
             raise ValidationError(
                 _("This file cannot be checked again now (it is being checked or imported).")
@@ -242,7 +266,12 @@ def batch_map_headers(
                 header=header[:100],
                 defaults={"field": field, "updated_by": user},
             )
-        options = batch.options | {"mapping": batch.options.get("mapping", {}) | chosen}
+        if forgotten:
+            HeaderMapping.objects.filter(
+                kind=batch.kind, scope=office, header__in=[h[:100] for h in forgotten]
+            ).delete()
+        kept = {h: f for h, f in batch.options.get("mapping", {}).items() if h not in forgotten}
+        options = batch.options | {"mapping": kept | chosen}
         return _check_again(
             user=user, batch=batch, enqueue=enqueue, action="remap", options=options
         )

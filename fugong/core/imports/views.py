@@ -78,16 +78,35 @@ def _batch(request: HttpRequest, kind: str, pk: int) -> ImportBatch:
     return found
 
 
-def _mapping(request: HttpRequest) -> dict[str, str]:
-    """The header mapping submitted from the preview: header -> field ("" = ignore); the
-    headers left on "not chosen" are not in it."""
-    mapping = {}
+def _mapping(request: HttpRequest) -> dict[str, str | None]:
+    """The header mapping submitted from the preview: header key -> field ("" = ignore,
+    None = not chosen, which forgets a choice made before)."""
+    mapping: dict[str, str | None] = {}
     for name, header in request.POST.items():
         if name.startswith("header-"):
             chosen = request.POST.get("field-" + name.removeprefix("header-"), "")
-            if chosen:
-                mapping[header] = "" if chosen == IGNORE else chosen
+            mapping[header] = None if not chosen else "" if chosen == IGNORE else chosen
     return mapping
+
+
+def _choices(preview: dict) -> list[dict]:
+    """The rows of the preview's mapping table: every header not read under its own name,
+    with its current choice (a field, IGNORE, or "" = not chosen)."""
+    choices = preview.get("choices")
+    if choices is None:  # a preview from before every choice was listed: the unknown ones
+        unknown = preview.get("unknown_samples", {})
+        choices = [
+            {"header": h, "key": h, "field": None, "samples": unknown.get(h, [])}
+            for h in preview.get("unknown_headers", [])
+        ]
+    return [
+        {
+            **entry,
+            "index": index,
+            "chosen": IGNORE if entry["field"] == "" else entry["field"] or "",
+        }
+        for index, entry in enumerate(choices)
+    ]
 
 
 @login_required
@@ -120,10 +139,7 @@ def batch(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         return redirect(imp.url_names[1], pk=pk)
     may = imp.may_import(request.user)
     preview = found.preview or {}
-    unknown = [
-        (index, header, preview.get("unknown_samples", {}).get(header, []))
-        for index, header in enumerate(preview.get("unknown_headers", []))
-    ]
+    choices = _choices(preview)
     context = {
         "batch": found,
         "importer": imp,
@@ -134,10 +150,10 @@ def batch(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "can_import_again": services.can_import_again(found) and may,
         "can_map": may
         and found.status in (ImportStatus.READY, ImportStatus.REJECTED)
-        and bool(unknown),
-        "unknown": unknown,
+        and bool(choices),
+        "choices": choices,
         # Columns with values that the import will not read, named on the confirmation.
-        "dropped": [header for _i, header, values in unknown if values],
+        "dropped": [c["header"] for c in choices if c["samples"] and c["field"] is None],
         "fields": [(c.field, c.label) for c in imp.columns],
         "ignore": IGNORE,
         "sample": [
