@@ -796,7 +796,9 @@ def test_an_unknown_header_is_mapped_on_the_page_and_remembered_for_the_office(
     batch.refresh_from_db()
     assert batch.status == ImportStatus.READY and batch.preview["ignored"] == ["微信号"]
     page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
-    assert 'data-testid="dropped-columns"' not in page and 'data-testid="ignored-columns"' in page
+    # Ignored, its values are still shown and named on the confirmation (issue 11).
+    assert 'data-testid="dropped-columns"' in page and 'data-testid="ignored-columns"' in page
+    assert "微信号（wx0、wx1）" in page
     assert set(HeaderMapping.objects.values_list("header", "field")) == {
         ("纳税人识别号", "credit_code"),
         ("微信号", ""),
@@ -889,6 +891,11 @@ def test_a_remembered_mapping_keeps_its_select_and_can_be_changed_or_forgotten(
     assert batch.preview["ignored"] == ["企业微信号"] and batch.preview["mapped"] == {}
     page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
     assert '<option value="-" selected>' in page and "本单位此前的选择" not in page
+    # A remembered "ignore" still shows the column's values and warns on the confirmation.
+    ignored = run(me, content, confirm=False)
+    page = client.get(f"/enterprises/import/{ignored.pk}/").content.decode()
+    assert ignored.preview["ignored"] == ["企业微信号"]
+    assert "企业微信号（13800000000）" in page and 'data-testid="dropped-columns"' in page
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             f"/enterprises/import/{batch.pk}/",

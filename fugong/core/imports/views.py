@@ -153,7 +153,9 @@ def batch(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         and bool(choices),
         "choices": choices,
         # Columns with values that the import will not read, named on the confirmation.
-        "dropped": [c["header"] for c in choices if c["samples"] and c["field"] is None],
+        # (An ignored column too: ignoring it does not make its values go away unseen.)
+        "dropped": [c["header"] for c in choices if c["samples"] and not c["field"]],
+        "ignored": [c for c in choices if c["field"] == ""],
         "fields": [(c.field, c.label) for c in imp.columns],
         "ignore": IGNORE,
         "sample": [
