@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -216,18 +216,21 @@ def _people(request: HttpRequest) -> dict:
     )
     if len(people) > PEOPLE_IN_LISTS:
         return {"people": [], "people_typed": True}
-    # The options of both drop-downs written once here: a template loop over 200 people
-    # costs more than the rest of the page.
+    # The options of both drop-downs written once here, each name escaped once: a template
+    # loop over 200 people costs more than the rest of the page, format_html per option 2 ms.
     chosen = request.GET.get("assigned")
-    options = [(username, full_name or username) for username, full_name in people]
+    options = [(u, escape(u), escape(n or u)) for u, n in people]
     return {
         "people": people,
         "people_typed": False,
-        "people_options": format_html_join("", '<option value="{}">{}</option>', options),
-        "people_filter_options": format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((u, SELECTED if u == chosen else "", n) for u, n in options),
+        "people_options": mark_safe(  # noqa: S308 - every value escaped above
+            "".join(f'<option value="{value}">{name}</option>' for _u, value, name in options)
+        ),
+        "people_filter_options": mark_safe(  # noqa: S308 - every value escaped above
+            "".join(
+                f'<option value="{value}"{SELECTED if u == chosen else ""}>{name}</option>'
+                for u, value, name in options
+            )
         ),
     }
 
