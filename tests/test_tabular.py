@@ -945,3 +945,29 @@ def test_a_mapping_never_takes_a_column_the_file_has_under_its_own_name():
     assert table.columns["credit_code"] == 2 and table.mapped == {}
     assert table.unknown_headers == ["旧编号"]
     assert next(table.rows).values["credit_code"] == CODE
+
+
+def test_a_column_with_data_under_a_blank_header_is_listed_by_its_position_and_mappable():
+    """Issue 11: a column whose header cell is blank (or holds only "*") is not dropped
+    unseen: it is an unknown column named by its position, with its values, and a mapping
+    can read it; a blank header over an empty column is not listed."""
+    from fugong.core.tabular import header_key
+
+    rows = [
+        ["企业名称", "统一社会信用代码", None, "*", None],
+        ["甲公司", CODE, "wx1", None, None, "右边1"],
+        ["乙公司", CODE, "wx2", "x", None],
+        ["丙公司", CODE, None, None, None, None, "更右"],
+    ]
+    table = read(xlsx(rows))
+    list(table.rows)
+    assert sorted(table.unknown_headers) == [
+        "第3列（无表头）", "第4列（无表头）", "第6列（无表头）", "第7列（无表头）",
+    ]  # fmt: skip
+    assert table.samples["第3列（无表头）"] == ["wx1", "wx2"]
+    assert table.samples["第7列（无表头）"] == ["更右"]
+    mapping = {header_key("第3列（无表头）"): "contact_phone", header_key("第7列（无表头）"): ""}
+    table = read(xlsx(rows), mapping=mapping)
+    assert [r.values.get("contact_phone") for r in table.rows] == ["wx1", "wx2", None]
+    assert table.mapped == {"第3列（无表头）": "contact_phone"}
+    assert table.ignored == ["第7列（无表头）"]

@@ -212,7 +212,9 @@ class Table:
     """1-based row number of the header in the sheet."""
     unknown_headers: list[str]
     """Non-empty headers that were not used: not recognised, a repeat of a column already
-    found, or a recognised name with a different unit (e.g. "营业收入(元)" for "(万元)")."""
+    found, or a recognised name with a different unit (e.g. "营业收入(元)" for "(万元)"); and,
+    added as ``rows`` is read, the columns without a header that hold data, named by their
+    position (:data:`NO_HEADER`)."""
     missing_required: list[str]
     """Labels of required columns that were not found."""
     rows: Iterator[SourceRow]
@@ -1183,13 +1185,74 @@ def _is_total(cells: list[Any]) -> bool:
 SAMPLES = 3  # values kept of each column not used (Table.samples)
 SAMPLED_COLUMNS = 50  # columns not used that are sampled (a sheet may have hundreds)
 
+# A column whose header cell is blank (or holds nothing a header is compared on) is named by
+# its position once it shows data. Like the headers, the name is the file's text, not the
+# page's (it is also the key of a remembered mapping).
+NO_HEADER = "第{n}列（无表头）"
+_NO_HEADER_KEY_RE = re.compile(r"第(\d+)列\(无表头\)")
+
+
+def no_header_name(index: int) -> str:
+    """The name of the column at ``index`` (0 = A) when its header cell is blank."""
+    return NO_HEADER.format(n=index + 1)
+
+
+@dataclass
+class _Watch:
+    """The columns not read under their own name whose first values are kept as the rows
+    stream by; a column without a header joins ``unknown`` when it shows data."""
+
+    unknown: list[str]
+    samples: dict[str, list[str]]
+    headers: list[str]
+    # (column index, its values so far, its name while it waits for data: no header)
+    watched: list[tuple[int, list[str], str | None]] = field(default_factory=list)
+    # How many columns with a header, and without, were watched (each up to SAMPLED_COLUMNS).
+    named_count: int = 0
+    unnamed: int = 0
+
+    def named(self, index: int, values: list[str]) -> None:
+        if self.named_count < SAMPLED_COLUMNS:
+            self.named_count += 1
+            self.watched.append((index, values, None))
+
+    def unnamed_column(self, index: int) -> None:
+        if self.unnamed < SAMPLED_COLUMNS:
+            self.unnamed += 1
+            self.watched.append((index, [], no_header_name(index)))
+
+    def widen(self, cells: list[Any], width: int) -> int:
+        """A row with data right of the header row's last header: watch those columns too
+        (as columns without a header); the new width."""
+        if all(_blank(c) for c in islice(cells, width, None)):
+            return width
+        for index in range(width, len(cells)):
+            self.unnamed_column(index)
+        self.headers.extend([""] * (len(cells) - len(self.headers)))
+        return len(cells)
+
+    def sample(self, cells: list[Any]) -> None:
+        """Keep the first values of the columns watched; a column is watched until it has
+        ``SAMPLES`` of them."""
+        size = len(cells)
+        watched = self.watched
+        for position in range(len(watched) - 1, -1, -1):
+            index, values, pending = watched[position]
+            if index < size and not _blank(cells[index]):
+                if pending is not None and not values:
+                    self.unknown.append(pending)
+                    self.samples[pending] = values
+                values.append(_cell_text(cells[index])[:_MAX_MESSAGE_VALUE])
+                if len(values) >= SAMPLES:
+                    del watched[position]
+
 
 def _produce_rows(
     source: Iterable[tuple[int, list[Any]]],
     plan: _Plan,
     width: int,
     skipped: list[int],
-    watched: list[tuple[int, list[str]]],
+    watch: _Watch,
 ) -> Iterator[SourceRow]:
     blank: list[int] = []
     for number, cells in source:
@@ -1201,11 +1264,13 @@ def _produce_rows(
         if _is_total(cells):
             skipped.append(number)
             continue
-        if watched:
-            _sample(cells, watched)
+        size = len(cells)
+        if size > width:
+            width = watch.widen(cells, width)
+        if watch.watched:
+            watch.sample(cells)
         values: dict[str, object] = {}
         errors: dict[str, str] = {}
-        size = len(cells)
         for index, field_name, convert, label in plan:
             cell = cells[index] if index < size else None
             try:
@@ -1214,18 +1279,6 @@ def _produce_rows(
                 values[field_name] = None
                 errors[field_name] = _message(exc.message, label, cell)
         yield SourceRow(number=number, cells=cells, width=width, values=values, errors=errors)
-
-
-def _sample(cells: list[Any], watched: list[tuple[int, list[str]]]) -> None:
-    """Keep the first values of the columns not used; a column is watched until it has
-    ``SAMPLES`` of them."""
-    size = len(cells)
-    for position in range(len(watched) - 1, -1, -1):
-        index, values = watched[position]
-        if index < size and not _blank(cells[index]):
-            values.append(_cell_text(cells[index])[:_MAX_MESSAGE_VALUE])
-            if len(values) >= SAMPLES:
-                del watched[position]
 
 
 def read_table(
@@ -1293,19 +1346,26 @@ def read_table(
     headers = [_cell_text(c) for c in header_cells]
     while headers and not headers[-1].strip():
         headers.pop()
+    for key in mapping or ():  # a mapped column without a header, right of the last header
+        position_key = _NO_HEADER_KEY_RE.fullmatch(key)
+        if position_key and len(headers) < int(position_key[1]) <= limits.max_columns:
+            headers.extend([""] * (int(position_key[1]) - len(headers)))
     found: dict[str, int] = {}
     unknown: list[str] = []
     mapped: dict[str, str] = {}
     ignored: list[str] = []
-    watched: list[tuple[int, list[str]]] = []
     samples: dict[str, list[str]] = {}
+    watch = _Watch(unknown=unknown, samples=samples, headers=headers)
     by_field = {c.field: c for c in columns}
     matched = [matcher.match(text) for text in headers]
     recognised = set(matched)  # a mapping never takes a column the file has under its name
     for index, text in enumerate(headers):
         shown = " ".join(text.split())
-        if not shown:
-            continue
+        if not _header_key(text):  # no header: named by its position
+            shown = text = no_header_name(index)
+            if not mapping or mapping.get(_header_key(text)) is None:
+                watch.unnamed_column(index)  # listed once it shows data
+                continue
         field_name = matched[index]
         chosen = None
         if field_name is None and mapping:
@@ -1323,15 +1383,13 @@ def read_table(
                     continue  # read under its own name
         # Not read under its own name (unknown, mapped or ignored): what it holds is shown
         # beside the choice made.
-        values: list[str] = samples.setdefault(shown, [])
-        if len(watched) < SAMPLED_COLUMNS:
-            watched.append((index, values))
+        watch.named(index, samples.setdefault(shown, []))
     plan: _Plan = [
         (index, name, _CONVERTERS[by_field[name].kind], by_field[name].label)
         for name, index in found.items()
     ]
     skipped: list[int] = []
-    rows = _produce_rows(chain(head[position + 1 :], source), plan, len(headers), skipped, watched)
+    rows = _produce_rows(chain(head[position + 1 :], source), plan, len(headers), skipped, watch)
     return Table(
         skipped=skipped,
         samples=samples,

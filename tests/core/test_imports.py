@@ -242,3 +242,16 @@ def test_the_enterprise_batches_become_the_engines_with_their_audit_history(user
         "enterprises", "旧台账.xlsx", 0, {},
     )  # fmt: skip
     assert [e.actor_name for e in history_for(moved)] == ["old"]
+
+
+def test_a_column_with_data_but_no_header_is_shown_by_position_and_can_be_mapped(user):
+    me = user("town01_cmd")
+    batch = start(me, csv("编号,姓名,", "A1,张三,30", "A2,李四,31"))
+    assert batch.preview["unknown_headers"] == ["第3列（无表头）"]
+    assert batch.preview["unknown_samples"]["第3列（无表头）"] == ["30", "31"]
+    batch = services.batch_map_headers(
+        user=me, batch=batch, mapping={"第3列（无表头）": "age"}, enqueue=False
+    )
+    execute(batch.check_job_id)
+    batch = confirm(me, ImportBatch.objects.get(pk=batch.pk))
+    assert [r["age"] for r in WRITTEN] == [30, 31]
