@@ -119,58 +119,39 @@ def _add_labels(rows: list[ListRow], *, ticks: bool) -> None:
     label of the field on every call). ``ticks``: a check box to tick the row."""
     if not rows:
         return
-    categories = {value: str(label) for value, label in Category.choices}
-    ledgers = {value: str(label) for value, label in Ledger.choices}
-    tiers = {value: str(label) for value, label in Tier.choices}
+    # Each label and value escaped once (format_html per row cost 2 ms of CPU a page).
+    categories = {value: escape(label) for value, label in Category.choices}
+    ledgers = {value: escape(label) for value, label in Ledger.choices}
+    tiers = {value: escape(label) for value, label in Tier.choices}
     detail = reverse("enterprises:detail", args=[0]).removesuffix("0/")
     key_badge = format_html(
         ' <span class="badge text-bg-danger" title="{}">{}</span>', _("Key enterprise"), _("Key")
     )
     for row in rows:
+        name = escape(row.name)
         tick = (
-            format_html(
-                '<td><input class="form-check-input" type="checkbox" name="ids" value="{}" '
-                'aria-label="{}"></td>',
-                row.pk,
-                row.name,
-            )
+            '<td><input class="form-check-input" type="checkbox" name="ids" '
+            f'value="{row.pk}" aria-label="{name}"></td>'
             if ticks
             else ""
         )
         tier = (
-            format_html(
-                ' <span class="badge text-bg-info">{}</span>', tiers.get(row.tier, row.tier)
-            )
+            f' <span class="badge text-bg-info">{tiers.get(row.tier) or escape(row.tier)}</span>'
             if row.tier
             else ""
         )
-        row.html = format_html(
-            ROW,
-            tick,
-            f"{detail}{row.pk}/",
-            row.name,
-            key_badge if row.is_key else "",
-            tier,
-            row.credit_code,
-            row.jurisdiction_name,
-            categories.get(row.category, row.category),
-            ledgers.get(row.ledger, row.ledger),
-            row.resumed_on.isoformat() if row.resumed_on else "—",
-            row.employee_count,
-        )
-
-
-# A row of the list (enterprises/list.html), filled by _add_labels.
-ROW = """<tr>
-        {}
-        <td><a href="{}">{}</a>{}{}</td>
-        <td class="d-none d-lg-table-cell font-monospace small">{}</td>
-        <td>{}</td>
-        <td class="d-none d-md-table-cell small">{}</td>
-        <td class="d-none d-md-table-cell small">{}</td>
-        <td class="text-nowrap small">{}</td>
-        <td class="text-end">{}</td>
+        row.html = mark_safe(  # noqa: S308 - every value is escaped here
+            f"""<tr>
+        {tick}
+        <td><a href="{detail}{row.pk}/">{name}</a>{key_badge if row.is_key else ""}{tier}</td>
+        <td class="d-none d-lg-table-cell font-monospace small">{escape(row.credit_code)}</td>
+        <td>{escape(row.jurisdiction_name)}</td>
+        <td class="d-none d-md-table-cell small">{categories.get(row.category) or escape(row.category)}</td>
+        <td class="d-none d-md-table-cell small">{ledgers.get(row.ledger) or escape(row.ledger)}</td>
+        <td class="text-nowrap small">{row.resumed_on.isoformat() if row.resumed_on else "—"}</td>
+        <td class="text-end">{row.employee_count}</td>
       </tr>"""
+        )
 
 
 @login_required
