@@ -971,3 +971,35 @@ def test_a_column_with_data_under_a_blank_header_is_listed_by_its_position_and_m
     assert [r.values.get("contact_phone") for r in table.rows] == ["wx1", "wx2", None]
     assert table.mapped == {"第3列（无表头）": "contact_phone"}
     assert table.ignored == ["第7列（无表头）"]
+
+
+def test_total_labels_of_real_ledgers_and_numbered_empty_lines_are_skipped():
+    """Issue 11: labels ending with 合计/小计/总计 or starting with one and a bracket, and
+    rows holding nothing but a serial number (序号 column, or a lone number first)."""
+    table = read(
+        xlsx(
+            [
+                ["序号", "企业名称", "统一社会信用代码", "员工人数"],
+                [1, "甲公司", CODE, 10],
+                [None, "全镇合计", None, 10],  # row 3
+                ["本页小计", None, None, 10],  # row 4
+                ["合计（家）", 1, None, None],  # row 5
+                ["合 计", None, None, 10],  # row 6
+                [2, None, None, None],  # row 7: a serial number only
+                ["3", None, None, None],  # row 8
+                [2, "合计科技有限公司", CODE, 3],  # a name that starts with 合计: a row
+                [3, "联合计算公司", CODE, 4],  # 合计 inside a name: a row
+                [None, None, None, 5],  # a lone number elsewhere: a row (an error later)
+            ]
+        )
+    )
+    names = [r.values["name"] for r in table.rows]
+    assert names == ["甲公司", "合计科技有限公司", "联合计算公司", None]
+    assert table.skipped == [3, 4, 5, 6, 7, 8]
+
+
+def test_a_serial_number_alone_in_the_serial_column_is_skipped_wherever_it_is():
+    table = read(
+        xlsx([["企业名称", "统一社会信用代码", "序号"], ["甲公司", CODE, 1], [None, None, 2]])
+    )
+    assert [r.values["name"] for r in table.rows] == ["甲公司"] and table.skipped == [3]

@@ -224,8 +224,9 @@ class Table:
     file_format: str
     """``"xlsx"``, ``"xls"`` or ``"csv"``, as detected from the content."""
     skipped: list[int] = field(default_factory=list)
-    """Numbers of the rows left out as ``rows`` is read: 合计/小计 (total) lines, and blank
-    lines between rows (not the blank lines after the last row)."""
+    """Numbers of the rows left out as ``rows`` is read: 合计/小计 (total) lines, lines that
+    hold nothing but a serial number, and blank lines between rows (not the blank lines
+    after the last row)."""
     samples: dict[str, list[str]] = field(default_factory=dict)
     """Header not read under its own name (unknown, mapped or ignored) -> the first few values
     found in its column, filled as ``rows`` is read (a header whose column stays empty gets
@@ -1156,30 +1157,53 @@ def _blank(cell: Any) -> bool:
     return cell is None or (type(cell) is str and not cell.strip())
 
 
-# A cell that alone makes its row a total line, not a ledger row (spaces left out).
+# A cell that alone makes its row a total line, not a ledger row (spaces left out); so does
+# a label that ends with one of TOTAL_ENDINGS (全镇合计, 本页小计) or starts with one and a
+# bracket (合计（家）).
 TOTAL_LABELS = frozenset({"合计", "小计", "总计", "共计", "累计", "合计数", "小计数"})
+TOTAL_ENDINGS = ("合计", "小计", "总计")
+_OPENING_BRACKETS = frozenset("(（[【〔")
+SERIAL_HEADERS = frozenset({"序号"})  # header keys of a serial-number column
+_SERIAL_RE = re.compile(r"\d{1,6}[.、]?")
 
 
-def _is_total(cells: list[Any]) -> bool:
-    """Whether one of the row's first two filled cells says 合计, 小计… (every label has 计:
-    a row without it costs one substring test per cell looked at)."""
+def _total_label(text: str) -> bool:
+    label = _INVISIBLE_RE.sub("", text).rstrip(":：")
+    return (
+        label in TOTAL_LABELS
+        or label.endswith(TOTAL_ENDINGS)
+        or (label[:2] in TOTAL_ENDINGS and label[2:3] in _OPENING_BRACKETS)
+    )
+
+
+def _is_serial(cell: Any) -> bool:
+    kind = type(cell)
+    if kind is int or kind is float:
+        return True
+    text = unicodedata.normalize("NFKC", cell.strip()) if kind is str else ""
+    return _SERIAL_RE.fullmatch(text) is not None
+
+
+def _is_total(cells: list[Any], lone: frozenset[int] = frozenset()) -> bool:
+    """Whether the row is a total line: one of its first two filled cells is a total label
+    (every label has 计: a row without it costs one substring test per cell looked at), or
+    its only filled cell is a serial number in a column of ``lone`` (the 序号 column and the
+    first one): a numbered line left empty."""
     filled = 0
-    for c in cells:
+    first = -1
+    for index, c in enumerate(cells):
         if c is None:
             continue
         if type(c) is str:
-            if (
-                "计" in c
-                and len(c) <= 12
-                and _INVISIBLE_RE.sub("", c).rstrip(":：") in TOTAL_LABELS
-            ):
+            if "计" in c and len(c) <= 20 and _total_label(c):
                 return True
             if not c.strip():
                 continue
         filled += 1
         if filled == 2:
             return False
-    return False
+        first = index
+    return first in lone and _is_serial(cells[first])
 
 
 SAMPLES = 3  # values kept of each column not used (Table.samples)
@@ -1253,6 +1277,7 @@ def _produce_rows(
     width: int,
     skipped: list[int],
     watch: _Watch,
+    lone: frozenset[int] = frozenset(),
 ) -> Iterator[SourceRow]:
     blank: list[int] = []
     for number, cells in source:
@@ -1261,7 +1286,7 @@ def _produce_rows(
             continue
         skipped.extend(blank)
         blank.clear()
-        if _is_total(cells):
+        if _is_total(cells, lone):
             skipped.append(number)
             continue
         size = len(cells)
@@ -1389,7 +1414,16 @@ def read_table(
         for name, index in found.items()
     ]
     skipped: list[int] = []
-    rows = _produce_rows(chain(head[position + 1 :], source), plan, len(headers), skipped, watch)
+    # A row holding only a number in the 序号 column or the first column is a numbered line
+    # left empty (skipped, like the totals).
+    keys = [_header_key(text) for text in headers]
+    lone = frozenset(
+        [i for i, key in enumerate(keys) if key in SERIAL_HEADERS]
+        + [next((i for i, key in enumerate(keys) if key), 0), 0]
+    )
+    rows = _produce_rows(
+        chain(head[position + 1 :], source), plan, len(headers), skipped, watch, lone
+    )
     return Table(
         skipped=skipped,
         samples=samples,
