@@ -904,3 +904,20 @@ def test_a_remembered_mapping_keeps_its_select_and_can_be_changed_or_forgotten(
     batch.refresh_from_db()
     assert batch.preview["unknown_headers"] == ["企业微信号"] and batch.preview["ignored"] == []
     assert not HeaderMapping.objects.filter(header="企业微信号").exists()
+
+
+def test_the_mapping_select_leaves_out_the_files_own_fields_and_a_clash_is_said(client, login):
+    me = login("town01_cmd")
+    rows = [[*r, "x", "y"] for r in good_rows(1)]
+    batch = run(me, xlsx(rows, header=[*HEADER, "情况一", "情况二"]), confirm=False)
+    page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
+    assert '<option value="remarks">' in page and '<option value="name">' not in page
+    response = client.post(
+        f"/enterprises/import/{batch.pk}/",
+        {"action": "map", "header-0": "情况一", "field-0": "remarks",
+         "header-1": "情况二", "field-1": "remarks"},
+        follow=True,
+    )  # fmt: skip
+    assert "“情况一”、“情况二”" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.READY and batch.revision == 1

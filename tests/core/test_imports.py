@@ -255,3 +255,25 @@ def test_a_column_with_data_but_no_header_is_shown_by_position_and_can_be_mapped
     execute(batch.check_job_id)
     batch = confirm(me, ImportBatch.objects.get(pk=batch.pk))
     assert [r["age"] for r in WRITTEN] == [30, 31]
+
+
+def test_a_mapping_that_cannot_apply_is_refused_naming_the_headers_and_nothing_is_saved(user):
+    me = user("town01_cmd")
+    batch = start(me, csv("编号,姓名,名字,岁数,年纪", "A1,张三,三,30,30"))
+    with pytest.raises(ValidationError) as own:  # the file has 姓名 under its own header
+        services.batch_map_headers(user=me, batch=batch, mapping={"名字": "name"}, enqueue=False)
+    assert "“名字”" in own.value.messages[0] and "“姓名”" in own.value.messages[0]
+    with pytest.raises(ValidationError) as twice:
+        services.batch_map_headers(
+            user=me, batch=batch, mapping={"岁数": "age", "年纪": "age"}, enqueue=False
+        )
+    assert "“岁数”、“年纪”" in twice.value.messages[0] and "“年龄”" in twice.value.messages[0]
+    assert not HeaderMapping.objects.exists()
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.READY
+    # One of them is fine; then the other one is refused against the first.
+    batch = services.batch_map_headers(user=me, batch=batch, mapping={"岁数": "age"}, enqueue=False)
+    execute(batch.check_job_id)
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    with pytest.raises(ValidationError):
+        services.batch_map_headers(user=me, batch=batch, mapping={"年纪": "age"}, enqueue=False)
+    assert services.recognised_fields("tests.people", batch.preview) == {"code", "name"}

@@ -225,6 +225,53 @@ def _choice_keys(preview: dict) -> dict[str, tuple[str, str | None]]:
     return found
 
 
+def recognised_fields(kind: str, preview: dict) -> set[str]:
+    """The fields the file has under their own headers (a mapping cannot take them)."""
+    labels = set(preview.get("columns", [])) - set(preview.get("mapped", {}).values())
+    return {c.field for c in importer(kind).columns if c.label in labels}
+
+
+def _refuse_clashes(
+    *, kind: str, preview: dict, chosen: dict[str, str], forgotten: set[str]
+) -> None:
+    """ValidationError naming them when the mapping, as it would be after this change, reads
+    two columns as one field, or a column as a field the file has under its own header."""
+    labels = {c.field: c.label for c in importer(kind).columns}
+    names: dict[str, str] = {}
+    result: dict[str, str] = {}
+    for entry in preview.get("choices", []):
+        key = entry.get("key") or header_key(entry["header"])
+        names[key] = entry["header"]
+        if entry["field"] and key not in forgotten:
+            result[key] = entry["field"]
+    result = {k: f for k, f in (result | chosen).items() if f}
+    by_field: dict[str, list[str]] = {}
+    for key, field in result.items():
+        by_field.setdefault(field, []).append(names.get(key, key))
+    problems = []
+    own = recognised_fields(kind, preview)
+    for field, headers in by_field.items():
+        quoted = "、".join(f"“{h}”" for h in headers)
+        if field in own:
+            problems.append(
+                _(
+                    "%(headers)s cannot be read as %(field)s: the file has that column under "
+                    "its own header. Choose another field, or ignore the column."
+                )
+                % {"headers": quoted, "field": f"“{labels[field]}”"}
+            )
+        elif len(headers) > 1:
+            problems.append(
+                _(
+                    "%(headers)s are all read as %(field)s, but one field is read from one "
+                    "column only. Choose another field for the others, or ignore them."
+                )
+                % {"headers": quoted, "field": f"“{labels[field]}”"}
+            )
+    if problems:
+        raise ValidationError(problems)
+
+
 def batch_map_headers(
     *,
     user,
@@ -258,6 +305,9 @@ def batch_map_headers(
             raise ValidationError(
                 _("This file cannot be checked again now (it is being checked or imported).")
             )
+        _refuse_clashes(
+            kind=batch.kind, preview=batch.preview or {}, chosen=chosen, forgotten=forgotten
+        )
         office = kind.office_key(user)
         for header, field in chosen.items():
             HeaderMapping.objects.update_or_create(

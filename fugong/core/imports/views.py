@@ -140,6 +140,7 @@ def batch(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     may = imp.may_import(request.user)
     preview = found.preview or {}
     choices = _choices(preview)
+    own = services.recognised_fields(kind, preview)
     context = {
         "batch": found,
         "importer": imp,
@@ -156,7 +157,8 @@ def batch(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         # (An ignored column too: ignoring it does not make its values go away unseen.)
         "dropped": [c["header"] for c in choices if c["samples"] and not c["field"]],
         "ignored": [c for c in choices if c["field"] == ""],
-        "fields": [(c.field, c.label) for c in imp.columns],
+        # Not the fields the file has under their own headers: a mapping cannot take them.
+        "fields": [(c.field, c.label) for c in imp.columns if c.field not in own],
         "ignore": IGNORE,
         "sample": [
             [r.get("row"), *(r.get(name, "") for name in imp.sample_fields)]
