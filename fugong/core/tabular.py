@@ -28,6 +28,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import logging
@@ -64,6 +65,7 @@ __all__ = [
     "TabularError",
     "convert_cell",
     "header_key",
+    "mapping_key",
     "read_table",
 ]
 
@@ -251,7 +253,19 @@ def _header_key(text: str) -> str:
     return key.strip("*").casefold()
 
 
-header_key = _header_key  # the key of a header in a caller's ``mapping`` (read_table)
+header_key = _header_key
+
+_MAPPING_KEY_CHARS = 100  # as long as HeaderMapping.header
+
+
+def mapping_key(text: str) -> str:
+    """The key of a header in a caller's ``mapping`` (read_table): its :func:`header_key`;
+    a longer one than a stored key holds keeps its start and a digest of the whole, so that
+    two long headers stay apart and the same header always finds its mapping."""
+    key = _header_key(text)
+    if len(key) <= _MAPPING_KEY_CHARS:
+        return key
+    return key[:80] + "#" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def _split_unit(key: str) -> tuple[str, str | None]:
@@ -1135,7 +1149,7 @@ def _find_header(
         for cell in cells:
             text = _cell_text(cell)
             if text:
-                field_name = matcher.match(text) or (mapping or {}).get(_header_key(text))
+                field_name = matcher.match(text) or (mapping or {}).get(mapping_key(text))
                 if field_name is not None:
                     found.add(field_name)
         if len(found) >= needed:
@@ -1328,7 +1342,7 @@ def read_table(
     A header that would match two of ``columns`` is a bug in the column spec and raises
     AssertionError, whatever the file.
 
-    ``mapping`` (header key, see :func:`header_key` -> field, or ``""``) says what headers
+    ``mapping`` (header key, see :func:`mapping_key` -> field, or ``""``) says what headers
     the columns do not recognise mean: a field (read as that column, unless the file has it
     already) or ``""`` (ignore the column: :attr:`Table.ignored`). The other unknown headers
     are in :attr:`Table.unknown_headers`, with sample values in :attr:`Table.samples`.
@@ -1388,13 +1402,13 @@ def read_table(
         shown = " ".join(text.split())
         if not _header_key(text):  # no header: named by its position
             shown = text = no_header_name(index)
-            if not mapping or mapping.get(_header_key(text)) is None:
+            if not mapping or mapping.get(mapping_key(text)) is None:
                 watch.unnamed_column(index)  # listed once it shows data
                 continue
         field_name = matched[index]
         chosen = None
         if field_name is None and mapping:
-            chosen = mapping.get(_header_key(text))
+            chosen = mapping.get(mapping_key(text))
             if chosen == "":
                 ignored.append(shown)
             elif chosen in by_field and chosen not in found and chosen not in recognised:

@@ -277,3 +277,25 @@ def test_a_mapping_that_cannot_apply_is_refused_naming_the_headers_and_nothing_i
     with pytest.raises(ValidationError):
         services.batch_map_headers(user=me, batch=batch, mapping={"年纪": "age"}, enqueue=False)
     assert services.recognised_fields("tests.people", batch.preview) == {"code", "name"}
+
+
+def test_a_header_longer_than_shown_is_mapped_by_its_whole_text(user):
+    """Issue 11: a header is shown cut to 60 characters; its mapping is keyed by the whole
+    header, so the next file finds it, and two long headers alike at the start stay apart."""
+    me = user("town01_cmd")
+    first, second = "年龄情况说明" * 20 + "甲", "年龄情况说明" * 20 + "乙"
+    content = csv(f"编号,姓名,{first},{second}", "A1,张三,30,x")
+    batch = start(me, content)
+    keys = [c["key"] for c in batch.preview["choices"]]
+    assert len(set(keys)) == 2 and all(len(k) <= 100 for k in keys)
+    assert batch.preview["unknown_headers"] == [first[:60], second[:60]]
+    batch = services.batch_map_headers(
+        user=me, batch=batch, mapping={keys[0]: "age", keys[1]: ""}, enqueue=False
+    )
+    execute(batch.check_job_id)
+    again = start(me, content)  # the office's next upload
+    assert again.preview["mapped"] == {first[:60]: "年龄"}
+    assert again.preview["ignored"] == [second[:60]] and again.preview["unknown_headers"] == []
+    assert [c["field"] for c in again.preview["choices"]] == ["age", ""]
+    confirm(me, again)
+    assert WRITTEN[0]["age"] == 30

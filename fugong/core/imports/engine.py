@@ -22,7 +22,7 @@ from fugong.core.imports.models import HeaderMapping, ImportBatch, ImportMode, I
 from fugong.core.imports.registry import Importer, importer
 from fugong.core.imports.workflow import BATCHES, SYSTEM
 from fugong.core.jobs import JobContext, JobError, job_handler
-from fugong.core.tabular import SourceRow, Table, TabularError, header_key, read_table
+from fugong.core.tabular import SourceRow, Table, TabularError, mapping_key, read_table
 from fugong.core.xlsx import XlsxStreamWriter
 
 CHUNK = 5000
@@ -209,7 +209,7 @@ def _choices(checked: Checked) -> list[dict]:
     ]
     out = []
     for header, chosen in entries[:SHOWN_HEADERS]:
-        key = header_key(header)
+        key = mapping_key(header)
         out.append(
             {
                 "header": header[:60],

@@ -17,7 +17,7 @@ from fugong.core.imports.workflow import BATCHES, SYSTEM
 from fugong.core.jobs import job_start
 from fugong.core.models import JobStatus
 from fugong.core.scope import scoped
-from fugong.core.tabular import header_key, spreadsheet_kind
+from fugong.core.tabular import mapping_key, spreadsheet_kind
 
 CHECK_JOB = "imports.check"
 COMMIT_JOB = "imports.commit"
@@ -218,9 +218,9 @@ def _choice_keys(preview: dict) -> dict[str, tuple[str, str | None]]:
         ]
     found: dict[str, tuple[str, str | None]] = {}
     for entry in choices:
-        key = entry.get("key") or header_key(entry["header"])
+        key = entry.get("key") or mapping_key(entry["header"])
         if key:
-            for name in (key, entry["header"], header_key(entry["header"])):
+            for name in (key, entry["header"], mapping_key(entry["header"])):
                 found.setdefault(name, (key, entry["field"]))
     return found
 
@@ -240,7 +240,7 @@ def _refuse_clashes(
     names: dict[str, str] = {}
     result: dict[str, str] = {}
     for entry in preview.get("choices", []):
-        key = entry.get("key") or header_key(entry["header"])
+        key = entry.get("key") or mapping_key(entry["header"])
         names[key] = entry["header"]
         if entry["field"] and key not in forgotten:
             result[key] = entry["field"]
@@ -293,7 +293,7 @@ def batch_map_headers(
         chosen: dict[str, str] = {}
         forgotten: set[str] = set()
         for header, field in mapping.items():
-            key, current = shown.get(header) or shown.get(header_key(header)) or ("", None)
+            key, current = shown.get(header) or shown.get(mapping_key(header)) or ("", None)
             if not key:
                 continue
             if field is None:
