@@ -921,3 +921,29 @@ def test_the_mapping_select_leaves_out_the_files_own_fields_and_a_clash_is_said(
     assert "“情况一”、“情况二”" in response.content.decode()
     batch.refresh_from_db()
     assert batch.status == ImportStatus.READY and batch.revision == 1
+
+
+@pytest.mark.parametrize(
+    ("code_cell", "name_cell", "refused"),
+    [
+        ("34 纺织业", None, ["行业代码", "34纺织业", "17 纺织业"]),  # two divisions in one cell
+        ("34", "纺织业", ["行业代码", "“34”", "所属行业", "“纺织业”"]),
+        ("C34", "17 纺织业", ["行业代码", "所属行业"]),
+        ("34", "通用设备制造业", None),  # agree
+        ("3411", "34 通用设备制造业", None),
+        ("34", "金属切削机床制造", None),  # a class's name, not a division's: the code holds
+    ],
+)
+def test_an_industry_code_and_name_of_two_divisions_are_refused_naming_both(
+    user, code_cell, name_cell, refused
+):
+    rows = [[*r, name_cell] for r in good_rows(1)]
+    rows[0][4] = code_cell
+    batch = run(user("town01_cmd"), xlsx(rows, header=[*HEADER, "所属行业"]))
+    if refused:
+        assert batch.preview["invalid"] == 1, batch.preview
+        message = batch.preview["errors"][0]["message"]
+        assert all(part in message for part in refused), message
+    else:
+        assert batch.status == ImportStatus.DONE, (batch.message, batch.preview.get("errors"))
+        assert Enterprise.objects.get(credit_code=code(1)).industry.code == "34"

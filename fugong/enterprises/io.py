@@ -171,11 +171,21 @@ class Industries:
         self.by_code = {i.code: i for i in divisions}
         self.by_name = {_key(i.name): i for i in divisions}
         self.found: dict[str, Industry | None] = {}
+        self.names: dict[str, Industry | None] = {}
 
     def find(self, text: str) -> Industry | None:
         if text not in self.found:
             self.found[text] = self._find(_key(text))
         return self.found[text]
+
+    def named(self, text: str) -> Industry | None:
+        """The division whose name ``text`` gives, alone or after a code (None: no division
+        name, e.g. a code alone or a class's name)."""
+        if text not in self.names:
+            key = _key(text)
+            m = _INDUSTRY_RE.fullmatch(key)
+            self.names[text] = self.by_name.get(m[3] if m else key)
+        return self.names[text]
 
     def _find(self, key: str) -> Industry | None:
         m = _INDUSTRY_RE.fullmatch(key)
@@ -309,6 +319,51 @@ class RowChecker(RowCheck):
         ):
             return True
         return park is not None and park.operator_id in self.scope.park_office_ids
+
+    def check_industry(self, v: dict, fail) -> Industry | None:
+        """The division the 行业代码 column (else 所属行业) gives; a division name given with
+        it (in the same cell, or in 所属行业) that is another division's refuses the row."""
+        given = [(c, str(v[c])) for c in ("industry_code", "industry_name") if v.get(c)]
+        if not given:
+            return None
+        column, text = given[0]
+        industry = self.industries.find(text)
+        if industry is None:
+            fail(
+                column,
+                _("“%(value)s” is not a GB/T 4754-2017 division code or name.") % {"value": text},
+            )
+            return None
+        for other, other_text in given:
+            named = self.industries.named(other_text)
+            if named is None or named == industry:
+                continue
+            if other == column:
+                fail(
+                    column,
+                    _(
+                        "“%(value)s” gives the code of %(division)s but the name of another "
+                        "division, %(other)s; correct one of them."
+                    )
+                    % {"value": text, "division": industry, "other": named},
+                )
+            else:
+                fail(
+                    column,
+                    _(
+                        "“%(value)s” is %(division)s, but %(column)s says “%(other_value)s”, "
+                        "another division (%(other)s); correct one of them."
+                    )
+                    % {
+                        "value": text,
+                        "division": industry,
+                        "column": BY_FIELD[other].label,
+                        "other_value": other_text,
+                        "other": named,
+                    },
+                )
+            return None
+        return industry
 
     def check(self, row: SourceRow, existing: dict | None) -> tuple[dict | None, str]:
         errors: dict[str, str] = dict(row.errors)
@@ -448,17 +503,7 @@ class RowChecker(RowCheck):
             if v.get(name):
                 out[name] = str(v[name])[: Enterprise._meta.get_field(name).max_length]
 
-        industry = None
-        for column in ("industry_code", "industry_name"):
-            if v.get(column):
-                industry = self.industries.find(str(v[column]))
-                if industry is None:
-                    fail(
-                        column,
-                        _("“%(value)s” is not a GB/T 4754-2017 division code or name.")
-                        % {"value": v[column]},
-                    )
-                break
+        industry = self.check_industry(v, fail)
         if industry is not None:
             out["industry"] = industry
 
