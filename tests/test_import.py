@@ -947,3 +947,53 @@ def test_an_industry_code_and_name_of_two_divisions_are_refused_naming_both(
     else:
         assert batch.status == ImportStatus.DONE, (batch.message, batch.preview.get("errors"))
         assert Enterprise.objects.get(credit_code=code(1)).industry.code == "34"
+
+
+def test_an_imported_file_is_not_mapped_or_checked_again_and_says_so(user):
+    from django.core.exceptions import ValidationError
+
+    me = user("town01_cmd")
+    batch = run(me, xlsx(good_rows(1)))
+    assert batch.status == ImportStatus.DONE
+    for step in (
+        lambda: enterprise_io.import_recheck(user=me, batch=batch, enqueue=False),
+        lambda: enterprise_io.import_map_columns(
+            user=me, batch=batch, mapping={"x": "name"}, enqueue=False
+        ),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            step()
+        assert "已经导入" in refused.value.messages[0], refused.value.messages
+
+
+def test_a_park_operator_is_told_to_give_the_place_or_the_park_not_import_to(user):
+    me = user("town01_park")
+    content = f"企业名称,统一社会信用代码\n园区新企业,{code(901)}\n".encode()
+    batch = run(me, content, filename="台账.csv", confirm=False)
+    message = batch.preview["errors"][0]["message"]
+    assert "园区/楼宇" in message and "导入到" not in message
+
+
+def test_an_unknown_step_on_the_batch_page_is_refused(client, login):
+    me = login("town01_cmd")
+    batch = run(me, xlsx(good_rows(1)), confirm=False)
+    response = client.post(f"/enterprises/import/{batch.pk}/", {"action": "delete"})
+    assert response.status_code == 400 and "操作不存在" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.READY and batch.import_job is None
+    page = client.get(f"/enterprises/import/{batch.pk}/").content.decode()
+    assert 'name="action" value="confirm"' in page
+
+
+def test_the_result_line_says_row_or_rows(user):
+    from django.utils import translation
+
+    from fugong.core.models import Job
+
+    me = user("town01_cmd")
+    rows = good_rows(2)
+    rows[1][1] = "bad"
+    with translation.override("en"):
+        batch = run(me, xlsx(rows), mode="good")
+    assert batch.result["rejected"] == 1
+    assert Job.objects.get(pk=batch.import_job_id).messages[-1].endswith("1 row rejected.")

@@ -219,6 +219,7 @@ class RowChecker(RowCheck):
         self.scope = get_scope(user)
         parks = list(scoped(Park.objects.select_related("jurisdiction"), user))
         places = list(user_places(user))
+        self.offers_places = bool(places)  # the upload form's 导入到 (importer.places)
         by_id = {j.pk: j for j in places}
         places += [p.jurisdiction for p in parks if p.jurisdiction not in places]  # park operators
         self.places_by_code = {j.code: j for j in places}
@@ -486,7 +487,10 @@ class RowChecker(RowCheck):
                 _(
                     "a new enterprise needs its 辖区代码 or 所属辖区, or a place chosen under "
                     "“Import to” when the file is uploaded."
-                ),
+                )
+                if self.offers_places
+                # A park operator's form has no 导入到: a tenant is placed by its park.
+                else _("a new enterprise needs its 辖区代码 or 所属辖区, or its park (园区/楼宇)."),
             )
 
         phone = v.get("contact_phone")

@@ -361,8 +361,12 @@ def commit(ctx: JobContext) -> dict:
     BATCHES.apply(batch, actor=SYSTEM, action="finish", result=result)
     ctx.progress(total, total)
     ctx.message(
-        _(
-            "%(created)d new, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rows rejected."
+        ngettext(
+            "%(created)d new, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d row "
+            "rejected.",
+            "%(created)d new, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rows "
+            "rejected.",
+            result["rejected"],
         )
         % result
     )

@@ -163,6 +163,13 @@ def batch_confirm(
     return batch
 
 
+def _imported() -> str:
+    return _(
+        "This file has been imported already, so it is not checked again; to import a "
+        "changed file, upload it again."
+    )
+
+
 def batch_recheck(
     *, user, batch: ImportBatch, revision: int | str | None = None, enqueue: bool = True
 ) -> ImportBatch:
@@ -171,7 +178,9 @@ def batch_recheck(
         batch = _locked(batch)
         BATCHES.check_revision(batch, revision)
         if not can_recheck(batch):
-            if _stopped(batch) in (ImportStatus.READY, ImportStatus.DONE):
+            if _stopped(batch) == ImportStatus.DONE:
+                raise ValidationError(_imported())
+            if _stopped(batch) == ImportStatus.READY:
                 raise ValidationError(
                     _(
                         "This file passed its check and cannot be checked again; to check a "
@@ -302,6 +311,8 @@ def batch_map_headers(
             elif field == "" or field in fields:
                 chosen[key] = field
         if BATCHES.find("remap", batch) is None:
+            if _stopped(batch) == ImportStatus.DONE:
+                raise ValidationError(_imported())
             raise ValidationError(
                 _("This file cannot be checked again now (it is being checked or imported).")
             )

@@ -14,7 +14,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+)
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -125,12 +131,16 @@ def batch(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 services.batch_map_headers(
                     user=request.user, batch=found, mapping=_mapping(request), revision=revision
                 )
-            else:
+            elif action in (None, "", "confirm"):
                 services.batch_confirm(
                     user=request.user,
                     batch=found,
                     mode=request.POST.get("mode"),
                     revision=revision,
+                )
+            else:
+                return HttpResponseBadRequest(
+                    _("This form asks for a step that does not exist; reload the page.")
                 )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
