@@ -671,7 +671,11 @@ def test_a_ledger_without_a_place_column_goes_to_the_place_chosen(user):
         user=me, filename="村台账.xlsx", content=content, mode="all", place=place.pk,
         enqueue=False,
     )  # fmt: skip
-    assert batch.options == {"place": place.pk, "place_name": f"{place.name} ({place.code})"}
+    town, village = place.parent.parent, place.parent
+    assert batch.options == {
+        "place": place.pk,
+        "place_name": f"{town.name} / {village.name} / {place.name} ({place.code})",
+    }
     execute(batch.check_job_id)
     batch = enterprise_io.import_confirm(user=me, batch=batch, enqueue=False)
     execute(batch.import_job_id)
@@ -997,3 +1001,18 @@ def test_the_result_line_says_row_or_rows(user):
         batch = run(me, xlsx(rows), mode="good")
     assert batch.result["rejected"] == 1
     assert Job.objects.get(pk=batch.import_job_id).messages[-1].endswith("1 row rejected.")
+
+
+def test_each_place_of_import_to_is_named_with_the_places_above_it(login):
+    """Issue 11: a county's 导入到 list has many places of the same name; each is named
+    from its town down (the places above a grid office's own are read for it)."""
+    from fugong.core.imports.registry import importer
+
+    place = grid()
+    village, town = place.parent, place.parent.parent
+    labels = dict(importer("enterprises").places(login("town01_cmd")))
+    assert labels[town.pk] == f"{town.name} ({town.code})"
+    assert labels[village.pk] == f"{town.name} / {village.name} ({village.code})"
+    assert labels[place.pk] == f"{town.name} / {village.name} / {place.name} ({place.code})"
+    own = importer("enterprises").places(login("town01_grid"))
+    assert len(own) == 1 and own[0][1].startswith(f"{town.name} / ")

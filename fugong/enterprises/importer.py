@@ -9,12 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fugong.accounts.models import Jurisdiction
 from fugong.core.bulk import rows_by_keys
 from fugong.core.imports.registry import Committed, Importer
 from fugong.core.jobs import JobError
 from fugong.core.scope import get_scope, scoped
 from fugong.enterprises import permissions
 from fugong.enterprises.columns import COLUMNS
+from fugong.enterprises.forms import PLACE_LEVELS
 from fugong.enterprises.io import KIND, RowChecker, place_gone, user_places
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.services import enterprises_upsert
@@ -40,6 +42,12 @@ def _registered_outside_scope(user, codes: list[str]) -> set[str]:
     return existing - visible
 
 
+def _ancestors(path: str) -> list[str]:
+    """The paths above ``path`` ("/a/b/c/" -> "/a/", "/a/b/"), top first."""
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+
+
 class EnterpriseImporter(Importer):
     kind = KIND
     title = gettext_lazy("Import enterprises from Excel")
@@ -59,10 +67,27 @@ class EnterpriseImporter(Importer):
         return permissions.can_import(user)
 
     def places(self, user) -> list[tuple[int, str]]:
-        places = list(user_places(user).order_by("path").values_list("pk", "name", "code", "level"))
+        """The user's places, each named with the places above it from the town down
+        ("光明街道 / 和平社区 (code)"): a county has many 和平社区."""
+        places = list(
+            user_places(user).order_by("path").values_list("pk", "name", "code", "level", "path")
+        )
         if len(places) > MAX_PLACE_CHOICES:
             places = [p for p in places if p[3] != "grid"]
-        return [(pk, f"{name} ({code})") for pk, name, code, _level in places]
+        names = {path: name for _pk, name, _code, _level, path in places}
+        above = {p for *_rest, path in places for p in _ancestors(path)} - names.keys()
+        if above:  # the town and village above a village's or grid's places
+            names |= dict(
+                Jurisdiction.objects.filter(path__in=above, level__in=PLACE_LEVELS).values_list(
+                    "path", "name"
+                )
+            )
+
+        def label(name: str, code: str, path: str) -> str:
+            chain = [names[p] for p in _ancestors(path) if p in names]
+            return f"{' / '.join([*chain, name])} ({code})"
+
+        return [(pk, label(name, code, path)) for pk, name, code, _level, path in places]
 
     def default_place(self, user, places: list[tuple[int, str]]) -> int | None:
         """The user's own place, when their area is one place."""
