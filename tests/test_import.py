@@ -1016,3 +1016,24 @@ def test_each_place_of_import_to_is_named_with_the_places_above_it(login):
     assert labels[place.pk] == f"{town.name} / {village.name} / {place.name} ({place.code})"
     own = importer("enterprises").places(login("town01_grid"))
     assert len(own) == 1 and own[0][1].startswith(f"{town.name} / ")
+
+
+def test_grid_offices_keep_their_own_header_mappings(user):
+    """Issue 11: the office key is the uploader's whole place path (a grid's is longer than
+    the 50 characters it was cut to), so two grids of one village do not share mappings."""
+    from fugong.core.imports.models import HeaderMapping
+    from fugong.core.imports.registry import importer
+
+    me = user("town01_grid")
+    path = me.memberships.get().jurisdiction.path
+    here = me.memberships.get().jurisdiction
+    sibling = Jurisdiction(parent=here.parent, level="grid", code=here.code[:-3] + "998")
+    sibling.name = "另一网格"
+    sibling.save()
+    assert len(path) > 50 and sibling.path != path and sibling.path[:50] == path[:50]
+    key = importer("enterprises").office_key(me)
+    assert key == f"place:{path}"
+    HeaderMapping.objects.create(
+        kind="enterprises", scope=key, header="微信号", field="", updated_by=me
+    )
+    assert HeaderMapping.objects.get(scope=key).scope.endswith(path)

@@ -108,7 +108,7 @@ class EnterpriseImporter(Importer):
         if scope.everything:
             return "everything"
         if scope.jurisdiction_paths:
-            return "place:" + min(scope.jurisdiction_paths)[:50]
+            return "place:" + min(scope.jurisdiction_paths)  # whole: grids of one village differ
         if scope.park_office_ids:
             return f"park:{min(scope.park_office_ids)}"
         return f"user:{user.pk}"

@@ -99,7 +99,8 @@ class HeaderMapping(models.Model):
     office (``scope``: the key the importer gives for the uploader's office)."""
 
     kind = models.CharField(_("kind of import"), max_length=40)
-    scope = models.CharField(_("office"), max_length=60)
+    # The importer's office key: for a place, its whole path (a grid's is 61 characters).
+    scope = models.CharField(_("office"), max_length=300)
     header = models.CharField(_("header"), max_length=100)  # normalised (tabular.header_key)
     field = models.CharField(_("field"), max_length=60, blank=True)
     updated_by = models.ForeignKey(
