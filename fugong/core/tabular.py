@@ -1204,8 +1204,7 @@ def _is_total(cells: list[Any], lone: frozenset[int] = frozenset()) -> bool:
     its only filled cell is a serial number in a column of ``lone`` (the 序号 column and the
     first one): a numbered line left empty."""
     filled = 0
-    first = -1
-    for index, c in enumerate(cells):
+    for c in cells:
         if c is None:
             continue
         if type(c) is str:
@@ -1216,7 +1215,8 @@ def _is_total(cells: list[Any], lone: frozenset[int] = frozenset()) -> bool:
         filled += 1
         if filled == 2:
             return False
-        first = index
+    # One filled cell (rare): which one.
+    first = next((i for i, c in enumerate(cells) if not _blank(c)), -1)
     return first in lone and _is_serial(cells[first])
 
 
@@ -1233,6 +1233,9 @@ _NO_HEADER_KEY_RE = re.compile(r"第(\d+)列\(无表头\)")
 def no_header_name(index: int) -> str:
     """The name of the column at ``index`` (0 = A) when its header cell is blank."""
     return NO_HEADER.format(n=index + 1)
+
+
+_EMPTY_CELLS = frozenset({None, ""})
 
 
 @dataclass
@@ -1304,7 +1307,8 @@ def _produce_rows(
             skipped.append(number)
             continue
         size = len(cells)
-        if size > width:
+        # Cells right of the last header: mostly empty ones (one set, no call per cell).
+        if size > width and not _EMPTY_CELLS.issuperset(cells[width:]):
             width = watch.widen(cells, width)
         if watch.watched:
             watch.sample(cells)
