@@ -139,7 +139,9 @@ def _import_city(seed: int, template: str | None) -> tuple[str, object]:
 
         build_city(seed)
     connections.close_all()
-    if vendor == "sqlite" and not pristine.exists():
+    if vendor == "sqlite":
+        # The working copy is the pristine city with today's migrations: the new pristine
+        # (restore() would otherwise bring back a city without a column added since).
         shutil.copyfile(where / "fugong.sqlite3", pristine)
     if vendor == "postgresql":
         os.environ["DATABASE_URL"] = f"{base}/{work}"
