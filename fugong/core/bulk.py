@@ -20,7 +20,8 @@ BATCH = 2000
 
 def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     """None when the database driver takes the Python value as it is. A converter remembers
-    its last value: columns such as "created at" repeat one value on every row."""
+    its last value (columns such as "created at" repeat one value on every row), a day's or
+    stamp's converter every value it met."""
     if isinstance(
         field, models.BooleanField | models.CharField | models.TextField | models.IntegerField
     ):
@@ -30,6 +31,20 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     conn = connections[DEFAULT_DB_ALIAS]
     if conn.vendor == "sqlite" and isinstance(field, models.DecimalField):
         return None  # Django registers an adapter for Decimal with sqlite3; values are rounded
+    if isinstance(field, models.DateField):  # and DateTimeField
+        # Days and stamps repeat across rows (a ledger's few resumption days): each distinct
+        # value is converted once.
+        seen: dict[tuple[type, Any], Any] = {}
+
+        def convert_day(value: Any) -> Any:
+            key = (type(value), value)
+            if key not in seen:
+                if len(seen) > 10_000:
+                    seen.clear()
+                seen[key] = field.get_db_prep_save(value, conn)
+            return seen[key]
+
+        return convert_day
     last: list[Any] = [object(), None]
 
     def convert(value: Any) -> Any:
