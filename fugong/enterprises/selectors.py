@@ -4,9 +4,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, F, Func, Q, QuerySet
 from django.db.models.expressions import OrderBy
-from django.db.models.functions import Lower
 from django.http import Http404
 
 from fugong.accounts.models import Jurisdiction, Membership, User
@@ -101,13 +100,25 @@ def _sorted_by_name_without_index(qs: QuerySet[Enterprise]) -> QuerySet[Enterpri
     Names start with the county's or town's own name ("青溪…"), so one jurisdiction's
     enterprises sit together in the name index; PostgreSQL, expecting them spread out, walks
     the index from the start to fill a page (65 ms against 25 ms for sorting a county's
-    matches). Sorting by the lower-cased name (the same order for Chinese names) leaves the
-    index out. Platform-wide lists keep the index, which is what serves them best."""
+    matches). Sorting by a copy of the name (``NameCopy``: the same order) leaves the index
+    out. Platform-wide lists keep the index, which is what serves them best."""
     ordering = list(qs.query.order_by)
     if not ordering or ordering[0] not in ("name", "-name"):
         return qs
-    by_name = Lower("name").desc() if ordering[0] == "-name" else Lower("name").asc()
+    by_name = NameCopy().desc() if ordering[0] == "-name" else NameCopy().asc()
     return qs.order_by(by_name, *ordering[1:])
+
+
+class NameCopy(Func):
+    """``name || ''``: the name, in the name's own order (same collation), but no index's, so
+    the database sorts the rows it found instead of walking the name index. Cheaper to sort
+    than ``LOWER(name)`` (PostgreSQL: 65 ms against 540 ms for a county's 166,000 names)."""
+
+    template = "(%(expressions)s || '')"
+    output_field = CharField()
+
+    def __init__(self):
+        super().__init__(F("name"))
 
 
 # What a row of the list page shows (its template): the rest of the row is never read.
@@ -144,8 +155,11 @@ class ListRow:
 
 
 # A list longer than this is read in name order from the name index (its rows are spread
-# through it, so a page is found after a few thousand entries); a shorter one is sorted.
+# through it, so a page is found after a few thousand entries); a shorter one is sorted. So
+# are the pages after the first WALK_NAME_INDEX_UP_TO rows: the walk reads every name before
+# them (a county's page 200 in a million: 794,000 entries, 580 ms; sorted, 70 ms).
 WALK_NAME_INDEX_FROM = 20_000
+WALK_NAME_INDEX_UP_TO = 1_000
 
 
 def enterprise_page(
@@ -157,12 +171,13 @@ def enterprise_page(
     ordering = list(qs.query.order_by)
     if (
         total > WALK_NAME_INDEX_FROM
+        and start < WALK_NAME_INDEX_UP_TO
         and ordering
         and isinstance(ordering[0], OrderBy)
-        and isinstance(ordering[0].expression, Lower)
+        and isinstance(ordering[0].expression, NameCopy)
     ):
-        # A county of 166,000 sorted by its lower-cased names takes 300 ms; the
-        # (name, id, jurisdiction) index gives its first page in under a millisecond.
+        # A county of 166,000 sorted by name takes 70 ms; the (name, id, jurisdiction)
+        # index gives its first pages in about a millisecond.
         by_name = "-name" if ordering[0].descending else "name"
         qs = qs.order_by(by_name, *ordering[1:])
     ids = list(qs.values_list("pk", flat=True)[start:stop])
