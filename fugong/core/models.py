@@ -98,7 +98,9 @@ class Job(models.Model):
     task_result_id = models.CharField(_("task result id"), max_length=64, blank=True)
     # The language of the page that started the job: its messages, errors and files are
     # written in it (blank: the site's default).
-    language = models.CharField(_("language"), max_length=15, blank=True)
+    language = models.CharField(
+        _("language"), max_length=15, blank=True, choices=settings.LANGUAGES
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -12,6 +12,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="job",
             name="language",
-            field=models.CharField(blank=True, max_length=15, verbose_name="language"),
+            field=models.CharField(
+                blank=True,
+                choices=[("zh-hans", "简体中文"), ("en", "English")],
+                max_length=15,
+                verbose_name="language",
+            ),
         ),
     ]
