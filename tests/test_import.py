@@ -1037,3 +1037,132 @@ def test_grid_offices_keep_their_own_header_mappings(user):
         kind="enterprises", scope=key, header="微信号", field="", updated_by=me
     )
     assert HeaderMapping.objects.get(scope=key).scope.endswith(path)
+
+
+# The same file again: stored rows the file gives unchanged are counted, not checked in full
+# nor written (the first SAMPLE_ROWS rows are, for the preview's sample).
+
+
+def checked_lines(batch) -> int:
+    with batch.checked_file.open("rb") as stored:
+        return len(stored.read().splitlines())
+
+
+def test_an_unchanged_file_again_writes_nothing_and_says_how_many_were_unchanged(user):
+    from django.utils import translation
+
+    from fugong.core.models import Job
+
+    me = user("town01_cmd")
+    content = xlsx(good_rows(25))
+    run(me, content)
+    logged = enterprise_audit_rows()
+    stamps = set(
+        Enterprise.objects.filter(credit_code__startswith="91339821").values_list("updated_at")
+    )
+    with translation.override("en"):
+        again = run(me, content)
+    assert again.preview["existing"] == 25 and again.preview["unchanged"] == 5
+    assert len(again.preview["sample"]) == 20
+    assert checked_lines(again) == 20  # the rows past the sample's are not written aside
+    assert again.result == {"created": 0, "updated": 0, "unchanged": 25, "rejected": 0}
+    assert enterprise_audit_rows() == logged
+    assert (
+        set(Enterprise.objects.filter(credit_code__startswith="91339821").values_list("updated_at"))
+        == stamps
+    )
+    assert Job.objects.get(pk=again.import_job_id).messages[-1] == (
+        "0 new, 0 updated, 25 unchanged, 0 rows rejected."
+    )
+
+
+def test_one_changed_row_among_unchanged_ones_is_the_one_updated(user):
+    me = user("town01_cmd")
+    run(me, xlsx(good_rows(25)))
+    rows = good_rows(25)
+    rows[22][5] = 99  # the 23rd row's staff, past the sample rows
+    rows[23][3] = "138****0000"  # a masked phone, as exported: unchanged
+    batch = run(me, xlsx(rows))
+    assert batch.preview["unchanged"] == 4
+    assert checked_lines(batch) == 21
+    assert batch.result == {"created": 0, "updated": 1, "unchanged": 24, "rejected": 0}
+    assert Enterprise.objects.get(credit_code=code(23)).employee_count == 99
+    assert Enterprise.objects.get(credit_code=code(24)).contact_phone == "13800000000"
+
+
+def test_an_unchanged_row_repeating_a_code_is_refused(user):
+    me = user("town01_cmd")
+    run(me, xlsx(good_rows(25)))
+    rows = good_rows(25)
+    batch = run(me, xlsx([*rows, rows[21]]), confirm=False)
+    assert batch.preview["invalid"] == 1 and batch.preview["unchanged"] == 5
+    message = batch.preview["errors"][0]["message"]
+    assert "统一社会信用代码" in message and "25" in message  # row 22 is sheet row 25
+
+
+def test_an_unchanged_row_of_an_enterprise_outside_the_users_area_is_refused(user):
+    other = Enterprise.objects.filter(
+        jurisdiction__path__startswith=grid(1).parent.parent.path
+    ).first()
+    row = [
+        other.name, other.credit_code, other.jurisdiction.code, "", "", other.employee_count,
+        "", "", "",
+    ]  # fmt: skip
+    me = user("town01_cmd")
+    run(me, xlsx(good_rows(25)))
+    batch = run(me, xlsx([*good_rows(25), row]), confirm=False)
+    assert batch.preview["invalid"] == 1 and batch.preview["unchanged"] == 5
+    assert "统一社会信用代码" in batch.preview["errors"][0]["message"]
+
+
+def test_an_export_imported_again_is_found_unchanged_row_by_row(
+    client, login, django_capture_on_commit_callbacks
+):
+    """Every exported value (park, industry code and name, category set by hand, key
+    enterprise, yes/no columns, texts, amounts) compares equal to what is stored."""
+    from fugong.core.models import Job
+    from fugong.enterprises.models import Park
+
+    me = login("town01_cmd")
+    rows = good_rows(30)
+    for i, row in enumerate(rows):
+        row[6] = [2500, 10, "", 3000.5][i % 4]
+    run(me, xlsx(rows))
+    town = Enterprise.objects.filter(jurisdiction__path__startswith=grid().parent.parent.path)
+    park = Park.objects.filter(jurisdiction__path__startswith=grid().parent.parent.path).first()
+    assert park is not None
+    town.filter(credit_code__in=[code(i) for i in range(1, 31, 3)]).update(
+        park=park,
+        has_canteen=True,
+        remarks="备注",
+        address="某路1号",
+        legal_representative="张三",
+        tax_paid_last_year=Decimal("80.25"),
+        is_key=True,
+    )
+    town.filter(credit_code__in=[code(i) for i in range(2, 31, 5)]).update(
+        category=Category.STREET_SHOP, category_overridden=True, category_override_reason="手工"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/enterprises/export/", {"query": ""})
+    job = Job.objects.latest("pk")
+    content = b"".join(client.get(f"/jobs/{job.pk}/download/").streaming_content)
+    logged = enterprise_audit_rows()
+    batch = run(me, content, filename="export.xlsx")
+    assert batch.status == ImportStatus.DONE, (batch.message, batch.preview.get("errors"))
+    assert batch.result == {"created": 0, "updated": 0, "unchanged": town.count(), "rejected": 0}
+    assert batch.preview["unchanged"] == town.count() - 20  # all but the sample's rows
+    assert enterprise_audit_rows() == logged
+
+
+def test_a_row_whose_stored_key_flag_is_stale_is_not_counted_unchanged(user):
+    """The file gives what is stored, but the stored key flag is not what the threshold gives
+    (the threshold changed since): the import corrects it, as it always did."""
+    me = user("town01_cmd")
+    rows = good_rows(25)
+    run(me, xlsx(rows))
+    Enterprise.objects.filter(credit_code=code(23)).update(is_key=True)  # tax paid: none
+    batch = run(me, xlsx(rows))
+    assert batch.preview["unchanged"] == 4
+    assert batch.result == {"created": 0, "updated": 1, "unchanged": 24, "rejected": 0}
+    assert not Enterprise.objects.get(credit_code=code(23)).is_key

@@ -36,6 +36,7 @@ from fugong.enterprises.columns import BY_FIELD, COLUMNS
 from fugong.enterprises.forms import PLACE_LEVELS
 from fugong.enterprises.models import Enterprise, Industry, Park, validate_credit_code
 from fugong.enterprises.selectors import enterprise_filtered
+from fugong.enterprises.services import _Places, derived_fields
 from fugong.stats.locks import LockBook
 
 YES, NO = "是", "否"
@@ -138,6 +139,9 @@ def _lookup(names: dict[str, tuple[str, ...]]) -> dict[str, str]:
 CATEGORY_LOOKUP = _lookup(CATEGORY_NAMES)
 LEDGER_LOOKUP = _lookup(LEDGER_NAMES)
 TIER_LOOKUP = _lookup(TIER_NAMES)
+# The fields whose converted value is stored as it is (``RowChecker.unchanged``).
+_AS_STORED = frozenset({*rules.PEOPLE, "resumed_on", *BOOL_FIELDS})
+_LOOKUPS = {"category": CATEGORY_LOOKUP, "ledger": LEDGER_LOOKUP, "tier": TIER_LOOKUP}
 
 
 def join_sentences(messages: list[str]) -> str:
@@ -210,7 +214,15 @@ class RowChecker(RowCheck):
         "credit_code", "employee_count", "returned_count", "jurisdiction_id", "resumed_on",
         "ledger", "tier", "category", "industry_id", "park_id", "revenue_last_year",
         "tax_paid_last_year",
+        # What ``unchanged`` compares besides: the other fields a row may give, and the
+        # stored derived values (category, key enterprise) the upsert would recompute.
+        "name", "address", "legal_representative", "contact_name", "contact_phone", "remarks",
+        *BOOL_FIELDS, "category_overridden", "is_key", "is_key_overridden",
     ]  # fmt: skip
+    TEXTS = {
+        name: Enterprise._meta.get_field(name).max_length
+        for name in ("name", "address", "legal_representative", "contact_name", "remarks")
+    }
     # The column that names each field the user may not change.
     FIELD_COLUMNS = {"jurisdiction": "jurisdiction_code", "industry": "industry_code"}
 
@@ -230,6 +242,8 @@ class RowChecker(RowCheck):
         for park in parks:
             self.parks.setdefault(_key(park.name), []).append(park)
         self.industries = Industries()
+        self.industries_by_id = {i.pk: i for i in self.industries.by_code.values()}
+        self.thresholds = _Places()  # the key-enterprise threshold of each stored place
         self.seen: dict[str, int] = {}
         self.today = timezone.localdate()
         # Submitted days: a row may not move a resumption date into or out of one.
@@ -252,6 +266,7 @@ class RowChecker(RowCheck):
             for e in rows_by_keys(Enterprise, "credit_code", keys, RowChecker.EXISTING)
         }
         self.load_paths({e["jurisdiction_id"] for e in existing.values()})
+        self.thresholds.load({e["jurisdiction_id"] for e in existing.values()})
         if self.scope.everything or not existing:
             self.visible = set(existing)
         else:
@@ -365,6 +380,112 @@ class RowChecker(RowCheck):
                 )
             return None
         return industry
+
+    def unchanged(self, row: SourceRow, existing: dict) -> bool:
+        """True when the row would change nothing of the stored enterprise ``existing`` that
+        the user sees: every value it gives, once converted, equals the stored one, and the
+        stored derived values are what the upsert would derive again. Such a row passes
+        ``check`` whatever it is (no rule or refused field is changed, no date moves): the
+        engine counts it as unchanged without checking or writing it. False sends the row to
+        ``check`` (a duplicate credit code, a value that differs, anything not compared here
+        cheaply). Its credit code counts as seen, as ``check`` would count it."""
+        v = row.values
+        code = v.get("credit_code")
+        if row.errors or code in self.seen or code not in self.visible:
+            return False
+        texts = self.TEXTS  # name, address, …: compared as ``check`` cuts them
+        for name, value in v.items():
+            if value is None or value == "":
+                continue  # an empty cell leaves the field alone
+            if name in _AS_STORED:  # the most frequent columns first, compared inline
+                if value != existing[name]:
+                    return False
+            elif name in texts:
+                if str(value)[: texts[name]] != existing[name]:
+                    return False
+            elif name in _LOOKUPS:
+                if _LOOKUPS[name].get(_key(value)) != existing[name]:
+                    return False
+            elif name in rules.AMOUNTS and value == existing[name]:
+                pass  # equal as numbers: the rules check the stored amount below
+            elif not self._same(name, value, v, existing):
+                return False
+        given = {name for name in rules.RULE_FIELDS if v.get(name) is not None}
+        if rules.row_problems(existing, changed=given, today=self.today):
+            return False  # a stored value a rule refuses: ``check`` says so
+        try:
+            validate_credit_code(code)
+        except ValidationError:
+            return False
+        derived = derived_fields(
+            {
+                **existing,
+                "industry": self.industries_by_id.get(existing["industry_id"]),
+                "category_stated": bool(v.get("category")),
+            },
+            threshold=self.thresholds.threshold(existing["jurisdiction_id"]),
+        )
+        if any(existing.get(name) != value for name, value in derived.items()):
+            return False  # the upsert would correct the stored derived values
+        self.seen[code] = row.number
+        return True
+
+    def _same(self, name: str, value, v: dict, existing: dict) -> bool:
+        """Whether the given ``value`` of field ``name`` converts to the stored one."""
+        if name == "credit_code":
+            return True  # found by it
+        if name == "contact_phone":
+            phone = str(value)
+            if "*" in phone:
+                return True  # a masked phone from an export means "unchanged"
+            if phone != existing["contact_phone"]:
+                return False
+            try:
+                phone_validator(phone)
+            except ValidationError:
+                return False
+            return True
+        if name == "jurisdiction_code" or name == "jurisdiction_name":
+            if name == "jurisdiction_name" and v.get("jurisdiction_code"):
+                return True  # the code decides
+            place = self._place(v)
+            park = self._park(v["park"], v) if v.get("park") else None
+            return (
+                place is not None
+                and place.pk == existing["jurisdiction_id"]
+                and self.allowed_place(place, park)
+            )
+        if name == "park":
+            park = self._park(value, v)
+            return park is not None and park.pk == existing["park_id"]
+        if name in ("industry_code", "industry_name"):
+            problems: list[str] = []
+            industry = self.check_industry(v, lambda *args: problems.append(args))
+            return not problems and industry is not None and industry.pk == existing["industry_id"]
+        if name in rules.AMOUNTS:
+            if rules.amount_problem(value):
+                return False
+            return Decimal(value).quantize(Decimal("0.01")) == existing[name]
+        return False  # a field not compared here: ``check`` decides
+
+    def _park(self, text, v: dict) -> Park | None:
+        """The one park ``text`` names, around the row's place as ``check`` finds it."""
+        candidates = self.parks.get(_key(text), [])
+        place = self._place(v)
+        if place is not None:
+            candidates = [
+                p for p in candidates if place.path.startswith(p.jurisdiction.path)
+            ] or candidates
+        return candidates[0] if len(candidates) == 1 else None
+
+    def _place(self, v: dict) -> Jurisdiction | None:
+        """The one place of the user's that the row's place columns name, or None."""
+        if v.get("jurisdiction_code"):
+            return self.places_by_code.get(v["jurisdiction_code"])
+        if v.get("jurisdiction_name"):
+            found = self.places_by_name.get(_key(v["jurisdiction_name"]), [])
+            return found[0] if len(found) == 1 else None
+        return None
 
     def check(self, row: SourceRow, existing: dict | None) -> tuple[dict | None, str]:
         errors: dict[str, str] = dict(row.errors)

@@ -37,6 +37,7 @@ class Checked:
     valid: int = 0
     new: int = 0
     existing: int = 0
+    unchanged: int = 0  # stored rows the file gives unchanged: counted, not written
     skipped: int = 0  # 合计/小计 lines and blank lines: neither rows nor errors
     errors: list[tuple[int, list[str], str]] = field(default_factory=list)
     sample: list[dict] = field(default_factory=list)
@@ -166,6 +167,16 @@ def checked_rows(
         good: list[dict] = []
         for row in chunk:
             current = existing.get(row.values.get(key))
+            if (
+                current is not None
+                and len(checked.sample) >= SAMPLE_ROWS  # the preview's sample rows in full
+                and checker.unchanged(row, current)
+            ):
+                checked.total += 1
+                checked.valid += 1
+                checked.existing += 1
+                checked.unchanged += 1
+                continue
             values, message = checker.check(row, current)
             checked.total += 1
             if values is None:
@@ -232,6 +243,7 @@ def summary(checked: Checked, kind: Importer) -> dict:
         "invalid": len(checked.errors),
         "new": checked.new,
         "existing": checked.existing,
+        "unchanged": checked.unchanged,  # of the valid rows: not in the checked file
         "skipped": checked.skipped,
         "columns": [labels[f] for f in checked.columns],
         "unknown_headers": unknown,
@@ -331,7 +343,9 @@ def commit(ctx: JobContext) -> dict:
     kind.before_commit(actor=batch.created_by, options=batch.options)
     total = preview.get("valid", 0)
     ctx.progress(0, total)
-    created = updated = unchanged = refused = done = 0
+    # The rows the check found unchanged are not in the checked file.
+    unchanged = done = preview.get("unchanged", 0)
+    created = updated = refused = 0
     reason = _("Import of %(file)s") % {"file": batch.filename}
     with batch.checked_file.open("rb") as stored:
         while True:

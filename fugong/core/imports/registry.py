@@ -66,6 +66,13 @@ class RowCheck:
     def check(self, row: SourceRow, existing: dict | None) -> tuple[dict | None, str]:
         raise NotImplementedError
 
+    def unchanged(self, row: SourceRow, existing: dict) -> bool:
+        """True when the row would change nothing of the stored row ``existing`` and would
+        pass ``check`` (the user may name it): the engine then counts it as unchanged and
+        neither checks it in full nor writes it (a file imported again is checked in a few
+        seconds). False (the default) sends it to ``check``."""
+        return False
+
 
 class Importer:
     """One kind of ledger the engine imports (see the module docstring)."""
