@@ -1076,17 +1076,24 @@ def test_an_unchanged_file_again_writes_nothing_and_says_how_many_were_unchanged
     )
 
 
-def test_one_changed_row_among_unchanged_ones_is_the_one_updated(user):
+def test_the_changed_rows_among_unchanged_ones_are_the_ones_updated(user):
     me = user("town01_cmd")
     run(me, xlsx(good_rows(25)))
     rows = good_rows(25)
     rows[22][5] = 99  # the 23rd row's staff, past the sample rows
     rows[23][3] = "138****0000"  # a masked phone, as exported: unchanged
+    other_grid = (
+        Jurisdiction.objects.filter(level="grid", path__startswith=grid().parent.parent.path)
+        .exclude(pk=grid().pk)
+        .first()
+    )
+    rows[21][2] = other_grid.code  # the 22nd row moves to another grid of the town
     batch = run(me, xlsx(rows))
-    assert batch.preview["unchanged"] == 4
-    assert checked_lines(batch) == 21
-    assert batch.result == {"created": 0, "updated": 1, "unchanged": 24, "rejected": 0}
+    assert batch.preview["unchanged"] == 3
+    assert checked_lines(batch) == 22
+    assert batch.result == {"created": 0, "updated": 2, "unchanged": 23, "rejected": 0}
     assert Enterprise.objects.get(credit_code=code(23)).employee_count == 99
+    assert Enterprise.objects.get(credit_code=code(22)).jurisdiction == other_grid
     assert Enterprise.objects.get(credit_code=code(24)).contact_phone == "13800000000"
 
 

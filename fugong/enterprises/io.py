@@ -408,6 +408,16 @@ class RowChecker(RowCheck):
                     return False
             elif name in rules.AMOUNTS and value == existing[name]:
                 pass  # equal as numbers: the rules check the stored amount below
+            elif name == "credit_code":
+                pass  # found by it
+            elif name == "jurisdiction_code" and not v.get("park"):
+                place = self.places_by_code.get(value)
+                if (
+                    place is None
+                    or place.pk != existing["jurisdiction_id"]
+                    or not self.allowed_place(place, None)
+                ):
+                    return False
             elif not self._same(name, value, v, existing):
                 return False
         given = {name for name in rules.RULE_FIELDS if v.get(name) is not None}
@@ -432,8 +442,6 @@ class RowChecker(RowCheck):
 
     def _same(self, name: str, value, v: dict, existing: dict) -> bool:
         """Whether the given ``value`` of field ``name`` converts to the stored one."""
-        if name == "credit_code":
-            return True  # found by it
         if name == "contact_phone":
             phone = str(value)
             if "*" in phone:
