@@ -427,10 +427,13 @@ class RowChecker(RowCheck):
             validate_credit_code(code)
         except ValidationError:
             return False
+        industry = self.industries_by_id.get(existing["industry_id"])
+        if industry is None and existing["industry_id"] is not None:
+            return False  # stored with an industry that is no division: ``check`` decides
         derived = derived_fields(
             {
                 **existing,
-                "industry": self.industries_by_id.get(existing["industry_id"]),
+                "industry": industry,
                 "category_stated": bool(v.get("category")),
             },
             threshold=self.thresholds.threshold(existing["jurisdiction_id"]),
