@@ -18,7 +18,7 @@ from fugong.core.testing import (
     HidesOutsideScope,
     OneAuditRowPerWrite,
     Write,
-    built_for_the_class,
+    world_fixtures,
 )
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.testing import add_park, build_registry
@@ -26,19 +26,13 @@ from fugong.enterprises.testing import add_park, build_registry
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="class")
-def _registry(django_db_setup, django_db_blocker):
-    def build():
-        registry = build_registry(build_county())
-        registry.park = add_park(registry.county, 1)
-        return registry
-
-    yield from built_for_the_class(django_db_blocker, build)
+def _build():
+    registry = build_registry(build_county())
+    registry.park = add_park(registry.county, 1)
+    return registry
 
 
-@pytest.fixture
-def world(db, _registry):
-    return _registry
+_built, world = world_fixtures(_build)
 
 
 class TestServiceWrites:

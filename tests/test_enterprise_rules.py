@@ -27,7 +27,7 @@ from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership, User
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.jobs import execute
-from fugong.core.testing import bearer, built_for_the_class, issue_token
+from fugong.core.testing import bearer, issue_token, world_fixtures
 from fugong.enterprises import io as enterprise_io
 from fugong.enterprises import permissions, rules, services
 from fugong.enterprises.choices import Ledger, Tier
@@ -72,14 +72,7 @@ def _build() -> Casts:
     return casts
 
 
-@pytest.fixture(scope="class")
-def _casts(django_db_setup, django_db_blocker):
-    yield from built_for_the_class(django_db_blocker, _build)
-
-
-@pytest.fixture
-def world(db, _casts) -> Casts:
-    return _casts
+_built, world = world_fixtures(_build)
 
 
 def a_town_enterprise(username: str = "w_t1_cmd", **filters) -> Enterprise:

@@ -22,7 +22,7 @@ from fugong.core.masking import (
     mask_text,
 )
 from fugong.core.models import AuditLog
-from fugong.core.testing import Call, built_for_the_class, send
+from fugong.core.testing import Call, send, world_fixtures
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.services import enterprise_update
 from fugong.enterprises.testing import build_registry
@@ -145,14 +145,7 @@ def masked_world() -> SimpleNamespace:
     )
 
 
-@pytest.fixture(scope="class")
-def _world(django_db_setup, django_db_blocker):
-    yield from built_for_the_class(django_db_blocker, masked_world)
-
-
-@pytest.fixture
-def world(db, _world):
-    return _world
+_built, world = world_fixtures(masked_world)
 
 
 class TestOnItsOwnCounty:

@@ -14,7 +14,7 @@ from stdnum.cn import uscc
 
 from fugong.accounts.testing import add_cadre, build_county
 from fugong.core.audit import history_for
-from fugong.core.testing import built_for_the_class
+from fugong.core.testing import world_fixtures
 from fugong.enterprises import services
 from fugong.enterprises.choices import Category, Duty, Ledger, Post, Tier
 from fugong.enterprises.derivation import derive_category, derive_key
@@ -48,14 +48,7 @@ def _build() -> Registry:
     return registry
 
 
-@pytest.fixture(scope="class")
-def _registry(django_db_setup, django_db_blocker):
-    yield from built_for_the_class(django_db_blocker, _build)
-
-
-@pytest.fixture
-def world(db, _registry) -> Registry:
-    return _registry
+_built, world = world_fixtures(_build)
 
 
 def new_code(n: int) -> str:

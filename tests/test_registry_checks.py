@@ -14,21 +14,14 @@ from fugong.core.testing import (
     OneAuditRowPerWrite,
     RefusesWithoutRole,
     Write,
-    built_for_the_class,
+    world_fixtures,
 )
 from fugong.enterprises.testing import add_enterprise, build_registry
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="class")
-def _registry(django_db_setup, django_db_blocker):
-    yield from built_for_the_class(django_db_blocker, lambda: build_registry(build_county()))
-
-
-@pytest.fixture
-def world(db, _registry):
-    return _registry
+_built, world = world_fixtures(lambda: build_registry(build_county()))
 
 
 class TestEnterprisePages(RefusesWithoutRole, HidesOutsideScope, FixedQueryCount):

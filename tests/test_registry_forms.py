@@ -24,7 +24,7 @@ import fugong
 from fugong.accounts.models import User
 from fugong.accounts.testing import build_county
 from fugong.core.forms import DateInput, NumberInput, TimeInput, html5_widgets
-from fugong.core.testing import built_for_the_class
+from fugong.core.testing import world_fixtures
 from fugong.enterprises.forms import EnterpriseForm
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.testing import add_enterprise, build_registry
@@ -101,24 +101,18 @@ def test_the_project_forms_are_found():
     )
 
 
-@pytest.fixture(scope="class")
-def _registry(django_db_setup, django_db_blocker):
-    def build():
-        registry = build_registry(build_county())
-        registry.dated = add_enterprise(
-            registry.county,
-            1,
-            resumed_on=datetime.date(2026, 10, 21),
-            revenue_last_year=Decimal("2350.75"),
-        )
-        return registry
-
-    yield from built_for_the_class(django_db_blocker, build)
+def _build():
+    registry = build_registry(build_county())
+    registry.dated = add_enterprise(
+        registry.county,
+        1,
+        resumed_on=datetime.date(2026, 10, 21),
+        revenue_last_year=Decimal("2350.75"),
+    )
+    return registry
 
 
-@pytest.fixture
-def world(db, _registry):
-    return _registry
+_built, world = world_fixtures(_build)
 
 
 class TestFormsOnTheirOwnCounty:

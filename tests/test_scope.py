@@ -13,7 +13,7 @@ from fugong.accounts.models import Jurisdiction, Membership, Office
 from fugong.accounts.services import membership_create
 from fugong.accounts.testing import ACTOR, build_county, person
 from fugong.core.scope import get_scope, scoped
-from fugong.core.testing import built_for_the_class
+from fugong.core.testing import world_fixtures
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.selectors import enterprise_list
 from fugong.enterprises.testing import add_enterprise, add_park, build_registry
@@ -54,14 +54,7 @@ def _build() -> SimpleNamespace:
     )
 
 
-@pytest.fixture(scope="class")
-def _world(django_db_setup, django_db_blocker):
-    yield from built_for_the_class(django_db_blocker, _build)
-
-
-@pytest.fixture
-def world(db, _world):
-    return _world
+_built, world = world_fixtures(_build)
 
 
 def ids(qs) -> set[int]:

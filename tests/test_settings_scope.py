@@ -17,8 +17,8 @@ from fugong.core.testing import (
     OneAuditRowPerWrite,
     RefusesWithoutRole,
     Write,
-    built_for_the_class,
     send,
+    world_fixtures,
 )
 from fugong.resumption.choices import Mode, RuleCode
 from fugong.resumption.models import FilingRule, ResumptionPolicy
@@ -27,14 +27,7 @@ from fugong.stats.models import StatsSetting
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="class")
-def _county(django_db_setup, django_db_blocker):
-    yield from built_for_the_class(django_db_blocker, build_county)
-
-
-@pytest.fixture
-def world(db, _county):
-    return _county
+_built, world = world_fixtures(build_county)
 
 
 def tomorrow() -> str:

@@ -24,6 +24,7 @@ from fugong.core.testing import (
     OneAuditRowPerWrite,
     Write,
     built_for_the_class,
+    world_fixtures,
 )
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.testing import add_enterprise
@@ -89,14 +90,7 @@ def _build() -> Casts:
     return casts
 
 
-@pytest.fixture(scope="class")
-def _casts(django_db_setup, django_db_blocker):
-    yield from built_for_the_class(django_db_blocker, _build)
-
-
-@pytest.fixture
-def world(db, _casts) -> Casts:
-    return _casts
+_built, world = world_fixtures(_build)
 
 
 class TestFilingPages:

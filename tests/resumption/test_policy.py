@@ -12,7 +12,7 @@ from django.utils import translation
 
 from fugong.accounts.testing import add_grid
 from fugong.core.errors import Conflict, UserError
-from fugong.core.testing import built_for_the_class
+from fugong.core.testing import world_fixtures
 from fugong.resumption import policy, services
 from fugong.resumption.choices import Mode, Status
 from fugong.resumption.models import Filing, ResumptionPolicy
@@ -37,14 +37,7 @@ def _build() -> Casts:
     return casts
 
 
-@pytest.fixture(scope="module")
-def _casts(django_db_setup, django_db_blocker):
-    yield from built_for_the_class(django_db_blocker, _build)
-
-
-@pytest.fixture
-def world(db, _casts) -> Casts:
-    return _casts
+_built, world = world_fixtures(_build, scope="module")
 
 
 def towns(world):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from fugong.accounts.models import Jurisdiction
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.models import AuditLog
-from fugong.core.testing import built_for_the_class
+from fugong.core.testing import world_fixtures
 from fugong.enterprises.choices import Ledger
 from fugong.enterprises.models import Enterprise
 from fugong.inspections.models import ChecklistItem, ChecklistTemplate, ItemKind
@@ -37,7 +37,6 @@ from fugong.resumption.models import (
 from fugong.resumption.policy import ancestor_paths
 from fugong.resumption.testing import (
     Cast,
-    Casts,
     answers,
     attach_required,  # noqa: F401 (the other modules')
     build_casts,
@@ -89,14 +88,7 @@ def place(jurisdiction, depth: int) -> Jurisdiction:
     return Jurisdiction.objects.get(path__in=ancestor_paths(jurisdiction), depth=depth)
 
 
-@pytest.fixture(scope="module")
-def _casts(django_db_setup, django_db_blocker):
-    yield from built_for_the_class(django_db_blocker, build_casts)
-
-
-@pytest.fixture
-def world(db, _casts) -> Casts:
-    return _casts
+_built, world = world_fixtures(build_casts, scope="module")
 
 
 # --- the transition matrix ---------------------------------------------------------------------

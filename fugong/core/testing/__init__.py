@@ -23,7 +23,7 @@ from fugong.core.testing.checks import (
     Write,
     send,
 )
-from fugong.core.testing.fixtures import built_for_the_class
+from fugong.core.testing.fixtures import built_for_the_class, world_fixtures
 
 __all__ = [
     "TEST_PASSWORD",
@@ -35,6 +35,7 @@ __all__ = [
     "Write",
     "bearer",
     "built_for_the_class",
+    "world_fixtures",
     "issue_token",
     "send",
 ]
