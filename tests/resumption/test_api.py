@@ -15,7 +15,7 @@ from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
 from fugong.core.models import AuditLog
 from fugong.core.testing import bearer, issue_token
-from fugong.resumption import checks, policy, services
+from fugong.resumption import checks, policy, services, testing
 from fugong.resumption.api import ApplicationSchema
 from fugong.resumption.choices import CheckValue, Status
 from fugong.resumption.demo import png_bytes
@@ -65,20 +65,9 @@ def enterprise_of(username: str):
 
 
 def reviewer_of(filing: Filing) -> str:
-    """A member of the filing's lead office, which reviews it (a park operator leads the
-    review of its tenants' filings, seed 004)."""
-    membership = (
-        Membership.objects.filter(
-            office_id=filing.lead_office_id,
-            role__in=[Role.REVIEWER, Role.PARK_OPERATOR],
-            is_active=True,
-        )
-        .select_related("user")
-        .order_by("pk")
-        .first()
-    )
-    assert membership, f"no reviewer for filing {filing.pk}"
-    return membership.user.username
+    """The username of a member of the filing's lead office (a park operator leads the review
+    of its tenants' filings, seed 004)."""
+    return testing.reviewer_of(filing).username
 
 
 def good_application(**changes) -> dict:
