@@ -16,7 +16,7 @@ from stdnum.cn import uscc
 
 from fugong.accounts.models import Jurisdiction
 from fugong.core.jobs import execute
-from fugong.core.models import AuditLog
+from fugong.core.models import AuditLog, Job, JobStatus
 from fugong.enterprises import io as enterprise_io
 from fugong.enterprises.choices import Category, Ledger
 from fugong.enterprises.models import Enterprise, ImportStatus
@@ -90,6 +90,14 @@ def enterprise_audit_rows() -> int:
     return AuditLog.objects.filter(
         content_type=ContentType.objects.get_for_model(Enterprise)
     ).count()
+
+
+def exported(client, capture_on_commit) -> bytes:
+    """The signed-in user's whole ledger as the export page gives it (its job run at once)."""
+    with capture_on_commit(execute=True):
+        client.post("/enterprises/export/", {"query": ""})
+    job = Job.objects.latest("pk")
+    return b"".join(client.get(f"/jobs/{job.pk}/download/").streaming_content)
 
 
 def run(user, content: bytes, *, filename="台账.xlsx", mode="all", confirm=True):
@@ -319,12 +327,7 @@ def test_export_then_import_round_trip_changes_nothing(
     client, login, django_capture_on_commit_callbacks
 ):
     me = login("town01_cmd")
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/enterprises/export/", {"query": ""})
-    from fugong.core.models import Job
-
-    job = Job.objects.latest("pk")
-    content = b"".join(client.get(f"/jobs/{job.pk}/download/").streaming_content)
+    content = exported(client, django_capture_on_commit_callbacks)
     logged = enterprise_audit_rows()
     batch = run(me, content, filename="export.xlsx")
     assert batch.status == ImportStatus.DONE, (batch.message, batch.preview.get("errors"))
@@ -409,7 +412,6 @@ def dead_worker_beat(job_id: int) -> None:
     from django.utils import timezone
 
     from fugong.core import jobs
-    from fugong.core.models import Job, JobStatus
 
     child = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
     child.wait()
@@ -425,7 +427,6 @@ def test_a_crashed_import_fails_with_its_batch_and_can_be_started_again(
     client, login, django_capture_on_commit_callbacks
 ):
     from fugong.core.jobs import recover_interrupted_jobs
-    from fugong.core.models import JobStatus
 
     me = login("town01_cmd")
     batch = run(me, xlsx(good_rows(2, start=130)), confirm=False)
@@ -507,7 +508,6 @@ def test_recheck_over_the_api(client, user):
 def test_a_batch_whose_hook_could_not_run_is_not_stuck(user):
     """The import job failed but its hook could not mark the batch (the database was busy
     then): the batch still offers to start again."""
-    from fugong.core.models import Job, JobStatus
     from fugong.enterprises.models import ImportBatch
 
     me = user("town01_cmd")
@@ -992,8 +992,6 @@ def test_an_unknown_step_on_the_batch_page_is_refused(client, login):
 def test_the_result_line_says_row_or_rows(user):
     from django.utils import translation
 
-    from fugong.core.models import Job
-
     me = user("town01_cmd")
     rows = good_rows(2)
     rows[1][1] = "bad"
@@ -1050,8 +1048,6 @@ def checked_lines(batch) -> int:
 
 def test_an_unchanged_file_again_writes_nothing_and_says_how_many_were_unchanged(user):
     from django.utils import translation
-
-    from fugong.core.models import Job
 
     me = user("town01_cmd")
     content = xlsx(good_rows(25))
@@ -1127,7 +1123,6 @@ def test_an_export_imported_again_is_found_unchanged_row_by_row(
 ):
     """Every exported value (park, industry code and name, category set by hand, key
     enterprise, yes/no columns, texts, amounts) compares equal to what is stored."""
-    from fugong.core.models import Job
     from fugong.enterprises.models import Park
 
     me = login("town01_cmd")
@@ -1150,10 +1145,7 @@ def test_an_export_imported_again_is_found_unchanged_row_by_row(
     town.filter(credit_code__in=[code(i) for i in range(2, 31, 5)]).update(
         category=Category.STREET_SHOP, category_overridden=True, category_override_reason="手工"
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/enterprises/export/", {"query": ""})
-    job = Job.objects.latest("pk")
-    content = b"".join(client.get(f"/jobs/{job.pk}/download/").streaming_content)
+    content = exported(client, django_capture_on_commit_callbacks)
     logged = enterprise_audit_rows()
     batch = run(me, content, filename="export.xlsx")
     assert batch.status == ImportStatus.DONE, (batch.message, batch.preview.get("errors"))
