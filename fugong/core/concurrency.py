@@ -30,6 +30,13 @@ def stamp_revision(stamp: datetime.datetime) -> int:
 
 
 def _same(current: Any, seen: Any) -> bool:
+    try:
+        return _compare(current, seen)
+    except (ValueError, OverflowError):  # "2026-13-45T…", 5,000 digits: not what was shown
+        return False
+
+
+def _compare(current: Any, seen: Any) -> bool:
     if isinstance(current, datetime.datetime):
         if isinstance(seen, int) or (isinstance(seen, str) and seen.strip().isdigit()):
             return int(seen) == stamp_revision(current)

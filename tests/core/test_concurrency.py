@@ -48,6 +48,8 @@ def test_the_version_seen_or_none_passes(seen):
         stamp_revision(STAMP) - 1,
         "2000-01-01T00:00:00+00:00",
         "junk",
+        "2026-13-45T00:00:00+00:00",
+        "9" * 5000,
     ],
 )
 def test_another_version_is_a_conflict(seen):
