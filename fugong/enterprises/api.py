@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 from fugong.accounts.models import Jurisdiction
 from fugong.core.api_types import Count, ErrorOut, Id, Pagination, Text
 from fugong.core.concurrency import stamp_revision
+from fugong.core.imports.services import check_size
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_phone
 from fugong.core.scope import scoped
@@ -321,6 +322,7 @@ def import_upload(
     your places, where new enterprises whose row names no place are registered."""
     if not permissions.can_import(request.auth):
         raise PermissionDenied
+    check_size(file.size)  # before the file is read
     batch = io.import_start(
         user=request.auth,
         filename=file.name or "upload",

@@ -178,7 +178,7 @@ def test_an_unknown_header_is_shown_mapped_and_remembered_for_the_office(user):
     assert batch.preview["unknown_samples"]["名字"] == ["张三", "李四"]
     assert batch.preview["unknown_samples"]["空列"] == []
     batch = services.batch_map_headers(
-        user=me, batch=batch, mapping={"名字": "name", "备用": "", "不在文件里": "name"},
+        user=me, batch=batch, mapping={"名字": "name", "备用": ""},
         enqueue=False,
     )  # fmt: skip
     execute(batch.check_job_id)
@@ -299,3 +299,42 @@ def test_a_header_longer_than_shown_is_mapped_by_its_whole_text(user):
     assert [c["field"] for c in again.preview["choices"]] == ["age", ""]
     confirm(me, again)
     assert WRITTEN[0]["age"] == 30
+
+
+@pytest.mark.parametrize(
+    "mapping", [{"不在文件里": "name"}, {"名字": "no_such_field"}, {"名字": "name", "x": ""}]
+)
+def test_a_mapping_of_a_header_or_field_the_page_does_not_show_is_refused_naming_it(user, mapping):
+    me = user("town01_cmd")
+    batch = start(me, csv("编号,名字,年龄", "A1,张三,30"))
+    with pytest.raises(ValidationError) as refused:
+        services.batch_map_headers(user=me, batch=batch, mapping=mapping, enqueue=False)
+    assert next(iter(mapping)) in " ".join(refused.value.messages) or "x" in str(refused.value)
+    assert not HeaderMapping.objects.exists()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.REJECTED and batch.preview  # the preview is kept
+
+
+def test_a_mapping_made_by_an_administrator_is_the_uploaders_office_and_audited(user):
+    me, admin = user("town01_cmd"), user("admin")
+    batch = start(me, csv("编号,名字,年龄", "A1,张三,30"))
+    before = AuditLog.objects.count()
+    batch = services.batch_map_headers(
+        user=admin, batch=batch, mapping={"名字": "name"}, enqueue=False
+    )
+    execute(batch.check_job_id)
+    assert list(HeaderMapping.objects.values_list("scope", "header", "field")) == [
+        ("office-a", "名字", "name")
+    ]
+    logged = AuditLog.objects.filter(content_type__model="headermapping")
+    assert [e.actor_id for e in logged] == [admin.pk] and AuditLog.objects.count() > before
+    batch.refresh_from_db()
+    services.batch_map_headers(user=admin, batch=batch, mapping={"名字": None}, enqueue=False)
+    assert not HeaderMapping.objects.exists()
+    assert AuditLog.objects.filter(content_type__model="headermapping").count() == 2
+
+
+def test_a_long_file_name_still_makes_a_job_name_that_fits(user):
+    batch = start(user("town01_cmd"), csv("编号,姓名,年龄", "A1,张三,30"))
+    batch.filename = "长" * 200
+    assert len(services.job_title("Check of %(file)s", batch)) == 200

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from fugong.core.audit import audited_create, audited_delete, audited_update
 from fugong.core.files import safe_filename, stored_name
 from fugong.core.imports.models import HeaderMapping, ImportBatch, ImportMode, ImportStatus
 from fugong.core.imports.registry import importer
@@ -26,11 +27,30 @@ COMMIT_JOB = "imports.commit"
 def _start_check(*, user, batch: ImportBatch, enqueue: bool):
     return job_start(
         kind=CHECK_JOB,
-        title=_("Check of %(file)s") % {"file": batch.filename},
+        title=job_title(_("Check of %(file)s"), batch),
         user=user,
         params={"batch": batch.pk},
         enqueue=enqueue,
     )
+
+
+def job_title(template: str, batch: ImportBatch) -> str:
+    """A job's name with the file's, within the 200 characters a job's name may have."""
+    return (template % {"file": batch.filename})[:200]
+
+
+def check_size(size: int) -> None:
+    """Refuse an upload larger than FUGONG_MAX_UPLOAD_MB (pages and the API call this with
+    the size the request announced, before reading the file) or empty."""
+    if size > settings.FUGONG_MAX_UPLOAD_MB * 1024 * 1024:
+        raise ValidationError(
+            {
+                "file": _("The file is larger than %(mb)d MB; split it into smaller files.")
+                % {"mb": settings.FUGONG_MAX_UPLOAD_MB}
+            }
+        )
+    if not size:
+        raise ValidationError({"file": _("The file is empty.")})
 
 
 def place_options(*, kind: str, user, place) -> dict:
@@ -63,16 +83,7 @@ def batch_start(
         raise ValidationError(
             {"mode": _("Choose how to import: all or nothing, or keep the good rows.")}
         )
-    limit = settings.FUGONG_MAX_UPLOAD_MB * 1024 * 1024
-    if len(content) > limit:
-        raise ValidationError(
-            {
-                "file": _("The file is larger than %(mb)d MB; split it into smaller files.")
-                % {"mb": settings.FUGONG_MAX_UPLOAD_MB}
-            }
-        )
-    if not content:
-        raise ValidationError({"file": _("The file is empty.")})
+    check_size(len(content))
     options = place_options(kind=kind, user=user, place=place)
     batch = ImportBatch(
         kind=kind, created_by=user, filename=safe_filename(filename), mode=mode, options=options
@@ -146,7 +157,7 @@ def batch_confirm(
         action = "confirm" if batch.status == ImportStatus.READY else "import_again"
         job = job_start(
             kind=COMMIT_JOB,
-            title=_("Import of %(file)s") % {"file": batch.filename},
+            title=job_title(_("Import of %(file)s"), batch),
             user=user,
             params={"batch": batch.pk},
             enqueue=enqueue,
@@ -301,14 +312,16 @@ def batch_map_headers(
         shown = _choice_keys(batch.preview or {})
         chosen: dict[str, str] = {}
         forgotten: set[str] = set()
+        unknown = []
         for header, field in mapping.items():
             key, current = shown.get(header) or shown.get(mapping_key(header)) or ("", None)
-            if not key:
+            if not key or (field not in (None, "") and field not in fields):
+                unknown.append((f"{header}→{field}" if key else str(header))[:60])
                 continue
             if field is None:
                 if current is not None:  # a choice made before, undone
                     forgotten.add(key)
-            elif field == "" or field in fields:
+            else:
                 chosen[key] = field
         if BATCHES.find("remap", batch) is None:
             if _stopped(batch) == ImportStatus.DONE:
@@ -316,21 +329,45 @@ def batch_map_headers(
             raise ValidationError(
                 _("This file cannot be checked again now (it is being checked or imported).")
             )
+        if unknown:
+            raise ValidationError(
+                _(
+                    "%(what)s: not a header of this file's table or not a column of the ledger; "
+                    "choose among the headers and columns the page shows."
+                )
+                % {"what": "、".join(unknown[:5])}
+            )
         _refuse_clashes(
             kind=batch.kind, preview=batch.preview or {}, chosen=chosen, forgotten=forgotten
         )
-        office = kind.office_key(user)
-        for header, field in chosen.items():
-            HeaderMapping.objects.update_or_create(
+        # The uploader's office: its next files are read with these choices (an administrator
+        # mapping a town's file maps it for the town).
+        office = kind.office_key(batch.created_by)
+        stored = {
+            m.header: m
+            for m in HeaderMapping.objects.select_for_update().filter(
                 kind=batch.kind,
                 scope=office,
-                header=header[:100],
-                defaults={"field": field, "updated_by": user},
+                header__in=[h[:100] for h in {*chosen, *forgotten}],
             )
-        if forgotten:
-            HeaderMapping.objects.filter(
-                kind=batch.kind, scope=office, header__in=[h[:100] for h in forgotten]
-            ).delete()
+        }
+        for header, field in chosen.items():
+            mapping_row = stored.get(header[:100])
+            if mapping_row is None:
+                audited_create(
+                    HeaderMapping,
+                    actor=user,
+                    kind=batch.kind,
+                    scope=office,
+                    header=header[:100],
+                    field=field,
+                    updated_by=user,
+                )
+            elif mapping_row.field != field:
+                audited_update(mapping_row, actor=user, field=field, updated_by=user)
+        for header in forgotten:
+            if (mapping_row := stored.get(header[:100])) is not None:
+                audited_delete(mapping_row, actor=user)
         kept = {h: f for h, f in batch.options.get("mapping", {}).items() if h not in forgotten}
         options = batch.options | {"mapping": kept | chosen}
         return _check_again(

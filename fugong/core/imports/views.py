@@ -10,7 +10,6 @@ and the importer names those URLs (``Importer.url_names``).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,13 +45,10 @@ def upload(request: HttpRequest, kind: str) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None, importer=imp, user=request.user)
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
-        limit = settings.FUGONG_MAX_UPLOAD_MB * 1024 * 1024
-        if file.size > limit:
-            form.add_error(
-                "file",
-                _("The file is larger than %(mb)d MB; split it into smaller files.")
-                % {"mb": settings.FUGONG_MAX_UPLOAD_MB},
-            )
+        try:
+            services.check_size(file.size)  # before the file is read
+        except ValidationError as exc:
+            form.add_error(None, exc)
         else:
             try:
                 batch = services.batch_start(
