@@ -172,8 +172,8 @@ def enterprise_update(
 def _changed_meanwhile() -> Conflict:
     return Conflict(
         _(
-            "Someone else changed this enterprise while you were editing. Your entries are kept below; "
-            "check them against the current record and save again."
+            "Someone else changed this enterprise after you read it; read it again and send "
+            "your changes with its new revision."
         )
     )
 

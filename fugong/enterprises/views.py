@@ -467,7 +467,13 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.cleaned_data,
             )
         except Conflict as exc:  # the form comes back with the current stamp and the entries
-            form.add_error(None, exc.message)
+            form.add_error(
+                None,
+                _(
+                    "Someone else changed this enterprise while you were editing. Your entries are kept below; "
+                    "check them against the current record and save again."
+                ),
+            )
             status = exc.status
         except ValidationError as exc:
             form.add_error(None, exc)
