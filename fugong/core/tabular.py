@@ -1149,7 +1149,8 @@ def _find_header(
         for cell in cells:
             text = _cell_text(cell)
             if text:
-                field_name = matcher.match(text) or (mapping or {}).get(mapping_key(text))
+                # An ignored header ("") is no field: it does not make a row the header row.
+                field_name = matcher.match(text) or (mapping or {}).get(mapping_key(text)) or None
                 if field_name is not None:
                     found.add(field_name)
         if len(found) >= needed:
