@@ -338,3 +338,65 @@ def test_a_long_file_name_still_makes_a_job_name_that_fits(user):
     batch = start(user("town01_cmd"), csv("编号,姓名,年龄", "A1,张三,30"))
     batch.filename = "长" * 200
     assert len(services.job_title("Check of %(file)s", batch)) == 200
+
+
+# The rows a check sets aside: signed frames of plain values (fugong.core.imports.checked).
+
+
+def test_checked_rows_keep_amounts_and_dates_and_come_back_in_order():
+    import datetime
+    import pickle
+    from decimal import Decimal
+
+    from fugong.core.imports import checked
+
+    out = io.BytesIO()
+    frames = checked.write(out, 7)
+    rows = [{"code": f"A{i}", "amount": Decimal("1.50"), "day": datetime.date(2020, 2, 3)}
+            for i in range(3)]  # fmt: skip
+    frames.chunk(rows[:2])
+    frames.chunk([])  # nothing: no frame
+    frames.chunk(rows[2:])
+    assert list(checked.read(io.BytesIO(out.getvalue()), 7)) == [rows[:2], rows[2:]]
+    assert pickle.dumps(Decimal("1")) not in out.getvalue()[:7]  # a header comes first
+
+
+@pytest.mark.parametrize("damage", ["altered", "other batch", "cut", "not ours", "a class"])
+def test_a_checked_file_altered_or_not_this_batchs_is_refused_before_it_is_unpickled(damage):
+    import pickle
+    import struct
+
+    from fugong.core.imports import checked
+
+    out = io.BytesIO()
+    checked.write(out, 7).chunk([{"code": "A1", "name": "张三"}])
+    data, batch = out.getvalue(), 7
+    if damage == "altered":
+        data = data.replace("张三".encode(), "李四".encode())
+    elif damage == "other batch":
+        batch = 8
+    elif damage == "cut":
+        data = data[:-3]
+    elif damage == "not ours":
+        data = b'{"code": "A1"}\n'
+    else:  # a frame correctly signed (a leaked key) that names a class to build
+        payload = pickle.dumps([{"x": ValueError("boom")}])
+        sign = checked._signer(7)
+        data = checked.MAGIC + struct.pack(">32sQ", sign(payload), len(payload)) + payload
+    with pytest.raises(checked.CheckedFileError):
+        list(checked.read(io.BytesIO(data), batch))
+
+
+def test_an_import_whose_checked_rows_were_altered_writes_nothing_and_asks_for_a_check(user):
+    from django.core.files.base import ContentFile
+
+    me = user("town01_cmd")
+    batch = start(me, csv("编号,姓名,年龄", "A1,张三,30"))
+    with batch.checked_file.open("rb") as stored:
+        data = stored.read()
+    batch.checked_file.save(
+        "forged.bin", ContentFile(data.replace("张三".encode(), "王五".encode()))
+    )
+    batch = confirm(me, batch)
+    assert batch.status == ImportStatus.FAILED and WRITTEN == []
+    assert "check the file again" in batch.import_job.error or "重新检查" in batch.import_job.error

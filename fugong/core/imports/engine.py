@@ -1,12 +1,12 @@
 """The two jobs of every import: the check (reads and checks every row, writes nothing but the
-preview, the error file and the good rows as JSON lines) and, once the user confirms, the
+preview, the error file and the good rows, signed, in ``checked`` frames) and, once the user confirms, the
 commit (writes the good rows through the importer, all-or-nothing or keeping the good ones).
 """
 
 from __future__ import annotations
 
 import io
-import json
+import logging
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,12 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from fugong.core.imports import checked as checked_rows_file
 from fugong.core.imports.models import HeaderMapping, ImportBatch, ImportMode, ImportStatus
 from fugong.core.imports.registry import Importer, importer
 from fugong.core.imports.workflow import BATCHES, SYSTEM
 from fugong.core.jobs import JobContext, JobError, job_handler
 from fugong.core.tabular import SourceRow, Table, TabularError, mapping_key, read_table
 from fugong.core.xlsx import XlsxStreamWriter
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 5000
 SAMPLE_ROWS = 20
@@ -273,13 +276,10 @@ def check(ctx: JobContext) -> dict:
     kind = importer(batch.kind)
     checked = Checked()
     with tempfile.TemporaryFile() as good_rows:
+        frames = checked_rows_file.write(good_rows, batch.pk)
         try:
             for good in checked_rows(batch, ctx, checked):
-                lines = (
-                    json.dumps(kind.storable(v), ensure_ascii=False, separators=(",", ":")) + "\n"
-                    for v in good
-                )
-                good_rows.write("".join(lines).encode())
+                frames.chunk([kind.storable(v) for v in good])
         except TabularError as exc:
             preview = (
                 _headers_preview(exc.table, kind, batch) if isinstance(exc, MissingColumns) else {}
@@ -293,7 +293,7 @@ def check(ctx: JobContext) -> dict:
                 f"errors-{batch.pk}.xlsx", ContentFile(error_file(checked)), save=False
             )
         good_rows.seek(0)
-        batch.checked_file.save(f"checked-{batch.pk}.jsonl", File(good_rows), save=False)
+        batch.checked_file.save(f"checked-{batch.pk}.bin", File(good_rows), save=False)
     batch.save(update_fields=["preview", "error_file", "checked_file"])
     if checked.total == 0:
         BATCHES.apply(
@@ -348,24 +348,30 @@ def commit(ctx: JobContext) -> dict:
     created = updated = refused = 0
     reason = _("Import of %(file)s") % {"file": batch.filename}
     with batch.checked_file.open("rb") as stored:
-        while True:
-            lines = [line for _ in range(CHUNK) if (line := stored.readline())]
-            if not lines:
-                break
-            result = kind.commit(
-                actor=batch.created_by,
-                # One parse per chunk: the lines joined as one JSON array.
-                rows=[kind.restored(r) for r in json.loads(b"[" + b",".join(lines) + b"]")],
-                reason=reason,
-                options=batch.options,
-                all_or_nothing=all_or_nothing,
-            )
-            created += result.created
-            updated += result.updated
-            unchanged += result.unchanged
-            refused += len(result.refused)
-            done += len(lines)
-            ctx.progress(done)
+        try:
+            for rows in checked_rows_file.read(stored, batch.pk):
+                result = kind.commit(
+                    actor=batch.created_by,
+                    rows=[kind.restored(r) for r in rows],
+                    reason=reason,
+                    options=batch.options,
+                    all_or_nothing=all_or_nothing,
+                )
+                created += result.created
+                updated += result.updated
+                unchanged += result.unchanged
+                refused += len(result.refused)
+                done += len(rows)
+                ctx.progress(done)
+        except checked_rows_file.CheckedFileError as exc:
+            logger.warning("Import batch %s: checked rows refused (%s)", batch.pk, exc)
+            raise JobError(
+                _(
+                    "The checked rows of this file cannot be read (they were checked by an "
+                    "earlier version, or changed since). Nothing was imported; check the file "
+                    "again."
+                )
+            ) from None
     result = {
         "created": created,
         "updated": updated,

@@ -53,7 +53,8 @@ class ImportBatch(models.Model):
     preview = models.JSONField(_("preview"), default=dict, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     error_file = models.FileField(_("rows with errors"), upload_to="imports/%Y/%m/", blank=True)
-    # The good rows as the check read them (JSON lines), which the import then writes.
+    # The good rows as the check read them (signed frames, fugong.core.imports.checked),
+    # which the import then writes.
     checked_file = models.FileField(
         upload_to="imports/%Y/%m/", blank=True, editable=False, verbose_name=_("checked file")
     )

@@ -18,16 +18,15 @@ that know its model, and registers one instance from its ``AppConfig.ready``::
 
 The engine (``fugong.core.imports.engine``) reads the file, hands each chunk of rows to the
 checker (which loads the stored rows for the chunk's keys in one query and checks each row
-through the same service rules as the app's form and API), writes the good rows aside as JSON
-lines and, once the user confirms, hands them back chunk by chunk to ``commit``.
+through the same service rules as the app's form and API), writes the good rows aside (signed
+frames, ``fugong.core.imports.checked``) and, once the user confirms, hands them back chunk by chunk to ``commit``.
 """
 
 from __future__ import annotations
 
-import datetime
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -123,34 +122,22 @@ class Importer:
         return {k: str(v) for k, v in values.items()}
 
     def storable(self, values: dict) -> dict:
-        """A checked row as JSON: model instances as ``<name>_id``, amounts and dates as text."""
+        """A checked row as it is set aside for the commit (``fugong.core.imports.checked``:
+        plain values, ``Decimal`` and dates kept): model instances as ``<name>_id``, choices
+        (enum members) as their value."""
         out = {}
         for name, value in values.items():
-            kind = type(value)
-            if kind is str or kind is int or kind is bool or value is None:
-                out[name] = value
-            elif isinstance(value, models.Model):
+            if isinstance(value, models.Model):
                 out[f"{name}_id"] = value.pk
-            elif isinstance(value, Decimal):
-                out[name] = {"decimal": str(value)}
-            elif isinstance(value, datetime.date):
-                out[name] = {"date": value.isoformat()}
+            elif isinstance(value, enum.Enum):
+                out[name] = value.value
             else:
                 out[name] = value
         return out
 
     def restored(self, stored: dict) -> dict:
-        out = {}
-        for name, value in stored.items():
-            if type(value) is not dict:
-                out[name] = value
-            elif "decimal" in value:
-                out[name] = Decimal(value["decimal"])
-            elif "date" in value:
-                out[name] = datetime.date.fromisoformat(value["date"])
-            else:
-                out[name] = value
-        return out
+        """A row set aside by ``storable`` as ``commit`` takes it."""
+        return stored
 
     # --- the write ---------------------------------------------------------------------------
 
