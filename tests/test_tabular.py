@@ -1003,3 +1003,145 @@ def test_a_serial_number_alone_in_the_serial_column_is_skipped_wherever_it_is():
         xlsx([["企业名称", "统一社会信用代码", "序号"], ["甲公司", CODE, 1], [None, None, 2]])
     )
     assert [r.values["name"] for r in table.rows] == ["甲公司"] and table.skipped == [3]
+
+
+# --------------------------------------------------------------------------- rows converted
+# in the workbook's reading process (fugong.core.workbook_reader), CSV's in this one
+
+
+def _state(table: Table) -> tuple:
+    return (
+        list(table.skipped),
+        {name: list(values) for name, values in table.samples.items()},
+        list(table.unknown_headers),
+        list(table.headers),
+    )
+
+
+def test_a_workbook_read_by_the_child_gives_what_the_same_rows_give_read_here():
+    """Row by row, the rows and what reading them adds to the table (rows left out, samples,
+    columns found without a header, the header row's width) are the same whether the
+    workbook's process converted them (xlsx) or this one did (the same cells as CSV), across
+    the messages the rows come in."""
+    from fugong.core.workbook_reader import ROWS_PER_MESSAGE
+
+    header = ["企业名称", "统一社会信用代码", "员工人数", "复工日期", "备注", "备注", "", "其他"]
+    rows: list[list[str]] = [["XX镇台账"], header]
+    for i in range(1, 2 * ROWS_PER_MESSAGE + 500):
+        row = [f"公司{i}", CODE, str(i % 7), "2020-02-01", "", "", "", ""]
+        if i % 97 == 0:
+            row[2] = "十二"  # not a number
+        if i % 311 == 0:
+            row[3] = "明天"  # not a date
+        if i in (5, ROWS_PER_MESSAGE + 1, ROWS_PER_MESSAGE + 2):
+            row[4] = f"备{i}"
+        if i in (ROWS_PER_MESSAGE - 1, ROWS_PER_MESSAGE, 2 * ROWS_PER_MESSAGE + 100):
+            row = ["", "合计", "", str(i)]  # total lines on both sides of a message's end
+        if i in (ROWS_PER_MESSAGE + 3, ROWS_PER_MESSAGE + 4):
+            row = []  # blank lines between rows
+        if i == ROWS_PER_MESSAGE + 5:
+            row[6] = "无表头的值"  # a column without a header shows data
+        if i == ROWS_PER_MESSAGE + 50:
+            row += ["", "", "更右"]  # right of the header row: the table widens
+        rows.append(row)
+    rows += [["", "总计", "", "1"], []]  # a total line after the last row, then a blank one
+    width = max(map(len, rows))  # as calamine pads the rows: to the used area
+    padded = [row + [""] * (width - len(row)) for row in rows]
+    book = xlsx([[cell or None for cell in row] for row in padded])
+    text = "\n".join(",".join(row) for row in padded).encode()
+    columns = [*COLUMNS[:2], BY_FIELD["employee_count"], BY_FIELD["resumed_on"]]
+    there, here = read(book, columns=columns), read(text, columns=columns)
+    assert (there.file_format, here.file_format) == ("xlsx", "csv")
+    assert _state(there) == _state(here)
+    count = 0
+    for mine, theirs in zip(here.rows, there.rows, strict=True):
+        assert (theirs.number, theirs.cells, theirs.width) == (mine.number, mine.cells, mine.width)
+        assert (theirs.values, theirs.errors) == (mine.values, mine.errors)
+        assert _state(there) == _state(here), theirs.number
+        count += 1
+    assert _state(there) == _state(here)
+    assert there.skipped[-1] == len(rows) - 1  # the total line after the last row
+    assert "第7列（无表头）" in there.unknown_headers and len(there.headers) == 11
+    assert there.samples["备注"] == [
+        "备5",
+        f"备{ROWS_PER_MESSAGE + 1}",
+        f"备{ROWS_PER_MESSAGE + 2}",
+    ]
+    assert count == 2 * ROWS_PER_MESSAGE + 499 - 5
+
+
+def test_the_messages_of_a_workbook_rows_are_in_the_language_of_the_reader():
+    """The workbook's process has no Django: it names the message, this process words it."""
+    data = xlsx([HEADER, ["甲公司", CODE, None, "十二", "abc", None, None]])
+    with translation.override("zh-hans"):
+        row = next(read(data).rows)
+    assert row.errors == {
+        "employee_count": "员工人数：“十二”不是整数。",
+        "revenue": "上年营业收入(万元)：“abc”不是数字。",
+    }
+    assert row.values["employee_count"] is None and row.raw[3] == "十二"
+
+
+@pytest.fixture
+def readers(monkeypatch):
+    """The workbook reading processes started while the test runs."""
+    import subprocess
+
+    from fugong.core import tabular
+
+    started: list[subprocess.Popen] = []
+
+    class Recorded(subprocess.Popen):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(tabular.subprocess, "Popen", Recorded)
+    return started
+
+
+def _many_rows(count: int) -> bytes:
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("台账")
+    ws.append(HEADER)
+    for i in range(count):
+        ws.append([f"某某科技有限公司{i}", CODE, "13800000000", i, 1.5, "2020-02-01", "是"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_workbook_reader_that_dies_while_rows_are_read_is_the_users_message(readers):
+    import signal
+
+    table = read(_many_rows(20_000))
+    rows = iter(table.rows)
+    next(rows)  # it is now converting the next rows, or waiting for us to read them
+    (process,) = readers
+    assert process.poll() is None
+    process.send_signal(signal.SIGXCPU)  # what RLIMIT_CPU sends
+    with pytest.raises(TabularError) as info:
+        for _row in rows:
+            pass
+    assert str(info.value) == (
+        "Reading the workbook took too long and was stopped; delete the unused rows and "
+        "columns, or split it into smaller files."
+    )
+    assert process.returncode == -signal.SIGXCPU
+
+
+def test_a_workbook_reader_ends_when_its_rows_are_no_longer_read(readers):
+    import gc
+
+    data = _many_rows(5_000)
+    table = read(data)
+    next(table.rows)
+    table.rows.close()  # the caller had what it needed
+    assert readers[0].returncode is not None
+    table = read(data)  # and when the rows are dropped without a row read
+    del table
+    gc.collect()
+    assert readers[1].returncode is not None
+    with pytest.raises(TabularError):
+        read(data, columns=[Column("nothing", "没有这一列")])  # no header: no rows wanted
+    assert readers[2].returncode is not None

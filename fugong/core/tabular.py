@@ -20,19 +20,20 @@ What offices actually upload, and what this module copes with:
   handful of ways of writing a date or yes/no.
 
 Everything the user sees (:class:`TabularError`, the per-cell messages in
-:attr:`SourceRow.errors`) is translated with ``gettext`` at the moment it is produced.
+:attr:`SourceRow.errors`) is translated with ``gettext`` in this process, at the moment it is
+produced or the row is handed out. Converting the cells (:mod:`fugong.core.cells`) happens
+here for CSV and, for a workbook, in the process that reads it, while this one checks the
+rows it already has.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import hashlib
 import io
 import json
 import logging
-import math
 import os
 import pickle
 import re
@@ -42,16 +43,28 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+import weakref
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import cached_property
 from itertools import chain, islice
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+
+from fugong.core.cells import (
+    CONVERTERS,
+    INVISIBLE_RE,
+    MAX_MESSAGE_VALUE,
+    SERIAL_HEADERS,
+    Invalid,
+    Plan,
+    SourceRow,
+    Watch,
+    cell_text,
+    convert_rows,
+    no_header_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -130,11 +143,6 @@ class Limits:
         )
 
 
-_EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's fictional 1900-02-29
-_MAX_EXCEL_SERIAL = 2_958_465  # 9999-12-31
-_MAX_MESSAGE_VALUE = 40  # characters of a bad value quoted in a message
-
-
 @dataclass(frozen=True)
 class Column:
     """One column the caller wants from the file.
@@ -175,36 +183,6 @@ class TabularError(Exception):
 
 
 @dataclass
-class SourceRow:
-    """One non-empty data row below the header."""
-
-    number: int
-    """1-based row number in the sheet, as the user sees it in Excel (for CSV: the record)."""
-    cells: list[Any]
-    """The cells as the reader gave them."""
-    width: int
-    """The width of the header row."""
-    values: dict[str, object]
-    """Field -> normalised value (``None`` when empty) for every column found in the file;
-    fields whose column is absent are not keys at all, so an update never blanks them."""
-    errors: dict[str, str] = field(default_factory=dict)
-    """Field -> translated message for cells whose conversion failed (their value is ``None``)."""
-
-    @cached_property
-    def raw(self) -> list[str]:
-        """The original cells as text, in sheet order: ``raw[i]`` is sheet column ``i``
-        (0 = A), so :attr:`Table.columns` indexes it. Padded with ``""`` to the width of the
-        header row. Computed when asked for (error files), not for every row."""
-        raw = [c if type(c) is str else _cell_text(c) for c in self.cells]
-        if len(raw) < self.width:
-            raw.extend([""] * (self.width - len(raw)))
-        else:
-            while len(raw) > self.width and not raw[-1]:
-                raw.pop()
-        return raw
-
-
-@dataclass
 class Table:
     """What :func:`read_table` found. ``rows`` can be consumed once."""
 
@@ -216,7 +194,7 @@ class Table:
     """Non-empty headers that were not used: not recognised, a repeat of a column already
     found, or a recognised name with a different unit (e.g. "营业收入(元)" for "(万元)"); and,
     added as ``rows`` is read, the columns without a header that hold data, named by their
-    position (:data:`NO_HEADER`)."""
+    position (:data:`fugong.core.cells.NO_HEADER`)."""
     missing_required: list[str]
     """Labels of required columns that were not found."""
     rows: Iterator[SourceRow]
@@ -243,13 +221,12 @@ class Table:
 # --------------------------------------------------------------------------- header matching
 
 _UNIT_RE = re.compile(r"^(?P<name>.+?)[(\[【〔](?P<unit>[^()\[\]【】〔〕]*)[)\]】〕]$")
-_INVISIBLE_RE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]+")
 
 
 def _header_key(text: str) -> str:
     """Compare headers on this: NFKC, no whitespace or zero-width characters, no ``*``
     required marker, case-insensitive."""
-    key = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text))
+    key = INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text))
     return key.strip("*").casefold()
 
 
@@ -325,195 +302,11 @@ class _HeaderMatcher:
 # --------------------------------------------------------------------------- cell conversion
 
 
-# Per-cell messages: gettext_noop marks them for makemessages, _message() translates them.
-_NOT_NUMBER = gettext_noop("%(label)s: “%(value)s” is not a number.")
-_NOT_WHOLE = gettext_noop("%(label)s: “%(value)s” is not a whole number.")
-_OUT_OF_RANGE = gettext_noop("%(label)s: “%(value)s” is out of range.")
-_NOT_DATE = gettext_noop("%(label)s: “%(value)s” is not a date; write it as 2020-02-01.")
-_NOT_BOOL = gettext_noop("%(label)s: “%(value)s” is not yes or no (是/否).")
-
-
-class _Invalid(Exception):
-    """A cell that cannot be converted; ``message`` is a gettext msgid with
-    ``%(label)s`` and ``%(value)s`` placeholders."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-
-def _float_text(value: float) -> str:
-    """Whole numbers without ".0"; others with at most 15 significant digits, as Excel shows
-    them (so a formula's 0.30000000000000004 reads 0.3)."""
-    if not math.isfinite(value):
-        return repr(value)
-    if value.is_integer():
-        return str(int(value))
-    return format(value, ".15g")
-
-
-def _cell_text(cell: object) -> str:
-    """Any cell as the text a user would recognise."""
-    if isinstance(cell, str):
-        return cell
-    if cell is None:
-        return ""
-    if isinstance(cell, bool):
-        return "TRUE" if cell else "FALSE"
-    if isinstance(cell, float):
-        return _float_text(cell)
-    if isinstance(cell, dt.datetime):
-        if cell.time() == dt.time():
-            return cell.date().isoformat()
-        return cell.isoformat(sep=" ", timespec="seconds" if cell.second else "minutes")
-    if isinstance(cell, dt.date):
-        return cell.isoformat()
-    if isinstance(cell, dt.time):
-        return cell.isoformat(timespec="seconds" if cell.second else "minutes")
-    return str(cell)
-
-
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2060\ufeff]")
-_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?", re.ASCII | re.IGNORECASE)
-_GROUPED_RE = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?", re.ASCII)
-
-
-def _clean(text: str) -> str:
-    """NFKC, no control or zero-width characters, whitespace runs -> one space, trimmed."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    if _CONTROL_RE.search(text):
-        text = _CONTROL_RE.sub(" ", text)
-    return " ".join(text.split())
-
-
-def _to_text(cell: object) -> str | None:
-    return _clean(_cell_text(cell)) or None
-
-
-def _to_code(cell: object) -> str | None:
-    return "".join(_clean(_cell_text(cell)).split()).upper() or None
-
-
-def _parse_decimal(text: str) -> Decimal | None:
-    """A number written as text: full-width digits, spaces and thousands separators allowed.
-    None when there is nothing; _Invalid when it is not a number."""
-    text = "".join(_clean(text).split())
-    if not text:
-        return None
-    if "," in text:
-        if not _GROUPED_RE.fullmatch(text):
-            raise _Invalid(_NOT_NUMBER)
-        text = text.replace(",", "")
-    if not _NUMBER_RE.fullmatch(text):
-        raise _Invalid(_NOT_NUMBER)
-    number = Decimal(text)
-    if number and abs(number.adjusted()) > 20:
-        raise _Invalid(_OUT_OF_RANGE)
-    return number
-
-
-def _to_decimal(cell: object) -> Decimal | None:
-    if isinstance(cell, float):
-        if not math.isfinite(cell):
-            raise _Invalid(_NOT_NUMBER)
-        return Decimal(_float_text(cell))
-    if isinstance(cell, int) and not isinstance(cell, bool):
-        return Decimal(cell)
-    if isinstance(cell, str):
-        return _parse_decimal(cell)
-    if cell is None:
-        return None
-    raise _Invalid(_NOT_NUMBER)
-
-
-def _to_int(cell: object) -> int | None:
-    try:
-        number = _to_decimal(cell)
-    except _Invalid as exc:
-        if exc.message is _OUT_OF_RANGE:
-            raise
-        raise _Invalid(_NOT_WHOLE) from None
-    if number is None:
-        return None
-    if number != number.to_integral_value():
-        raise _Invalid(_NOT_WHOLE)
-    return int(number)
-
-
-_DATE_RE = re.compile(
-    r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?",
-    re.ASCII,
-)
-_COMPACT_DATE_RE = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})", re.ASCII)
-
-
-def _date_from_serial(serial: float) -> dt.date:
-    """An Excel (1900 date system) serial number; the time of day, if any, is dropped."""
-    days = int(serial)
-    # Excel counts a 29 February 1900 that never was; serials before it are one day later.
-    base = _EXCEL_EPOCH if days >= 60 else _EXCEL_EPOCH + dt.timedelta(days=1)
-    return base + dt.timedelta(days=days)
-
-
-def _to_date(cell: object) -> dt.date | None:
-    if isinstance(cell, dt.datetime):
-        return cell.date()
-    if isinstance(cell, dt.date):
-        return cell
-    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
-        if math.isfinite(cell) and float(cell).is_integer() and 19000101 <= cell <= 99991231:
-            return _to_date(str(int(cell)))  # 20200201 typed as a number
-        if math.isfinite(cell) and 1 <= cell <= _MAX_EXCEL_SERIAL:
-            return _date_from_serial(cell)
-        raise _Invalid(_NOT_DATE)
-    if cell is None:
-        return None
-    text = _clean(_cell_text(cell))
-    if not text:
-        return None
-    m = _DATE_RE.fullmatch(text) or _COMPACT_DATE_RE.fullmatch(text)
-    if m is not None:
-        try:
-            return dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
-        except ValueError:
-            pass
-    raise _Invalid(_NOT_DATE)
-
-
-_TRUE = frozenset({"是", "有", "y", "yes", "√", "✓", "✔", "1", "true", "t"})
-_FALSE = frozenset({"否", "无", "没有", "n", "no", "×", "✗", "✘", "0", "false", "f"})
-
-
-def _to_bool(cell: object) -> bool | None:
-    if isinstance(cell, bool):
-        return cell
-    if isinstance(cell, (int, float)) and cell in (0, 1):
-        return bool(cell)
-    text = _clean(_cell_text(cell)).casefold()
-    if not text:
-        return None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise _Invalid(_NOT_BOOL)
-
-
-_CONVERTERS: dict[str, Callable[[object], object]] = {
-    "text": _to_text,
-    "code": _to_code,
-    "int": _to_int,
-    "decimal": _to_decimal,
-    "date": _to_date,
-    "bool": _to_bool,
-}
-
-
 def _message(template: str, label: str, cell: object) -> str:
-    value = " ".join(_cell_text(cell).split())  # as the user typed it, to find it again
-    if len(value) > _MAX_MESSAGE_VALUE:
-        value = value[: _MAX_MESSAGE_VALUE - 1] + "…"
+    """A per-cell message (a msgid of :mod:`fugong.core.cells`) in the active language."""
+    value = " ".join(cell_text(cell).split())  # as the user typed it, to find it again
+    if len(value) > MAX_MESSAGE_VALUE:
+        value = value[: MAX_MESSAGE_VALUE - 1] + "…"
     return _(template) % {"label": label, "value": value}
 
 
@@ -522,8 +315,8 @@ def convert_cell(column: Column, cell: object) -> tuple[object, str | None]:
     for ``column``. Returns ``(value, None)``, or ``(None, message)`` when it cannot be
     converted; the message names the column label and the bad value."""
     try:
-        return _CONVERTERS[column.kind](cell), None
-    except _Invalid as exc:
+        return CONVERTERS[column.kind](cell), None
+    except Invalid as exc:
         return None, _message(exc.message, column.label, cell)
 
 
@@ -918,8 +711,8 @@ def _needs_too_much_memory(limits: Limits) -> TabularError:
 def _reader_died(returncode: int, limits: Limits, stderr: IO[bytes]) -> TabularError:
     stderr.seek(0)
     said = stderr.read(2000).decode(errors="replace").strip().splitlines()
-    logger.warning(
-        "the workbook reader ended with code %s: %s", returncode, said[0] if said else ""
+    logger.warning(  # the last line: a Rust abort's only line, a traceback's exception
+        "the workbook reader ended with code %s: %s", returncode, said[-1] if said else ""
     )
     if returncode == -getattr(signal, "SIGXCPU", 24):  # RLIMIT_CPU (SIGKILL: the OOM killer)
         return TabularError(
@@ -931,77 +724,146 @@ def _reader_died(returncode: int, limits: Limits, stderr: IO[bytes]) -> TabularE
     return _needs_too_much_memory(limits)
 
 
-def _workbook_rows(
-    data: bytes, sheet: str | int, limits: Limits, check: Callable[[], None] | None = None
-) -> RowSource:
-    """Load one sheet with calamine in a child process with a memory and CPU cap (see
-    :mod:`fugong.core.workbook_reader`), eagerly, so a broken file fails here, and return a
-    lazy iterator over its rows, numbered as in Excel, with cells starting at column A."""
-    options = {
-        "sheet": sheet,
-        "memory_mb": limits.memory_mb,
-        "cpu_seconds": limits.cpu_seconds,
-        "max_columns": limits.max_columns,
-        "max_cells": limits.max_cells,
-    }
-    stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the generator below
-    process = subprocess.Popen(  # noqa: S603 - fixed argument list
-        [sys.executable, "-m", "fugong.core.workbook_reader", json.dumps(options)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-        env={**os.environ, "RUST_BACKTRACE": "0"},
-    )
+def _end_reader(process: subprocess.Popen, stderr: IO[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    for stream in (process.stdin, process.stdout, stderr):
+        if stream is not None:
+            stream.close()
 
-    def finish() -> None:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        for stream in (process.stdin, process.stdout, stderr):
-            if stream is not None:
-                stream.close()
 
-    def receive() -> tuple:
+class _Workbook:
+    """One sheet loaded with calamine in a child process with a memory and CPU cap (see
+    :mod:`fugong.core.workbook_reader`), eagerly, so a broken file fails when this is made.
+
+    :attr:`head` holds the first rows (for the header); :meth:`rows` then tells the child
+    where the header is and what to read, and hands out the rows the child converted while
+    this process deals with those it already has. :meth:`close` (or the end of
+    :meth:`rows`, or stopping to read them) ends the child.
+    """
+
+    def __init__(
+        self, data: bytes, sheet: str | int, limits: Limits, check: Callable[[], None] | None
+    ) -> None:
+        self.sheet = sheet
+        self.limits = limits
+        options = {
+            "sheet": sheet,
+            "memory_mb": limits.memory_mb,
+            "cpu_seconds": limits.cpu_seconds,
+            "max_columns": limits.max_columns,
+            "max_cells": limits.max_cells,
+            "head_rows": HEADER_SCAN_ROWS,
+        }
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argument list
+            [sys.executable, "-m", "fugong.core.workbook_reader", json.dumps(options)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            env={**os.environ, "RUST_BACKTRACE": "0"},
+        )
+        # Also when the rows are dropped unread (a generator never started runs no finally).
+        self._end = weakref.finalize(self, _end_reader, self.process, self.stderr)
         try:
-            return pickle.load(process.stdout)  # noqa: S301 - our own child process
+            try:
+                # Its length first: stdin stays open for the plan (rows()).
+                self.process.stdin.write(struct.pack("<Q", len(data)))
+                self.process.stdin.write(data)
+                self.process.stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass  # it died early: _receive() says why
+            if check is not None:
+                check()  # while the child loads the sheet
+            first = self._receive()
+            if first[0] == "error":
+                raise _workbook_error(first[1], first[2], sheet, limits)
+        except BaseException:
+            self.close()
+            raise
+        self.head: list[tuple[int, list[Any]]] = list(enumerate(first[2], start=1))
+        """The first rows of the sheet (numbered from 1), cells from column A."""
+
+    def close(self) -> None:
+        self._end()
+
+    def _receive(self) -> tuple:
+        try:
+            return pickle.load(self.process.stdout)  # noqa: S301 - our own child process
         except (EOFError, pickle.UnpicklingError, OSError):
-            returncode = process.wait()
-            raise _reader_died(returncode, limits, stderr) from None
+            returncode = self.process.wait()
+            raise _reader_died(returncode, self.limits, self.stderr) from None
 
-    try:
+    def rows(
+        self,
+        after: int,
+        kinds: list[tuple[int, str, str]],
+        width: int,
+        lone: frozenset[int],
+        watch: Watch,
+        apply: Callable[[tuple], None],
+        translate: Callable[[SourceRow], None],
+    ) -> Iterator[SourceRow]:
+        """The rows below sheet row ``after``, converted by the child along ``kinds``
+        ((column index, field, kind), see :func:`fugong.core.cells.convert_rows`); what
+        reading them changes (an event of :class:`fugong.core.cells.Watch`, or ``("skip",
+        numbers)``) is passed to ``apply`` before the next row is handed out, and a row with
+        errors to ``translate``."""
+        plan = (after, kinds, width, sorted(lone), watch)
         try:
-            process.stdin.write(data)
-            process.stdin.close()
+            pickle.dump(plan, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.process.stdin.close()
         except (BrokenPipeError, OSError):
-            pass  # it died early: receive() says why
-        if check is not None:
-            check()  # while the child loads the sheet
-        first = receive()
-        if first[0] == "error":
-            raise _workbook_error(first[1], first[2], sheet, limits)
-    except BaseException:
-        finish()
-        raise
-    # calamine's iter_rows() pads the rows above the used range (so row i is sheet row i) but
-    # starts each row at the first used column: put the columns to the left back.
-    left = [""] * first[2]
+            pass  # it died: _receive() says why
+        except BaseException:
+            self.close()
+            raise
+        return self._stream([name for _index, name, _kind in kinds], width, apply, translate)
 
-    def rows() -> RowSource:
-        number = 0
+    def _stream(
+        self,
+        fields: list[str],
+        width: int,
+        apply: Callable[[tuple], None],
+        translate: Callable[[SourceRow], None],
+    ) -> Iterator[SourceRow]:
         try:
             while True:
-                message = receive()
+                message = self._receive()
                 if message[0] == "end":
                     return
                 if message[0] == "error":
-                    raise _workbook_error(message[1], message[2], sheet, limits)
-                for cells in message[1]:
-                    number += 1
-                    yield number, (left + cells if left else cells)
+                    raise _workbook_error(message[1], message[2], self.sheet, self.limits)
+                _kind, rows, events, errors = message
+                if not events and not errors:
+                    for number, cells, values in rows:
+                        yield SourceRow(
+                            number, cells, width, dict(zip(fields, values, strict=True)), {}
+                        )
+                    continue
+                # Both (position in rows, event or errors), in order; an event comes before
+                # the row at its position.
+                done, count = 0, len(events)
+                errors_of = dict(errors)
+                for position, (number, cells, values) in enumerate(rows):
+                    while done < count and events[done][0] <= position:
+                        event = events[done][1]
+                        apply(event)
+                        if event[0] == "headers":
+                            width = event[1]
+                        done += 1
+                    row = SourceRow(
+                        number, cells, width, dict(zip(fields, values, strict=True)), {}
+                    )
+                    if position in errors_of:
+                        row.errors = errors_of[position]
+                        translate(row)
+                    yield row
+                for _position, event in events[done:]:  # after the last row
+                    apply(event)
         finally:
-            finish()
-
-    return rows()
+            self.close()
 
 
 def _check_lines(text: str, limits: Limits) -> None:
@@ -1147,7 +1009,7 @@ def _find_header(
     for position, (_number, cells) in enumerate(head):
         found = set()
         for cell in cells:
-            text = _cell_text(cell)
+            text = cell_text(cell)
             if text:
                 # An ignored header ("") is no field: it does not make a row the header row.
                 field_name = matcher.match(text) or (mapping or {}).get(mapping_key(text)) or None
@@ -1165,164 +1027,61 @@ def _find_header(
     )
 
 
-_Plan = list[tuple[int, str, Callable[[object], object], str]]
-
-
-def _blank(cell: Any) -> bool:
-    return cell is None or (type(cell) is str and not cell.strip())
-
-
-# A cell that alone makes its row a total line, not a ledger row (spaces left out); so does
-# a label that ends with one of TOTAL_ENDINGS (全镇合计, 本页小计) or starts with one and a
-# bracket (合计（家）).
-TOTAL_LABELS = frozenset({"合计", "小计", "总计", "共计", "累计", "合计数", "小计数"})
-TOTAL_ENDINGS = ("合计", "小计", "总计")
-_OPENING_BRACKETS = frozenset("(（[【〔")
-SERIAL_HEADERS = frozenset({"序号"})  # header keys of a serial-number column
-_SERIAL_RE = re.compile(r"\d{1,6}[.、]?")
-
-
-def _total_label(text: str) -> bool:
-    label = _INVISIBLE_RE.sub("", text).rstrip(":：")
-    return (
-        label in TOTAL_LABELS
-        or label.endswith(TOTAL_ENDINGS)
-        or (label[:2] in TOTAL_ENDINGS and label[2:3] in _OPENING_BRACKETS)
-    )
-
-
-def _is_serial(cell: Any) -> bool:
-    kind = type(cell)
-    if kind is int or kind is float:
-        return True
-    text = unicodedata.normalize("NFKC", cell.strip()) if kind is str else ""
-    return _SERIAL_RE.fullmatch(text) is not None
-
-
-def _is_total(cells: list[Any], lone: frozenset[int] = frozenset()) -> bool:
-    """Whether the row is a total line: one of its first two filled cells is a total label
-    (every label has 计: a row without it costs one substring test per cell looked at), or
-    its only filled cell is a serial number in a column of ``lone`` (the 序号 column and the
-    first one): a numbered line left empty."""
-    filled = 0
-    for c in cells:
-        if c is None:
-            continue
-        if type(c) is str:
-            if "计" in c and len(c) <= 20 and _total_label(c):
-                return True
-            if not c.strip():
-                continue
-        filled += 1
-        if filled == 2:
-            return False
-    # One filled cell (rare): which one.
-    first = next((i for i, c in enumerate(cells) if not _blank(c)), -1)
-    return first in lone and _is_serial(cells[first])
-
-
-SAMPLES = 3  # values kept of each column not used (Table.samples)
-SAMPLED_COLUMNS = 50  # columns not used that are sampled (a sheet may have hundreds)
-
-# A column whose header cell is blank (or holds nothing a header is compared on) is named by
-# its position once it shows data. Like the headers, the name is the file's text, not the
-# page's (it is also the key of a remembered mapping).
-NO_HEADER = "第{n}列（无表头）"
 _NO_HEADER_KEY_RE = re.compile(r"第(\d+)列\(无表头\)")
 
 
-def no_header_name(index: int) -> str:
-    """The name of the column at ``index`` (0 = A) when its header cell is blank."""
-    return NO_HEADER.format(n=index + 1)
-
-
-_EMPTY_CELLS = frozenset({None, ""})
-
-
 @dataclass
-class _Watch:
-    """The columns not read under their own name whose first values are kept as the rows
-    stream by; a column without a header joins ``unknown`` when it shows data."""
+class _Effects:
+    """What reading the rows adds to the :class:`Table` (see :class:`fugong.core.cells.Watch`
+    for the events), applied in this process whichever process read them."""
 
+    headers: list[str]
     unknown: list[str]
     samples: dict[str, list[str]]
-    headers: list[str]
-    # (column index, its values so far, its name while it waits for data: no header)
-    watched: list[tuple[int, list[str], str | None]] = field(default_factory=list)
-    # How many columns with a header, and without, were watched (each up to SAMPLED_COLUMNS).
-    named_count: int = 0
-    unnamed: int = 0
+    skipped: list[int]
+    slots: list[list[str]]  # a Watch's slot -> its list in samples
 
-    def named(self, index: int, values: list[str]) -> None:
-        if self.named_count < SAMPLED_COLUMNS:
-            self.named_count += 1
-            self.watched.append((index, values, None))
-
-    def unnamed_column(self, index: int) -> None:
-        if self.unnamed < SAMPLED_COLUMNS:
-            self.unnamed += 1
-            self.watched.append((index, [], no_header_name(index)))
-
-    def widen(self, cells: list[Any], width: int) -> int:
-        """A row with data right of the header row's last header: watch those columns too
-        (as columns without a header); the new width."""
-        if all(_blank(c) for c in islice(cells, width, None)):
-            return width
-        for index in range(width, len(cells)):
-            self.unnamed_column(index)
-        self.headers.extend([""] * (len(cells) - len(self.headers)))
-        return len(cells)
-
-    def sample(self, cells: list[Any]) -> None:
-        """Keep the first values of the columns watched; a column is watched until it has
-        ``SAMPLES`` of them."""
-        size = len(cells)
-        watched = self.watched
-        for position in range(len(watched) - 1, -1, -1):
-            index, values, pending = watched[position]
-            if index < size and not _blank(cells[index]):
-                if pending is not None and not values:
-                    self.unknown.append(pending)
-                    self.samples[pending] = values
-                values.append(_cell_text(cells[index])[:_MAX_MESSAGE_VALUE])
-                if len(values) >= SAMPLES:
-                    del watched[position]
+    def apply(self, event: tuple) -> None:
+        kind = event[0]
+        if kind == "sample":
+            self.slots[event[1]].append(event[2])
+        elif kind == "skip":
+            self.skipped.extend(event[1])
+        elif kind == "unknown":
+            values: list[str] = []
+            self.slots.append(values)
+            self.unknown.append(event[1])
+            self.samples[event[1]] = values
+        elif kind == "headers":
+            self.headers.extend([""] * (event[1] - len(self.headers)))
+        else:
+            raise AssertionError(f"unknown event {event!r}")
 
 
-def _produce_rows(
+def _rows_here(
     source: Iterable[tuple[int, list[Any]]],
-    plan: _Plan,
+    plan: Plan,
     width: int,
-    skipped: list[int],
-    watch: _Watch,
-    lone: frozenset[int] = frozenset(),
+    lone: frozenset[int],
+    watch: Watch,
+    effects: _Effects,
+    translate: Callable[[SourceRow], None],
 ) -> Iterator[SourceRow]:
-    blank: list[int] = []
-    for number, cells in source:
-        if all(_blank(c) for c in cells):
-            blank.append(number)
-            continue
-        skipped.extend(blank)
-        blank.clear()
-        if _is_total(cells, lone):
-            skipped.append(number)
-            continue
-        size = len(cells)
-        # Cells right of the last header: mostly empty ones (one set, no call per cell).
-        if size > width and not _EMPTY_CELLS.issuperset(cells[width:]):
-            width = watch.widen(cells, width)
-        if watch.watched:
-            watch.sample(cells)
-        values: dict[str, object] = {}
-        errors: dict[str, str] = {}
-        for index, field_name, convert, label in plan:
-            cell = cells[index] if index < size else None
-            try:
-                values[field_name] = convert(cell)
-            except _Invalid as exc:
-                values[field_name] = None
-                errors[field_name] = _message(exc.message, label, cell)
-        yield SourceRow(number=number, cells=cells, width=width, values=values, errors=errors)
+    """:func:`fugong.core.cells.convert_rows` in this process (CSV)."""
+    events = watch.events
+    fields = [name for _index, name, _convert in plan]
+    for number, cells, width_now, values, errors in convert_rows(
+        source, plan, width, effects.skipped, watch, lone
+    ):
+        if events:
+            for event in events:
+                effects.apply(event)
+            events.clear()
+        row = SourceRow(number, cells, width_now, dict(zip(fields, values, strict=True)), {})
+        if errors:
+            row.errors = errors
+            translate(row)
+        yield row
 
 
 def read_table(
@@ -1370,24 +1129,49 @@ def read_table(
         raise TabularError(_("The file is empty; check that you uploaded the right file."))
     file_format = _detect_format(data, max_bytes, limits)
     logger.debug("Reading %r as %s", filename, file_format)
+    workbook = None
+    source: RowSource | _Workbook
     if file_format == "csv":
         source = _csv_rows(data, matcher, limits)
+        head = list(islice(source, HEADER_SCAN_ROWS))
     else:
         scan = _scan_xlsx if file_format == "xlsx" else _check_xls
-        check = lambda: scan(data, limits)  # noqa: E731
-        source = _workbook_rows(data, sheet, limits, check)
+        source = workbook = _Workbook(data, sheet, limits, lambda: scan(data, limits))
+        head = workbook.head
+    try:
+        return _table(
+            head,
+            source,
+            file_format,
+            columns,
+            matcher,
+            limits,
+            mapping,
+        )
+    except BaseException:
+        if workbook is not None:
+            workbook.close()
+        raise
 
-    head: list[tuple[int, list[Any]]] = []
-    for number, cells in source:
-        head.append((number, cells))
-        if len(head) >= HEADER_SCAN_ROWS:
-            break
+
+def _table(
+    head: list[tuple[int, list[Any]]],
+    source: RowSource | _Workbook,
+    file_format: str,
+    columns: list[Column],
+    matcher: _HeaderMatcher,
+    limits: Limits,
+    mapping: dict[str, str] | None,
+) -> Table:
+    """The :class:`Table` of a file whose first rows are ``head``: where the header is, the
+    columns found, and the rows below it, read from ``source`` (the rest of a CSV's rows,
+    or the workbook's reader)."""
     if all(_is_empty(cells) for _number, cells in head):
         raise TabularError(_("The file has no data; check that you uploaded the right file."))
     position = _find_header(head, matcher, columns, mapping)
     header_number, header_cells = head[position]
 
-    headers = [_cell_text(c) for c in header_cells]
+    headers = [cell_text(c) for c in header_cells]
     while headers and not headers[-1].strip():
         headers.pop()
     for key in mapping or ():  # a mapped column without a header, right of the last header
@@ -1399,7 +1183,7 @@ def read_table(
     mapped: dict[str, str] = {}
     ignored: list[str] = []
     samples: dict[str, list[str]] = {}
-    watch = _Watch(unknown=unknown, samples=samples, headers=headers)
+    watch = Watch()
     by_field = {c.field: c for c in columns}
     matched = [matcher.match(text) for text in headers]
     recognised = set(matched)  # a mapping never takes a column the file has under its name
@@ -1427,11 +1211,9 @@ def read_table(
                     continue  # read under its own name
         # Not read under its own name (unknown, mapped or ignored): what it holds is shown
         # beside the choice made.
-        watch.named(index, samples.setdefault(shown, []))
-    plan: _Plan = [
-        (index, name, _CONVERTERS[by_field[name].kind], by_field[name].label)
-        for name, index in found.items()
-    ]
+        samples.setdefault(shown, [])
+        watch.named(index, shown)
+    kinds = [(index, name, by_field[name].kind) for name, index in found.items()]
     skipped: list[int] = []
     # A row holding only a number in the 序号 column or the first column is a numbered line
     # left empty (skipped, like the totals).
@@ -1440,9 +1222,34 @@ def read_table(
         [i for i, key in enumerate(keys) if key in SERIAL_HEADERS]
         + [next((i for i, key in enumerate(keys) if key), 0), 0]
     )
-    rows = _produce_rows(
-        chain(head[position + 1 :], source), plan, len(headers), skipped, watch, lone
-    )
+    effects = _Effects(headers, unknown, samples, skipped, [samples[n] for n in watch.names])
+
+    def translate(row: SourceRow) -> None:
+        cells = row.cells
+        row.errors = {
+            name: _message(
+                message,
+                by_field[name].label,
+                cells[found[name]] if found[name] < len(cells) else None,
+            )
+            for name, message in row.errors.items()
+        }
+
+    if isinstance(source, _Workbook):
+        rows = source.rows(
+            header_number, kinds, len(headers), lone, watch, effects.apply, translate
+        )
+    else:
+        plan: Plan = [(index, name, CONVERTERS[kind]) for index, name, kind in kinds]
+        rows = _rows_here(
+            chain(head[position + 1 :], source),
+            plan,
+            len(headers),
+            lone,
+            watch,
+            effects,
+            translate,
+        )
     return Table(
         skipped=skipped,
         samples=samples,
