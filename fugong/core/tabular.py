@@ -839,7 +839,7 @@ class _Workbook:
                 if not events and not errors:
                     for number, cells, values in rows:
                         yield SourceRow(
-                            number, cells, width, dict(zip(fields, values, strict=True)), {}
+                            number, cells, width, dict(zip(fields, values, strict=False)), {}
                         )
                     continue
                 # Both (position in rows, event or errors), in order; an event comes before
@@ -854,7 +854,7 @@ class _Workbook:
                             width = event[1]
                         done += 1
                     row = SourceRow(
-                        number, cells, width, dict(zip(fields, values, strict=True)), {}
+                        number, cells, width, dict(zip(fields, values, strict=False)), {}
                     )
                     if position in errors_of:
                         row.errors = errors_of[position]
@@ -1077,7 +1077,7 @@ def _rows_here(
             for event in events:
                 effects.apply(event)
             events.clear()
-        row = SourceRow(number, cells, width_now, dict(zip(fields, values, strict=True)), {})
+        row = SourceRow(number, cells, width_now, dict(zip(fields, values, strict=False)), {})
         if errors:
             row.errors = errors
             translate(row)
