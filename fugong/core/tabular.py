@@ -29,6 +29,7 @@ rows it already has.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
@@ -724,6 +725,9 @@ def _reader_died(returncode: int, limits: Limits, stderr: IO[bytes]) -> TabularE
     return _needs_too_much_memory(limits)
 
 
+_PIPE_BYTES = 1024 * 1024
+
+
 def _end_reader(process: subprocess.Popen, stderr: IO[bytes]) -> None:
     if process.poll() is None:
         process.kill()
@@ -763,7 +767,14 @@ class _Workbook:
             stdout=subprocess.PIPE,
             stderr=self.stderr,
             env={**os.environ, "RUST_BACKTRACE": "0"},
+            bufsize=_PIPE_BYTES,
         )
+        # A message of rows fits in the pipe: fewer switches between the two processes. (Not
+        # on every system, nor above /proc/sys/fs/pipe-max-size: then the default.)
+        with contextlib.suppress(ImportError, AttributeError, OSError):
+            import fcntl
+
+            fcntl.fcntl(self.process.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         # Also when the rows are dropped unread (a generator never started runs no finally).
         self._end = weakref.finalize(self, _end_reader, self.process, self.stderr)
         try:
