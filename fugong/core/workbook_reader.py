@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator
 from itertools import chain, islice
 from typing import IO, Any
 
-from fugong.core.cells import CONVERTERS, convert_rows
+from fugong.core.cells import CONVERTERS, Watch, convert_rows
 
 ROWS_PER_MESSAGE = 1000
 # Values a column repeats (dates, amounts, yes/no) are converted once and sent as one object
@@ -97,13 +97,13 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
 
 
 def _send_rows(
-    send: Any,
+    send: Callable[[tuple], None],
     rows: Iterator[list[Any]],
     after: int,
     kinds: list[tuple[int, str, str]],
     width: int,
     lone: list[int],
-    watch: Any,
+    watch: Watch,
 ) -> None:
     """The rows below sheet row ``after``, converted, in messages of ROWS_PER_MESSAGE rows,
     each with the events and errors that came with its rows. Tuples, not SourceRow objects:
