@@ -71,7 +71,11 @@ class Tally(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Jurisdiction,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        db_index=False,  # stats_tally_key starts with it
     )
     category = models.CharField(max_length=20, blank=True)
     section = models.CharField(max_length=4, blank=True)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -287,15 +288,22 @@ def inserts_counted(insert: Callable[[], list[int]], using: str = DEFAULT_DB_ALI
                 ids = insert()
             finally:
                 cursor.execute(_sqlite_triggers()[0])
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
-            marks = ", ".join(["%s"] * len(chunk))
+        # The ids as one parameter (an array; in SQLite a JSON array): one statement for
+        # many chunks, since each builds the places' ancestors anew (70 ms on PostgreSQL).
+        if connection.vendor == "postgresql":
+            among, as_parameter = "e.id = ANY(%s)", list
+        else:
+            among, as_parameter = "e.id IN (SELECT value FROM json_each(%s))", json.dumps
+        for start in range(0, len(ids), COUNTED_AT_ONCE):
             cursor.execute(
                 f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {KEYS}, SUM(units), SUM(employees), "
-                f"SUM(returned) FROM ({_rows_of('e', 1)} AND e.id IN ({marks})) r GROUP BY {KEYS}",
-                chunk,
+                f"SUM(returned) FROM ({_rows_of('e', 1)} AND {among}) r GROUP BY {KEYS}",
+                [as_parameter(ids[start : start + COUNTED_AT_ONCE])],
             )
     return ids
+
+
+COUNTED_AT_ONCE = 200_000  # new units counted by one statement of inserts_counted
 
 
 def rebuild(using: str = DEFAULT_DB_ALIAS) -> None:
