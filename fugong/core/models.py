@@ -38,7 +38,11 @@ class AuditLog(models.Model):
     request_id = models.CharField(_("request id"), max_length=36, blank=True)
     action = models.CharField(_("action"), max_length=10, choices=AuditAction.choices)
     content_type = models.ForeignKey(
-        ContentType, verbose_name=_("content type"), on_delete=models.PROTECT, related_name="+"
+        ContentType,
+        verbose_name=_("content type"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the index of (content type, object, time) starts with it
     )
     object_id = models.CharField(_("object id"), max_length=64)
     object_repr = models.CharField(_("object"), max_length=200)
