@@ -37,7 +37,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_PLAIN_TYPES = (str, int, float, bool, type(None))
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 def snapshot_values(
@@ -55,9 +55,24 @@ def snapshot_values(
             continue
         if masked:
             data[name] = audit_mask(value, inside=masked == "inside")
+        elif type(value) in _PLAIN_TYPES:
+            data[name] = value
         else:
-            data[name] = value if type(value) in _PLAIN_TYPES else _plain(value)
+            to_plain = _TO_PLAIN.get(type(value))
+            data[name] = to_plain(value) if to_plain is not None else _plain(value)
     return data
+
+
+# The usual types that are not JSON, each with its one conversion (a bulk write of 100,000
+# rows meets 300,000 amounts and dates: one dictionary look-up each, not a chain of
+# isinstance).
+_TO_PLAIN = {
+    decimal.Decimal: str,
+    datetime.date: datetime.date.isoformat,
+    datetime.datetime: datetime.datetime.isoformat,
+    datetime.time: datetime.time.isoformat,
+    uuid.UUID: str,
+}
 
 
 _SPECS: dict[type, list[tuple[str, str, str]]] = {}
@@ -158,9 +173,10 @@ def record_many(
     now = timezone.now()
     columns = ["at", "actor_id", "actor_name", "request_id", "action", "content_type_id",
                "object_id", "object_repr", "before", "after", "reason"]  # fmt: skip
+    reason = mask_text(reason)[:500]
     rows = (
         (now, actor_id, actor_name, request_id, action, content_type_id, str(pk),
-         mask_text(str(text))[:200], before, after, mask_text(reason)[:500])
+         mask_text(str(text))[:200], before, after, reason)
         for pk, text, action, before, after in changes
     )  # fmt: skip
     return insert_rows(AuditLog, columns, rows)

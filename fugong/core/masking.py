@@ -51,10 +51,13 @@ def mask_id_number(value: str | None) -> str:
     return text[:6] + "*" * (len(text) - 10) + text[-4:]
 
 
+_HAS_DIGIT = re.compile(r"\d").search
+
+
 def mask_text(text: str) -> str:
     """Mask every mobile number, landline and 18-character ID number inside free text."""
-    if not text:
-        return text
+    if not text or not _HAS_DIGIT(text):
+        return text  # every pattern holds digits: most names and reasons have none
     text = ID_RE.sub(lambda m: m.group(1) + "********" + m.group(3)[-4:], text)
     text = PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
     return LANDLINE_RE.sub(lambda m: m.group(1) + "-" + "*" * len(m.group(2)) + m.group(3), text)

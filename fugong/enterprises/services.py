@@ -444,17 +444,15 @@ def enterprises_upsert(*, actor, rows: list[dict], reason: str = "") -> UpsertRe
             e["credit_code"]: e
             for e in rows_by_keys(Enterprise, "credit_code", codes, ["id", *attnames])
         }
-        chunk = [
-            _as_attnames(row) | {"category_stated": row.get("category_stated")} for row in chunk
-        ]
+        # Column values (relations as ids); category_stated is no column.
+        chunk = [(_as_attnames(row), row.get("category_stated")) for row in chunk]
         places.load(
-            {r["jurisdiction_id"] for r in chunk if r.get("jurisdiction_id") is not None}
+            {v["jurisdiction_id"] for v, _stated in chunk if v.get("jurisdiction_id") is not None}
             | {e["jurisdiction_id"] for e in existing.values()}
         )
         new: dict[str, dict] = {}
         changed: dict[int, tuple[dict, dict]] = {}
-        for row in chunk:
-            values = {k: v for k, v in row.items() if k != "category_stated"}
+        for values, stated in chunk:
             code = values["credit_code"]
             base = new.get(code) or existing.get(code) or defaults
             merged = {**base, **values}
@@ -466,7 +464,7 @@ def enterprises_upsert(*, actor, rows: list[dict], reason: str = "") -> UpsertRe
                         "revenue_last_year": merged["revenue_last_year"],
                         "tax_paid_last_year": merged["tax_paid_last_year"],
                         "category": merged["category"],
-                        "category_stated": row.get("category_stated"),
+                        "category_stated": stated,
                         "category_overridden": merged["category_overridden"],
                         "category_override_reason": values.get("category_override_reason"),
                         "is_key_overridden": merged["is_key_overridden"],
