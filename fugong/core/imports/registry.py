@@ -24,9 +24,11 @@ frames, ``fugong.core.imports.checked``) and, once the user confirms, hands them
 
 from __future__ import annotations
 
+import datetime
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -71,6 +73,10 @@ class RowCheck:
         neither checks it in full nor writes it (a file imported again is checked in a few
         seconds). False (the default) sends it to ``check``."""
         return False
+
+
+# The values a checked row keeps as they are (most of them: one look-up each).
+_KEPT = frozenset({str, int, bool, type(None), Decimal, datetime.date, datetime.datetime})
 
 
 class Importer:
@@ -127,7 +133,9 @@ class Importer:
         (enum members) as their value."""
         out = {}
         for name, value in values.items():
-            if isinstance(value, models.Model):
+            if type(value) in _KEPT:
+                out[name] = value
+            elif isinstance(value, models.Model):
                 out[f"{name}_id"] = value.pk
             elif isinstance(value, enum.Enum):
                 out[name] = value.value
