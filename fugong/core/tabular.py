@@ -53,6 +53,7 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
+from fugong.core import plain_pickle
 from fugong.core.cells import (
     CONVERTERS,
     INVISIBLE_RE,
@@ -801,7 +802,8 @@ class _Workbook:
 
     def _receive(self) -> tuple:
         try:
-            return pickle.load(self.process.stdout)  # noqa: S301 - our own child process
+            # Plain values only: the child parses a hostile file with a native library.
+            return plain_pickle.load(self.process.stdout)
         except (EOFError, pickle.UnpicklingError, OSError):
             returncode = self.process.wait()
             raise _reader_died(returncode, self.limits, self.stderr) from None
