@@ -170,7 +170,6 @@ class Enterprise(TimestampedModel):
         verbose_name=_("jurisdiction"),
         on_delete=models.PROTECT,
         related_name="enterprises",
-        db_index=False,  # enterprise_scope_filters and enterprise_place_name start with it
     )
     park = models.ForeignKey(
         Park,

@@ -1,39 +1,19 @@
-"""Two indexes of the enterprise table go, each the first column of a composite index that
-serves the same queries: jurisdiction (enterprise_scope_filters, enterprise_place_name) and
-name (enterprise_name_place; on PostgreSQL also its LIKE twin: the name search is a
-``contains``, which no B-tree serves). Every insert of an import wrote them for no query.
-Dropped by name (the same on both databases), not by AlterField, which on SQLite would copy
-the whole table."""
+"""The index of the enterprise's name alone goes: enterprise_name_place starts with it, and
+on PostgreSQL its LIKE twin too (the name search is a ``contains``, which no B-tree serves).
+Every insert of an import wrote them for no query. Dropped by name (the same on both
+databases), not by AlterField, which on SQLite would copy the whole table. (The index of the
+jurisdiction alone stays: dropped, a county's filtered list on PostgreSQL read the whole
+table, 25 ms, instead of its places' rows.)"""
 
-import django.db.models.deletion
 from django.db import migrations, models
-
-DROPPED = [
-    ("enterprises_enterprise_jurisdiction_id_cac80178", "jurisdiction_id"),
-    ("enterprises_enterprise_name_f4bb9c0e", "name"),
-]
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("accounts", "0005_field_verbose_names"),
-        ("enterprises", "0008_move_importbatch_to_core"),
-    ]
+    dependencies = [("enterprises", "0008_move_importbatch_to_core")]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
-                migrations.AlterField(
-                    model_name="enterprise",
-                    name="jurisdiction",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="enterprises",
-                        to="accounts.jurisdiction",
-                        verbose_name="jurisdiction",
-                    ),
-                ),
                 migrations.AlterField(
                     model_name="enterprise",
                     name="name",
@@ -41,12 +21,12 @@ class Migration(migrations.Migration):
                 ),
             ],
             database_operations=[
-                *(
-                    migrations.RunSQL(
-                        f"DROP INDEX IF EXISTS {index}",
-                        reverse_sql=f"CREATE INDEX {index} ON enterprises_enterprise ({column})",
-                    )
-                    for index, column in DROPPED
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS enterprises_enterprise_name_f4bb9c0e",
+                    reverse_sql=(
+                        "CREATE INDEX enterprises_enterprise_name_f4bb9c0e "
+                        "ON enterprises_enterprise (name)"
+                    ),
                 ),
                 # PostgreSQL's pattern-ops twin of the name index (none on SQLite).
                 migrations.RunSQL(
