@@ -89,9 +89,14 @@ def insert_rows(
 
             # Rows are formatted here while a thread sends them: the server inserts and
             # indexes (on another core) as they stream, not after the last one.
-            with cursor.cursor.copy(
-                f"COPY {table} ({names}) FROM STDIN", writer=QueuedLibpqWriter(cursor.cursor)
-            ) as copy:
+            # The driver's cursor (COPY): its errors become Django's (IntegrityError …) as
+            # they would through Django's cursor.
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(
+                    f"COPY {table} ({names}) FROM STDIN", writer=QueuedLibpqWriter(cursor.cursor)
+                ) as copy,
+            ):
                 for values in prepared():
                     copy.write_row(values)
                     count += 1

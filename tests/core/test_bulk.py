@@ -1,0 +1,83 @@
+"""fugong.core.bulk: what insert_rows writes reads back as the ORM would have written it
+(amounts, days, stamps, JSON with Chinese text, SQL NULL for None), and a row the database
+refuses stops the load with the database's error, on both databases (PostgreSQL's COPY sends
+from a thread: its error must still reach the caller)."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from fugong.accounts.testing import build_county
+from fugong.core.bulk import insert_rows, rows_by_keys
+from fugong.core.models import AuditLog
+from fugong.enterprises.demo_profiles import credit_code
+from fugong.enterprises.models import Enterprise, Industry
+from fugong.enterprises.services import UPSERT_FIELDS
+
+pytestmark = pytest.mark.django_db
+
+AUDIT = ["at", "actor_name", "request_id", "action", "content_type_id", "object_id",
+         "object_repr", "before", "after", "reason"]  # fmt: skip
+
+
+def audit_row(n: int, after, *, at=None) -> tuple:
+    ct = ContentType.objects.get_for_model(Enterprise).pk
+    at = at or timezone.now()
+    return (at, "测试", "", "create", ct, str(n), f"企业{n}", None, after, "导入")
+
+
+def test_json_values_read_back_as_written_and_none_is_sql_null():
+    after = {"name": "华东机械（集团）有限公司", "emoji": "🏭", "amount": "12.50", "n": 3,
+             "nested": {"list": [1, "二", None]}, "quote": 'a "b" \\ c'}  # fmt: skip
+    assert insert_rows(AuditLog, AUDIT, [audit_row(1, after), audit_row(2, None)]) == 2
+    rows = {r.object_id: r for r in AuditLog.objects.filter(object_repr__startswith="企业")}
+    assert rows["1"].after == after and rows["1"].before is None
+    assert rows["2"].after is None
+    assert AuditLog.objects.filter(object_id="2", after__isnull=True).exists()  # SQL NULL
+
+
+def test_amounts_days_and_relations_read_back_as_the_orm_gives_them():
+    county = build_county()
+    industry = Industry.objects.get(code="34")
+    now = timezone.now()
+    code = credit_code(random.Random(7), county.county.code)
+    values = {f.attname: f.get_default() for f in UPSERT_FIELDS} | {
+        "name": "测试企业", "credit_code": code, "jurisdiction_id": county.grid.pk,
+        "industry_id": industry.pk, "revenue_last_year": Decimal("1234.50"),
+        "resumed_on": datetime.date(2020, 2, 3), "employee_count": 12,
+    }  # fmt: skip
+    insert_rows(Enterprise, ["created_at", "updated_at", *values], [(now, now, *values.values())])
+    stored = Enterprise.objects.get(credit_code=code)
+    assert stored.revenue_last_year == Decimal("1234.50")
+    assert stored.resumed_on == datetime.date(2020, 2, 3)
+    assert stored.jurisdiction == county.grid and stored.industry == industry
+    [row] = rows_by_keys(
+        Enterprise, "credit_code", [code], ["revenue_last_year", "resumed_on", "jurisdiction_id"]
+    )
+    assert row == {
+        "revenue_last_year": Decimal("1234.50"),
+        "resumed_on": datetime.date(2020, 2, 3),
+        "jurisdiction_id": county.grid.pk,
+    }
+
+
+def test_a_row_the_database_refuses_stops_the_load_with_its_error_and_writes_nothing():
+    taken = AuditLog.objects.create(
+        content_type=ContentType.objects.get_for_model(Enterprise), object_id="0", action="create"
+    ).pk
+    rows = [(taken + 1000 + i, *audit_row(i, {"i": i})) for i in range(3000)]
+    rows.append((taken, *audit_row(9999, {"i": "dup"})))  # the id is taken: refused
+    before = AuditLog.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(AuditLog, ["id", *AUDIT], rows)
+    assert AuditLog.objects.count() == before
+    with connection.cursor() as cursor:  # the connection is usable again
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
