@@ -19,9 +19,13 @@ import re
 from typing import Any
 
 # 13812345678, 138-1234-5678, 138 1234 5678, +86 13812345678 (a "+" is a space in a query).
-PHONE_RE = re.compile(r"(?:(?<=\+86)|(?<=%2B86)|(?<!\d))(1[3-9]\d)[- +]?(\d{4})[- +]?(\d{4})(?!\d)")
+# Digits may be full-width (１３８…, as a Chinese input method types them): \d matches them,
+# and so must the leading 1 and 0.
+PHONE_RE = re.compile(
+    r"(?:(?<=\+86)|(?<=%2B86)|(?<!\d))([1１][3-9３-９]\d)[- +]?(\d{4})[- +]?(\d{4})(?!\d)"
+)
 # 0571-88886666, 010-12345678: a landline with its area code and a hyphen.
-LANDLINE_RE = re.compile(r"(?<![\d-])(0\d{2,3})-(\d{3,4})(\d{4})(?![\d-])")
+LANDLINE_RE = re.compile(r"(?<![\d-])([0０]\d{2,3})-(\d{3,4})(\d{4})(?![\d-])")
 # 18-character resident ID numbers (the last one may be X).
 ID_RE = re.compile(r"(?<![\dA-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![\dA-Za-z])")
 
