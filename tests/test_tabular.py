@@ -1145,3 +1145,32 @@ def test_a_workbook_reader_ends_when_its_rows_are_no_longer_read(readers):
     with pytest.raises(TabularError):
         read(data, columns=[Column("nothing", "没有这一列")])  # no header: no rows wanted
     assert readers[2].returncode is not None
+
+
+@pytest.mark.parametrize(
+    "garbage", [("rows", [(1, [], [])]), ["end"], ("sheet",), ("rows", "a", "b", "c", "d"), 7]
+)
+def test_a_message_the_reader_never_sends_refuses_the_file_and_ends_the_reader(
+    monkeypatch, garbage
+):
+    """The reader parses hostile files with a native library: what it sends is checked for
+    shape, and anything else ends it with the "damaged" sentence, not a crash."""
+    from fugong.core import plain_pickle, tabular
+
+    real, calls, started = plain_pickle.load, [], []
+    real_popen = tabular.subprocess.Popen
+
+    def load(stream):
+        calls.append(1)
+        return garbage if len(calls) == 2 else real(stream)
+
+    def popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(tabular.plain_pickle, "load", load)
+    monkeypatch.setattr(tabular.subprocess, "Popen", popen)
+    data = xlsx([["企业名称", "统一社会信用代码"], ["甲公司", "91330100MA2XXXXX1A"]] * 3)
+    with translation.override("en"), pytest.raises(TabularError, match="damaged"):
+        list(read(data).rows)
+    assert started and all(p.poll() is not None for p in started)

@@ -738,6 +738,10 @@ def _end_reader(process: subprocess.Popen, stderr: IO[bytes]) -> None:
             stream.close()
 
 
+# What the workbook reader sends: each kind of message and its size (fugong.core.workbook_reader).
+_MESSAGE_SIZES = {"sheet": 3, "rows": 4, "end": 1, "error": 3}
+
+
 class _Workbook:
     """One sheet loaded with calamine in a child process with a memory and CPU cap (see
     :mod:`fugong.core.workbook_reader`), eagerly, so a broken file fails when this is made.
@@ -803,10 +807,24 @@ class _Workbook:
     def _receive(self) -> tuple:
         try:
             # Plain values only: the child parses a hostile file with a native library.
-            return plain_pickle.load(self.process.stdout)
+            message = plain_pickle.load(self.process.stdout)
         except (EOFError, pickle.UnpicklingError, OSError):
             returncode = self.process.wait()
             raise _reader_died(returncode, self.limits, self.stderr) from None
+        except Exception as exc:  # noqa: BLE001 - whatever a garbled message makes it raise
+            raise self._garbled(repr(exc)) from None
+        if type(message) is not tuple or not message or message[0] not in _MESSAGE_SIZES:
+            raise self._garbled("a message of another shape")
+        if len(message) != _MESSAGE_SIZES[message[0]]:
+            raise self._garbled(f"a {message[0]!r} message of another shape")
+        return message
+
+    def _garbled(self, what: str) -> TabularError:
+        """The child sent what it never sends (a reader taken over, or broken): it is ended,
+        and the user reads that the file cannot be read."""
+        _end_reader(self.process, self.stderr)
+        logger.warning("The workbook reader sent %s; the file is refused.", what)
+        return _damaged()
 
     def rows(
         self,

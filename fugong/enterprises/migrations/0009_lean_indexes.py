@@ -7,6 +7,21 @@ table, 25 ms, instead of its places' rows.)"""
 
 from django.db import migrations, models
 
+LIKE_INDEX = "enterprises_enterprise_name_f4bb9c0e_like"
+
+
+def drop_like(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP INDEX IF EXISTS {LIKE_INDEX}")
+
+
+def restore_like(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {LIKE_INDEX} "
+            "ON enterprises_enterprise (name varchar_pattern_ops)"
+        )
+
 
 class Migration(migrations.Migration):
     dependencies = [("enterprises", "0008_move_importbatch_to_core")]
@@ -29,10 +44,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 # PostgreSQL's pattern-ops twin of the name index (none on SQLite).
-                migrations.RunSQL(
-                    "DROP INDEX IF EXISTS enterprises_enterprise_name_f4bb9c0e_like",
-                    reverse_sql=migrations.RunSQL.noop,
-                ),
+                migrations.RunPython(drop_like, restore_like),
             ],
         ),
     ]
