@@ -1,5 +1,7 @@
 """Group filing: a park operator files for several tenants at once; each tenant gets its own
-filing, reviewed on its own. Enterprises outside the park are refused."""
+filing, reviewed on its own. Enterprises outside the park are refused. The data is a small county
+of its own (fugong.resumption.testing.build_casts, built once for the module) with two more
+tenants in town 1's park and a park in town 2."""
 
 from __future__ import annotations
 
@@ -8,36 +10,51 @@ from django.db.models import Exists, OuterRef
 from django.utils import translation
 
 from fugong.core.errors import NotAllowed, UserError
+from fugong.core.testing import world_fixtures
 from fugong.enterprises.choices import Category
 from fugong.enterprises.models import Enterprise, Park
+from fugong.enterprises.testing import add_enterprise, add_park
 from fugong.resumption import services, workflow
 from fugong.resumption.choices import Mode, Status
 from fugong.resumption.models import Filing, FilingEvent, FilingGroup, FilingVersion
-from tests.resumption.test_workflow import application, attach_required, enterprise_of, place
+from fugong.resumption.testing import Casts, attach_required, build_casts, enterprise_of
+from fugong.resumption.testing import good_application as application
 
 S = Status
 
 
+def _build() -> Casts:
+    """Town 1's park (run by ``w_t1_park``) with three tenants that have no filing yet: the
+    park tenant cast's enterprise (its user ``w_park_tenant_ent``) and two more; a park in
+    town 2 run by ``w_t2_park``."""
+    casts = build_casts()
+    county = casts.county
+    for _ in range(2):
+        add_enterprise(
+            county,
+            1,
+            jurisdiction=county.place(1),
+            category=Category.BUILDING_PARK,
+            park=casts.registry.park,
+        )
+    add_park(county, 2)
+    return casts
+
+
+_built, world = world_fixtures(_build, scope="module")
+
+
 @pytest.fixture
-def park(user) -> Park:
-    """城关科创园 (town01's park) with three tenants that have no filing yet: town01_ent1's
-    enterprise and two more of the street's enterprises moved into the park."""
-    first = enterprise_of(user("town01_ent1"))
-    park = first.park
-    assert park is not None and park.operator.kind == "park_operator"
-    town = place(first.jurisdiction, 3)
-    without_filing = ~Exists(Filing.objects.filter(enterprise=OuterRef("pk")))
-    movers = list(
-        Enterprise.objects.filter(jurisdiction__path__startswith=town.path, park=None)
-        .filter(without_filing)
-        .exclude(pk=enterprise_of(user("town01_ent2")).pk)
-        .order_by("pk")[:2]
-    )
-    assert len(movers) == 2
-    Enterprise.objects.filter(pk__in=[e.pk for e in movers]).update(
-        park=park, category=Category.BUILDING_PARK
-    )
+def park(world) -> Park:
+    park = Park.objects.get(pk=world.registry.park.pk)
+    assert park.operator.kind == "park_operator"
     return park
+
+
+@pytest.fixture
+def tenant(world):
+    """The user of the park tenant cast's enterprise, one of the park's tenants."""
+    return world["park_tenant"].enterprise
 
 
 def tenants(park: Park) -> list[Enterprise]:
@@ -45,8 +62,8 @@ def tenants(park: Park) -> list[Enterprise]:
     return list(Enterprise.objects.filter(park=park).filter(without_filing).order_by("pk"))
 
 
-def test_the_operator_files_one_filing_per_tenant(user, park):
-    operator = user("town01_park")
+def test_the_operator_files_one_filing_per_tenant(world, park, tenant):
+    operator = world.county["w_t1_park"]
     members = tenants(park)
     assert len(members) == 3
     group = services.group_create(
@@ -64,16 +81,16 @@ def test_the_operator_files_one_filing_per_tenant(user, park):
         event = FilingEvent.objects.get(filing=filing)
         assert (event.action, event.actor) == ("create", operator)
     # The tenant's own user may work on its filing too.
-    own = next(f for f in filings if f.enterprise == enterprise_of(user("town01_ent1")))
-    services.filing_update(actor=user("town01_ent1"), filing=own, masks=400)
+    own = next(f for f in filings if f.enterprise == enterprise_of(tenant))
+    services.filing_update(actor=tenant, filing=own, masks=400)
     assert Filing.objects.get(pk=own.pk).masks == 400
     assert Filing.objects.filter(group=group).exclude(pk=own.pk).filter(masks=300).count() == 2
 
 
-def test_each_filing_of_a_group_is_reviewed_on_its_own(user, park):
-    operator = user("town01_park")
+def test_each_filing_of_a_group_is_reviewed_on_its_own(world, park):
+    operator = world.county["w_t1_park"]
     group = services.group_create(
-        actor=operator, park=park, enterprises=tenants(park), title="城关科创园第一批"
+        actor=operator, park=park, enterprises=tenants(park), title="测试1镇科创园第一批"
     )
     # The operator completes the drafts (made without an application) one by one, with the
     # files the mode asks for.
@@ -112,8 +129,8 @@ def test_each_filing_of_a_group_is_reviewed_on_its_own(user, park):
     assert statuses == {a.pk: S.UNDER_REVIEW, b.pk: S.SUBMITTED, c.pk: S.WITHDRAWN}
 
 
-def test_group_submit_tells_which_filing_failed(user, park):
-    operator = user("town01_park")
+def test_group_submit_tells_which_filing_failed(world, park):
+    operator = world.county["w_t1_park"]
     group = services.group_create(
         actor=operator, park=park, enterprises=tenants(park), **application()
     )
@@ -137,9 +154,9 @@ def test_group_submit_tells_which_filing_failed(user, park):
     assert statuses == {a.pk: S.SUBMITTED, b.pk: S.DRAFT, c.pk: S.SUBMITTED}
 
 
-def test_a_non_tenant_is_refused(user, park):
-    operator = user("town01_park")
-    outsider = enterprise_of(user("town01_ent2"))
+def test_a_non_tenant_is_refused(world, park):
+    operator = world.county["w_t1_park"]
+    outsider = enterprise_of(world[Mode.APPROVAL].enterprise)
     assert outsider.park_id is None
     groups = FilingGroup.objects.count()
     with pytest.raises(UserError) as exc:
@@ -154,11 +171,11 @@ def test_a_non_tenant_is_refused(user, park):
         services.filing_create(actor=operator, enterprise=outsider, **application())
 
 
-def test_a_tenant_with_a_filing_under_way_holds_the_group_back(user, park):
-    operator = user("town01_park")
+def test_a_tenant_with_a_filing_under_way_holds_the_group_back(world, park, tenant):
+    operator = world.county["w_t1_park"]
     members = tenants(park)
-    busy = enterprise_of(user("town01_ent1"))
-    services.filing_create(actor=user("town01_ent1"), enterprise=busy, **application())
+    busy = enterprise_of(tenant)
+    services.filing_create(actor=tenant, enterprise=busy, **application())
     with pytest.raises(UserError) as exc:
         services.group_create(actor=operator, park=park, enterprises=members, **application())
     assert exc.value.code == "group_invalid"
@@ -167,20 +184,21 @@ def test_a_tenant_with_a_filing_under_way_holds_the_group_back(user, park):
     assert Filing.objects.filter(enterprise__in=members).count() == 1  # only busy's own
 
 
-def test_only_the_parks_operator_files_a_group(user, park):
+def test_only_the_parks_operator_files_a_group(world, park):
     members = tenants(park)
-    for name in ("town02_park", "town01_jmb", "town01_ent1"):
+    county = world.county
+    for who in (county["w_t2_park"], county["w_t1_jmb"], world["park_tenant"].enterprise):
         with pytest.raises(NotAllowed):
-            services.group_create(actor=user(name), park=park, enterprises=members, **application())
+            services.group_create(actor=who, park=park, enterprises=members, **application())
     # The town's command office sees the park but cannot file for enterprises.
     with pytest.raises(UserError):
         services.group_create(
-            actor=user("town01_cmd"), park=park, enterprises=members, **application()
+            actor=world.county["w_t1_cmd"], park=park, enterprises=members, **application()
         )
     assert not FilingGroup.objects.filter(park=park).exists()
     assert not Filing.objects.filter(enterprise__in=members).exists()
 
 
-def test_a_group_needs_at_least_one_tenant(user, park):
+def test_a_group_needs_at_least_one_tenant(world, park):
     with pytest.raises(UserError):
-        services.group_create(actor=user("town01_park"), park=park, enterprises=[])
+        services.group_create(actor=world.county["w_t1_park"], park=park, enterprises=[])
