@@ -334,3 +334,27 @@ def build_casts() -> Casts:
     for which in _plans(park):
         add_cast(casts, which)
     return casts
+
+
+def add_approval_town(casts: Casts, name: str = "approval_town4") -> Cast:
+    """One more town (``add_town``: town 4 after ``build_casts``' three) with no policy of its
+    own, so it works in the county's approval mode, and ``casts[name]``: an enterprise of that
+    town below the limit, which the town's economy office (``w_t<n>_jmb``) alone reviews, with a
+    user ``w_<name>_ent`` and an assigned cadre ``w_<name>_cadre`` of its own."""
+    county = casts.county
+    town = add_town(county)
+    n = len(county.towns)
+    enterprise = add_enterprise(county, n, jurisdiction=town, category=Category.BELOW_LIMIT)
+    user = person(f"w_{name}_ent", Role.ENTERPRISE, enterprise=enterprise)
+    inspector = add_cadre(county, n, f"w_{name}_cadre")
+    assignment_create(actor=ACTOR, enterprise=enterprise, user=inspector)
+    casts.casts[name] = Cast(
+        enterprise=user,
+        reviewer=county[f"w_t{n}_jmb"],
+        second=None,
+        other_reviewer=county[f"w_t{n}_ajb"],
+        inspector=inspector,
+        town_cmd=county[f"w_t{n}_cmd"],
+        county_cmd=county["w_county_cmd"],
+    )
+    return casts.casts[name]
