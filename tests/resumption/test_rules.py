@@ -1,7 +1,8 @@
 """The submission rules of fugong/resumption/checks.py: each rule passing and failing, their
 parameters set per jurisdiction by FilingRule rows (the nearest jurisdiction's row wins over
 the county's and the platform default), disabled rules, and early resumption escalated to the
-county's approval."""
+county's approval. The data is a small county of its own (fugong.resumption.testing.build_casts
+with a fourth town in the county's approval mode, built once for the module)."""
 
 from __future__ import annotations
 
@@ -11,21 +12,26 @@ import pytest
 from django.utils import timezone, translation
 
 from fugong.core.errors import NotAllowed
+from fugong.core.testing import world_fixtures
 from fugong.resumption import checks, services, workflow
 from fugong.resumption.choices import Mode, RuleCode, Status
 from fugong.resumption.models import Filing, FilingRule
 from fugong.resumption.policy import DEFAULT_RULE_PARAMS, RuleSetting, rules_for
-from tests.resumption.test_workflow import (
-    application,
-    cast,
-    days,
-    drive,
-    enterprise_of,
-    new_filing,
-    place,
-)
+from fugong.resumption.testing import Casts, add_approval_town, build_casts, days, drive, new_filing
+from fugong.resumption.testing import good_application as application
 
 S = Status
+
+
+def _build() -> Casts:
+    """``build_casts()`` and town 4, approval mode by the county's policy, with the cast
+    ``approval_town4``."""
+    casts = build_casts()
+    add_approval_town(casts)
+    return casts
+
+
+_built, world = world_fixtures(_build, scope="module")
 # A fixed moment for the pure checks: Monday 2 March 2026, 09:00 in the server's time zone.
 NOW = timezone.make_aware(datetime.datetime(2026, 3, 2, 9, 0))
 
@@ -194,15 +200,14 @@ def by_code(settings_list) -> dict:
     return {s.code: s for s in settings_list}
 
 
-def test_rules_for_a_place_merge_the_nearest_row_over_the_defaults(user):
-    town01 = place(enterprise_of(user("town01_ent1")).jurisdiction, 3)
-    town04 = place(enterprise_of(user("town04_ent1")).jurisdiction, 3)
-    county = place(town01, 2)
+def test_rules_for_a_place_merge_the_nearest_row_over_the_defaults(world):
+    town01, town4 = world.county.place(1), world.county.place(4)
+    county = world.county.county
     rules = by_code(rules_for(town01))
     assert list(rules) == list(RuleCode.values)
     assert all(r.enabled for r in rules.values())
     assert rules[RuleCode.SUPPLIES].params == {"days": 7, "masks_per_person_per_day": 1}
-    # The demo county sets the earliest date (today + 7) for its towns.
+    # The county (build_casts) sets the earliest date (today + 7) for its towns.
     assert rules[RuleCode.EARLIEST_DATE].params == {
         "date": days(7).isoformat(),
         "early_needs_county": True,
@@ -214,7 +219,7 @@ def test_rules_for_a_place_merge_the_nearest_row_over_the_defaults(user):
         "days": 14,
         "masks_per_person_per_day": 1,
     }
-    assert by_code(rules_for(town04))[RuleCode.SUPPLIES].params["days"] == 7
+    assert by_code(rules_for(town4))[RuleCode.SUPPLIES].params["days"] == 7
 
     # County row for every town, town row beats it in its town.
     FilingRule.objects.create(
@@ -224,39 +229,39 @@ def test_rules_for_a_place_merge_the_nearest_row_over_the_defaults(user):
         jurisdiction=town01, code=RuleCode.DORMITORY, params={"max_per_room": 6}
     )
     assert by_code(rules_for(town01))[RuleCode.DORMITORY].params == {"max_per_room": 6}
-    assert by_code(rules_for(town04))[RuleCode.DORMITORY].params == {"max_per_room": 2}
+    assert by_code(rules_for(town4))[RuleCode.DORMITORY].params == {"max_per_room": 2}
     # The enterprise's own village or grid inherits its town's rules.
-    grid = enterprise_of(user("town01_ent1")).jurisdiction
+    grid = world.county.grid
     assert by_code(rules_for(grid))[RuleCode.DORMITORY].params == {"max_per_room": 6}
 
     # A change to the platform default reaches every place without its own row.
     FilingRule.objects.filter(jurisdiction=None, code=RuleCode.LEAD_TIME).update(
         params={"hours": 72}
     )
-    assert by_code(rules_for(town04))[RuleCode.LEAD_TIME].params == {"hours": 72}
+    assert by_code(rules_for(town4))[RuleCode.LEAD_TIME].params == {"hours": 72}
 
 
-def test_a_towns_parameters_decide_its_submissions(user):
-    town01 = place(enterprise_of(user("town01_ent1")).jurisdiction, 3)
+def test_a_towns_parameters_decide_its_submissions(world):
+    town01 = world.county.place(1)
     FilingRule.objects.create(jurisdiction=town01, code=RuleCode.SUPPLIES, params={"days": 14})
     # 10 staff × 14 days = 140 masks in town01; 70 elsewhere.
-    c01 = cast(user, Mode.APPROVAL)
+    c01 = world[Mode.APPROVAL]
     filing = new_filing(c01, masks=100)
     with pytest.raises(services.RulesFailed) as exc:
         services.filing_submit(actor=c01.enterprise, filing=filing)
     [failed] = checks.failed(exc.value.results)
     assert failed["code"] == RuleCode.SUPPLIES
     assert failed["detail"]["needed"] == 140
-    c04 = cast(user, "approval_town04")
-    other = new_filing(c04, masks=100)
-    other = services.filing_submit(actor=c04.enterprise, filing=other)
+    c4 = world["approval_town4"]
+    other = new_filing(c4, masks=100)
+    other = services.filing_submit(actor=c4.enterprise, filing=other)
     assert other.status == S.SUBMITTED
     supplies = [r for r in other.rule_results if r["code"] == RuleCode.SUPPLIES]
     assert supplies[0]["detail"]["needed"] == 70
 
 
-def test_a_failed_submission_names_every_broken_rule_and_changes_nothing(user):
-    c = cast(user, Mode.APPROVAL)
+def test_a_failed_submission_names_every_broken_rule_and_changes_nothing(world):
+    c = world[Mode.APPROVAL]
     filing = new_filing(
         c,
         masks=10,
@@ -291,8 +296,8 @@ def test_a_failed_submission_names_every_broken_rule_and_changes_nothing(user):
     assert not filing.routed_offices.exists()
 
 
-def test_declaration_mode_records_even_when_rules_fail(user):
-    c = cast(user, Mode.COMMITMENT)
+def test_declaration_mode_records_even_when_rules_fail(world):
+    c = world[Mode.COMMITMENT]
     filing = new_filing(c, masks=0, leading_group="")
     filing = services.filing_submit(actor=c.enterprise, filing=filing)
     assert filing.status == S.RECORDED
@@ -303,9 +308,9 @@ def test_declaration_mode_records_even_when_rules_fail(user):
 # --- disabled rules ----------------------------------------------------------------------------
 
 
-def test_a_disabled_rule_is_skipped(user):
-    c = cast(user, Mode.APPROVAL)
-    town01 = place(enterprise_of(c.enterprise).jurisdiction, 3)
+def test_a_disabled_rule_is_skipped(world):
+    c = world[Mode.APPROVAL]
+    town01 = world.county.place(1)
     FilingRule.objects.create(jurisdiction=town01, code=RuleCode.PLAN, enabled=False)
     assert not by_code(rules_for(town01))[RuleCode.PLAN].enabled
     filing = new_filing(c, leading_group="", emergency_plan="")
@@ -314,21 +319,21 @@ def test_a_disabled_rule_is_skipped(user):
     assert RuleCode.PLAN not in {r["code"] for r in filing.rule_results}
     assert filing.versions.get().rule_results == filing.rule_results
     # Still on in the next town.
-    c04 = cast(user, "approval_town04")
-    other = new_filing(c04, leading_group="", emergency_plan="")
+    c4 = world["approval_town4"]
+    other = new_filing(c4, leading_group="", emergency_plan="")
     with pytest.raises(services.RulesFailed):
-        services.filing_submit(actor=c04.enterprise, filing=other)
+        services.filing_submit(actor=c4.enterprise, filing=other)
 
 
-def test_a_town_can_switch_on_a_rule_the_platform_switched_off(user):
+def test_a_town_can_switch_on_a_rule_the_platform_switched_off(world):
     FilingRule.objects.filter(jurisdiction=None, code=RuleCode.SUPPLIES).update(enabled=False)
-    c04 = cast(user, "approval_town04")
-    town04 = place(enterprise_of(c04.enterprise).jurisdiction, 3)
-    assert not by_code(rules_for(town04))[RuleCode.SUPPLIES].enabled
-    filing = services.filing_submit(actor=c04.enterprise, filing=new_filing(c04, masks=0))
+    c4 = world["approval_town4"]
+    town4 = world.county.place(4)
+    assert not by_code(rules_for(town4))[RuleCode.SUPPLIES].enabled
+    filing = services.filing_submit(actor=c4.enterprise, filing=new_filing(c4, masks=0))
     assert filing.status == S.SUBMITTED
-    c01 = cast(user, Mode.APPROVAL)
-    town01 = place(enterprise_of(c01.enterprise).jurisdiction, 3)
+    c01 = world[Mode.APPROVAL]
+    town01 = world.county.place(1)
     FilingRule.objects.create(jurisdiction=town01, code=RuleCode.SUPPLIES, enabled=True)
     with pytest.raises(services.RulesFailed):
         services.filing_submit(actor=c01.enterprise, filing=new_filing(c01, masks=0))
@@ -337,8 +342,8 @@ def test_a_town_can_switch_on_a_rule_the_platform_switched_off(user):
 # --- early resumption: the county approves -----------------------------------------------------
 
 
-def test_an_early_date_escalates_to_the_county(user):
-    c = cast(user, Mode.APPROVAL)
+def test_an_early_date_escalates_to_the_county(world):
+    c = world[Mode.APPROVAL]
     # After the 48 hours, before the county's earliest date (today + 7).
     filing = new_filing(c, S.SUBMITTED, planned_date=days(5))
     assert filing.needs_county_approval is True
@@ -357,30 +362,31 @@ def test_an_early_date_escalates_to_the_county(user):
         services.filing_transition(actor=c.town_cmd, filing=filing, action="reject", reason="x")
     # Nor does another town's command office.
     with pytest.raises(NotAllowed):
-        services.filing_transition(actor=user("town04_cmd"), filing=filing, action="approve")
+        services.filing_transition(actor=world.county["w_t4_cmd"], filing=filing, action="approve")
     assert Filing.objects.get(pk=filing.pk).status == S.ACCEPTED
     filing = services.filing_transition(actor=c.county_cmd, filing=filing, action="approve")
     assert filing.status == S.APPROVED
     with pytest.raises(NotAllowed):
         services.notice_issue(actor=c.town_cmd, filing=filing)
     notice = services.notice_issue(actor=c.county_cmd, filing=filing)
-    assert notice.jurisdiction == place(filing.jurisdiction, 2)  # numbered by the county
+    assert notice.jurisdiction == world.county.county  # numbered by the county
 
 
-def test_on_or_after_the_earliest_date_the_town_approves(user):
-    c = cast(user, Mode.APPROVAL)
+def test_on_or_after_the_earliest_date_the_town_approves(world):
+    c = world[Mode.APPROVAL]
     filing = new_filing(c, S.ACCEPTED, planned_date=days(7))
     assert filing.needs_county_approval is False
     assert workflow.APPROVER in workflow.actor_kinds(c.town_cmd, filing)
     filing = services.filing_transition(actor=c.town_cmd, filing=filing, action="approve")
     assert filing.status == S.APPROVED
     notice = services.notice_issue(actor=c.town_cmd, filing=filing)
-    assert notice.jurisdiction == place(filing.jurisdiction, 3)  # numbered by the town
+    assert notice.jurisdiction == world.county.place(1)  # numbered by the town
 
 
-def test_in_record_mode_an_early_date_fails(user):
-    """Record mode has no approval step, so nobody could give the county's approval."""
-    c = cast(user, Mode.RECORD)
+def test_in_record_mode_an_early_date_fails(world):
+    """Record mode has no approval step, so nobody could give the county's approval. The data is a small county of its own (fugong.resumption.testing.build_casts
+    with a fourth town in the county's approval mode, built once for the module)."""
+    c = world[Mode.RECORD]
     filing = new_filing(c, planned_date=days(5))
     with pytest.raises(services.RulesFailed) as exc:
         services.filing_submit(actor=c.enterprise, filing=filing)
@@ -389,9 +395,9 @@ def test_in_record_mode_an_early_date_fails(user):
     assert services.filing_submit(actor=c.enterprise, filing=filing).status == S.SUBMITTED
 
 
-def test_a_town_can_refuse_early_dates_outright(user):
-    c = cast(user, Mode.APPROVAL)
-    town01 = place(enterprise_of(c.enterprise).jurisdiction, 3)
+def test_a_town_can_refuse_early_dates_outright(world):
+    c = world[Mode.APPROVAL]
+    town01 = world.county.place(1)
     FilingRule.objects.create(
         jurisdiction=town01,
         code=RuleCode.EARLIEST_DATE,
@@ -410,8 +416,8 @@ def test_a_town_can_refuse_early_dates_outright(user):
     assert filing.needs_county_approval is False
 
 
-def test_escalation_is_decided_again_on_resubmission(user):
-    c = cast(user, Mode.APPROVAL)
+def test_escalation_is_decided_again_on_resubmission(world):
+    c = world[Mode.APPROVAL]
     filing = new_filing(c, S.RETURNED, planned_date=days(5))
     assert filing.needs_county_approval is True
     services.filing_update(actor=c.enterprise, filing=filing, planned_date=days(8))
