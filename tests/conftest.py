@@ -86,3 +86,22 @@ def pytest_report_header(config):
 
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     return f"fugong: database engine {engine}"
+
+
+@pytest.fixture
+def readers(monkeypatch):
+    """The workbook reading processes (fugong.core.workbook_reader) started while the test
+    runs, to check that each has ended."""
+    import subprocess
+
+    from fugong.core import tabular
+
+    started: list[subprocess.Popen] = []
+
+    class Recorded(subprocess.Popen):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(tabular.subprocess, "Popen", Recorded)
+    return started

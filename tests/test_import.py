@@ -21,6 +21,7 @@ from fugong.core.models import AuditLog, Job, JobStatus
 from fugong.enterprises import io as enterprise_io
 from fugong.enterprises.choices import Category, Ledger
 from fugong.enterprises.models import Enterprise, ImportStatus
+from fugong.stats.testing import tally_sums
 
 pytestmark = pytest.mark.django_db
 
@@ -559,37 +560,24 @@ def test_the_name_shown_for_an_upload_is_its_last_path_part(user):
     assert spreadsheet_kind(b"PK\x03\x04rest") == "xlsx"
 
 
-def _tally_sums() -> set[tuple]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT jurisdiction_id, category, section, ledger, resumed_on, SUM(units), "
-            "SUM(employees), SUM(returned) FROM stats_tally "
-            "GROUP BY jurisdiction_id, category, section, ledger, resumed_on "
-            "HAVING SUM(units) <> 0 OR SUM(employees) <> 0 OR SUM(returned) <> 0"
-        )
-        return set(cursor.fetchall())
-
-
 def test_an_import_counts_its_new_units_set_wise_and_the_tally_equals_a_rebuild(user):
     """New units are counted by one statement per chunk instead of the per-row trigger; the
     tally afterwards is what a rebuild from the units gives, and the trigger is back."""
     from fugong.stats import tally
 
     me = user("town01_cmd")
-    before = _tally_sums()
+    before = tally_sums()
     rows = good_rows(7)
     batch = run(me, xlsx(rows))
     assert batch.result["created"] == 7
     changed = [r[:] for r in rows[:2]]
     changed[0][5] = 99  # an update still goes through its trigger
     assert run(me, xlsx(changed)).result["updated"] == 1
-    kept = _tally_sums()
+    kept = tally_sums()
     assert kept != before
     assert tally.installed()
     tally.rebuild()
-    assert _tally_sums() == kept
+    assert tally_sums() == kept
 
 
 def test_each_user_lists_the_files_they_uploaded_and_administrators_all(user):

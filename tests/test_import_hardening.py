@@ -30,6 +30,7 @@ from fugong.core.jobs import execute
 from fugong.core.models import AuditLog
 from fugong.core.tabular import Column, Limits, TabularError, _Workbook, read_table
 from fugong.enterprises.models import Enterprise
+from fugong.stats.testing import tally_sums
 from tests.test_import import good_rows, xlsx
 
 # --------------------------------------------------------------------------- checked rows
@@ -370,17 +371,8 @@ def test_cells_the_child_cannot_convert_are_reported_in_the_active_language(lang
 
 
 @pytest.mark.parametrize(("language", "words"), [("zh-hans", "表头"), ("en", "header")])
-def test_a_sheet_without_a_header_row_is_refused_and_its_reader_ends(language, words, monkeypatch):
-    from fugong.core import tabular
-
-    started: list[subprocess.Popen] = []
-
-    class Recorded(subprocess.Popen):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            started.append(self)
-
-    monkeypatch.setattr(tabular.subprocess, "Popen", Recorded)
+def test_a_sheet_without_a_header_row_is_refused_and_its_reader_ends(language, words, readers):
+    started = readers
     data = sheet([["甲", "乙"], [1, 2], [3, 4]])
     with translation.override(language), pytest.raises(TabularError) as refused:
         read_table(data, filename="t.xlsx", columns=READ, max_bytes=10**7)
@@ -483,17 +475,6 @@ def test_an_imported_name_in_chinese_and_emoji_is_audited_and_shown_as_written(u
     html = page.content.decode()
     assert "测试😀&ldquo;引号&rdquo;企业\\有限公司" in html or "测试😀“引号”企业\\有限公司" in html
     assert "13800000000" not in html
-
-
-def tally_sums() -> set[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT jurisdiction_id, category, section, ledger, resumed_on, SUM(units), "
-            "SUM(employees), SUM(returned) FROM stats_tally "
-            "GROUP BY jurisdiction_id, category, section, ledger, resumed_on "
-            "HAVING SUM(units) <> 0 OR SUM(employees) <> 0 OR SUM(returned) <> 0"
-        )
-        return set(cursor.fetchall())
 
 
 def test_a_tally_counted_in_several_statements_equals_a_rebuild(user, monkeypatch):

@@ -1082,24 +1082,6 @@ def test_the_messages_of_a_workbook_rows_are_in_the_language_of_the_reader():
     assert row.values["employee_count"] is None and row.raw[3] == "十二"
 
 
-@pytest.fixture
-def readers(monkeypatch):
-    """The workbook reading processes started while the test runs."""
-    import subprocess
-
-    from fugong.core import tabular
-
-    started: list[subprocess.Popen] = []
-
-    class Recorded(subprocess.Popen):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            started.append(self)
-
-    monkeypatch.setattr(tabular.subprocess, "Popen", Recorded)
-    return started
-
-
 def _many_rows(count: int) -> bytes:
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("台账")
@@ -1151,26 +1133,20 @@ def test_a_workbook_reader_ends_when_its_rows_are_no_longer_read(readers):
     "garbage", [("rows", [(1, [], [])]), ["end"], ("sheet",), ("rows", "a", "b", "c", "d"), 7]
 )
 def test_a_message_the_reader_never_sends_refuses_the_file_and_ends_the_reader(
-    monkeypatch, garbage
+    monkeypatch, readers, garbage
 ):
     """The reader parses hostile files with a native library: what it sends is checked for
     shape, and anything else ends it with the "damaged" sentence, not a crash."""
     from fugong.core import plain_pickle, tabular
 
-    real, calls, started = plain_pickle.load, [], []
-    real_popen = tabular.subprocess.Popen
+    real, calls = plain_pickle.load, []
 
     def load(stream):
         calls.append(1)
         return garbage if len(calls) == 2 else real(stream)
 
-    def popen(*args, **kwargs):
-        started.append(real_popen(*args, **kwargs))
-        return started[-1]
-
     monkeypatch.setattr(tabular.plain_pickle, "load", load)
-    monkeypatch.setattr(tabular.subprocess, "Popen", popen)
     data = xlsx([["企业名称", "统一社会信用代码"], ["甲公司", "91330100MA2XXXXX1A"]] * 3)
     with translation.override("en"), pytest.raises(TabularError, match="damaged"):
         list(read(data).rows)
-    assert started and all(p.poll() is not None for p in started)
+    assert readers and all(p.poll() is not None for p in readers)
