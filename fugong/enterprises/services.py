@@ -23,7 +23,7 @@ from fugong.core.audit import (
     snapshot,
     snapshot_values,
 )
-from fugong.core.bulk import insert_rows, load_cache, rows_by_keys, update_rows
+from fugong.core.bulk import insert_rows, load_cache, new_ids, rows_by_keys, update_rows
 from fugong.core.concurrency import ensure_current
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.models import AuditAction
@@ -488,19 +488,17 @@ def enterprises_upsert(*, actor, rows: list[dict], reason: str = "") -> UpsertRe
         if new:
 
             def insert(new: dict[str, dict] = new) -> list[int]:
+                ids = new_ids(Enterprise, len(new))
                 insert_rows(
                     Enterprise,
-                    ["created_at", "updated_at", *attnames],
-                    ((now, now, *(v[a] for a in attnames)) for v in new.values()),
+                    ["id", "created_at", "updated_at", *attnames],
+                    (
+                        (pk, now, now, *(v[a] for a in attnames))
+                        for pk, v in zip(ids, new.values(), strict=True)
+                    ),
                 )
-                ids = {
-                    r["credit_code"]: r["id"]
-                    for r in rows_by_keys(
-                        Enterprise, "credit_code", list(new), ["credit_code", "id"]
-                    )
-                }
-                result.created.update(ids)
-                return list(ids.values())
+                result.created.update(zip(new, ids, strict=True))
+                return ids
 
             # The tally counts the new units in one statement, not by a trigger per row.
             tally.inserts_counted(insert)

@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from fugong.accounts.testing import build_county
-from fugong.core.bulk import insert_rows, rows_by_keys
+from fugong.core.bulk import insert_rows, new_ids, rows_by_keys
 from fugong.core.models import AuditLog
 from fugong.enterprises.demo_profiles import credit_code
 from fugong.enterprises.models import Enterprise, Industry
@@ -81,3 +81,20 @@ def test_a_row_the_database_refuses_stops_the_load_with_its_error_and_writes_not
     with connection.cursor() as cursor:  # the connection is usable again
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+def test_new_ids_come_after_every_id_given_and_rows_insert_with_them():
+    """Ids for a bulk insert, taken before it: past every id given (even one whose row was
+    deleted), the rows insert with them, and the table's own next id comes after them."""
+    ct = ContentType.objects.get_for_model(Enterprise)
+    gone = AuditLog.objects.create(content_type=ct, object_id="0", action="create").pk
+    AuditLog.objects.filter(pk=gone).delete()
+    with transaction.atomic():
+        ids = new_ids(AuditLog, 3)
+        assert len(set(ids)) == 3 and min(ids) > gone
+        insert_rows(AuditLog, ["id", *AUDIT], [(pk, *audit_row(pk, None)) for pk in ids])
+        assert sorted(AuditLog.objects.filter(pk__in=ids).values_list("pk", flat=True)) == ids
+        later = AuditLog.objects.create(content_type=ct, object_id="1", action="create").pk
+        assert later > max(ids)
+        assert new_ids(AuditLog, 2)[0] > later
+        assert new_ids(AuditLog, 0) == []

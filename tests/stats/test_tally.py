@@ -281,3 +281,45 @@ def test_the_tally_command_checks_compacts_and_counts_again(demo):
     call_command("tally", stdout=out)
     assert "Compacted the tally" in out.getvalue()
     assert_agrees([hand.today])
+
+
+def tally_rows() -> list[tuple]:
+    """The tally summed by key, without the keys that sum to nothing."""
+    rows = (
+        Tally.objects.values_list("jurisdiction_id", "category", "section", "ledger", "resumed_on")
+        .annotate(u=Sum("units"), e=Sum("employees"), r=Sum("returned"))
+        .order_by()
+    )
+    return sorted((r for r in rows if any(r[5:])), key=repr)
+
+
+def test_the_upserts_bulk_insert_is_counted_as_a_recount_would_count_it(demo):
+    """The upsert inserts new units with ids taken beforehand and counts them at once
+    (``inserts_counted``): the tally is what counting every unit again gives, for units at
+    each level, with and without an industry, a day, staff back."""
+    hand = build_hand_town()
+    admin = User.objects.get(username="admin")
+    divisions = list(Industry.objects.filter(level="division").order_by("code")[:3])
+    places = [hand.village, hand.town, hand.town.parent, hand.village.parent]
+    industries = [*divisions, None]
+    rows = [
+        {
+            "name": f"汇总{i}号公司",
+            "credit_code": credit_code(8100 + i),
+            "jurisdiction": places[i % len(places)],
+            "industry": industries[i % len(industries)],
+            "ledger": [Ledger.CAN_RESUME, Ledger.MAY_DELAY, ""][i % 3],
+            "employee_count": 5 * i,
+            "resumed_on": hand.day - i * DAY if i % 2 else None,
+            "returned_count": i if i % 4 else None,
+        }
+        for i in range(24)
+    ]
+    result = services.enterprises_upsert(actor=admin, rows=rows)
+    assert sorted(result.created.values()) == sorted(
+        Enterprise.objects.filter(name__startswith="汇总").values_list("pk", flat=True)
+    )
+    after_insert = tally_rows()
+    tally.rebuild()
+    assert after_insert == tally_rows()
+    assert_agrees([hand.day, hand.day - 3 * DAY])
