@@ -366,8 +366,11 @@ class _Places:
 
     def load(self, ids: set[int]) -> None:
         missing = ids - self.paths.keys()
-        if missing:
-            self.paths.update(Jurisdiction.objects.filter(pk__in=missing).values_list("pk", "path"))
+        if missing:  # one raw query (an array on PostgreSQL): thousands of grids per chunk
+            self.paths.update(
+                (r["id"], r["path"])
+                for r in rows_by_keys(Jurisdiction, "id", list(missing), ["id", "path"])
+            )
 
     def threshold(self, jurisdiction_id: int | None) -> Decimal | None:
         if jurisdiction_id is None:
@@ -383,6 +386,7 @@ class _Places:
 
 
 UPSERT_ATTNAMES = {f.attname for f in UPSERT_FIELDS}
+UPSERT_CHUNK = 5000  # rows read, merged and written together by enterprises_upsert
 
 
 def _as_attnames(row: dict) -> dict:
@@ -436,104 +440,110 @@ def enterprises_upsert(*, actor, rows: list[dict], reason: str = "") -> UpsertRe
     defaults = {f.attname: f.get_default() for f in UPSERT_FIELDS}
     now = timezone.now()
     locks = LockBook.load()
-    for start in range(0, len(rows), 5000):
-        chunk = rows[start : start + 5000]
-        codes = [row["credit_code"] for row in chunk]
-        # One query per chunk (5,000 codes: within SQLite's 32,766 parameters since 3.32).
-        existing = {
-            e["credit_code"]: e
-            for e in rows_by_keys(Enterprise, "credit_code", codes, ["id", *attnames])
-        }
-        # Column values (relations as ids); category_stated is no column.
-        chunk = [(_as_attnames(row), row.get("category_stated")) for row in chunk]
-        places.load(
-            {v["jurisdiction_id"] for v, _stated in chunk if v.get("jurisdiction_id") is not None}
-            | {e["jurisdiction_id"] for e in existing.values()}
-        )
-        new: dict[str, dict] = {}
-        changed: dict[int, tuple[dict, dict]] = {}
-        for values, stated in chunk:
-            code = values["credit_code"]
-            base = new.get(code) or existing.get(code) or defaults
-            merged = {**base, **values}
-            industry = industries.get(merged["industry_id"])
-            merged.update(
-                derived_fields(
-                    {
-                        "industry": industry,
-                        "revenue_last_year": merged["revenue_last_year"],
-                        "tax_paid_last_year": merged["tax_paid_last_year"],
-                        "category": merged["category"],
-                        "category_stated": stated,
-                        "category_overridden": merged["category_overridden"],
-                        "category_override_reason": values.get("category_override_reason"),
-                        "is_key_overridden": merged["is_key_overridden"],
-                    },
-                    threshold=places.threshold(merged["jurisdiction_id"]),
-                )
+    # New units counted into the tally at once (a flush before any update of a unit).
+    with tally.bulk_inserts() as counted:
+        for start in range(0, len(rows), UPSERT_CHUNK):
+            chunk = rows[start : start + UPSERT_CHUNK]
+            codes = [row["credit_code"] for row in chunk]
+            # One query per chunk (5,000 codes: within SQLite's 32,766 parameters since 3.32).
+            existing = {
+                e["credit_code"]: e
+                for e in rows_by_keys(Enterprise, "credit_code", codes, ["id", *attnames])
+            }
+            # Column values (relations as ids); category_stated is no column.
+            chunk = [(_as_attnames(row), row.get("category_stated")) for row in chunk]
+            places.load(
+                {
+                    v["jurisdiction_id"]
+                    for v, _stated in chunk
+                    if v.get("jurisdiction_id") is not None
+                }
+                | {e["jurisdiction_id"] for e in existing.values()}
             )
-            if code in existing:
-                current = existing[code]
-                diff = {k: v for k, v in merged.items() if k != "id" and current.get(k) != v}
-                if diff:
-                    # Against what is stored: a code twice in one call keeps both rows' changes.
-                    stored = changed[current["id"]][0] if current["id"] in changed else current
-                    changed[current["id"]] = (stored, merged | {"id": current["id"]})
-                    existing[code] = merged | {"id": current["id"]}
-                elif current["id"] not in changed:
-                    result.unchanged += 1
-            else:
-                new[code] = merged
-        _check_upsert_locks(locks, places, new, changed)
-        if new:
+            new: dict[str, dict] = {}
+            changed: dict[int, tuple[dict, dict]] = {}
+            for values, stated in chunk:
+                code = values["credit_code"]
+                base = new.get(code) or existing.get(code) or defaults
+                merged = {**base, **values}
+                industry = industries.get(merged["industry_id"])
+                merged.update(
+                    derived_fields(
+                        {
+                            "industry": industry,
+                            "revenue_last_year": merged["revenue_last_year"],
+                            "tax_paid_last_year": merged["tax_paid_last_year"],
+                            "category": merged["category"],
+                            "category_stated": stated,
+                            "category_overridden": merged["category_overridden"],
+                            "category_override_reason": values.get("category_override_reason"),
+                            "is_key_overridden": merged["is_key_overridden"],
+                        },
+                        threshold=places.threshold(merged["jurisdiction_id"]),
+                    )
+                )
+                if code in existing:
+                    current = existing[code]
+                    diff = {k: v for k, v in merged.items() if k != "id" and current.get(k) != v}
+                    if diff:
+                        # Against what is stored: a code twice in one call keeps both rows' changes.
+                        stored = changed[current["id"]][0] if current["id"] in changed else current
+                        changed[current["id"]] = (stored, merged | {"id": current["id"]})
+                        existing[code] = merged | {"id": current["id"]}
+                    elif current["id"] not in changed:
+                        result.unchanged += 1
+                else:
+                    new[code] = merged
+            _check_upsert_locks(locks, places, new, changed)
+            if new:
 
-            def insert(new: dict[str, dict] = new) -> list[int]:
-                ids = new_ids(Enterprise, len(new))
-                insert_rows(
+                def insert(new: dict[str, dict] = new) -> list[int]:
+                    ids = new_ids(Enterprise, len(new))
+                    insert_rows(
+                        Enterprise,
+                        ["id", "created_at", "updated_at", *attnames],
+                        (
+                            (pk, now, now, *(v[a] for a in attnames))
+                            for pk, v in zip(ids, new.values(), strict=True)
+                        ),
+                    )
+                    result.created.update(zip(new, ids, strict=True))
+                    return ids
+
+                counted.insert(insert)
+            if changed:
+                counted.flush()  # a unit inserted by an earlier chunk may change here
+                columns = sorted(
+                    {
+                        k
+                        for before, after in changed.values()
+                        for k in after
+                        if k != "id" and before.get(k) != after[k]
+                    }
+                )
+                update_rows(
                     Enterprise,
-                    ["id", "created_at", "updated_at", *attnames],
+                    [*columns, "updated_at"],
                     (
-                        (pk, now, now, *(v[a] for a in attnames))
-                        for pk, v in zip(ids, new.values(), strict=True)
+                        (pk, *(after[c] for c in columns), now)
+                        for pk, (_before, after) in changed.items()
                     ),
                 )
-                result.created.update(zip(new, ids, strict=True))
-                return ids
-
-            # The tally counts the new units in one statement, not by a trigger per row.
-            tally.inserts_counted(insert)
-        if changed:
-            columns = sorted(
-                {
-                    k
-                    for before, after in changed.values()
-                    for k in after
-                    if k != "id" and before.get(k) != after[k]
-                }
-            )
-            update_rows(
-                Enterprise,
-                [*columns, "updated_at"],
-                (
-                    (pk, *(after[c] for c in columns), now)
-                    for pk, (_before, after) in changed.items()
-                ),
-            )
-            result.updated.extend(changed)
-        record_many(
-            actor=actor,
-            model=Enterprise,
-            changes=[
-                (result.created[code], v["name"], AuditAction.CREATE, None, snapshot_values(Enterprise, v, skip_empty=True))
-                for code, v in new.items()
-            ]
-            + [
-                (pk, after["name"], AuditAction.UPDATE, snapshot_values(Enterprise, before),
-                 snapshot_values(Enterprise, after))
-                for pk, (before, after) in changed.items()
-            ],
-            reason=reason,
-        )  # fmt: skip
+                result.updated.extend(changed)
+            record_many(
+                actor=actor,
+                model=Enterprise,
+                changes=[
+                    (result.created[code], v["name"], AuditAction.CREATE, None, snapshot_values(Enterprise, v, skip_empty=True))
+                    for code, v in new.items()
+                ]
+                + [
+                    (pk, after["name"], AuditAction.UPDATE, snapshot_values(Enterprise, before),
+                     snapshot_values(Enterprise, after))
+                    for pk, (before, after) in changed.items()
+                ],
+                reason=reason,
+            )  # fmt: skip
     return result
 
 

@@ -27,7 +27,8 @@ import datetime
 import functools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -260,47 +261,84 @@ def uninstall(using: str = DEFAULT_DB_ALIAS) -> None:
             cursor.execute("DROP FUNCTION IF EXISTS stats_tally_change()")
 
 
-def inserts_counted(insert: Callable[[], list[int]], using: str = DEFAULT_DB_ALIAS) -> list[int]:
-    """Run ``insert``, which inserts enterprises and returns their ids, without the per-row
-    trigger, then count those units into the tally in one set-wise statement, in the same
-    transaction (required: the tally and the units commit or roll back together). A bulk
-    load of 100,000 units spends seconds in the per-row trigger; this costs one grouped
-    INSERT … SELECT per call. Updates and deletes inside ``insert`` are still counted by
-    their triggers; rows that other transactions insert meanwhile too (PostgreSQL: the
-    setting is local to this transaction; SQLite: one writer at a time)."""
-    connection = connections[using]
-    if not connection.in_atomic_block:
-        raise transaction.TransactionManagementError("inserts_counted needs a transaction")
-    if not installed(using):
-        return insert()  # no tally (a migration before it): nothing to count
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT set_config(%s, 'on', true)", [BULK_SETTING])
-            try:
-                ids = insert()
-            finally:
-                cursor.execute("SELECT set_config(%s, 'off', true)", [BULK_SETTING])
-        else:
-            # Dropped and made again inside this transaction: other connections never see
-            # the table without it (SQLite's DDL is transactional, its write lock single).
-            cursor.execute("DROP TRIGGER stats_tally_insert")
-            try:
-                ids = insert()
-            finally:
-                cursor.execute(_sqlite_triggers()[0])
-        # The ids as one parameter (an array; in SQLite a JSON array): one statement for
-        # many chunks, since each builds the places' ancestors anew (70 ms on PostgreSQL).
-        if connection.vendor == "postgresql":
+class BulkInserts:
+    """New units inserted without the per-row trigger (``insert``) and counted into the tally
+    at once (``flush``), in the same transaction (required: the tally and the units commit or
+    roll back together). A bulk load of 100,000 units spends seconds in the per-row trigger;
+    this costs one grouped INSERT … SELECT per flush (each builds the places' ancestors anew:
+    70 ms on PostgreSQL, so a load in chunks flushes once, not per chunk). Made by
+    ``bulk_inserts``."""
+
+    def __init__(self, using: str):
+        self.connection = connections[using]
+        self.counted = installed(using)  # no tally (a migration before it): nothing to count
+        self.pending: list[int] = []
+
+    def insert(self, insert: Callable[[], list[int]]) -> list[int]:
+        """Run ``insert``, which inserts units and returns their ids, without the per-row
+        trigger; the ids are counted at the next ``flush``. Updates and deletes inside
+        ``insert`` are still counted by their triggers; rows that other transactions insert
+        meanwhile too (PostgreSQL: the setting is local to this transaction; SQLite: one
+        writer at a time)."""
+        if not self.counted:
+            return insert()
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                cursor.execute("SELECT set_config(%s, 'on', true)", [BULK_SETTING])
+                try:
+                    ids = insert()
+                finally:
+                    cursor.execute("SELECT set_config(%s, 'off', true)", [BULK_SETTING])
+            else:
+                # Dropped and made again inside this transaction: other connections never
+                # see the table without it (SQLite's DDL is transactional, its write lock
+                # single).
+                cursor.execute("DROP TRIGGER stats_tally_insert")
+                try:
+                    ids = insert()
+                finally:
+                    cursor.execute(_sqlite_triggers()[0])
+        self.pending += ids
+        return ids
+
+    def flush(self) -> None:
+        """Count the units inserted since the last flush, as they are now. Call it before any
+        other write to the units inside ``bulk_inserts``: an update's trigger takes the unit
+        as it was out of the tally, which must hold it by then."""
+        ids, self.pending = self.pending, []
+        if not ids:
+            return
+        # The ids as one parameter (an array; in SQLite a JSON array).
+        if self.connection.vendor == "postgresql":
             among, as_parameter = "e.id = ANY(%s)", list
         else:
             among, as_parameter = "e.id IN (SELECT value FROM json_each(%s))", json.dumps
-        for start in range(0, len(ids), COUNTED_AT_ONCE):
-            cursor.execute(
-                f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {KEYS}, SUM(units), SUM(employees), "
-                f"SUM(returned) FROM ({_rows_of('e', 1)} AND {among}) r GROUP BY {KEYS}",
-                [as_parameter(ids[start : start + COUNTED_AT_ONCE])],
-            )
-    return ids
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(ids), COUNTED_AT_ONCE):
+                cursor.execute(
+                    f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {KEYS}, SUM(units), "
+                    f"SUM(employees), SUM(returned) FROM ({_rows_of('e', 1)} AND {among}) r "
+                    f"GROUP BY {KEYS}",
+                    [as_parameter(ids[start : start + COUNTED_AT_ONCE])],
+                )
+
+
+@contextmanager
+def bulk_inserts(using: str = DEFAULT_DB_ALIAS) -> Iterator[BulkInserts]:
+    """Inserts of many units counted at once (``BulkInserts``), flushed at the end; inside a
+    transaction. Every other write to the units inside must follow a ``flush``."""
+    if not connections[using].in_atomic_block:
+        raise transaction.TransactionManagementError("bulk_inserts needs a transaction")
+    bulk = BulkInserts(using)
+    yield bulk
+    bulk.flush()
+
+
+def inserts_counted(insert: Callable[[], list[int]], using: str = DEFAULT_DB_ALIAS) -> list[int]:
+    """Run ``insert`` (which inserts units and returns their ids) without the per-row trigger,
+    then count the units it inserted in one statement (``BulkInserts``)."""
+    with bulk_inserts(using) as bulk:
+        return bulk.insert(insert)
 
 
 COUNTED_AT_ONCE = 200_000  # new units counted by one statement of inserts_counted

@@ -323,3 +323,29 @@ def test_the_upserts_bulk_insert_is_counted_as_a_recount_would_count_it(demo):
     tally.rebuild()
     assert after_insert == tally_rows()
     assert_agrees([hand.day, hand.day - 3 * DAY])
+
+
+def test_a_unit_inserted_and_changed_by_one_upsert_is_counted_once(demo):
+    """A credit code twice in one upsert, the second time in a later chunk: the unit the first
+    chunk inserted (counted at the end with the others) is counted before the second chunk
+    changes it, so the tally holds it once, as it ends up."""
+    hand = build_hand_town()
+    admin = User.objects.get(username="admin")
+    first = {
+        "name": "两次导入公司",
+        "credit_code": credit_code(8200),
+        "jurisdiction": hand.village,
+        "ledger": Ledger.CAN_RESUME,
+        "employee_count": 10,
+    }
+    others = [
+        first | {"name": f"同批{i}号公司", "credit_code": credit_code(8201 + i)} for i in range(3)
+    ]
+    again = first | {"ledger": Ledger.MAY_DELAY, "employee_count": 30, "resumed_on": hand.day}
+    with mock.patch.object(services, "UPSERT_CHUNK", 2):
+        result = services.enterprises_upsert(actor=admin, rows=[first, *others, again])
+    assert len(result.created) == 4 and len(result.updated) == 1
+    after_upsert = tally_rows()
+    tally.rebuild()
+    assert after_upsert == tally_rows()
+    assert_agrees([hand.day])
