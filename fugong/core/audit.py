@@ -47,20 +47,22 @@ def snapshot_values(
     ``values``, without building the object (bulk writes). ``skip_empty`` leaves out empty
     fields (for a new object: what it was created with, not every blank)."""
     data: dict[str, Any] = {}
+    plain, converters, missing = _PLAIN_TYPES, _TO_PLAIN, _MISSING  # looked up once per row
     for name, attname, masked in _snapshot_spec(model):
-        if attname not in values:
-            continue
-        value = values[attname]
-        if skip_empty and (value is None or value == ""):
+        value = values.get(attname, missing)
+        if value is missing or (skip_empty and (value is None or value == "")):
             continue
         if masked:
             data[name] = audit_mask(value, inside=masked == "inside")
-        elif type(value) in _PLAIN_TYPES:
+        elif type(value) in plain:
             data[name] = value
         else:
-            to_plain = _TO_PLAIN.get(type(value))
+            to_plain = converters.get(type(value))
             data[name] = to_plain(value) if to_plain is not None else _plain(value)
     return data
+
+
+_MISSING = object()
 
 
 # The usual types that are not JSON, each with its one conversion (a bulk write of 100,000

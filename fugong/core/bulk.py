@@ -238,6 +238,16 @@ def rows_by_keys(
                 part = keys[start : start + 5000]
                 cursor.execute(f"{select} IN ({', '.join(['%s'] * len(part))})", part)
                 fetched += cursor.fetchall()
+    # Days and flags repeat (SQLite gives them as text and integers): each distinct stored
+    # value of such a column is converted once.
+    repeating = [
+        (i, col, converters, {})
+        for i, col, converters in readers
+        if type(col.target) in (models.DateField, models.BooleanField)
+    ]
+    readers = [
+        r for r in readers if type(r[1].target) not in (models.DateField, models.BooleanField)
+    ]
     out = []
     for row in fetched:
         values = list(row)
@@ -245,6 +255,17 @@ def rows_by_keys(
             value = values[i]
             for convert in converters:
                 value = convert(value, col, connection)
+            values[i] = value
+        for i, col, converters, seen in repeating:
+            value = values[i]
+            if value in seen:
+                values[i] = seen[value]
+                continue
+            stored = value
+            for convert in converters:
+                value = convert(value, col, connection)
+            if len(seen) < 10_000:
+                seen[stored] = value
             values[i] = value
         out.append(dict(zip(columns, values, strict=True)))
     return out

@@ -389,14 +389,16 @@ UPSERT_ATTNAMES = {f.attname for f in UPSERT_FIELDS}
 UPSERT_CHUNK = 5000  # rows read, merged and written together by enterprises_upsert
 
 
+# The names a row may give that are column names (not relations given as objects).
+_COLUMN_NAMES = frozenset((UPSERT_NAMES | UPSERT_ATTNAMES) - RELATIONS)
+
+
 def _as_attnames(row: dict) -> dict:
     """Model-level values (relations as objects, or already as ids) to column values."""
-    out = {}
-    for name, value in row.items():
-        if name in RELATIONS:
-            out[f"{name}_id"] = value.pk if value is not None else None
-        elif name in UPSERT_NAMES or name in UPSERT_ATTNAMES:
-            out[name] = value
+    out = {name: row[name] for name in row.keys() & _COLUMN_NAMES}
+    for name in row.keys() & RELATIONS:
+        value = row[name]
+        out[f"{name}_id"] = value.pk if value is not None else None
     return out
 
 

@@ -98,3 +98,27 @@ def test_new_ids_come_after_every_id_given_and_rows_insert_with_them():
         assert later > max(ids)
         assert new_ids(AuditLog, 2)[0] > later
         assert new_ids(AuditLog, 0) == []
+
+
+def test_days_and_flags_that_repeat_read_back_as_the_orm_gives_them():
+    """rows_by_keys converts each distinct stored day or flag once: every row still gets its
+    own value, of the ORM's type."""
+    county = build_county()
+    rng = random.Random(8)
+    now = timezone.now()
+    days = [datetime.date(2020, 2, 3), None, datetime.date(2020, 2, 3), datetime.date(2021, 5, 6)]
+    codes = [credit_code(rng, county.county.code) for _ in days]
+    values = {f.attname: f.get_default() for f in UPSERT_FIELDS}
+    rows = [
+        (now, now, *(values | {"name": f"企业{i}", "credit_code": code,
+                               "jurisdiction_id": county.grid.pk, "resumed_on": day,
+                               "has_canteen": i % 2 == 0}).values())
+        for i, (code, day) in enumerate(zip(codes, days, strict=True))
+    ]  # fmt: skip
+    insert_rows(Enterprise, ["created_at", "updated_at", *values], rows)
+    read = rows_by_keys(
+        Enterprise, "credit_code", codes, ["credit_code", "resumed_on", "has_canteen"]
+    )
+    got = {r["credit_code"]: (r["resumed_on"], r["has_canteen"]) for r in read}
+    assert [got[c] for c in codes] == [(d, i % 2 == 0) for i, d in enumerate(days)]
+    assert all(type(flag) is bool for _day, flag in got.values())
