@@ -11,6 +11,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 from stdnum.cn import uscc
 
@@ -347,7 +348,15 @@ def test_command_line_import(tmp_path, user, capsys):
     path = tmp_path / "台账.xlsx"
     path.write_bytes(xlsx(good_rows(2, start=90)))
     call_command("import", "enterprises", str(path), "--user", "town01_cmd")
-    assert "2 new" in capsys.readouterr().out
+    out = capsys.readouterr().out  # in the active language, every line
+    assert "共 2 行：正确 2 行，有误 0 行；新增 2 家，已登记 0 家。" in out
+    assert "新增 2 家，更新 0 家，无变化 0 家，退回 0 行。" in out
+    path.write_bytes(xlsx(good_rows(2, start=90) + [["", "坏代码"]]))
+    with translation.override("en"):
+        call_command("import", "enterprises", str(path), "--user", "town01_cmd", "--mode", "good")
+    out = capsys.readouterr().out
+    assert "3 rows: 2 good, 1 with errors; 0 new, 2 already registered." in out
+    assert "0 new, 0 updated, 2 unchanged, 1 row rejected." in out
     assert Enterprise.objects.filter(credit_code=code(90)).exists()
     with pytest.raises(CommandError):
         call_command("import", "enterprises", str(tmp_path / "nope.xlsx"), "--user", "town01_cmd")

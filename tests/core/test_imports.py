@@ -399,3 +399,6 @@ def test_an_import_whose_checked_rows_were_altered_writes_nothing_and_asks_for_a
     batch = confirm(me, batch)
     assert batch.status == ImportStatus.FAILED and WRITTEN == []
     assert "check the file again" in batch.import_job.error or "重新检查" in batch.import_job.error
+    # Offered a new check of its file, not an import of the refused rows again.
+    assert not batch.checked_file and batch.file
+    assert not services.can_import_again(batch) and services.can_recheck(batch)

@@ -331,7 +331,12 @@ def _grouped(chunks: Iterator[list[dict]], size: int) -> Iterator[list[dict]]:
 def _import_failed(job, message: str) -> None:
     batch = ImportBatch.objects.filter(pk=job.params["batch"]).first()
     if batch is not None and batch.status == ImportStatus.IMPORTING:
-        BATCHES.apply(batch, actor=SYSTEM, action="fail", message=message)
+        changes = {}
+        if batch.checked_file and not batch.checked_file.storage.exists(batch.checked_file.name):
+            # Refused and deleted by the commit: the batch is not offered to import again,
+            # only to be checked again.
+            changes["checked_file"] = ""
+        BATCHES.apply(batch, actor=SYSTEM, action="fail", message=message, **changes)
 
 
 @job_handler("imports.commit", on_failure=_import_failed)
@@ -382,6 +387,9 @@ def commit(ctx: JobContext) -> dict:
                 ctx.progress(done)
         except checked_rows_file.CheckedFileError as exc:
             logger.warning("Import batch %s: checked rows refused (%s)", batch.pk, exc)
+            # Gone at once (storage is outside the transaction): importing these rows again
+            # can only fail again; the failure hook then offers a new check instead.
+            batch.checked_file.delete(save=False)
             raise JobError(
                 _(
                     "The checked rows of this file cannot be read (they were checked by an "

@@ -7,6 +7,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fugong.accounts.models import User
 from fugong.core.busy import busy_message, is_database_busy
@@ -62,15 +64,18 @@ class Command(BaseCommand):
     ) -> None:
         actor = User.objects.filter(username=user, is_active=True).first()
         if actor is None:
-            raise CommandError(f"No active user called {user!r}.")
+            raise CommandError(_("No active user called %(user)s.") % {"user": user})
         if not file.is_file():
-            raise CommandError(f"No file at {file}.")
+            raise CommandError(_("No file at %(path)s.") % {"path": file})
         place_id = None
         if place:
             place_id = io.user_places(actor).filter(code=place).values_list("pk", flat=True)
             place_id = place_id.first()
             if place_id is None:
-                raise CommandError(f"{place!r} is not the code of a place in {user}'s area.")
+                raise CommandError(
+                    _("%(place)s is not the code of a place in the area of %(user)s.")
+                    % {"place": place, "user": user}
+                )
         try:
             batch = io.import_start(
                 user=actor,
@@ -88,13 +93,18 @@ class Command(BaseCommand):
             raise CommandError(batch.message)
         p = batch.preview
         self.stdout.write(
-            f"{p['total']} rows: {p['valid']} good, {p['invalid']} with errors; "
-            f"{p['new']} new, {p['existing']} already registered."
+            _(
+                "%(total)d rows: %(valid)d good, %(invalid)d with errors; %(new)d new, "
+                "%(existing)d already registered."
+            )
+            % p
         )
         for error in p["errors"][:20]:
-            self.stdout.write(f"  row {error['row']}: {error['message']}")
+            self.stdout.write("  " + _("row %(row)s: %(message)s") % error)
         if batch.error_file:
-            self.stdout.write(f"Rows with errors and their reasons: {batch.error_file.path}")
+            self.stdout.write(
+                _("Rows with errors and their reasons: %(path)s") % {"path": batch.error_file.path}
+            )
         if check_only:
             return
         batch = io.import_confirm(user=actor, batch=batch, enqueue=False)
@@ -102,10 +112,16 @@ class Command(BaseCommand):
         batch.refresh_from_db()
         if batch.status != ImportStatus.DONE:
             raise CommandError(job.error or batch.message)
+        result = batch.result
         self.stdout.write(
             self.style.SUCCESS(
-                "{created} new, {updated} updated, {unchanged} unchanged, {rejected} rows rejected.".format(
-                    **batch.result
+                ngettext(
+                    "%(created)d new, %(updated)d updated, %(unchanged)d unchanged, "
+                    "%(rejected)d row rejected.",
+                    "%(created)d new, %(updated)d updated, %(unchanged)d unchanged, "
+                    "%(rejected)d rows rejected.",
+                    result["rejected"],
                 )
+                % result
             )
         )
