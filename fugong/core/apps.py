@@ -13,15 +13,24 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: these modules use the models, which do not exist yet when Django
         # imports this one.
-        from fugong.core import jobs  # noqa: F401  (registers the job task)
+        from fugong.core import (
+            jobs,  # noqa: F401  (registers the job task)
+            work,
+        )
         from fugong.core.imports import engine  # noqa: F401  (registers the import jobs)
 
         registry.add_urls("", "fugong.core.urls", order=900)
+        registry.add_home_tile(
+            registry.HomeTile(
+                "my_work", "panel", "core/home/_my_work.html", None, work.home_tile, order=10
+            )
+        )
         registry.add_api_router("/jobs", "fugong.core.jobs_api.router", order=300)
         registry.add_menu(
+            MenuItem(_("My work"), "core:my_work", "list-check", None, "/work/", order=5),
             MenuItem(
                 _("Background jobs"), "core:jobs", "hourglass-split", None, "/jobs/", order=800
-            )
+            ),
         )
 
         # Apps whose names are plain English strings (not marked for translation): named here,

@@ -15,6 +15,7 @@ before every app is ready raises, so a missing entry cannot pass unnoticed.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,7 +68,7 @@ class HomeTile:
     name: str
     kind: str
     template: str
-    roles: frozenset[str]
+    roles: frozenset[str] | None  # None: every role's home
     context: Callable[[Home], dict | None]
     order: int = 0
 
@@ -101,6 +102,33 @@ class DemoStep:
     after: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class WorkItem:
+    """One thing waiting for the user ("my work", 待办): what it is, where to act on it, by
+    when (a day, a moment, or None), and whether that time has passed."""
+
+    title: str
+    url: str
+    due: datetime.date | datetime.datetime | None = None
+    overdue: bool = False
+    detail: str = ""  # a second line: the state it waits in, the enterprise, the place
+
+
+@dataclass(frozen=True)
+class WorkSource:
+    """A kind of work an app gives its users ("filings to review"), for the roles in
+    ``roles``. ``items(user, limit)`` returns the user's items, most urgent first (at most
+    ``limit``), and how many there are in all; within the user's data scope, in a few queries
+    whatever their number. ``url_name``: the app's own list of them ("see all")."""
+
+    name: str
+    label: str | Promise
+    roles: frozenset[str]
+    items: Callable[[Any, int], tuple[list[WorkItem], int]]
+    url_name: str = ""
+    order: int = 0
+
+
 _urls: list[UrlEntry] = []
 _routers: list[RouterEntry] = []
 _menu: list[MenuItem] = []
@@ -108,6 +136,7 @@ _tiles: list[HomeTile] = []
 _demo_steps: dict[str, DemoStep] = {}
 _hooks: dict[str, Callable] = {}
 _startup: list[Callable[[Any], None]] = []
+_work: dict[str, WorkSource] = {}
 
 
 # -- declaring (from AppConfig.ready) ---------------------------------------------------------
@@ -131,6 +160,12 @@ def add_demo_step(name: str, run: Callable[[Any], None], *, after: tuple[str, ..
     if name in _demo_steps:
         raise ValueError(f"demo step {name!r} is declared twice")
     _demo_steps[name] = DemoStep(name, run, after)
+
+
+def add_work_source(source: WorkSource) -> None:
+    if source.name in _work:
+        raise ValueError(f"work source {source.name!r} is declared twice")
+    _work[source.name] = source
 
 
 def provide(hook: str, function: Callable) -> None:
@@ -182,7 +217,12 @@ def menu() -> list[MenuItem]:
 
 
 def home_tiles(role: str | None) -> list[HomeTile]:
-    return sorted((t for t in _tiles if role in t.roles), key=lambda t: t.order)
+    return sorted((t for t in _tiles if t.roles is None or role in t.roles), key=lambda t: t.order)
+
+
+def work_sources(roles: set[str]) -> list[WorkSource]:
+    """The work sources of any of ``roles``, in their order."""
+    return sorted((w for w in _work.values() if w.roles & roles), key=lambda w: w.order)
 
 
 def demo_steps() -> list[DemoStep]:

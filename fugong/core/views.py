@@ -20,6 +20,7 @@ from fugong.core.models import Job
 from fugong.core.permissions import general_refusal, refusal_message
 from fugong.core.scope import scoped
 from fugong.core.selectors import job_get, job_list
+from fugong.core.work import work_for
 
 
 @require_GET
@@ -110,6 +111,12 @@ def object_history(request: HttpRequest, app_label: str, model_name: str, pk: in
 def jobs(request: HttpRequest) -> HttpResponse:
     page = Paginator(job_list(user=request.user), 25).get_page(request.GET.get("page"))
     return render(request, "core/jobs.html", {"page": page})
+
+
+@login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    """What waits for the user across the apps (待办), most urgent first in each source."""
+    return render(request, "core/my_work.html", {"groups": work_for(request.user, limit=50)})
 
 
 @login_required

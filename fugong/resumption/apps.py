@@ -14,7 +14,7 @@ class ResumptionConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: these modules use the models, which do not exist yet when Django
         # imports this one.
-        from fugong.resumption import home
+        from fugong.resumption import home, work
 
         registry.add_urls("resumption/", "fugong.resumption.urls", order=200)
         registry.add_urls("v/", "fugong.resumption.public_urls", order=210)
@@ -55,6 +55,8 @@ class ResumptionConfig(AppConfig):
         )
         for tile in home.TILES:
             registry.add_home_tile(tile)
+        for source in work.SOURCES:
+            registry.add_work_source(source)
         registry.add_demo_step(
             "routes", "fugong.resumption.demo.build_routes", after=("enterprises",)
         )
