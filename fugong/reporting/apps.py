@@ -14,7 +14,7 @@ class ReportingConfig(AppConfig):
         from fugong.accounts.choices import COMMAND_ROLES
         from fugong.core import registry
         from fugong.core.registry import MenuItem
-        from fugong.reporting import home, selectors
+        from fugong.reporting import home, selectors, work
         from fugong.stats import figures, locks
 
         # The statistics layer reads the submitted days through these, never this app.
@@ -35,3 +35,5 @@ class ReportingConfig(AppConfig):
         )
         for tile in home.TILES:
             registry.add_home_tile(tile)
+        for source in work.SOURCES:
+            registry.add_work_source(source)

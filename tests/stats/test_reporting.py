@@ -139,6 +139,33 @@ def test_remind_counts_and_only_those_not_submitted(place):
     assert err.value.code == "future_date"
 
 
+def test_my_work_lists_todays_figures_and_the_reminded_days_until_they_are_submitted(place):
+    """The command office of a node reporting upwards finds today's figures while it has not
+    submitted them, and each day the level above reminded it about (overdue) until it
+    submits that day; nobody else finds them."""
+    from fugong.reporting.work import to_submit
+
+    def urls(user) -> list[str]:
+        return [item.url for item in to_submit(user, 50)[0]]
+
+    town02, day = place.town02, place.day
+    today = f"{URL}?node={town02.pk}"
+    reminded = f"{URL}?node={town02.pk}&day={day:%Y-%m-%d}"
+    if not reporting.submission_state(node=town02, day=timezone.localdate()).is_submitted:
+        assert today in urls(place.town02_cmd)
+    assert reminded not in urls(place.town02_cmd)
+    submission_remind(actor=place.county_cmd, nodes=[town02], day=day)
+    [item] = [i for i in to_submit(place.town02_cmd, 50)[0] if i.url == reminded]
+    assert item.overdue and item.due == day and "1×" in item.detail
+    assert not any(
+        f"node={town02.pk}" in u for u in urls(place.town01_cmd) + urls(place.county_cmd)
+    )
+    submission_submit(actor=place.town02_cmd, node=town02, day=day)
+    assert reminded not in urls(place.town02_cmd)
+    submission_submit(actor=place.town02_cmd, node=town02, day=timezone.localdate())
+    assert today not in urls(place.town02_cmd)
+
+
 def test_submitting_reminding_and_reopening_write_audit_rows(place):
     from fugong.core.audit import history_for
 
