@@ -51,6 +51,8 @@ NOT_PAGES = {
     "enterprises:import_errors": "error file download",
     "enterprises:assignment_remove": "POST only",
     "resumption:notice": "PDF",
+    "notifications:open": "marks a message read and redirects to what it names",
+    "notifications:read_all": "POST only",
     "resumption:notice_revoke": "POST only",
     "resumption:submit": "POST only",
     "resumption:action": "POST only",

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "fugong.resumption",
     "fugong.stats",
     "fugong.reporting",
+    "fugong.notifications",
     "fugong.reports",
     "fugong.demo",
 ]
@@ -291,6 +292,8 @@ EMAIL_USE_TLS = env_bool("FUGONG_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("FUGONG_EMAIL_FROM", "fugong@localhost")
 
 FUGONG_API_TOKEN_DAYS = env_int("FUGONG_API_TOKEN_DAYS", 30)
+# How often an open page asks for the inbox's unread count (the bell in the top bar).
+FUGONG_INBOX_POLL_SECONDS = env_int("FUGONG_INBOX_POLL_SECONDS", 30)
 
 LOGGING = {
     "version": 1,

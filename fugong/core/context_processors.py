@@ -13,6 +13,7 @@ def navigation(request: HttpRequest) -> dict:
     return {
         "platform_name": settings.FUGONG_SITE_NAME,
         "menu": menu_for(roles),
+        "top_bar": registry.top_bar(),
         "user_roles": roles,
         "user_primary_role": registry.hook("primary_role")(user),
     }

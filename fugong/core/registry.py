@@ -16,7 +16,7 @@ before every app is ready raises, so a missing entry cannot pass unnoticed.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,6 +129,30 @@ class WorkSource:
     order: int = 0
 
 
+@dataclass(frozen=True)
+class EventKind:
+    """Something an app tells people about (issue 12): a filing submitted, an acceptance
+    assigned, a 催报. ``recipients(subject)`` gives the ids of the users it concerns (by their
+    roles, offices, 包保 assignments); the notifications app keeps those who see ``subject`` in
+    their data scope and drops the actor. ``title(params)`` is the message in the active
+    language; ``url(subject)`` where to act. Raised by the app (``notifications.services.
+    event_raise``) or, with ``workflow`` and ``actions``, on each such step of that workflow
+    (``transitioned``), where ``targets`` (when given) narrows to the steps ending in them.
+    ``params(subject, step)`` are the values the title names (no ID numbers; phones masked).
+    A ``mandatory`` event reaches its recipients whatever they muted."""
+
+    code: str
+    label: str | Promise
+    recipients: Callable[[Any], Iterable[int]]
+    title: Callable[[dict], str]
+    url: Callable[[Any], str]
+    params: Callable[[Any, dict], dict] = lambda subject, step: {}  # noqa: E731
+    workflow: str = ""
+    actions: frozenset[str] = frozenset()
+    targets: frozenset[str] = frozenset()
+    mandatory: bool = False
+
+
 _urls: list[UrlEntry] = []
 _routers: list[RouterEntry] = []
 _menu: list[MenuItem] = []
@@ -137,6 +161,8 @@ _demo_steps: dict[str, DemoStep] = {}
 _hooks: dict[str, Callable] = {}
 _startup: list[Callable[[Any], None]] = []
 _work: dict[str, WorkSource] = {}
+_events: dict[str, EventKind] = {}
+_top_bar: list[tuple[int, str]] = []
 
 
 # -- declaring (from AppConfig.ready) ---------------------------------------------------------
@@ -166,6 +192,18 @@ def add_work_source(source: WorkSource) -> None:
     if source.name in _work:
         raise ValueError(f"work source {source.name!r} is declared twice")
     _work[source.name] = source
+
+
+def add_event_kind(kind: EventKind) -> None:
+    if kind.code in _events:
+        raise ValueError(f"event kind {kind.code!r} is declared twice")
+    _events[kind.code] = kind
+
+
+def add_top_bar(template: str, *, order: int) -> None:
+    """A template included in the top bar of every page for a signed-in user, beside the
+    user's menu (the inbox's unread badge)."""
+    _top_bar.append((order, template))
 
 
 def provide(hook: str, function: Callable) -> None:
@@ -223,6 +261,27 @@ def home_tiles(role: str | None) -> list[HomeTile]:
 def work_sources(roles: set[str]) -> list[WorkSource]:
     """The work sources of any of ``roles``, in their order."""
     return sorted((w for w in _work.values() if w.roles & roles), key=lambda w: w.order)
+
+
+def event_kinds() -> list[EventKind]:
+    return list(_events.values())
+
+
+def event_kind(code: str) -> EventKind | None:
+    return _events.get(code)
+
+
+def event_kinds_for(workflow: str, action: str, target: str) -> list[EventKind]:
+    """The kinds raised by a step ``action`` of ``workflow`` that ended in ``target``."""
+    return [
+        k
+        for k in _events.values()
+        if k.workflow == workflow and action in k.actions and (not k.targets or target in k.targets)
+    ]
+
+
+def top_bar() -> list[str]:
+    return [template for _order, template in sorted(_top_bar)]
 
 
 def demo_steps() -> list[DemoStep]:

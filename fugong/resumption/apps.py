@@ -14,7 +14,7 @@ class ResumptionConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: these modules use the models, which do not exist yet when Django
         # imports this one.
-        from fugong.resumption import home, work
+        from fugong.resumption import events, home, work
 
         registry.add_urls("resumption/", "fugong.resumption.urls", order=200)
         registry.add_urls("v/", "fugong.resumption.public_urls", order=210)
@@ -57,6 +57,8 @@ class ResumptionConfig(AppConfig):
             registry.add_home_tile(tile)
         for source in work.SOURCES:
             registry.add_work_source(source)
+        for kind in events.KINDS:
+            registry.add_event_kind(kind)
         registry.add_demo_step(
             "routes", "fugong.resumption.demo.build_routes", after=("enterprises",)
         )

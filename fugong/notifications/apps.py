@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    """Notifications (issue 12, MISSION C13): the events the apps declare reach the people
+    they concern in their inbox (站内信), after the step that raised them has committed."""
+
+    name = "fugong.notifications"
+    label = "notifications"
+    verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from fugong.core import registry
+        from fugong.core.registry import MenuItem
+        from fugong.notifications import signals  # noqa: F401  (connects the workflow steps)
+
+        registry.add_urls("notifications/", "fugong.notifications.urls", order=600)
+        registry.add_top_bar("notifications/_badge_slot.html", order=10)
+        registry.add_menu(
+            MenuItem(_("Inbox"), "notifications:inbox", "bell", None, "/notifications/", order=6)
+        )

@@ -1,0 +1,131 @@
+"""Raising events and fanning them out into messages (issue 12). An event is raised inside
+the step that causes it and fanned out by a background task once that step has committed: a
+step rolled back tells nobody, and a slow fan-out never holds up the user's request."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fugong.core import registry
+from fugong.core.masking import mask_structure
+from fugong.core.scope import scoped
+from fugong.notifications.models import Event, Message
+
+logger = logging.getLogger(__name__)
+
+
+def event_raise(
+    *,
+    kind: str,
+    subject: models.Model,
+    actor: Any = None,
+    params: dict | None = None,
+    dedup_key: str | None = None,
+) -> Event | None:
+    """Record an event of ``kind`` about ``subject`` and fan it out after commit. None when
+    an event with ``dedup_key`` was raised before (nobody is told twice)."""
+    if registry.event_kind(kind) is None:
+        raise ValueError(f"no app declares the event kind {kind!r}")
+    is_user = getattr(actor, "pk", None) is not None
+    try:
+        with transaction.atomic():
+            event = Event.objects.create(
+                kind=kind,
+                subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=True),
+                subject_id=subject.pk,
+                actor=actor if is_user else None,
+                # No phone or ID number in a message, whoever typed one into a reason.
+                params=mask_structure(params or {}),
+                dedup_key=dedup_key,
+            )
+    except IntegrityError:
+        if dedup_key and Event.objects.filter(dedup_key=dedup_key).exists():
+            return None
+        raise
+    from fugong.notifications.tasks import fan_out  # the task module imports this one
+
+    transaction.on_commit(lambda: fan_out.enqueue(event.pk))
+    return event
+
+
+def recipients(event: Event, subject: models.Model) -> list[int]:
+    """Who the event reaches: the users its kind names, active, who see the subject in their
+    data scope, but not the actor (nobody is told of their own step)."""
+    kind = registry.event_kind(event.kind)
+    named = set(kind.recipients(subject)) - {event.actor_id, None}
+    users = get_user_model().objects.filter(pk__in=named, is_active=True).order_by("pk")
+    same = type(subject)._default_manager.filter(pk=subject.pk)
+    return [u.pk for u in users if scoped(same, u).exists()]
+
+
+@transaction.atomic
+def event_fan_out(event_id: int) -> int:
+    """Write the event's messages, once (a second run finds it fanned out). Returns how many."""
+    event = Event.objects.select_for_update().filter(pk=event_id).first()
+    if event is None or event.fanned_out_at is not None:
+        return 0
+    kind = registry.event_kind(event.kind)
+    model = event.subject_type.model_class()
+    subject = model._default_manager.filter(pk=event.subject_id).first() if model else None
+    users = recipients(event, subject) if kind is not None and subject is not None else []
+    url = kind.url(subject) if users else ""
+    Message.objects.bulk_create(
+        [
+            Message(user_id=pk, event=event, kind=event.kind, url=url, params=event.params)
+            for pk in users
+        ]
+    )
+    event.fanned_out_at = timezone.now()
+    event.recipients = len(users)
+    event.save(update_fields=["fanned_out_at", "recipients"])
+    return len(users)
+
+
+def message_title(message: Message) -> str:
+    """The message in the active language (its kind's sentence with its values)."""
+    kind = registry.event_kind(message.kind)
+    if kind is None:
+        return _("A notification of a kind no longer in use")
+    try:
+        return kind.title(message.params)
+    except (KeyError, TypeError, ValueError):
+        logger.warning("notification %s: its values do not fit its kind's text", message.pk)
+        return str(kind.label)
+
+
+def inbox(*, user, before: int | None = None, unread: bool = False, size: int = 50):
+    """The user's messages, newest first, a page of ``size`` below id ``before``."""
+    qs = Message.objects.filter(user=user)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    if before:
+        qs = qs.filter(pk__lt=before)
+    return list(qs.order_by("-pk")[:size])
+
+
+BADGE_CAP = 99
+
+
+def unread_count(user) -> int:
+    """Unread messages, counted up to BADGE_CAP + 1 (the badge says "99+")."""
+    return Message.objects.filter(user=user, read_at__isnull=True)[: BADGE_CAP + 1].count()
+
+
+def message_open(*, user, pk: int) -> Message:
+    """The user's message, marked read (Message.DoesNotExist for anybody else's)."""
+    message = Message.objects.get(pk=pk, user=user)
+    if message.read_at is None:
+        message.read_at = timezone.now()
+        Message.objects.filter(pk=pk, read_at__isnull=True).update(read_at=message.read_at)
+    return message
+
+
+def messages_read_all(*, user) -> int:
+    return Message.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,57 @@
+"""The inbox in a real browser (issue 12): a reviewer's page is open when a filing of their
+office is submitted; the bell's badge shows it within the poll, the message opens the filing,
+and the badge is gone once it is read."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+from playwright.sync_api import expect
+
+from fugong.accounts.choices import Role
+from fugong.accounts.models import Membership
+from fugong.notifications.services import event_raise
+from fugong.resumption.choices import Status
+from fugong.resumption.models import Filing
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+@override_settings(FUGONG_INBOX_POLL_SECONDS=1)
+def test_the_badge_shows_a_new_message_and_opening_it_reads_it(page):
+    filing = (
+        Filing.objects.filter(status=Status.SUBMITTED, lead_office__isnull=False)
+        .select_related("enterprise")
+        .first()
+    )
+    assert filing is not None, "the demo county has a submitted filing"
+    reviewer = (
+        Membership.objects.filter(
+            office_id=filing.lead_office_id,
+            role__in=[Role.REVIEWER, Role.PARK_OPERATOR],
+            is_active=True,
+        )
+        .select_related("user")
+        .first()
+        .user
+    )
+    log_in(page, reviewer.username)
+    page.goto("/work/")
+    badge = page.get_by_test_id("inbox-badge")
+    already = int(badge.inner_text().split()[0]) if badge.count() else 0
+    event_raise(
+        kind="resumption.filing_submitted",
+        subject=filing,
+        params={"enterprise": filing.enterprise.name},
+    )
+    expect(badge).to_contain_text(str(already + 1), timeout=10_000)
+    page.get_by_test_id("inbox-link").click()
+    page.wait_for_url("**/notifications/")
+    message = page.get_by_test_id("message").first
+    expect(message).to_contain_text(filing.enterprise.name)
+    expect(message).to_contain_text("提交了复工申请")
+    message.click()
+    page.wait_for_url(f"**/resumption/{filing.pk}/")
+    if already == 0:
+        expect(page.get_by_test_id("inbox-badge")).to_have_count(0, timeout=10_000)
