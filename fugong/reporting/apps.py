@@ -14,7 +14,7 @@ class ReportingConfig(AppConfig):
         from fugong.accounts.choices import COMMAND_ROLES
         from fugong.core import registry
         from fugong.core.registry import MenuItem
-        from fugong.reporting import home, selectors, work
+        from fugong.reporting import events, home, selectors, work
         from fugong.stats import figures, locks
 
         # The statistics layer reads the submitted days through these, never this app.
@@ -37,3 +37,5 @@ class ReportingConfig(AppConfig):
             registry.add_home_tile(tile)
         for source in work.SOURCES:
             registry.add_work_source(source)
+        for kind in events.KINDS:
+            registry.add_event_kind(kind)

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from fugong.accounts.models import Jurisdiction
 from fugong.core.audit import audited_update
 from fugong.core.errors import Conflict, NotAllowed, UserError
+from fugong.notifications.services import event_raise
+from fugong.reporting import events
 from fugong.reporting.choices import SubmissionEventKind, SubmissionStatus
 from fugong.reporting.models import Submission, SubmissionEvent
 from fugong.reporting.selectors import deadline_times
@@ -138,6 +140,14 @@ def submission_remind(*, actor, nodes: list[Jurisdiction], day: datetime.date) -
         sub = audited_update(sub, actor=actor, reminders=sub.reminders + 1, last_reminded_at=now)
         SubmissionEvent.objects.create(
             submission=sub, kind=SubmissionEventKind.REMINDED, actor=actor
+        )
+        # Told after commit; the n-th reminder of a day is told once however often it runs.
+        event_raise(
+            kind=events.REMINDED.code,
+            subject=sub,
+            actor=actor,
+            params=events.REMINDED.params(sub, {}),
+            dedup_key=f"reporting.reminded:{sub.pk}:{sub.reminders}",
         )
         reminded += 1
     return reminded

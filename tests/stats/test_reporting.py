@@ -166,6 +166,34 @@ def test_my_work_lists_todays_figures_and_the_reminded_days_until_they_are_submi
     assert today not in urls(place.town02_cmd)
 
 
+def test_a_reminder_and_a_reopened_day_reach_the_nodes_command_office_once(
+    place, django_capture_on_commit_callbacks
+):
+    from fugong.notifications.models import Message
+    from fugong.notifications.services import message_title
+
+    def told(kind: str) -> list[Message]:
+        return list(Message.objects.filter(kind=kind, event__subject_id=sub.pk))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submission_remind(actor=place.county_cmd, nodes=[place.town02], day=place.day)
+    sub = Submission.objects.get(jurisdiction=place.town02, day=place.day)
+    [message] = told("reporting.reminded")
+    assert message.user == place.town02_cmd and f"day={place.day:%Y-%m-%d}" in message.url
+    assert place.day.isoformat() in message_title(message)
+    with django_capture_on_commit_callbacks(execute=True):
+        submission_remind(actor=place.county_cmd, nodes=[place.town02], day=place.day)
+    assert len(told("reporting.reminded")) == 2  # a second reminder, told again
+    with django_capture_on_commit_callbacks(execute=True):
+        submission_submit(actor=place.town02_cmd, node=place.town02, day=place.day)
+        submission_reopen(
+            actor=place.county_cmd, node=place.town02, day=place.day, reason="返岗人数有误"
+        )
+    [reopened] = told("reporting.reopened")
+    assert reopened.user == place.town02_cmd and "返岗人数有误" in message_title(reopened)
+    assert not Message.objects.filter(user=place.town01_cmd, event__subject_id=sub.pk).exists()
+
+
 def test_submitting_reminding_and_reopening_write_audit_rows(place):
     from fugong.core.audit import history_for
 
