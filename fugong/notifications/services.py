@@ -5,6 +5,7 @@ step rolled back tells nobody, and a slow fan-out never holds up the user's requ
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -13,9 +14,10 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fugong.accounts.selectors import with_memberships
 from fugong.core import registry
 from fugong.core.masking import mask_structure
-from fugong.core.scope import scoped
+from fugong.core.scope import DataScope, get_scope, scope_q
 from fugong.notifications.models import Event, Message
 
 logger = logging.getLogger(__name__)
@@ -57,12 +59,31 @@ def event_raise(
 
 def recipients(event: Event, subject: models.Model) -> list[int]:
     """Who the event reaches: the users its kind names, active, who see the subject in their
-    data scope, but not the actor (nobody is told of their own step)."""
+    data scope, but not the actor (nobody is told of their own step). Set-wise: the named
+    users' memberships in one query, then one query per distinct data scope (the members of
+    one office share theirs), not per user."""
     kind = registry.event_kind(event.kind)
     named = set(kind.recipients(subject)) - {event.actor_id, None}
-    users = get_user_model().objects.filter(pk__in=named, is_active=True).order_by("pk")
+    users = with_memberships(
+        list(get_user_model().objects.filter(pk__in=named, is_active=True).order_by("pk"))
+    )
     same = type(subject)._default_manager.filter(pk=subject.pk)
-    return [u.pk for u in users if scoped(same, u).exists()]
+    rules = getattr(same.model, "scope_rules", None)
+    sees: dict[DataScope, bool] = {}
+    out = []
+    for user in users:
+        scope = get_scope(user)
+        # The user's own id matters only to a grant of the subject's rules that names a user.
+        personal = rules is not None and (
+            (scope.assigned and rules.assigned_user) or (scope.own_records and rules.user)
+        )
+        key = scope if personal else replace(scope, user_id=None)
+        if key not in sees:
+            q = scope_q(same.model, scope)
+            sees[key] = same.exists() if q is None else same.filter(q).exists()
+        if sees[key]:
+            out.append(user.pk)
+    return out
 
 
 @transaction.atomic

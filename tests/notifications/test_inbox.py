@@ -246,3 +246,27 @@ def scoped_ids(user):
     from fugong.core.scope import scoped
 
     return scoped(Filing.objects.all(), user).values("pk")
+
+
+def test_a_fan_out_costs_the_same_queries_for_3_or_30_people_of_one_office(world):
+    """Recipients are checked per distinct data scope, not per person."""
+    from fugong.accounts.choices import Role
+    from fugong.accounts.testing import person
+
+    c = add_cast(world, "approval", "fan")
+    filing = new_filing(c, S.SUBMITTED)
+
+    def fan_out_queries(extra: int, tag: str) -> tuple[int, int]:
+        for i in range(extra):
+            person(f"fan_{tag}_{i}", Role.REVIEWER, office=filing.lead_office)
+        event = services.event_raise(
+            kind="resumption.filing_submitted", subject=filing, params={"enterprise": "x"}
+        )
+        with CaptureQueriesContext(connection) as queries:
+            sent = services.event_fan_out(event.pk)
+        return sent, len(queries)
+
+    few_sent, few = fan_out_queries(3, "a")
+    many_sent, many = fan_out_queries(27, "b")
+    assert many_sent == few_sent + 27
+    assert many == few
