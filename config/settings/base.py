@@ -294,6 +294,11 @@ DEFAULT_FROM_EMAIL = env_str("FUGONG_EMAIL_FROM", "fugong@localhost")
 FUGONG_API_TOKEN_DAYS = env_int("FUGONG_API_TOKEN_DAYS", 30)
 # How often an open page asks for the inbox's unread count (the bell in the top bar).
 FUGONG_INBOX_POLL_SECONDS = env_int("FUGONG_INBOX_POLL_SECONDS", 30)
+# Where the site is reached, for the links in messages sent outside it (email).
+FUGONG_SITE_URL = env_str("FUGONG_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A message that cannot be sent is tried again after 30 s, 60 s, 120 s … (at most an hour
+# apart), this many times in all, then logged as failed with the reason.
+FUGONG_NOTIFY_MAX_ATTEMPTS = env_int("FUGONG_NOTIFY_MAX_ATTEMPTS", 5)
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,16 @@ class NotificationsConfig(AppConfig):
 
         registry.add_urls("notifications/", "fugong.notifications.urls", order=600)
         registry.add_top_bar("notifications/_badge_slot.html", order=10)
+        registry.add_startup_task(_send_due)
         registry.add_menu(
             MenuItem(_("Inbox"), "notifications:inbox", "bell", None, "/notifications/", order=6)
         )
+
+
+def _send_due(command) -> None:
+    """Send what waited while the server was down (retries whose time has come)."""
+    from fugong.notifications.services import deliveries_due
+
+    sent = deliveries_due()
+    if sent:
+        command.stdout.write(f"{sent} notification(s) waiting to be sent were sent.")

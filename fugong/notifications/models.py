@@ -76,3 +76,75 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.user_id}"
+
+
+class Channel(models.TextChoices):
+    """Where a message goes beyond the inbox (the inbox is every event's record)."""
+
+    EMAIL = "email", _("Email")
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Delivery(models.Model):
+    """One message sent, or to send, through a channel: its attempts and why the last one
+    failed (the delivery log). The address is read from the user when it is sent, never kept
+    here."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("user"),
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    scope_rules = ScopeRules(user="user_id")
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "channel", "user"], name="notif_delivery_once")
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notif_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.user_id} ({self.status})"
+
+
+class Mute(models.Model):
+    """A user's choice not to receive one kind of event through one channel (a mandatory
+    kind reaches them anyway; the inbox cannot be muted)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=80)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+
+    class Meta:
+        verbose_name = _("mute")
+        verbose_name_plural = _("mutes")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "channel"], name="notif_mute_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} mutes {self.kind} by {self.channel}"

@@ -4,21 +4,26 @@ step rolled back tells nobody, and a slow fan-out never holds up the user's requ
 
 from __future__ import annotations
 
+import datetime
 import logging
+import smtplib
 from dataclasses import replace
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.db.models import F
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fugong.accounts.selectors import with_memberships
 from fugong.core import registry
-from fugong.core.masking import mask_structure
+from fugong.core.masking import mask_structure, mask_text
 from fugong.core.scope import DataScope, get_scope, scope_q
-from fugong.notifications.models import Event, Message
+from fugong.notifications.models import Channel, Delivery, DeliveryStatus, Event, Message, Mute
 
 logger = logging.getLogger(__name__)
 
@@ -103,10 +108,144 @@ def event_fan_out(event_id: int) -> int:
             for pk in users
         ]
     )
+    if users:
+        _queue_deliveries(event, kind, users)
     event.fanned_out_at = timezone.now()
     event.recipients = len(users)
     event.save(update_fields=["fanned_out_at", "recipients"])
     return len(users)
+
+
+SEND_AT_ONCE = 500  # deliveries per send task
+
+
+def _queue_deliveries(event: Event, kind, users: list[int]) -> None:
+    """An email for each recipient with an address who has not muted the kind's emails
+    (a mandatory kind's reach them anyway), sent by tasks after commit."""
+    with_address = set(
+        get_user_model().objects.filter(pk__in=users).exclude(email="").values_list("pk", flat=True)
+    )
+    if not kind.mandatory:
+        with_address -= set(
+            Mute.objects.filter(
+                user_id__in=with_address, kind=event.kind, channel=Channel.EMAIL
+            ).values_list("user_id", flat=True)
+        )
+    made = Delivery.objects.bulk_create(
+        [Delivery(event=event, user_id=pk, channel=Channel.EMAIL) for pk in sorted(with_address)]
+    )
+    _enqueue_sends([d.pk for d in made])  # both databases give bulk_create the new ids
+
+
+def _enqueue_sends(ids: list[int], run_after=None) -> None:
+    from fugong.notifications.tasks import send_deliveries  # the task module imports this one
+
+    task = send_deliveries
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            return  # left queued: deliveries_due sends it when its time has come
+        task = task.using(run_after=run_after)
+    for start in range(0, len(ids), SEND_AT_ONCE):
+        part = ids[start : start + SEND_AT_ONCE]
+        transaction.on_commit(lambda part=part: task.enqueue(part))
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    """How long after its ``attempts``-th failed try a delivery is tried again."""
+    return datetime.timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+class SendFailed(Exception):
+    """A channel could not send; ``retry``: whether trying again may succeed."""
+
+    def __init__(self, reason: str, *, retry: bool):
+        super().__init__(reason)
+        self.retry = retry
+
+
+def _send_email(delivery: Delivery) -> None:
+    kind = registry.event_kind(delivery.event.kind)
+    message = Message(kind=delivery.event.kind, params=delivery.event.params)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = message_title(message)
+        link = settings.FUGONG_SITE_URL + (kind.url(_subject(delivery.event)) if kind else "")
+        body = _("%(title)s\n\nOpen it: %(link)s") % {"title": title, "link": link}
+    try:
+        EmailMessage(subject=title[:150], body=body, to=[delivery.user.email]).send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise SendFailed(f"address refused: {exc}", retry=False) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise SendFailed(f"{type(exc).__name__}: {exc}", retry=True) from exc
+
+
+CHANNELS = {Channel.EMAIL: _send_email}
+
+
+def _subject(event: Event):
+    model = event.subject_type.model_class()
+    return model._default_manager.filter(pk=event.subject_id).first() if model else None
+
+
+def deliveries_send(ids: list[int], *, now: datetime.datetime | None = None) -> int:
+    """Send the deliveries among ``ids`` whose time has come; each is claimed first (a
+    conditional update), so two workers never send one twice. A failure is tried again after
+    ``backoff`` until FUGONG_NOTIFY_MAX_ATTEMPTS, then logged as failed with its reason.
+    Returns how many were sent."""
+    now = now or timezone.now()
+    sent = 0
+    for pk in ids:
+        claimed = Delivery.objects.filter(
+            pk=pk, status=DeliveryStatus.QUEUED, next_attempt_at__lte=now
+        ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1)
+        if not claimed:
+            continue
+        delivery = Delivery.objects.select_related("event", "user").get(pk=pk)
+        try:
+            CHANNELS[delivery.channel](delivery)
+        except SendFailed as exc:
+            reason = mask_text(str(exc))[:500]
+            final = not exc.retry or delivery.attempts >= settings.FUGONG_NOTIFY_MAX_ATTEMPTS
+            Delivery.objects.filter(pk=pk).update(
+                status=DeliveryStatus.FAILED if final else DeliveryStatus.QUEUED,
+                last_error=reason,
+                next_attempt_at=now + backoff(delivery.attempts),
+            )
+            logger.warning(
+                "delivery %s (%s) failed, attempt %s%s: %s",
+                pk,
+                delivery.channel,
+                delivery.attempts,
+                "" if final else ", will retry",
+                reason,
+            )
+            if not final:
+                with transaction.atomic():
+                    _enqueue_sends([pk], run_after=now + backoff(delivery.attempts))
+            continue
+        Delivery.objects.filter(pk=pk).update(
+            status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+        )
+        sent += 1
+    return sent
+
+
+STUCK_AFTER = datetime.timedelta(minutes=10)
+
+
+def deliveries_due(*, now: datetime.datetime | None = None) -> int:
+    """Send what waits: queued deliveries whose time has come, and those a worker that died
+    left "sending" for over ten minutes. Run at start-up, by ``fugong notify-due`` (cron) and
+    after each failure where the task backend cannot defer. Returns how many were sent."""
+    now = now or timezone.now()
+    Delivery.objects.filter(
+        status=DeliveryStatus.SENDING, next_attempt_at__lt=now - STUCK_AFTER
+    ).update(status=DeliveryStatus.QUEUED)
+    ids = list(
+        Delivery.objects.filter(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return deliveries_send(ids, now=now)
 
 
 def message_title(message: Message) -> str:
