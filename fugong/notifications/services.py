@@ -289,3 +289,29 @@ def message_open(*, user, pk: int) -> Message:
 
 def messages_read_all(*, user) -> int:
     return Message.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def preferences(user) -> list[tuple[Any, dict[str, bool]]]:
+    """Each event kind with, per channel beyond the inbox, whether the user receives it
+    (a mandatory kind always)."""
+    muted = set(Mute.objects.filter(user=user).values_list("kind", "channel"))
+    return [
+        (kind, {c.value: kind.mandatory or (kind.code, c.value) not in muted for c in Channel})
+        for kind in sorted(registry.event_kinds(), key=lambda k: k.code)
+    ]
+
+
+@transaction.atomic
+def preferences_set(*, user, receive: set[tuple[str, str]]) -> int:
+    """Mute every (kind, channel) not in ``receive`` (mandatory kinds stay on); returns how
+    many are muted now."""
+    kinds = {k.code: k for k in registry.event_kinds()}
+    wanted = {
+        (code, c.value)
+        for code, kind in kinds.items()
+        for c in Channel
+        if not kind.mandatory and (code, c.value) not in receive
+    }
+    Mute.objects.filter(user=user).delete()
+    Mute.objects.bulk_create([Mute(user=user, kind=k, channel=c) for k, c in sorted(wanted)])
+    return len(wanted)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/open/", views.message_open, name="open"),
     path("read-all/", views.read_all, name="read_all"),
     path("badge/", views.badge, name="badge"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fugong.notifications import services
-from fugong.notifications.models import Message
+from fugong.notifications.models import Channel, Message
 
 PAGE = 50
 
@@ -74,4 +76,21 @@ def badge(request: HttpRequest) -> HttpResponse:
             "cap": services.BADGE_CAP,
             "poll": max(1, settings.FUGONG_INBOX_POLL_SECONDS),
         },
+    )
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Which events the user also receives by email (the inbox gets every one)."""
+    if request.method == "POST":
+        receive = {
+            tuple(value.split("|", 1)) for value in request.POST.getlist("receive") if "|" in value
+        }
+        services.preferences_set(user=request.user, receive=receive)
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("notifications:preferences")
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"rows": services.preferences(request.user), "channels": Channel.choices},
     )

@@ -171,3 +171,27 @@ def test_the_command_sends_what_waits(cast, smtp, django_capture_on_commit_callb
     out = StringIO()
     call_command("notify_due", stdout=out)
     assert "1 notification(s) sent." in out.getvalue() and len(smtp.received) == 1
+
+
+def test_the_settings_page_mutes_a_kinds_email_but_never_a_mandatory_one(world, client):
+    c = world["approval"]
+    client.force_login(c.reviewer)
+    page = client.get("/notifications/preferences/")
+    assert page.status_code == 200 and 'data-testid="pref-resumption.notice_issued"' in (
+        page.content.decode()
+    )
+    everything_but = [
+        f"{kind.code}|email"
+        for kind, _on in page.context["rows"]
+        if kind.code != "resumption.filing_submitted"
+    ]
+    # The form leaves out the submitted filings' email and, as a hostile form may, the notice's.
+    sent = [v for v in everything_but if v != "resumption.notice_issued|email"]
+    assert client.post("/notifications/preferences/", {"receive": sent}).status_code == 302
+    muted = set(Mute.objects.filter(user=c.reviewer).values_list("kind", "channel"))
+    assert muted == {("resumption.filing_submitted", "email")}
+    rows = dict((k.code, on) for k, on in client.get("/notifications/preferences/").context["rows"])
+    assert rows["resumption.filing_submitted"]["email"] is False
+    assert rows["resumption.notice_issued"]["email"] is True
+    # Another user's settings are their own.
+    assert not Mute.objects.filter(user=c.enterprise).exists()
