@@ -3,6 +3,7 @@ docs/configuration.md."""
 
 from __future__ import annotations
 
+import json
 from datetime import time, timedelta
 from decimal import Decimal
 
@@ -299,6 +300,15 @@ FUGONG_SITE_URL = env_str("FUGONG_SITE_URL", "http://127.0.0.1:8000").rstrip("/"
 # A message that cannot be sent is tried again after 30 s, 60 s, 120 s … (at most an hour
 # apart), this many times in all, then logged as failed with the reason.
 FUGONG_NOTIFY_MAX_ATTEMPTS = env_int("FUGONG_NOTIFY_MAX_ATTEMPTS", 5)
+# SMS through an HTTP gateway (the Chinese providers' shape: a signature, a template id and
+# its parameters). Off while FUGONG_SMS_URL is empty; only the event kinds given a template
+# in FUGONG_SMS_TEMPLATES (JSON: kind -> template id) are sent; at most FUGONG_SMS_DAILY_CAP
+# messages a day to one person.
+FUGONG_SMS_URL = env_str("FUGONG_SMS_URL")
+FUGONG_SMS_TOKEN = env_str("FUGONG_SMS_TOKEN")
+FUGONG_SMS_SIGN = env_str("FUGONG_SMS_SIGN", "复工复产")
+FUGONG_SMS_TEMPLATES = json.loads(env_str("FUGONG_SMS_TEMPLATES", "{}") or "{}")
+FUGONG_SMS_DAILY_CAP = env_int("FUGONG_SMS_DAILY_CAP", 10)
 
 LOGGING = {
     "version": 1,

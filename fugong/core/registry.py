@@ -151,6 +151,7 @@ class EventKind:
     actions: frozenset[str] = frozenset()
     targets: frozenset[str] = frozenset()
     mandatory: bool = False
+    health: bool = False  # about someone's health: never sent by SMS
 
 
 _urls: list[UrlEntry] = []

@@ -82,6 +82,7 @@ class Channel(models.TextChoices):
     """Where a message goes beyond the inbox (the inbox is every event's record)."""
 
     EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -89,6 +90,7 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent (daily limit)")
 
 
 class Delivery(models.Model):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fugong.notifications import services
-from fugong.notifications.models import Channel, Message
+from fugong.notifications.models import Message
 
 PAGE = 50
 
@@ -92,5 +92,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/preferences.html",
-        {"rows": services.preferences(request.user), "channels": Channel.choices},
+        {
+            "rows": services.preferences(request.user),
+            "channels": [(c.value, c.label) for c in services.enabled_channels()],
+        },
     )

@@ -5,6 +5,8 @@ socketserver; nothing leaves the machine)."""
 from __future__ import annotations
 
 import email
+import http.server
+import json
 import socketserver
 import threading
 from email.message import Message
@@ -64,6 +66,48 @@ class FakeSMTP(socketserver.ThreadingTCPServer):
         self.port = self.server_address[1]
 
     def __enter__(self) -> FakeSMTP:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _GatewayHandler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+        server: FakeGateway = self.server  # type: ignore[assignment]
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        server.requests.append(
+            {"path": self.path, "headers": dict(self.headers), "json": json.loads(body or b"{}")}
+        )
+        status, reply = server.replies.pop(0) if server.replies else (200, {"code": "OK"})
+        data = json.dumps(reply).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+
+class FakeGateway(http.server.ThreadingHTTPServer):
+    """An HTTP service on 127.0.0.1 (an SMS gateway, a group robot): ``requests`` holds what
+    it received (path, headers, JSON body); ``replies`` the (status, JSON) answers to give
+    next, then 200 {"code": "OK"}."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _GatewayHandler)
+        self.requests: list[dict] = []
+        self.replies: list[tuple[int, dict]] = []
+        self.url = f"http://127.0.0.1:{self.server_address[1]}/sms/send"
+
+    def __enter__(self) -> FakeGateway:
         threading.Thread(target=self.serve_forever, daemon=True).start()
         return self
 
