@@ -8,11 +8,10 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import expect
 
-from fugong.accounts.choices import Role
-from fugong.accounts.models import Membership
 from fugong.notifications.services import event_raise
 from fugong.resumption.choices import Status
 from fugong.resumption.models import Filing
+from fugong.resumption.testing import reviewer_of
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
@@ -26,16 +25,7 @@ def test_the_badge_shows_a_new_message_and_opening_it_reads_it(page):
         .first()
     )
     assert filing is not None, "the demo county has a submitted filing"
-    reviewer = (
-        Membership.objects.filter(
-            office_id=filing.lead_office_id,
-            role__in=[Role.REVIEWER, Role.PARK_OPERATOR],
-            is_active=True,
-        )
-        .select_related("user")
-        .first()
-        .user
-    )
+    reviewer = reviewer_of(filing)
     log_in(page, reviewer.username)
     page.goto("/work/")
     badge = page.get_by_test_id("inbox-badge")

@@ -50,7 +50,19 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
                 self.reply("502 not implemented")
 
 
-class FakeSMTP(socketserver.ThreadingTCPServer):
+class _Serving:
+    """``with server:`` serves in a thread until the block ends."""
+
+    def __enter__(self):
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class FakeSMTP(_Serving, socketserver.ThreadingTCPServer):
     """``with FakeSMTP() as smtp``: listening on ``smtp.port``; ``received`` holds the
     messages; ``failures`` answers the next so many messages with 451 (try later);
     ``refuse_recipients`` answers every recipient with 550."""
@@ -64,14 +76,6 @@ class FakeSMTP(socketserver.ThreadingTCPServer):
         self.failures = 0
         self.refuse_recipients = False
         self.port = self.server_address[1]
-
-    def __enter__(self) -> FakeSMTP:
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.shutdown()
-        self.server_close()
 
 
 class _GatewayHandler(http.server.BaseHTTPRequestHandler):
@@ -94,7 +98,7 @@ class _GatewayHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class FakeGateway(http.server.ThreadingHTTPServer):
+class FakeGateway(_Serving, http.server.ThreadingHTTPServer):
     """An HTTP service on 127.0.0.1 (an SMS gateway, a group robot): ``requests`` holds what
     it received (path, headers, JSON body); ``replies`` the (status, JSON) answers to give
     next, then 200 {"code": "OK"}."""
@@ -106,11 +110,3 @@ class FakeGateway(http.server.ThreadingHTTPServer):
         self.requests: list[dict] = []
         self.replies: list[tuple[int, dict]] = []
         self.url = f"http://127.0.0.1:{self.server_address[1]}/sms/send"
-
-    def __enter__(self) -> FakeGateway:
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.shutdown()
-        self.server_close()
