@@ -75,7 +75,7 @@ def bench_fanout(people: int) -> None:
 def bench_inbox(messages: int, runs: int) -> None:
     from django.conf import settings
     from django.contrib.contenttypes.models import ContentType
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.test import Client
 
     from fugong.accounts.models import User
@@ -116,6 +116,9 @@ def bench_inbox(messages: int, runs: int) -> None:
                 batch_size=2000,
             )
         print(f"  {messages} messages of one user written in {time.perf_counter() - started:.1f} s")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # as autovacuum soon would after such a load
+                cursor.execute("ANALYZE notifications_message")
         deep = (
             Message.objects.filter(user=user)
             .order_by("pk")

@@ -71,7 +71,11 @@ class Message(models.Model):
         indexes = [
             # The inbox, newest first, a page at a time (keyset on the id); the unread badge.
             models.Index(fields=["user", "-id"], name="notif_message_inbox"),
-            models.Index(fields=["user", "read_at"], name="notif_message_unread"),
+            models.Index(
+                fields=["user", "-id"],
+                condition=models.Q(read_at__isnull=True),
+                name="notif_message_unread",
+            ),
         ]
 
     def __str__(self) -> str:
