@@ -24,8 +24,10 @@ from django.utils.translation import gettext as _
 
 from fugong.accounts.selectors import with_memberships
 from fugong.core import registry
+from fugong.core.audit import audited_update
+from fugong.core.errors import UserError
 from fugong.core.masking import mask_structure, mask_text
-from fugong.core.scope import DataScope, get_scope, scope_q
+from fugong.core.scope import DataScope, get_scope, scope_q, scoped
 from fugong.notifications.models import Channel, Delivery, DeliveryStatus, Event, Message, Mute
 
 logger = logging.getLogger(__name__)
@@ -404,3 +406,29 @@ def preferences_set(*, user, receive: set[tuple[str, str]]) -> int:
     Mute.objects.filter(user=user, channel__in=channels).delete()
     Mute.objects.bulk_create([Mute(user=user, kind=k, channel=c) for k, c in sorted(wanted)])
     return len(wanted)
+
+
+def delivery_log(*, user, status: str = ""):
+    """The deliveries the user may see (their own; an administrator's every one), newest
+    first."""
+    qs = scoped(Delivery.objects.all(), user).select_related("event", "user").order_by("-pk")
+    return qs.filter(status=status) if status else qs
+
+
+@transaction.atomic
+def delivery_retry(*, user, pk: int) -> Delivery:
+    """Send a failed delivery again now (audited): Delivery.DoesNotExist outside the user's
+    scope; refused unless it failed or was skipped."""
+    delivery = scoped(Delivery.objects.select_for_update(), user).get(pk=pk)
+    if delivery.status not in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
+        raise UserError(_("Only a message that was not sent can be sent again."), code="not_failed")
+    delivery = audited_update(
+        delivery,
+        actor=user,
+        reason=_("Sent again by hand"),
+        status=DeliveryStatus.QUEUED,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+    )
+    _enqueue_sends([delivery.pk])
+    return delivery

@@ -10,4 +10,5 @@ urlpatterns = [
     path("read-all/", views.read_all, name="read_all"),
     path("badge/", views.badge, name="badge"),
     path("preferences/", views.preferences, name="preferences"),
+    path("deliveries/", views.deliveries, name="deliveries"),
 ]

@@ -3,14 +3,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fugong.core.errors import UserError
 from fugong.notifications import services
-from fugong.notifications.models import Message
+from fugong.notifications.models import Delivery, DeliveryStatus, Message
 
 PAGE = 50
 
@@ -96,4 +98,34 @@ def preferences(request: HttpRequest) -> HttpResponse:
             "rows": services.preferences(request.user),
             "channels": [(c.value, c.label) for c in services.enabled_channels()],
         },
+    )
+
+
+@login_required
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """The delivery log: the messages sent by email and SMS, their attempts and why the last
+    one failed (the user's own; an administrator's every one), with "send again"."""
+    if request.method == "POST":
+        try:
+            services.delivery_retry(user=request.user, pk=_int(request.POST.get("pk")) or 0)
+            messages.success(request, _("The message is being sent again."))
+        except Delivery.DoesNotExist:
+            raise Http404 from None
+        except UserError as exc:
+            messages.error(request, exc.message)
+        return redirect("notifications:deliveries")
+    status = request.GET.get("status", "")
+    if status not in DeliveryStatus.values:
+        status = ""
+    page = Paginator(services.delivery_log(user=request.user, status=status), 50).get_page(
+        request.GET.get("page")
+    )
+    for delivery in page:
+        delivery.title = services.message_title(
+            Message(kind=delivery.event.kind, params=delivery.event.params)
+        )
+    return render(
+        request,
+        "notifications/deliveries.html",
+        {"page": page, "status": status, "statuses": DeliveryStatus.choices},
     )

@@ -195,3 +195,31 @@ def test_the_settings_page_mutes_a_kinds_email_but_never_a_mandatory_one(world, 
     assert rows["resumption.notice_issued"]["email"] is True
     # Another user's settings are their own.
     assert not Mute.objects.filter(user=c.enterprise).exists()
+
+
+def test_the_log_lists_a_failed_message_and_sends_it_again_for_its_owner_only(
+    cast, smtp, client, django_capture_on_commit_callbacks
+):
+    from fugong.core.models import AuditLog
+
+    c = cast("log")
+    smtp.refuse_recipients = True
+    submit(c, django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.get(user=c.reviewer, channel=Channel.EMAIL)
+    assert delivery.status == DeliveryStatus.FAILED
+    client.force_login(c.other_reviewer)  # not theirs: not listed, not sent again
+    assert f'value="{delivery.pk}"' not in client.get("/notifications/deliveries/").content.decode()
+    assert client.post("/notifications/deliveries/", {"pk": delivery.pk}).status_code == 404
+    client.force_login(c.reviewer)
+    page = client.get("/notifications/deliveries/?status=failed").content.decode()
+    assert 'data-testid="retry"' in page and "refused" in page
+    smtp.refuse_recipients = False
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/notifications/deliveries/", {"pk": delivery.pk}).status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and len(smtp.received) == 1
+    assert AuditLog.objects.filter(object_id=str(delivery.pk), actor=c.reviewer).exists()
+    # A message already sent is not sent again.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/notifications/deliveries/", {"pk": delivery.pk})
+    assert len(smtp.received) == 1
