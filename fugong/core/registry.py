@@ -113,6 +113,11 @@ class WorkItem:
     overdue: bool = False
     detail: str = ""  # a second line: the state it waits in, the enterprise, the place
 
+    @property
+    def due_has_time(self) -> bool:
+        """Whether ``due`` is a moment (a report's deadline), not a whole day."""
+        return isinstance(self.due, datetime.datetime)
+
 
 @dataclass(frozen=True)
 class WorkSource:

@@ -12,15 +12,12 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from fugong.core import registry
-        from fugong.core.registry import MenuItem
         from fugong.notifications import signals  # noqa: F401  (connects the workflow steps)
 
         registry.add_urls("notifications/", "fugong.notifications.urls", order=600)
         registry.add_top_bar("notifications/_badge_slot.html", order=10)
         registry.add_startup_task(_send_due)
-        registry.add_menu(
-            MenuItem(_("Inbox"), "notifications:inbox", "bell", None, "/notifications/", order=6)
-        )
+        # No menu entry: the bell in the top bar leads to the inbox (the menu is full).
 
 
 def _send_due(command) -> None:
