@@ -309,6 +309,13 @@ FUGONG_SMS_TOKEN = env_str("FUGONG_SMS_TOKEN")
 FUGONG_SMS_SIGN = env_str("FUGONG_SMS_SIGN", "复工复产")
 FUGONG_SMS_TEMPLATES = json.loads(env_str("FUGONG_SMS_TEMPLATES", "{}") or "{}")
 FUGONG_SMS_DAILY_CAP = env_int("FUGONG_SMS_DAILY_CAP", 10)
+# The group robots' services (a test or an intranet relay may point elsewhere).
+FUGONG_WECOM_ROBOT_URL = env_str(
+    "FUGONG_WECOM_ROBOT_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
+)
+FUGONG_DINGTALK_ROBOT_URL = env_str(
+    "FUGONG_DINGTALK_ROBOT_URL", "https://oapi.dingtalk.com/robot/send"
+)
 
 LOGGING = {
     "version": 1,

@@ -87,6 +87,7 @@ class Channel(models.TextChoices):
 
     EMAIL = "email", _("Email")
     SMS = "sms", _("SMS")
+    ROBOT = "robot", _("Group robot")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -107,9 +108,19 @@ class Delivery(models.Model):
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="deliveries",
         verbose_name=_("user"),
+    )
+    robot = models.ForeignKey(
+        "RobotWebhook",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("group robot"),
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     status = models.CharField(
@@ -127,7 +138,15 @@ class Delivery(models.Model):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         constraints = [
-            models.UniqueConstraint(fields=["event", "channel", "user"], name="notif_delivery_once")
+            models.UniqueConstraint(
+                fields=["event", "channel", "user"], name="notif_delivery_once"
+            ),
+            models.UniqueConstraint(fields=["event", "robot"], name="notif_delivery_robot_once"),
+            # A person's message or a group's, never both nor neither.
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=True) ^ models.Q(robot__isnull=True),
+                name="notif_delivery_to_one",
+            ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="notif_delivery_due")]
 
@@ -154,3 +173,39 @@ class Mute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} mutes {self.kind} by {self.channel}"
+
+
+class RobotKind(models.TextChoices):
+    WECOM = "wecom", _("WeCom group robot (企业微信)")
+    DINGTALK = "dingtalk", _("DingTalk group robot (钉钉)")
+
+
+class RobotWebhook(models.Model):
+    """A group chat's robot that a command office points the events of its area at: the
+    events of ``kinds`` about anything under ``jurisdiction`` are posted to the group (their
+    title and link; never a reason). The key and the signing secret are kept out of the audit
+    log and shown only by their last characters."""
+
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("jurisdiction"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=RobotKind.choices)
+    key = models.CharField(_("webhook key"), max_length=200)
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    kinds = models.JSONField(_("events"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    audit_excluded_fields = ("key", "secret")
+    scope_rules = ScopeRules(jurisdiction_path="jurisdiction__path")
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,11 +4,16 @@ step rolled back tells nobody, and a slow fan-out never holds up the user's requ
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
+import hmac
 import json
 import logging
 import smtplib
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import replace
 from typing import Any
@@ -28,7 +33,16 @@ from fugong.core.audit import audited_update
 from fugong.core.errors import UserError
 from fugong.core.masking import mask_structure, mask_text
 from fugong.core.scope import DataScope, get_scope, scope_q, scoped
-from fugong.notifications.models import Channel, Delivery, DeliveryStatus, Event, Message, Mute
+from fugong.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    Message,
+    Mute,
+    RobotKind,
+    RobotWebhook,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -113,8 +127,8 @@ def event_fan_out(event_id: int) -> int:
             for pk in users
         ]
     )
-    if users:
-        _queue_deliveries(event, kind, users)
+    if kind is not None and subject is not None:
+        _queue_deliveries(event, kind, users, subject)
     event.fanned_out_at = timezone.now()
     event.recipients = len(users)
     event.save(update_fields=["fanned_out_at", "recipients"])
@@ -132,7 +146,7 @@ def _sms_template(kind) -> str:
     return str(settings.FUGONG_SMS_TEMPLATES.get(kind.code, ""))
 
 
-def _queue_deliveries(event: Event, kind, users: list[int]) -> None:
+def _queue_deliveries(event: Event, kind, users: list[int], subject) -> None:
     """An email to each recipient with an address, an SMS to each with a phone when the kind
     has an SMS template, but not through a channel the user muted for the kind (a mandatory
     kind's reach them anyway); sent by tasks after commit."""
@@ -152,6 +166,10 @@ def _queue_deliveries(event: Event, kind, users: list[int]) -> None:
             Delivery(event=event, user_id=pk, channel=channel)
             for channel, pks in reach.items()
             for pk in sorted(pks)
+        ]
+        + [
+            Delivery(event=event, robot_id=pk, channel=Channel.ROBOT)
+            for pk in _robots_for(event, subject)
         ]
     )
     _enqueue_sends([d.pk for d in made])  # both databases give bulk_create the new ids
@@ -209,31 +227,17 @@ def _send_sms(delivery: Delivery) -> None:
     if not template:
         raise SendFailed("no SMS template for this kind of event any more", retry=False)
     params = {k: v for k, v in delivery.event.params.items() if k in SMS_PARAMS}
-    body = json.dumps(
-        {
-            "phone": delivery.user.phone,
-            "sign_name": settings.FUGONG_SMS_SIGN,
-            "template_id": template,
-            "params": params,
-        },
-        ensure_ascii=False,
-    ).encode()
-    request = urllib.request.Request(  # noqa: S310 - the gateway's URL is the operator's setting
+    payload = {
+        "phone": delivery.user.phone,
+        "sign_name": settings.FUGONG_SMS_SIGN,
+        "template_id": template,
+        "params": params,
+    }
+    reply = _post_json(
         settings.FUGONG_SMS_URL,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "Authorization": f"Bearer {settings.FUGONG_SMS_TOKEN}",
-        },
+        payload,
+        headers={"Authorization": f"Bearer {settings.FUGONG_SMS_TOKEN}"},
     )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            reply = json.loads(response.read(65536) or b"{}")
-    except urllib.error.HTTPError as exc:
-        raise SendFailed(f"gateway answered HTTP {exc.code}", retry=exc.code >= 500) from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise SendFailed(f"gateway not reached: {exc}", retry=True) from exc
     if str(reply.get("code", "")).upper() != "OK":
         raise SendFailed(f"gateway refused: {str(reply.get('message', reply))[:200]}", retry=False)
 
@@ -252,7 +256,96 @@ def _sms_over_cap(delivery: Delivery, now: datetime.datetime) -> bool:
     )
 
 
-CHANNELS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms}
+def _subject_path(subject) -> str:
+    """The path of the jurisdiction the subject lies in (by its scope rules), or ""."""
+    rules = getattr(type(subject), "scope_rules", None)
+    if rules is None or not rules.jurisdiction_path:
+        return ""
+    return (
+        type(subject)
+        ._default_manager.filter(pk=subject.pk)
+        .values_list(rules.jurisdiction_path, flat=True)
+        .first()
+        or ""
+    )
+
+
+def _robots_for(event: Event, subject) -> list[int]:
+    """The active group robots of the places above the subject that take this kind."""
+    path = _subject_path(subject)
+    if not path:
+        return []
+    return [
+        r.pk
+        for r in RobotWebhook.objects.filter(is_active=True).select_related("jurisdiction")
+        if event.kind in (r.kinds or []) and path.startswith(r.jurisdiction.path)
+    ]
+
+
+def robot_text(event: Event, link: str) -> str:
+    """What a group chat reads: the kind of event, the names, places and day it is about,
+    and the link (never a reason typed by somebody: a group chat is outside the platform)."""
+    kind = registry.event_kind(event.kind)
+    names = " ".join(str(event.params[k]) for k in SMS_PARAMS if event.params.get(k))
+    label = str(kind.label) if kind else event.kind
+    return f"【{label}】{names}\n{link}"
+
+
+# The robots' answers that mean "too many messages, try later" (WeCom, DingTalk).
+ROBOT_RATE_LIMITED = {45009, 130101}
+
+
+def _robot_url(robot: RobotWebhook) -> str:
+    if robot.kind == RobotKind.WECOM:
+        return f"{settings.FUGONG_WECOM_ROBOT_URL}?{urllib.parse.urlencode({'key': robot.key})}"
+    query = {"access_token": robot.key}
+    if robot.secret:
+        # DingTalk's 加签: base64(HMAC-SHA256(secret, "<ms>\n<secret>")), URL-encoded once.
+        timestamp = str(int(time.time() * 1000))
+        digest = hmac.new(
+            robot.secret.encode(), f"{timestamp}\n{robot.secret}".encode(), hashlib.sha256
+        ).digest()
+        query |= {"timestamp": timestamp, "sign": base64.b64encode(digest).decode()}
+    return f"{settings.FUGONG_DINGTALK_ROBOT_URL}?{urllib.parse.urlencode(query)}"
+
+
+def _send_robot(delivery: Delivery) -> None:
+    robot = delivery.robot
+    kind = registry.event_kind(delivery.event.kind)
+    subject = _subject(delivery.event)
+    link = settings.FUGONG_SITE_URL + (kind.url(subject) if kind and subject else "")
+    reply = _post_json(
+        _robot_url(robot),
+        {"msgtype": "text", "text": {"content": robot_text(delivery.event, link)}},
+        headers={},
+    )
+    code = reply.get("errcode", -1)
+    if code != 0:
+        raise SendFailed(
+            f"robot answered {code}: {str(reply.get('errmsg', ''))[:200]}",
+            retry=code in ROBOT_RATE_LIMITED,
+        )
+
+
+def _post_json(url: str, payload: dict, *, headers: dict) -> dict:
+    """POST ``payload`` as JSON and read the JSON answer (64 KB at most): SendFailed on HTTP
+    errors (5xx retried) and when nobody answers (retried)."""
+    request = urllib.request.Request(  # noqa: S310 - the operator's configured services
+        url,
+        data=json.dumps(payload, ensure_ascii=False).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8", **headers},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return json.loads(response.read(65536) or b"{}")
+    except urllib.error.HTTPError as exc:
+        raise SendFailed(f"answered HTTP {exc.code}", retry=exc.code >= 500) from exc
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise SendFailed(f"not reached: {exc}", retry=True) from exc
+
+
+CHANNELS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms, Channel.ROBOT: _send_robot}
 
 
 def _subject(event: Event):
@@ -273,7 +366,7 @@ def deliveries_send(ids: list[int], *, now: datetime.datetime | None = None) -> 
         ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1)
         if not claimed:
             continue
-        delivery = Delivery.objects.select_related("event", "user").get(pk=pk)
+        delivery = Delivery.objects.select_related("event", "user", "robot").get(pk=pk)
         if delivery.channel == Channel.SMS and _sms_over_cap(delivery, now):
             Delivery.objects.filter(pk=pk).update(
                 status=DeliveryStatus.SKIPPED, last_error=_("Daily SMS limit reached.")
@@ -372,7 +465,9 @@ def messages_read_all(*, user) -> int:
 
 def enabled_channels() -> list[Channel]:
     """The channels beyond the inbox this site sends by (SMS once its gateway is set)."""
-    return [c for c in Channel if c != Channel.SMS or settings.FUGONG_SMS_URL]
+    return [
+        c for c in Channel if c != Channel.ROBOT and (c != Channel.SMS or settings.FUGONG_SMS_URL)
+    ]
 
 
 def preferences(user) -> list[tuple[Any, dict[str, bool]]]:

@@ -86,7 +86,7 @@ class _GatewayHandler(http.server.BaseHTTPRequestHandler):
         server.requests.append(
             {"path": self.path, "headers": dict(self.headers), "json": json.loads(body or b"{}")}
         )
-        status, reply = server.replies.pop(0) if server.replies else (200, {"code": "OK"})
+        status, reply = server.replies.pop(0) if server.replies else server.default
         data = json.dumps(reply).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -101,7 +101,7 @@ class _GatewayHandler(http.server.BaseHTTPRequestHandler):
 class FakeGateway(_Serving, http.server.ThreadingHTTPServer):
     """An HTTP service on 127.0.0.1 (an SMS gateway, a group robot): ``requests`` holds what
     it received (path, headers, JSON body); ``replies`` the (status, JSON) answers to give
-    next, then 200 {"code": "OK"}."""
+    next, then ``default`` (200 {"code": "OK"}, an SMS gateway's)."""
 
     daemon_threads = True
 
@@ -109,4 +109,5 @@ class FakeGateway(_Serving, http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _GatewayHandler)
         self.requests: list[dict] = []
         self.replies: list[tuple[int, dict]] = []
+        self.default: tuple[int, dict] = (200, {"code": "OK"})
         self.url = f"http://127.0.0.1:{self.server_address[1]}/sms/send"
