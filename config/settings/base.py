@@ -316,6 +316,8 @@ FUGONG_WECOM_ROBOT_URL = env_str(
 FUGONG_DINGTALK_ROBOT_URL = env_str(
     "FUGONG_DINGTALK_ROBOT_URL", "https://oapi.dingtalk.com/robot/send"
 )
+# What one group robot may post a minute (both platforms refuse more than 20); the rest wait.
+FUGONG_ROBOT_PER_MINUTE = env_int("FUGONG_ROBOT_PER_MINUTE", 20)
 
 LOGGING = {
     "version": 1,

@@ -309,6 +309,22 @@ def _robot_url(robot: RobotWebhook) -> str:
     return f"{settings.FUGONG_DINGTALK_ROBOT_URL}?{urllib.parse.urlencode(query)}"
 
 
+def _robot_wait(delivery: Delivery, now: datetime.datetime) -> datetime.timedelta | None:
+    """How long until the delivery's robot may post again (WeCom and DingTalk take at most
+    20 messages a minute from one robot: FUGONG_ROBOT_PER_MINUTE), or None: now."""
+    minute = datetime.timedelta(minutes=1)
+    recent = list(
+        Delivery.objects.filter(
+            robot_id=delivery.robot_id, status=DeliveryStatus.SENT, sent_at__gt=now - minute
+        )
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)[: settings.FUGONG_ROBOT_PER_MINUTE]
+    )
+    if len(recent) < settings.FUGONG_ROBOT_PER_MINUTE:
+        return None
+    return recent[-1] + minute - now  # when the oldest of them leaves the minute
+
+
 def _send_robot(delivery: Delivery) -> None:
     robot = delivery.robot
     kind = registry.event_kind(delivery.event.kind)
@@ -367,13 +383,29 @@ def deliveries_send(ids: list[int], *, now: datetime.datetime | None = None) -> 
         if not claimed:
             continue
         delivery = Delivery.objects.select_related("event", "user", "robot").get(pk=pk)
+        if delivery.channel == Channel.ROBOT and (wait := _robot_wait(delivery, now)):
+            # The group's robot takes so many a minute: later, and no attempt counted.
+            Delivery.objects.filter(pk=pk).update(
+                status=DeliveryStatus.QUEUED,
+                attempts=F("attempts") - 1,
+                next_attempt_at=now + wait,
+            )
+            with transaction.atomic():
+                _enqueue_sends([pk], run_after=now + wait)
+            continue
         if delivery.channel == Channel.SMS and _sms_over_cap(delivery, now):
             Delivery.objects.filter(pk=pk).update(
                 status=DeliveryStatus.SKIPPED, last_error=_("Daily SMS limit reached.")
             )
             continue
         try:
-            CHANNELS[delivery.channel](delivery)
+            try:
+                CHANNELS[delivery.channel](delivery)
+            except SendFailed:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one broken message must not stop the rest
+                logger.exception("delivery %s (%s) raised", pk, delivery.channel)
+                raise SendFailed(f"error: {type(exc).__name__}", retry=True) from exc
         except SendFailed as exc:
             reason = mask_text(str(exc))[:500]
             final = not exc.retry or delivery.attempts >= settings.FUGONG_NOTIFY_MAX_ATTEMPTS

@@ -223,3 +223,25 @@ def test_the_log_lists_a_failed_message_and_sends_it_again_for_its_owner_only(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/notifications/deliveries/", {"pk": delivery.pk})
     assert len(smtp.received) == 1
+
+
+def test_a_channel_that_breaks_leaves_the_message_to_retry_and_sends_the_rest(
+    cast, smtp, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    c = cast("broken")
+    calls = []
+
+    def broken_then_fine(delivery):
+        calls.append(delivery.pk)
+        if len(calls) == 1:
+            raise KeyError("a bug")
+
+    with mock.patch.dict(services.CHANNELS, {Channel.EMAIL: broken_then_fine}):
+        submit(c, django_capture_on_commit_callbacks)
+        delivery = Delivery.objects.get(user=c.reviewer, channel=Channel.EMAIL)
+        assert delivery.status == DeliveryStatus.QUEUED and "KeyError" in delivery.last_error
+        assert services.deliveries_due(now=delivery.next_attempt_at) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT

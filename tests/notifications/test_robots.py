@@ -141,3 +141,31 @@ def test_a_wrong_key_is_logged_as_failed_not_sent(
     [delivery] = Delivery.objects.filter(channel=Channel.ROBOT)
     assert delivery.status == DeliveryStatus.FAILED and "93000" in delivery.last_error
     assert delivery.attempts == 1
+
+
+def test_a_robot_posts_no_more_than_its_limit_a_minute_the_rest_wait(
+    world, robots, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    c = add_cast(world, "approval", "robot_rate")
+    robot(c.town_cmd.memberships.first().jurisdiction)
+    filing = new_filing(c, S.DRAFT)
+    with override_settings(FUGONG_ROBOT_PER_MINUTE=2):
+        for i in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                services.event_raise(
+                    kind="resumption.filing_submitted",
+                    subject=filing,
+                    params={"enterprise": f"第{i}家"},
+                )
+        deliveries = list(Delivery.objects.filter(channel=Channel.ROBOT).order_by("pk"))
+        assert [d.status for d in deliveries] == ["sent", "sent", "queued"]
+        waiting = deliveries[2]
+        assert waiting.attempts == 0 and waiting.next_attempt_at > timezone.now()
+        assert len(robots.requests) == 2
+        assert services.deliveries_due() == 0  # not yet
+        assert services.deliveries_due(now=waiting.next_attempt_at) == 1
+    waiting.refresh_from_db()
+    assert waiting.status == DeliveryStatus.SENT and waiting.attempts == 1
+    assert len(robots.requests) == 3
