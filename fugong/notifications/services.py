@@ -29,9 +29,10 @@ from django.utils.translation import gettext as _
 
 from fugong.accounts.selectors import with_memberships
 from fugong.core import registry
-from fugong.core.audit import audited_update
+from fugong.core.audit import audited_update, record_many, snapshot
 from fugong.core.errors import UserError
 from fugong.core.masking import mask_structure, mask_text
+from fugong.core.models import AuditAction
 from fugong.core.scope import DataScope, get_scope, scope_q, scoped
 from fugong.notifications.models import (
     Channel,
@@ -530,8 +531,20 @@ def preferences_set(*, user, receive: set[tuple[str, str]]) -> int:
         for channel in channels
         if not kind.mandatory and (code, channel) not in receive
     }
-    Mute.objects.filter(user=user, channel__in=channels).delete()
-    Mute.objects.bulk_create([Mute(user=user, kind=k, channel=c) for k, c in sorted(wanted)])
+    have = {(m.kind, m.channel): m for m in Mute.objects.filter(user=user, channel__in=channels)}
+    gone = [m for key, m in have.items() if key not in wanted]
+    made = Mute.objects.bulk_create(
+        [Mute(user=user, kind=k, channel=c) for k, c in sorted(wanted - have.keys())]
+    )
+    Mute.objects.filter(pk__in=[m.pk for m in gone]).delete()
+    # One audit row per setting changed (none when the form is saved unchanged).
+    record_many(
+        actor=user,
+        model=Mute,
+        changes=[(m.pk, str(m), AuditAction.CREATE, None, snapshot(m)) for m in made]
+        + [(m.pk, str(m), AuditAction.DELETE, snapshot(m), None) for m in gone],
+        reason=_("Notification settings"),
+    )
     return len(wanted)
 
 

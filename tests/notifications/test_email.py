@@ -195,6 +195,13 @@ def test_the_settings_page_mutes_a_kinds_email_but_never_a_mandatory_one(world, 
     assert rows["resumption.notice_issued"]["email"] is True
     # Another user's settings are their own.
     assert not Mute.objects.filter(user=c.enterprise).exists()
+    # Each change is audited; saving the same choices again changes and audits nothing.
+    from fugong.core.models import AuditLog
+
+    audited = AuditLog.objects.filter(actor=c.reviewer, object_repr__contains="mutes").count()
+    assert audited == 1
+    client.post("/notifications/preferences/", {"receive": sent})
+    assert AuditLog.objects.filter(actor=c.reviewer, object_repr__contains="mutes").count() == 1
 
 
 def test_the_log_lists_a_failed_message_and_sends_it_again_for_its_owner_only(
