@@ -1,53 +1,19 @@
-"""Fake servers on 127.0.0.1 for the notification channels' tests: an SMTP server that
-stores what it receives and can be told to refuse or fail (the standard library's
-socketserver; nothing leaves the machine)."""
+"""Fake servers on 127.0.0.1 for the notification channels' tests: an SMTP server
+(aiosmtpd) that stores what it receives and can be told to refuse or fail, and an HTTP server
+for the SMS gateway and the group robots (the standard library's); nothing leaves the
+machine."""
 
 from __future__ import annotations
 
 import email
 import http.server
 import json
-import socketserver
+import logging
+import socket
 import threading
 from email.message import Message
 
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    def reply(self, line: str) -> None:
-        self.wfile.write((line + "\r\n").encode())
-
-    def handle(self) -> None:
-        server: FakeSMTP = self.server  # type: ignore[assignment]
-        self.reply("220 fake.smtp ESMTP")
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            command = line.decode("utf-8", "replace").strip().upper()
-            if command.startswith(("EHLO", "HELO")):
-                self.reply("250 fake.smtp")
-            elif command.startswith("MAIL FROM"):
-                self.reply("250 OK")
-            elif command.startswith("RCPT TO"):
-                self.reply("550 no such mailbox" if server.refuse_recipients else "250 OK")
-            elif command == "DATA":
-                self.reply("354 end with <CRLF>.<CRLF>")
-                data = b""
-                while (chunk := self.rfile.readline()) and chunk != b".\r\n":
-                    data += chunk[1:] if chunk.startswith(b"..") else chunk
-                if server.failures > 0:
-                    server.failures -= 1
-                    self.reply("451 try again later")
-                else:
-                    server.received.append(email.message_from_bytes(data))
-                    self.reply("250 OK queued")
-            elif command in ("RSET", "NOOP"):
-                self.reply("250 OK")
-            elif command == "QUIT":
-                self.reply("221 bye")
-                return
-            else:
-                self.reply("502 not implemented")
+from aiosmtpd.controller import Controller
 
 
 class _Serving:
@@ -62,20 +28,53 @@ class _Serving:
         self.server_close()
 
 
-class FakeSMTP(_Serving, socketserver.ThreadingTCPServer):
-    """``with FakeSMTP() as smtp``: listening on ``smtp.port``; ``received`` holds the
-    messages; ``failures`` answers the next so many messages with 451 (try later);
-    ``refuse_recipients`` answers every recipient with 550."""
+class _SMTPHandler:
+    """aiosmtpd's handler: refuses recipients or fails messages when told to."""
 
-    daemon_threads = True
-    allow_reuse_address = True
+    def __init__(self, fake: FakeSMTP):
+        self.fake = fake
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if self.fake.refuse_recipients:
+            return "550 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's names
+        if self.fake.failures > 0:
+            self.fake.failures -= 1
+            return "451 try again later"
+        self.fake.received.append(email.message_from_bytes(envelope.original_content))
+        return "250 OK queued"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class FakeSMTP:
+    """``with FakeSMTP() as smtp``: an aiosmtpd server on 127.0.0.1:``smtp.port``;
+    ``received`` holds the messages; ``failures`` answers the next so many messages with 451
+    (try later); ``refuse_recipients`` answers every recipient with 550."""
 
     def __init__(self):
-        super().__init__(("127.0.0.1", 0), _SMTPHandler)
         self.received: list[Message] = []
         self.failures = 0
         self.refuse_recipients = False
-        self.port = self.server_address[1]
+        self.port = _free_port()
+        self.controller = Controller(_SMTPHandler(self), hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> FakeSMTP:
+        # aiosmtpd logs each command (addresses included) at INFO: the fake server's log, not
+        # ours, which the tests hold to logging no address.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
 
 
 class _GatewayHandler(http.server.BaseHTTPRequestHandler):
