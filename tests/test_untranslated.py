@@ -53,6 +53,10 @@ NOT_PAGES = {
     "resumption:notice": "PDF",
     "notifications:open": "marks a message read and redirects to what it names",
     "notifications:read_all": "POST only",
+    "notifications:robot_test": "POST only",
+    "notifications:robot_delete": "POST only",
+    "notifications:group_delete": "POST only",
+    "notifications:subscription_delete": "POST only",
     "resumption:notice_revoke": "POST only",
     "resumption:submit": "POST only",
     "resumption:action": "POST only",
@@ -233,6 +237,14 @@ class Arguments:
             return [{"app_label": a, "model_name": m, "pk": pk} for a, m, pk in rows]
         if name == "public:verify":
             return [{"token": t} for t in o.notice_tokens]
+        if name in ("notifications:robot", "notifications:robot_log"):
+            from fugong.notifications.setup import robot_list
+
+            return [{"pk": r.pk} for r in robot_list(user)[:1]]
+        if name == "notifications:group":
+            from fugong.notifications.setup import group_list
+
+            return [{"pk": g.pk} for g in group_list(user)[:1]]
         raise LookupError(name)
 
 

@@ -318,6 +318,13 @@ FUGONG_DINGTALK_ROBOT_URL = env_str(
 )
 # What one group robot may post a minute (both platforms refuse more than 20); the rest wait.
 FUGONG_ROBOT_PER_MINUTE = env_int("FUGONG_ROBOT_PER_MINUTE", 20)
+# The rate limit per channel beyond the robots (what the mail relay and the SMS contract
+# allow); 0: none.
+FUGONG_EMAIL_PER_MINUTE = env_int("FUGONG_EMAIL_PER_MINUTE", 600)
+FUGONG_SMS_PER_MINUTE = env_int("FUGONG_SMS_PER_MINUTE", 300)
+# The same kind of event about the same thing reaches a phone, a mailbox or a group once in
+# this many minutes (the inbox keeps each); 0: no window.
+FUGONG_NOTIFY_DEDUP_MINUTES = env_int("FUGONG_NOTIFY_DEDUP_MINUTES", 10)
 
 LOGGING = {
     "version": 1,

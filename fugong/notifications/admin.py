@@ -1,5 +1,6 @@
-"""The group robots are set up here until the command office's own pages come (issue 12
-point 4); the deliveries are read-only (the delivery log page sends again)."""
+"""For the platform administrator: the group robots (the command offices set theirs up in
+their own pages, /notifications/setup/); the deliveries are read-only (the delivery log page
+sends again)."""
 
 from django.contrib import admin
 

@@ -11,13 +11,40 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from django.urls import reverse
+        from django.utils.translation import gettext
+
+        from fugong.accounts.choices import COMMAND_ROLES
         from fugong.core import registry
+        from fugong.core.registry import EventKind, MenuItem
         from fugong.notifications import signals  # noqa: F401  (connects the workflow steps)
 
         registry.add_urls("notifications/", "fugong.notifications.urls", order=600)
         registry.add_top_bar("notifications/_badge_slot.html", order=10)
         registry.add_startup_task(_send_due)
-        # No menu entry: the bell in the top bar leads to the inbox (the menu is full).
+        registry.add_demo_step(
+            "notifications", "fugong.notifications.demo.build_setup", after=("filings",)
+        )
+        registry.add_event_kind(
+            EventKind(
+                code="notifications.robot_test",
+                label=_("Test message to a group robot"),
+                recipients=lambda robot: [],
+                title=lambda params: gettext("Test message posted to the group %(robot)s") % params,
+                url=lambda robot: reverse("notifications:robot", args=[robot.pk]),
+            )
+        )
+        registry.add_menu(
+            MenuItem(
+                _("Notification set-up"),
+                "notifications:setup",
+                "bell",
+                COMMAND_ROLES,
+                "/notifications/setup/",
+                order=720,
+            )
+        )
+        # The bell in the top bar leads to the inbox (no menu entry: the menu is full).
 
 
 def _send_due(command) -> None:

@@ -132,7 +132,8 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
-    scope_rules = ScopeRules(user="user_id")
+    # A person sees their own; a command office the posts of its places' group robots.
+    scope_rules = ScopeRules(user="user_id", jurisdiction_path="robot__jurisdiction__path")
 
     class Meta:
         verbose_name = _("delivery")
@@ -148,7 +149,11 @@ class Delivery(models.Model):
                 name="notif_delivery_to_one",
             ),
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notif_delivery_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notif_delivery_due"),
+            # The rate limit per channel: how many were sent in the last minute.
+            models.Index(fields=["channel", "sent_at"], name="notif_delivery_rate"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.user_id} ({self.status})"
@@ -209,3 +214,85 @@ class RobotWebhook(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RecipientGroup(models.Model):
+    """A named list of people a command office sends events to (a 专班, the leaders on duty),
+    beyond those the event's kind reaches by role."""
+
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("jurisdiction"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", blank=True, verbose_name=_("members")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    scope_rules = ScopeRules(jurisdiction_path="jurisdiction__path")
+
+    class Meta:
+        verbose_name = _("recipient group")
+        verbose_name_plural = _("recipient groups")
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "name"], name="notif_group_name_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscription(models.Model):
+    """A command office's choice that the events of ``kind`` about anything under
+    ``jurisdiction`` also reach an office's members or a recipient group (each still only
+    what their data scope shows them)."""
+
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("jurisdiction"),
+    )
+    kind = models.CharField(_("event"), max_length=80)
+    office = models.ForeignKey(
+        "accounts.Office",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("office"),
+    )
+    group = models.ForeignKey(
+        RecipientGroup,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("recipient group"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    scope_rules = ScopeRules(jurisdiction_path="jurisdiction__path")
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            # An office's or a group's, never both nor neither.
+            models.CheckConstraint(
+                condition=models.Q(office__isnull=True) ^ models.Q(group__isnull=True),
+                name="notif_subscription_to_one",
+            ),
+            models.UniqueConstraint(
+                fields=["jurisdiction", "kind", "office"], name="notif_subscription_office_once"
+            ),
+            models.UniqueConstraint(
+                fields=["jurisdiction", "kind", "group"], name="notif_subscription_group_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.office or self.group}"

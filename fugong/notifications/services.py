@@ -34,6 +34,7 @@ from fugong.core.errors import UserError
 from fugong.core.masking import mask_structure, mask_text
 from fugong.core.models import AuditAction
 from fugong.core.scope import DataScope, get_scope, scope_q, scoped
+from fugong.notifications import setup
 from fugong.notifications.models import (
     Channel,
     Delivery,
@@ -88,7 +89,9 @@ def recipients(event: Event, subject: models.Model) -> list[int]:
     users' memberships in one query, then one query per distinct data scope (the members of
     one office share theirs), not per user."""
     kind = registry.event_kind(event.kind)
-    named = set(kind.recipients(subject)) - {event.actor_id, None}
+    # Those the kind names, and those the command offices above the subject subscribed.
+    named = set(kind.recipients(subject)) | setup.subscribed(event.kind, _subject_path(subject))
+    named -= {event.actor_id, None}
     users = with_memberships(
         list(get_user_model().objects.filter(pk__in=named, is_active=True).order_by("pk"))
     )
@@ -162,18 +165,40 @@ def _queue_deliveries(event: Event, kind, users: list[int], subject) -> None:
                     "user_id", flat=True
                 )
             )
+    told = _told_lately(event)
+    for channel, pks in reach.items():
+        pks -= {user for ch, user, robot in told if ch == channel}
+    robots = set(_robots_for(event, subject)) - {robot for _ch, _user, robot in told}
     made = Delivery.objects.bulk_create(
         [
             Delivery(event=event, user_id=pk, channel=channel)
             for channel, pks in reach.items()
             for pk in sorted(pks)
         ]
-        + [
-            Delivery(event=event, robot_id=pk, channel=Channel.ROBOT)
-            for pk in _robots_for(event, subject)
-        ]
+        + [Delivery(event=event, robot_id=pk, channel=Channel.ROBOT) for pk in sorted(robots)]
     )
     _enqueue_sends([d.pk for d in made])  # both databases give bulk_create the new ids
+
+
+def _told_lately(event: Event) -> set[tuple[str, int | None, int | None]]:
+    """(channel, user, robot) that were sent, or are to be sent, the same kind of event about
+    the same subject in the last FUGONG_NOTIFY_DEDUP_MINUTES: a 催报 pressed by two people,
+    a filing returned twice in a minute, reach a phone or a group once (the inbox keeps each
+    event)."""
+    minutes = settings.FUGONG_NOTIFY_DEDUP_MINUTES
+    if minutes <= 0:
+        return set()
+    return set(
+        Delivery.objects.filter(
+            event__kind=event.kind,
+            event__subject_type_id=event.subject_type_id,
+            event__subject_id=event.subject_id,
+            created_at__gte=event.created_at - datetime.timedelta(minutes=minutes),
+        )
+        .exclude(event=event)
+        .exclude(status__in=[DeliveryStatus.FAILED, DeliveryStatus.SKIPPED])
+        .values_list("channel", "user_id", "robot_id")
+    )
 
 
 def _enqueue_sends(ids: list[int], run_after=None) -> None:
@@ -273,13 +298,13 @@ def _subject_path(subject) -> str:
 
 def _robots_for(event: Event, subject) -> list[int]:
     """The active group robots of the places above the subject that take this kind."""
-    path = _subject_path(subject)
-    if not path:
+    paths = setup.ancestor_paths(_subject_path(subject))
+    if not paths:
         return []
     return [
         r.pk
-        for r in RobotWebhook.objects.filter(is_active=True).select_related("jurisdiction")
-        if event.kind in (r.kinds or []) and path.startswith(r.jurisdiction.path)
+        for r in RobotWebhook.objects.filter(is_active=True, jurisdiction__path__in=paths)
+        if event.kind in (r.kinds or [])
     ]
 
 
@@ -310,20 +335,32 @@ def _robot_url(robot: RobotWebhook) -> str:
     return f"{settings.FUGONG_DINGTALK_ROBOT_URL}?{urllib.parse.urlencode(query)}"
 
 
-def _robot_wait(delivery: Delivery, now: datetime.datetime) -> datetime.timedelta | None:
-    """How long until the delivery's robot may post again (WeCom and DingTalk take at most
-    20 messages a minute from one robot: FUGONG_ROBOT_PER_MINUTE), or None: now."""
+def _rate_wait(delivery: Delivery, now: datetime.datetime) -> datetime.timedelta | None:
+    """How long until the delivery's channel may send again, or None: now. A group robot
+    takes FUGONG_ROBOT_PER_MINUTE a minute (WeCom and DingTalk refuse more than 20); the
+    site sends at most FUGONG_EMAIL_PER_MINUTE emails and FUGONG_SMS_PER_MINUTE SMS a minute
+    (what its mail relay and SMS contract allow; 0: no limit). Counted from what was sent, so
+    two workers at once may pass the limit by what they send in the same instant."""
     minute = datetime.timedelta(minutes=1)
-    recent = list(
-        Delivery.objects.filter(
-            robot_id=delivery.robot_id, status=DeliveryStatus.SENT, sent_at__gt=now - minute
-        )
-        .order_by("-sent_at")
-        .values_list("sent_at", flat=True)[: settings.FUGONG_ROBOT_PER_MINUTE]
-    )
-    if len(recent) < settings.FUGONG_ROBOT_PER_MINUTE:
+    if delivery.channel == Channel.ROBOT:
+        limit = settings.FUGONG_ROBOT_PER_MINUTE
+        sent = Delivery.objects.filter(robot_id=delivery.robot_id)
+    else:
+        limit = {
+            Channel.EMAIL: settings.FUGONG_EMAIL_PER_MINUTE,
+            Channel.SMS: settings.FUGONG_SMS_PER_MINUTE,
+        }.get(delivery.channel, 0)
+        sent = Delivery.objects.filter(channel=delivery.channel)
+    if limit <= 0:
         return None
-    return recent[-1] + minute - now  # when the oldest of them leaves the minute
+    recent = list(
+        sent.filter(sent_at__gt=now - minute, status=DeliveryStatus.SENT)
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)[:limit]
+    )
+    if len(recent) < limit:
+        return None
+    return max(recent[-1] + minute - now, datetime.timedelta(seconds=1))
 
 
 def _send_robot(delivery: Delivery) -> None:
@@ -331,10 +368,10 @@ def _send_robot(delivery: Delivery) -> None:
     kind = registry.event_kind(delivery.event.kind)
     subject = _subject(delivery.event)
     link = settings.FUGONG_SITE_URL + (kind.url(subject) if kind and subject else "")
+    with translation.override(settings.LANGUAGE_CODE):  # a group reads the site's language
+        text = robot_text(delivery.event, link)
     reply = _post_json(
-        _robot_url(robot),
-        {"msgtype": "text", "text": {"content": robot_text(delivery.event, link)}},
-        headers={},
+        _robot_url(robot), {"msgtype": "text", "text": {"content": text}}, headers={}
     )
     code = reply.get("errcode", -1)
     if code != 0:
@@ -384,8 +421,8 @@ def deliveries_send(ids: list[int], *, now: datetime.datetime | None = None) -> 
         if not claimed:
             continue
         delivery = Delivery.objects.select_related("event", "user", "robot").get(pk=pk)
-        if delivery.channel == Channel.ROBOT and (wait := _robot_wait(delivery, now)):
-            # The group's robot takes so many a minute: later, and no attempt counted.
+        if wait := _rate_wait(delivery, now):
+            # The channel takes so many a minute: later, and no attempt counted.
             Delivery.objects.filter(pk=pk).update(
                 status=DeliveryStatus.QUEUED,
                 attempts=F("attempts") - 1,
@@ -515,7 +552,7 @@ def preferences(user) -> list[tuple[Any, dict[str, bool]]]:
                 for c in enabled_channels()
             },
         )
-        for kind in sorted(registry.event_kinds(), key=lambda k: k.code)
+        for kind in setup.people_kinds()
     ]
 
 
@@ -523,7 +560,7 @@ def preferences(user) -> list[tuple[Any, dict[str, bool]]]:
 def preferences_set(*, user, receive: set[tuple[str, str]]) -> int:
     """Mute every (kind, channel) not in ``receive`` (mandatory kinds stay on); returns how
     many are muted now."""
-    kinds = {k.code: k for k in registry.event_kinds()}
+    kinds = {k.code: k for k in setup.people_kinds()}
     channels = [c.value for c in enabled_channels()]
     wanted = {
         (code, channel)
@@ -551,7 +588,8 @@ def preferences_set(*, user, receive: set[tuple[str, str]]) -> int:
 def delivery_log(*, user, status: str = ""):
     """The deliveries the user may see (their own; an administrator's every one), newest
     first."""
-    qs = scoped(Delivery.objects.all(), user).select_related("event", "user").order_by("-pk")
+    qs = scoped(Delivery.objects.all(), user).select_related("event", "user", "robot")
+    qs = qs.order_by("-pk")
     return qs.filter(status=status) if status else qs
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fugong.core.errors import UserError
-from fugong.notifications import services
+from fugong.notifications import services, setup
+from fugong.notifications.forms import GroupForm, RobotForm, SubscriptionForm
 from fugong.notifications.models import Delivery, DeliveryStatus, Message
 
 PAGE = 50
@@ -129,3 +131,168 @@ def deliveries(request: HttpRequest) -> HttpResponse:
         "notifications/deliveries.html",
         {"page": page, "status": status, "statuses": DeliveryStatus.choices},
     )
+
+
+# -- the command office's set-up (issue 12 point 4) -------------------------------------------
+def _setup_user(request: HttpRequest):
+    if not setup.can_set_up(request.user):
+        raise PermissionDenied(_("Only a command office sets up who receives notifications."))
+    return request.user
+
+
+def _one(qs, pk: int):
+    found = qs.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _refusal(form, exc: Exception) -> None:
+    form.add_error(None, getattr(exc, "message", None) or str(exc))
+
+
+@login_required
+def setup_page(request: HttpRequest) -> HttpResponse:
+    """Who receives which events of the user's places, their recipient groups and robots."""
+    user = _setup_user(request)
+    form = SubscriptionForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            setup.subscription_add(
+                actor=user,
+                jurisdiction=form.cleaned_data["jurisdiction"],
+                kind=form.cleaned_data["kind"],
+                **form.cleaned_data["target"],
+            )
+        except UserError as exc:
+            _refusal(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("notifications:setup")
+    labels = dict(setup.kind_choices())
+    subscriptions = list(setup.subscription_list(user))
+    for s in subscriptions:
+        s.label = labels.get(s.kind, s.kind)
+    robots = list(setup.robot_list(user))
+    for r in robots:
+        r.labels = [labels.get(k, k) for k in r.kinds or []]
+    return render(
+        request,
+        "notifications/setup.html",
+        {
+            "form": form,
+            "subscriptions": subscriptions,
+            "groups": setup.group_list(user),
+            "robots": robots,
+        },
+    )
+
+
+@login_required
+@require_POST
+def subscription_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _setup_user(request)
+    subscription = _one(setup.subscription_list(user), pk)
+    setup.subscription_delete(actor=user, subscription=subscription)
+    messages.success(request, _("Removed."))
+    return redirect("notifications:setup")
+
+
+def _form_page(request, form_class, template: str, obj, save, initial: dict, extra=None):
+    user = _setup_user(request)
+    form = form_class(request.POST or None, user=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(user, form.cleaned_data)
+        except UserError as exc:
+            _refusal(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return saved
+    return render(request, template, {"form": form, "object": obj, **(extra or {})})
+
+
+def _robot_log(robot) -> dict:
+    deliveries = setup.robot_deliveries(robot)
+    for d in deliveries:
+        d.title = services.message_title(Message(kind=d.event.kind, params=d.event.params))
+    waiting = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+    return {"deliveries": deliveries, "pending": any(d.status in waiting for d in deliveries)}
+
+
+@login_required
+def robot_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = _setup_user(request)
+    robot = _one(setup.robot_list(user), pk) if pk else None
+    initial = {"is_active": True}
+    if robot is not None:
+        initial = {
+            "jurisdiction": robot.jurisdiction_id,
+            "name": robot.name,
+            "kind": robot.kind,
+            "kinds": robot.kinds,
+            "is_active": robot.is_active,
+        }
+
+    def save(actor, data):
+        saved = setup.robot_save(actor=actor, robot=robot, **data)
+        return redirect("notifications:robot", pk=saved.pk)
+
+    extra = _robot_log(robot) if robot else {}
+    return _form_page(request, RobotForm, "notifications/robot.html", robot, save, initial, extra)
+
+
+@login_required
+@require_POST
+def robot_test(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _setup_user(request)
+    robot = _one(setup.robot_list(user), pk)
+    setup.robot_test(actor=user, robot=robot)
+    messages.info(
+        request, _("A test message is being posted to the group; its result shows below.")
+    )
+    return redirect("notifications:robot", pk=robot.pk)
+
+
+@login_required
+def robot_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """The robot's last posts (polled while one waits to be sent)."""
+    robot = _one(setup.robot_list(_setup_user(request)), pk)
+    return render(request, "notifications/_robot_log.html", {"object": robot, **_robot_log(robot)})
+
+
+@login_required
+@require_POST
+def robot_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _setup_user(request)
+    setup.robot_delete(actor=user, robot=_one(setup.robot_list(user), pk))
+    messages.success(request, _("Removed."))
+    return redirect("notifications:setup")
+
+
+@login_required
+def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = _setup_user(request)
+    group = _one(setup.group_list(user), pk) if pk else None
+    initial = {}
+    if group is not None:
+        initial = {
+            "jurisdiction": group.jurisdiction_id,
+            "name": group.name,
+            "members": [m.pk for m in group.members.all()],
+        }
+
+    def save(actor, data):
+        setup.group_save(actor=actor, group=group, **data)
+        return redirect("notifications:setup")
+
+    return _form_page(request, GroupForm, "notifications/group.html", group, save, initial)
+
+
+@login_required
+@require_POST
+def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _setup_user(request)
+    setup.group_delete(actor=user, group=_one(setup.group_list(user), pk))
+    messages.success(request, _("Removed."))
+    return redirect("notifications:setup")

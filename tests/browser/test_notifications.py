@@ -49,3 +49,50 @@ def test_the_badge_shows_a_new_message_and_opening_it_reads_it(page):
     message.click()
     page.wait_for_url(f"**/resumption/{filing.pk}/")
     expect(page.get_by_test_id("inbox-badge")).to_have_count(0, timeout=10_000)
+
+
+def test_a_command_office_sets_up_a_robot_tests_it_and_adds_who_receives(page, artifacts):
+    """Issue 12 point 4 in the browser: the town's command office opens 通知配置 from the
+    menu, adds a WeCom robot by pasting its webhook address, sends a test message (the fake
+    WeCom service receives it, the page shows it sent), and has a recipient group receive the
+    filings submitted in the town."""
+    from fugong.notifications.models import RecipientGroup, RobotWebhook, Subscription
+    from tests.notifications.fakes import FakeGateway
+
+    with FakeGateway() as wecom:
+        wecom.default = (200, {"errcode": 0, "errmsg": "ok"})
+        url = f"http://127.0.0.1:{wecom.server_address[1]}/cgi-bin/webhook/send"
+        with override_settings(FUGONG_WECOM_ROBOT_URL=url):
+            log_in(page, "town01_cmd")
+            page.get_by_role("link", name="通知配置").first.click()
+            page.wait_for_url("**/notifications/setup/")
+            page.get_by_test_id("robot-new").click()
+            page.get_by_label("群/组名称").fill("镇复工专班群")
+            page.get_by_label("平台").select_option("wecom")
+            page.get_by_label("Webhook 地址或密钥").fill(
+                "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=browser-key-2468"
+            )
+            page.locator("input[name=kinds][value='resumption.filing_submitted']").check()
+            page.get_by_role("button", name="保存").click()
+            page.wait_for_url("**/notifications/setup/robots/*/")
+            expect(page.get_by_test_id("robot-key")).to_have_text("…2468")
+            page.get_by_test_id("robot-test").click()
+            expect(page.get_by_test_id("robot-post-status").first).to_contain_text(
+                "已发送", timeout=10_000
+            )
+            page.screenshot(path=str(artifacts / "notification-robot.png"), full_page=True)
+    [posted] = wecom.requests
+    assert "key=browser-key-2468" in posted["path"]
+    assert "群机器人测试消息" in posted["json"]["text"]["content"]
+    robot = RobotWebhook.objects.get(name="镇复工专班群")
+    assert robot.kinds == ["resumption.filing_submitted"]
+
+    page.get_by_role("link", name="通知配置").first.click()
+    group = RecipientGroup.objects.filter(jurisdiction=robot.jurisdiction).first()
+    form = page.get_by_test_id("subscription-form")
+    form.get_by_label("事件").select_option("resumption.notice_issued")
+    form.get_by_label("同时通知").select_option(f"group:{group.pk}")
+    form.get_by_role("button", name="添加").click()
+    expect(page.get_by_test_id("subscription").filter(has_text=group.name)).to_have_count(2)
+    assert Subscription.objects.filter(group=group, kind="resumption.notice_issued").exists()
+    page.screenshot(path=str(artifacts / "notification-setup.png"), full_page=True)

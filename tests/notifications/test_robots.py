@@ -7,12 +7,14 @@ with an error code is a failure (rate limits retried), not "sent"."""
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import urllib.parse
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from fugong.core.testing import world_fixtures
 from fugong.notifications import services
@@ -146,12 +148,11 @@ def test_a_wrong_key_is_logged_as_failed_not_sent(
 def test_a_robot_posts_no_more_than_its_limit_a_minute_the_rest_wait(
     world, robots, django_capture_on_commit_callbacks
 ):
-    from django.utils import timezone
-
     c = add_cast(world, "approval", "robot_rate")
     robot(c.town_cmd.memberships.first().jurisdiction)
     filing = new_filing(c, S.DRAFT)
-    with override_settings(FUGONG_ROBOT_PER_MINUTE=2):
+    # Three events about one filing (no deduplication window, which would post it once).
+    with override_settings(FUGONG_ROBOT_PER_MINUTE=2, FUGONG_NOTIFY_DEDUP_MINUTES=0):
         for i in range(3):
             with django_capture_on_commit_callbacks(execute=True):
                 services.event_raise(
@@ -169,3 +170,41 @@ def test_a_robot_posts_no_more_than_its_limit_a_minute_the_rest_wait(
     waiting.refresh_from_db()
     assert waiting.status == DeliveryStatus.SENT and waiting.attempts == 1
     assert len(robots.requests) == 3
+
+
+def test_the_same_event_about_the_same_filing_is_posted_once_in_the_window(
+    world, robots, django_capture_on_commit_callbacks
+):
+    c = add_cast(world, "approval", "robot_dedup")
+    robot(c.town_cmd.memberships.first().jurisdiction)
+    filing = new_filing(c, S.DRAFT)
+    other = new_filing(add_cast(world, "approval", "robot_dedup_2"), S.DRAFT)
+
+    def raise_about(subject):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.event_raise(
+                kind="resumption.filing_submitted",
+                subject=subject,
+                params={"enterprise": "甲"},
+            )
+
+    with override_settings(FUGONG_NOTIFY_DEDUP_MINUTES=10):
+        raise_about(filing)
+        raise_about(filing)  # within ten minutes: not posted again
+        raise_about(other)  # another filing: posted
+    assert len(robots.requests) == 2
+    # Once the window has passed, the same event is posted again.
+    Delivery.objects.filter(channel=Channel.ROBOT).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=11)
+    )
+    with override_settings(FUGONG_NOTIFY_DEDUP_MINUTES=10):
+        raise_about(filing)
+    assert len(robots.requests) == 3
+    # A post that failed does not hold back the next one.
+    robots.default = (200, {"errcode": 310000, "errmsg": "keywords not in content"})
+    with override_settings(FUGONG_NOTIFY_DEDUP_MINUTES=10):
+        raise_about(other)
+    robots.default = (200, {"errcode": 0, "errmsg": "ok"})
+    with override_settings(FUGONG_NOTIFY_DEDUP_MINUTES=10):
+        raise_about(other)
+    assert len(robots.requests) == 5

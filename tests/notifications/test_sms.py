@@ -14,7 +14,7 @@ from django.utils import timezone
 from fugong.core import registry
 from fugong.core.testing import world_fixtures
 from fugong.notifications import services
-from fugong.notifications.models import Channel, Delivery, DeliveryStatus
+from fugong.notifications.models import Channel, Delivery, DeliveryStatus, Message
 from fugong.resumption import services as filings
 from fugong.resumption.choices import Status
 from fugong.resumption.testing import add_cast, build_casts, new_filing
@@ -112,12 +112,13 @@ def test_a_gateway_error_is_retried_and_a_refusal_is_not(
     assert "号码不合法" in refused.last_error
 
 
+@override_settings(FUGONG_NOTIFY_DEDUP_MINUTES=0)
 def test_no_more_than_the_daily_cap_reaches_one_person(
     cast, gateway, django_capture_on_commit_callbacks
 ):
     c = cast("sms_cap")
     filing = submit(c, django_capture_on_commit_callbacks)  # the first SMS of the day
-    for i in range(2):
+    for i in range(2):  # (no deduplication window, which would send the same event once)
         with django_capture_on_commit_callbacks(execute=True):
             services.event_raise(
                 kind="resumption.filing_submitted",
@@ -157,3 +158,40 @@ def test_kinds_without_a_template_or_about_health_never_go_by_sms(
         registry._events.pop(health.code)
     assert not Delivery.objects.filter(channel=Channel.SMS, event__subject_id=filing.pk).exists()
     assert not gateway.requests
+
+
+@override_settings(FUGONG_NOTIFY_DEDUP_MINUTES=0, FUGONG_SMS_PER_MINUTE=2, FUGONG_SMS_DAILY_CAP=10)
+def test_the_site_sends_no_more_sms_a_minute_than_its_limit_the_rest_wait(
+    cast, gateway, django_capture_on_commit_callbacks
+):
+    c = cast("sms_rate")
+    filing = submit(c, django_capture_on_commit_callbacks)  # one SMS (the reviewer's)
+    for i in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.event_raise(
+                kind="resumption.filing_submitted", subject=filing, params={"enterprise": str(i)}
+            )
+    first, second, third = sms_of(c.reviewer)
+    assert [first.status, second.status] == [DeliveryStatus.SENT, DeliveryStatus.SENT]
+    # The third waits for the minute to pass, without an attempt counted.
+    assert third.status == DeliveryStatus.QUEUED and third.attempts == 0
+    assert third.next_attempt_at > timezone.now()
+    assert len(gateway.requests) == 2
+    assert services.deliveries_due(now=third.next_attempt_at) == 1
+    third.refresh_from_db()
+    assert third.status == DeliveryStatus.SENT and len(gateway.requests) == 3
+
+
+@override_settings(FUGONG_NOTIFY_DEDUP_MINUTES=10)
+def test_the_same_event_about_the_same_filing_reaches_a_phone_once_in_the_window(
+    cast, gateway, django_capture_on_commit_callbacks
+):
+    c = cast("sms_dedup")
+    filing = submit(c, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_raise(
+            kind="resumption.filing_submitted", subject=filing, params={"enterprise": "x"}
+        )
+    assert len(sms_of(c.reviewer)) == 1 and len(gateway.requests) == 1
+    # Each event still reaches the inbox.
+    assert Message.objects.filter(user=c.reviewer, event__subject_id=filing.pk).count() == 2
