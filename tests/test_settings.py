@@ -31,7 +31,7 @@ def load_settings(module: str, extra: dict[str, str]) -> subprocess.CompletedPro
 def test_production_refuses_to_start_and_names_what_is_missing():
     result = load_settings("config.settings.prod", {})
     assert result.returncode != 0
-    for name in ("FUGONG_SECRET_KEY", "FUGONG_ALLOWED_HOSTS", "DATABASE_URL"):
+    for name in ("FUGONG_SECRET_KEY", "FUGONG_ALLOWED_HOSTS", "DATABASE_URL", "FUGONG_FIELD_KEYS"):
         assert name in result.stderr
     assert "docs/configuration.md" in result.stderr
 
@@ -43,6 +43,7 @@ def test_production_starts_when_configured():
             "FUGONG_SECRET_KEY": "x" * 50,
             "FUGONG_ALLOWED_HOSTS": "fugong.example.gov.cn",
             "DATABASE_URL": "postgres://u@db/fugong",
+            "FUGONG_FIELD_KEYS": "dGVzdC1vbmx5LWZpZWxkLWtleS0zMi1ieXRlcyEhISE",
         },
     )
     assert result.returncode == 0, result.stderr

@@ -17,6 +17,11 @@ DATA_DIR = data_dir()
 
 DEBUG = False
 SECRET_KEY = env_str("FUGONG_SECRET_KEY")
+# The keys that encrypt personal data at rest (fugong.core.crypto): comma-separated, 32 bytes
+# each in base64url; the first encrypts, every one decrypts (rotation). FUGONG_LOOKUP_KEY, when
+# set, keys the lookup hashes instead of the first field key (so they survive a rotation).
+FUGONG_FIELD_KEYS = [k.strip() for k in env_str("FUGONG_FIELD_KEYS").split(",") if k.strip()]
+FUGONG_LOOKUP_KEY = env_str("FUGONG_LOOKUP_KEY")
 ALLOWED_HOSTS = env_list("FUGONG_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("FUGONG_CSRF_TRUSTED_ORIGINS")
 

@@ -3,7 +3,7 @@
 from config.env import env_bool, env_int, require
 from config.settings.base import *  # noqa: F403
 
-require(["FUGONG_SECRET_KEY", "FUGONG_ALLOWED_HOSTS", "DATABASE_URL"])
+require(["FUGONG_SECRET_KEY", "FUGONG_ALLOWED_HOSTS", "DATABASE_URL", "FUGONG_FIELD_KEYS"])
 
 DEBUG = False
 SESSION_COOKIE_SECURE = env_bool("FUGONG_SECURE_COOKIES", True)

@@ -6,6 +6,7 @@ from pathlib import Path
 from config.settings.base import *  # noqa: F403
 
 SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
+FUGONG_FIELD_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS0zMi1ieXRlcyEhISE"]  # 32 bytes, tests only
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
