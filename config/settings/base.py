@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "fugong.stats",
     "fugong.reporting",
     "fugong.notifications",
+    "fugong.workforce",
     "fugong.reports",
     "fugong.demo",
 ]

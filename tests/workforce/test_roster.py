@@ -1,0 +1,116 @@
+"""The roster's foundation (issue 13 point 1): the ID number's check digit, one identity per
+number across enterprises, the number and the phone encrypted at rest and out of the audit
+log, an enterprise never seeing another's staff."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from fugong.core.errors import NotAllowed, UserError
+from fugong.core.models import AuditLog
+from fugong.core.testing import world_fixtures
+from fugong.resumption.testing import add_cast, build_casts
+from fugong.workforce import selectors, services
+from fugong.workforce.choices import Origin
+from fugong.workforce.models import Employee, Person
+
+_built, world = world_fixtures(build_casts, scope="module")
+
+GOOD = "11010519491231002X"  # the check digit is right (GB 11643)
+OTHER = "110101199003074514"
+
+
+def enterprise_of(cast):
+    return cast.enterprise.memberships.get().enterprise
+
+
+def add(cast, number=GOOD, name="张三", **fields):
+    return services.employee_create(
+        actor=cast.enterprise,
+        enterprise=enterprise_of(cast),
+        name=name,
+        id_number=number,
+        phone=fields.pop("phone", "13812345678"),
+        origin=fields.pop("origin", Origin.OUT_OF_PROVINCE),
+        **fields,
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "code"),
+    [
+        ("110105194912310021", "id_checksum"),
+        ("110105194913310021", "id_component"),  # month 13
+        ("1101051949123", "id_format"),
+        ("", "id_format"),
+    ],
+)
+def test_a_wrong_id_number_is_refused_with_what_is_wrong(number, code):
+    with pytest.raises(UserError) as refused:
+        services.id_number_clean(number)
+    assert refused.value.code == code
+    assert "1949123" not in refused.value.message  # the number is shown masked
+
+
+def test_lower_case_x_and_spaces_are_read():
+    assert services.id_number_clean(" 11010519491231002x ") == GOOD
+
+
+def test_one_person_across_enterprises_and_once_per_roster(world):
+    a, b = add_cast(world, "approval", "roster_a"), add_cast(world, "record", "roster_b")
+    first = add(a)
+    second = add(b)
+    assert first.person_id == second.person_id and Person.objects.count() >= 1
+    with pytest.raises(UserError) as twice:
+        add(a)
+    assert twice.value.code == "duplicate"
+    # The same number under another name is refused without naming the name on file.
+    with pytest.raises(UserError) as renamed:
+        add(add_cast(world, "approval", "roster_c"), name="李四")
+    assert renamed.value.code == "id_name" and "张三" not in renamed.value.message
+
+
+def test_the_id_number_and_phone_are_encrypted_at_rest_and_not_audited(world):
+    c = add_cast(world, "approval", "roster_crypt")
+    employee = add(c, number=OTHER, name="王五", phone="13912345678")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.id_number, p.id_hash, e.phone FROM workforce_person p "
+            "JOIN workforce_employee e ON e.person_id = p.id WHERE e.id = %s",
+            [employee.pk],
+        )
+        id_number, id_hash, phone = cursor.fetchone()
+    assert OTHER not in id_number and id_number.startswith("v1.")
+    assert "13912345678" not in phone and OTHER not in id_hash
+    assert Person.objects.get(pk=employee.person_id).id_number == OTHER  # read back in clear
+    assert Employee.objects.get(pk=employee.pk).phone == "13912345678"
+    logged = " ".join(
+        f"{row.before} {row.after}" for row in AuditLog.objects.filter(object_id=str(employee.pk))
+    )
+    assert logged and OTHER not in logged and "13912345678" not in logged
+
+
+def test_an_enterprise_never_sees_another_enterprises_staff(world):
+    a, b = (
+        add_cast(world, "approval", "roster_scope_a"),
+        add_cast(world, "approval", "roster_scope_b"),
+    )
+    mine = add(a, number="110101199003076210", name="赵六")
+    theirs = add(b, number="110101199003078910", name="钱七")
+    assert list(selectors.employee_list(user=a.enterprise)) == [mine]
+    assert theirs in selectors.employee_list(user=b.enterprise)
+    assert mine not in selectors.employee_list(user=b.enterprise)
+    # The town's command office sees both; a reviewer of an office sees neither.
+    town = set(selectors.employee_list(user=a.town_cmd))
+    assert {mine, theirs} <= town
+    assert not selectors.employee_list(user=a.reviewer).exists()
+    # Nor may an enterprise add to another's roster.
+    with pytest.raises(NotAllowed):
+        services.employee_create(
+            actor=a.enterprise,
+            enterprise=enterprise_of(b),
+            name="孙八",
+            id_number="110101199003079315",
+            origin=Origin.LOCAL,
+        )
