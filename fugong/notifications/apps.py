@@ -30,8 +30,8 @@ class NotificationsConfig(AppConfig):
                 code="notifications.robot_test",
                 label=_("Test message to a group robot"),
                 recipients=lambda robot: [],
-                title=lambda params: gettext("Test message posted to the group %(robot)s") % params,
-                url=lambda robot: reverse("notifications:robot", args=[robot.pk]),
+                title=lambda params: gettext("Test message to the group %(robot)s") % params,
+                url=lambda robot: reverse("home"),  # the group reads it: the platform's home
             )
         )
         registry.add_menu(

@@ -6,8 +6,24 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fugong.core.ids import parse_id
 from fugong.notifications import setup
 from fugong.notifications.models import RobotKind
+
+
+class IdChoices(forms.ModelMultipleChoiceField):
+    """A multiple choice of rows by id that refuses a value that is not an id (a forged
+    9223372036854775808 would overflow the database's integer) as any unknown choice."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if parse_id(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(pk)[:20]},
+                )
+        return super()._check_values(value)
 
 
 class _PlaceForm(forms.Form):
@@ -42,13 +58,16 @@ class RobotForm(_PlaceForm):
     )
     secret = forms.CharField(
         label=_("Signing secret (DingTalk)"),
-        max_length=210,
+        max_length=200,
         required=False,
         help_text=_(
             "For a DingTalk robot with 加签: the secret starting with SEC. Left empty "
             "when changing a robot, it stays as it is."
         ),  # fmt: skip
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    clear_secret = forms.BooleanField(
+        label=_("Remove the signing secret (the robot no longer signs)"), required=False
     )
     kinds = forms.MultipleChoiceField(
         label=_("Events posted to the group"),
@@ -64,7 +83,7 @@ class RobotForm(_PlaceForm):
 
 class GroupForm(_PlaceForm):
     name = forms.CharField(label=_("Group name"), max_length=100)
-    members = forms.ModelMultipleChoiceField(
+    members = IdChoices(
         queryset=None,
         label=_("Members"),
         required=False,
@@ -88,10 +107,7 @@ class SubscriptionForm(_PlaceForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["kind"].choices = setup.kind_choices()
-        offices = [
-            (f"office:{o.pk}", f"{o.name} · {o.jurisdiction.name}")
-            for o in setup.office_choices(user)
-        ]
+        offices = [(f"office:{o.pk}", setup.office_label(o)) for o in setup.office_choices(user)]
         groups = [
             (f"group:{g.pk}", f"{g.name} · {g.jurisdiction.name}") for g in setup.group_list(user)
         ]

@@ -201,6 +201,10 @@ class RobotWebhook(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=RobotKind.choices)
     key = models.CharField(_("webhook key"), max_length=200)
     secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    # What the pages and the history show of the key and the secret (never the values): a
+    # change of key is seen as "…2222 → …2345".
+    key_tail = models.CharField(_("webhook key"), max_length=8, blank=True)
+    signed = models.BooleanField(_("signed"), default=False)
     kinds = models.JSONField(_("events"), default=list, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -214,6 +218,13 @@ class RobotWebhook(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.key_tail = f"…{self.key[-4:]}" if self.key else ""
+        self.signed = bool(self.secret)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = list({*kwargs["update_fields"], "key_tail", "signed"})
+        super().save(*args, **kwargs)
 
 
 class RecipientGroup(models.Model):

@@ -313,6 +313,8 @@ def robot_text(event: Event, link: str) -> str:
     and the link (never a reason typed by somebody: a group chat is outside the platform)."""
     kind = registry.event_kind(event.kind)
     names = " ".join(str(event.params[k]) for k in SMS_PARAMS if event.params.get(k))
+    if event.kind == setup.ROBOT_TEST:
+        names = _("The platform's notifications will be posted to this group.")
     label = str(kind.label) if kind else event.kind
     return f"【{label}】{names}\n{link}"
 
@@ -371,7 +373,10 @@ def _send_robot(delivery: Delivery) -> None:
     with translation.override(settings.LANGUAGE_CODE):  # a group reads the site's language
         text = robot_text(delivery.event, link)
     reply = _post_json(
-        _robot_url(robot), {"msgtype": "text", "text": {"content": text}}, headers={}
+        _robot_url(robot),
+        {"msgtype": "text", "text": {"content": text}},
+        headers={},
+        timeout=ROBOT_TIMEOUT,
     )
     code = reply.get("errcode", -1)
     if code != 0:
@@ -381,7 +386,12 @@ def _send_robot(delivery: Delivery) -> None:
         )
 
 
-def _post_json(url: str, payload: dict, *, headers: dict) -> dict:
+# A robot that does not answer holds a worker this long at most (the robots answer in well
+# under a second; a dropped connection should not hold up the other messages).
+ROBOT_TIMEOUT = 5
+
+
+def _post_json(url: str, payload: dict, *, headers: dict, timeout: float = 10) -> dict:
     """POST ``payload`` as JSON and read the JSON answer (64 KB at most): SendFailed on HTTP
     errors (5xx retried) and when nobody answers (retried)."""
     request = urllib.request.Request(  # noqa: S310 - the operator's configured services
@@ -391,7 +401,7 @@ def _post_json(url: str, payload: dict, *, headers: dict) -> dict:
         headers={"Content-Type": "application/json; charset=utf-8", **headers},
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return json.loads(response.read(65536) or b"{}")
     except urllib.error.HTTPError as exc:
         raise SendFailed(f"answered HTTP {exc.code}", retry=exc.code >= 500) from exc
@@ -446,7 +456,11 @@ def deliveries_send(ids: list[int], *, now: datetime.datetime | None = None) -> 
                 raise SendFailed(f"error: {type(exc).__name__}", retry=True) from exc
         except SendFailed as exc:
             reason = mask_text(str(exc))[:500]
-            final = not exc.retry or delivery.attempts >= settings.FUGONG_NOTIFY_MAX_ATTEMPTS
+            final = (
+                not exc.retry
+                or delivery.attempts >= settings.FUGONG_NOTIFY_MAX_ATTEMPTS
+                or delivery.event.kind == setup.ROBOT_TEST  # a test says at once what failed
+            )
             Delivery.objects.filter(pk=pk).update(
                 status=DeliveryStatus.FAILED if final else DeliveryStatus.QUEUED,
                 last_error=reason,
@@ -488,6 +502,26 @@ def deliveries_due(*, now: datetime.datetime | None = None) -> int:
         .values_list("pk", flat=True)
     )
     return deliveries_send(ids, now=now)
+
+
+def failure_text(reason: str) -> str:
+    """Why a delivery failed, in the reader's language (the log keeps the technical reason,
+    shown beside it)."""
+    if not reason:
+        return ""
+    if reason.startswith("not reached"):
+        return _("The service could not be reached (network or address).")
+    if reason.startswith("answered HTTP"):
+        return _("The service answered with an error (%(detail)s).") % {"detail": reason[9:]}
+    if reason.startswith("robot answered"):
+        return _("The group robot refused the message (check its key, secret and keywords).")
+    if reason.startswith("gateway refused"):
+        return _("The SMS gateway refused the message.")
+    if reason.startswith("address refused"):
+        return _("The mail server refused the address.")
+    if reason.startswith(("SMTP", "error:")) or "Error" in reason.split(":")[0]:
+        return _("The message could not be sent; it is tried again.")
+    return reason
 
 
 def message_title(message: Message) -> str:

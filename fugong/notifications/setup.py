@@ -84,7 +84,10 @@ def group_list(user) -> QuerySet[RecipientGroup]:
 
 def subscription_list(user) -> QuerySet[Subscription]:
     return _mine(
-        Subscription.objects.select_related("jurisdiction", "office", "group"), user
+        Subscription.objects.select_related(
+            "jurisdiction", "office__jurisdiction__parent", "group"
+        ),
+        user,
     ).order_by("jurisdiction__path", "kind", "pk")
 
 
@@ -104,25 +107,40 @@ def _place_paths(user) -> list[str] | None:
 
 def office_choices(user) -> QuerySet[Office]:
     """The offices a subscription of the user's may name: those of their places and below."""
-    qs = Office.objects.filter(is_active=True).select_related("jurisdiction")
+    qs = Office.objects.filter(is_active=True).select_related("jurisdiction__parent")
     paths = _place_paths(user)
     if paths is not None:
         qs = qs.filter(_under(paths, "jurisdiction__path"))
     return qs.order_by("jurisdiction__path", "kind", "name")
 
 
-def member_choices(user) -> QuerySet:
-    """The people a recipient group of the user's may hold: active government staff (not
-    enterprises' users or employees) of the user's places and below."""
-    memberships = Membership.objects.filter(is_active=True, role__in=GOVERNMENT_ROLES)
-    paths = _place_paths(user)
+def _staff_of(paths: list[str] | None) -> QuerySet[Membership]:
+    """The active government memberships (not enterprises' users or employees) of the places
+    at ``paths`` and below (None: everywhere), of active users."""
+    memberships = Membership.objects.filter(
+        is_active=True, role__in=GOVERNMENT_ROLES, user__is_active=True
+    )
     if paths is not None:
         memberships = memberships.filter(
             _under(paths, "jurisdiction__path") | _under(paths, "office__jurisdiction__path")
         )
+    return memberships
+
+
+def office_label(office: Office) -> str:
+    """An office named with its place and the place above (the residents' committees of two
+    towns' 和平社区 are told apart)."""
+    place = office.jurisdiction
+    above = f"{place.parent.name} " if place.parent_id and place.depth > 3 else ""
+    return f"{office.name} · {above}{place.name}"
+
+
+def member_choices(user) -> QuerySet:
+    """The people a recipient group of the user's may hold: active government staff of the
+    user's places and below."""
     return (
         get_user_model()
-        .objects.filter(is_active=True, pk__in=memberships.values("user_id"))
+        .objects.filter(pk__in=_staff_of(_place_paths(user)).values("user_id"))
         .order_by("full_name", "username")
     )
 
@@ -167,6 +185,13 @@ def robot_key(value: str, kind: str) -> str:
     text = (value or "").strip()
     if "?" in text or text.lower().startswith("http"):
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(text).query)
+        other = RobotKind.DINGTALK if kind == RobotKind.WECOM else RobotKind.WECOM
+        if not query.get(KEY_PARAM.get(kind, "key")) and query.get(KEY_PARAM[other]):
+            raise UserError(
+                _("This is the address of a %(platform)s robot: choose that platform.")
+                % {"platform": RobotKind(other).label},
+                code="key",
+            )
         text = (query.get(KEY_PARAM.get(kind, "key")) or [""])[0].strip()
         if not text:
             raise UserError(
@@ -192,9 +217,12 @@ def _check_secret(secret: str, kind: str) -> str:
     secret = (secret or "").strip()
     if secret and kind != RobotKind.DINGTALK:
         raise UserError(_("Only a DingTalk robot is signed with a secret."), code="secret")
-    if secret and not re.fullmatch(r"SEC[0-9a-fA-F]{16,200}", secret):
+    if secret and not re.fullmatch(r"SEC[0-9a-fA-F]{16,197}", secret):
         raise UserError(
-            _("A DingTalk signing secret starts with SEC followed by letters and digits."),
+            _(
+                "A DingTalk signing secret is SEC followed by hexadecimal digits (0-9, a-f), as "
+                "the robot's page shows it."
+            ),
             code="secret",
         )
     return secret
@@ -231,14 +259,21 @@ def robot_save(
     secret: str,
     kinds: list[str],
     is_active: bool,
+    clear_secret: bool = False,
 ) -> RobotWebhook:
-    """Create a robot, or change one (an empty key or secret keeps the one stored)."""
+    """Create a robot, or change one (an empty key or secret keeps the one stored;
+    ``clear_secret`` removes the secret)."""
     _require(actor)
     _check_place(actor, jurisdiction)
     if robot is not None:
         robot = robot_list(actor).select_for_update().get(pk=robot.pk)
     if kind not in RobotKind.values:
         raise UserError(_("Choose WeCom or DingTalk."), code="kind")
+    if robot is not None and kind != robot.kind and not key:
+        raise UserError(
+            _("A robot of another platform has another key: paste its webhook address."),
+            code="key",
+        )
     fields = {
         "jurisdiction": jurisdiction,
         "name": name.strip()[:100],
@@ -246,11 +281,20 @@ def robot_save(
         "kinds": _check_kinds(kinds),
         "is_active": is_active,
     }
+    if is_active and not fields["kinds"]:
+        raise UserError(_("Choose the events to post to the group."), code="kinds")
     if key or robot is None:
         fields["key"] = robot_key(key, kind)
+        same = RobotWebhook.objects.filter(kind=kind, key=fields["key"])
+        if robot is not None:
+            same = same.exclude(pk=robot.pk)
+        if same.exists():
+            raise UserError(
+                _("This robot is set up already: one robot, one entry."), code="duplicate"
+            )
     if secret:
         fields["secret"] = _check_secret(secret, kind)
-    elif kind != RobotKind.DINGTALK:
+    elif clear_secret or kind != RobotKind.DINGTALK:
         fields["secret"] = ""
     reason = _("Notification set-up")
     if robot is None:
@@ -397,15 +441,28 @@ def subscribed(kind: str, path: str) -> set[int]:
         return set()
     subs = Subscription.objects.filter(kind=kind, jurisdiction__path__in=ancestor_paths(path))
     offices = subs.filter(office__isnull=False).values("office_id")
-    groups = subs.filter(group__isnull=False).values("group_id")
     users = set(
         Membership.objects.filter(office_id__in=offices, is_active=True).values_list(
             "user_id", flat=True
         )
     )
-    users |= set(
-        RecipientGroup.members.through.objects.filter(recipientgroup_id__in=groups).values_list(
-            "user_id", flat=True
-        )
-    )
+    for group_id, group_path in subs.filter(group__isnull=False).values_list(
+        "group_id", "group__jurisdiction__path"
+    ):
+        users |= set(
+            _staff_of([group_path])
+            .filter(user__in=RecipientGroup.members.through.objects.filter(
+                recipientgroup_id=group_id
+            ).values("user_id"))
+            .values_list("user_id", flat=True)
+        )  # fmt: skip
     return users
+
+
+def former_members(group: RecipientGroup) -> list:
+    """The group's members who are no longer staff of its place (a membership ended or
+    moved): they receive nothing through it; saving the group drops them."""
+    staff = _staff_of([group.jurisdiction.path]).values("user_id")
+    return list(group.members.exclude(pk__in=staff).filter(is_active=True)) + list(
+        group.members.filter(is_active=False)
+    )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -126,6 +129,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
         delivery.title = services.message_title(
             Message(kind=delivery.event.kind, params=delivery.event.params)
         )
+        delivery.reason = services.failure_text(delivery.last_error)
     return render(
         request,
         "notifications/deliveries.html",
@@ -173,6 +177,7 @@ def setup_page(request: HttpRequest) -> HttpResponse:
     subscriptions = list(setup.subscription_list(user))
     for s in subscriptions:
         s.label = labels.get(s.kind, s.kind)
+        s.office_label = setup.office_label(s.office) if s.office else ""
     robots = list(setup.robot_list(user))
     for r in robots:
         r.labels = [labels.get(k, k) for k in r.kinds or []]
@@ -216,14 +221,18 @@ def _robot_log(robot) -> dict:
     deliveries = setup.robot_deliveries(robot)
     for d in deliveries:
         d.title = services.message_title(Message(kind=d.event.kind, params=d.event.params))
+        d.reason = services.failure_text(d.last_error)
+    # Polled while a post made in the last five minutes waits (not for hours of retries).
+    recent = timezone.now() - datetime.timedelta(minutes=5)
     waiting = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
-    return {"deliveries": deliveries, "pending": any(d.status in waiting for d in deliveries)}
+    pending = any(d.status in waiting and d.created_at > recent for d in deliveries)
+    return {"deliveries": deliveries, "pending": pending}
 
 
 @login_required
 def robot_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = _setup_user(request)
-    robot = _one(setup.robot_list(user), pk) if pk else None
+    robot = _one(setup.robot_list(user), pk) if pk is not None else None
     initial = {"is_active": True}
     if robot is not None:
         initial = {
@@ -273,7 +282,7 @@ def robot_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = _setup_user(request)
-    group = _one(setup.group_list(user), pk) if pk else None
+    group = _one(setup.group_list(user), pk) if pk is not None else None
     initial = {}
     if group is not None:
         initial = {
@@ -286,7 +295,8 @@ def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         setup.group_save(actor=actor, group=group, **data)
         return redirect("notifications:setup")
 
-    return _form_page(request, GroupForm, "notifications/group.html", group, save, initial)
+    extra = {"former": setup.former_members(group) if group else []}
+    return _form_page(request, GroupForm, "notifications/group.html", group, save, initial, extra)
 
 
 @login_required

@@ -366,3 +366,122 @@ def test_the_pages_are_the_command_offices_own(world, client):
         refused = client.get("/notifications/setup/")
         assert refused.status_code == 403
         assert "指挥部" in refused.content.decode()
+
+
+# -- what a hostile or careless user tried (a probe of the pages) -------------------------------
+def robot_of(c, **fields) -> RobotWebhook:
+    return setup.robot_save(
+        actor=c.town_cmd,
+        robot=fields.pop("robot", None),
+        jurisdiction=town_of(c.town_cmd),
+        name=fields.pop("name", "镇群"),
+        kind=fields.pop("kind", RobotKind.DINGTALK),
+        key=fields.pop("key", "ding-key-00001111"),
+        secret=fields.pop("secret", "SEC0123456789abcdef0123"),
+        kinds=fields.pop("kinds", [SUBMITTED]),
+        is_active=fields.pop("is_active", True),
+        **fields,
+    )
+
+
+def test_a_changed_key_shows_in_the_history_by_its_last_characters(world):
+    c = add_cast(world, "approval", "probe_key")
+    robot = robot_of(c, key="ding-key-00002222")
+    robot = robot_of(c, robot=robot, key="ding-key-00002345", secret="")
+    [change] = AuditLog.objects.filter(
+        content_type__model="robotwebhook", object_id=str(robot.pk), action="update"
+    )
+    assert change.before["key_tail"] == "…2222" and change.after["key_tail"] == "…2345"
+    assert "ding-key" not in str(change.before) + str(change.after)
+
+
+def test_another_platform_needs_its_key_and_the_secret_can_be_removed(world):
+    c = add_cast(world, "approval", "probe_kind")
+    robot = robot_of(c, key="ding-key-00003333")
+    with pytest.raises(UserError) as refused:
+        robot_of(c, robot=robot, kind=RobotKind.WECOM, key="", secret="")
+    assert refused.value.code == "key"
+    robot = robot_of(c, robot=robot, key="", secret="", clear_secret=True)
+    assert robot.secret == "" and not robot.signed and robot.key == "ding-key-00003333"
+    # The same robot twice, and an active robot with nothing to post, are refused.
+    with pytest.raises(UserError):
+        robot_of(c, name="又一个", key="ding-key-00003333")
+    with pytest.raises(UserError):
+        robot_of(c, name="空", key="ding-key-00004444", kinds=[])
+    # A DingTalk address pasted while WeCom is chosen says so.
+    with pytest.raises(UserError) as wrong:
+        setup.robot_key("https://oapi.dingtalk.com/robot/send?access_token=abcdef012345", "wecom")
+    assert "钉钉" in wrong.value.message
+
+
+def test_a_test_message_is_tried_once_and_says_why_it_failed(
+    world, robots, django_capture_on_commit_callbacks
+):
+    c = add_cast(world, "approval", "probe_test")
+    robot = robot_of(c, key="ding-key-00005555")
+    robots.default = (502, {"errcode": -1})
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = setup.robot_test(actor=c.town_cmd, robot=robot)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 1  # no retry
+    from fugong.notifications.services import failure_text
+
+    assert "HTTP 502" in failure_text(delivery.last_error)
+    assert failure_text("not reached: timed out").startswith("无法连接")
+
+
+def test_a_former_member_receives_nothing_through_the_group(
+    world, client, django_capture_on_commit_callbacks
+):
+    c = add_cast(world, "approval", "probe_former")
+    town = town_of(c.town_cmd)
+    group = setup.group_save(
+        actor=c.town_cmd, group=None, jurisdiction=town, name="专班", members=[c.inspector]
+    )
+    setup.subscription_add(actor=c.town_cmd, jurisdiction=town, kind=SUBMITTED, group=group)
+    # The inspector leaves the town (their membership ends) but is still listed in the group.
+    c.inspector.memberships.update(is_active=False)
+    assert setup.former_members(group) == [c.inspector]
+    assert c.inspector.pk not in setup.subscribed(SUBMITTED, town.path)
+    client.force_login(c.town_cmd)
+    page = client.get(f"/notifications/setup/groups/{group.pk}/").content.decode()
+    assert 'data-testid="former-members"' in page and c.inspector.display_name in page
+    c.inspector.memberships.update(is_active=True)
+
+
+def test_forged_ids_and_odd_values_get_an_answer_never_a_500(world, client):
+    c = add_cast(world, "approval", "probe_forged")
+    town = town_of(c.town_cmd)
+    client.force_login(c.town_cmd)
+    for members in ("9223372036854775808", "-1", "x", "1e3"):
+        answer = client.post(
+            "/notifications/setup/groups/new/",
+            {"jurisdiction": town.pk, "name": "x", "members": [members]},
+        )
+        assert answer.status_code == 200 and "field-error" in answer.content.decode(), members
+    answer = client.post(
+        "/notifications/setup/robots/new/",
+        {
+            "jurisdiction": town.pk,
+            "name": "长密钥",
+            "kind": RobotKind.DINGTALK,
+            "key": "ding-key-00006666",
+            "secret": "SEC" + "a" * 200,
+            "kinds": [SUBMITTED],
+        },
+    )
+    assert answer.status_code == 200 and "field-error" in answer.content.decode()
+    for url in ("/notifications/setup/robots/0/", "/notifications/setup/groups/0/"):
+        assert client.get(url).status_code == 404
+
+
+def test_the_admin_never_shows_a_robots_key_or_secret(world, client):
+    from django.contrib.auth import get_user_model
+
+    c = add_cast(world, "approval", "probe_admin")
+    robot = robot_of(c, key="ding-key-secretkey9", secret="SECfeedface0123456789")
+    admin = get_user_model().objects.create_superuser("probe_admin_root", password="x" * 20)
+    client.force_login(admin)
+    page = client.get(f"/admin/notifications/robotwebhook/{robot.pk}/change/").content.decode()
+    assert "ding-key-secretkey9" not in page and "SECfeedface" not in page
+    assert "…key9" in page

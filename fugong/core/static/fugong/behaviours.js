@@ -3,6 +3,7 @@
 //   <select data-autosubmit>            submits its form when changed
 //   <input type="checkbox" data-check-all="#bulk input[name=ids]">
 //                                        checks or clears every box the selector matches
+//   <form data-confirm="Remove this?">  asks before it is sent
 // Listeners are delegated from the document, so content swapped in by htmx works too.
 (function () {
   document.addEventListener("change", function (e) {
@@ -16,6 +17,12 @@
       document.querySelectorAll(el.getAttribute("data-check-all")).forEach(function (box) {
         box.checked = el.checked;
       });
+    }
+  });
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (form instanceof HTMLFormElement && form.hasAttribute("data-confirm")) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) e.preventDefault();
     }
   });
 })();
