@@ -177,7 +177,10 @@ def _queue_deliveries(event: Event, kind, users: list[int], subject) -> None:
         ]
         + [Delivery(event=event, robot_id=pk, channel=Channel.ROBOT) for pk in sorted(robots)]
     )
-    _enqueue_sends([d.pk for d in made])  # both databases give bulk_create the new ids
+    # Both databases give bulk_create the new ids. The people's messages go in tasks of their
+    # own, before the groups': a robot that does not answer holds up no email or SMS.
+    _enqueue_sends([d.pk for d in made if d.robot_id is None])
+    _enqueue_sends([d.pk for d in made if d.robot_id is not None])
 
 
 def _told_lately(event: Event) -> set[tuple[str, int | None, int | None]]:

@@ -26,6 +26,7 @@ from fugong.core.errors import NotAllowed, UserError
 from fugong.notifications.models import (
     Channel,
     Delivery,
+    DeliveryStatus,
     Event,
     RecipientGroup,
     RobotKind,
@@ -316,7 +317,15 @@ def robot_test(*, actor, robot: RobotWebhook) -> Delivery:
     from fugong.notifications.services import _enqueue_sends
 
     _require(actor)
-    robot = robot_list(actor).get(pk=robot.pk)
+    robot = robot_list(actor).select_for_update().get(pk=robot.pk)
+    if Delivery.objects.filter(
+        robot=robot,
+        event__kind=ROBOT_TEST,
+        status__in=[DeliveryStatus.QUEUED, DeliveryStatus.SENDING],
+    ).exists():
+        raise UserError(
+            _("A test message is on its way to this group; wait for its result."), code="waiting"
+        )
     event = Event.objects.create(
         kind=ROBOT_TEST,
         subject_type=ContentType.objects.get_for_model(RobotWebhook),

@@ -256,10 +256,14 @@ def robot_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def robot_test(request: HttpRequest, pk: int) -> HttpResponse:
     user = _setup_user(request)
     robot = _one(setup.robot_list(user), pk)
-    setup.robot_test(actor=user, robot=robot)
-    messages.info(
-        request, _("A test message is being posted to the group; its result shows below.")
-    )
+    try:
+        setup.robot_test(actor=user, robot=robot)
+    except UserError as exc:
+        messages.warning(request, exc.message)
+    else:
+        messages.info(
+            request, _("A test message is being posted to the group; its result shows below.")
+        )
     return redirect("notifications:robot", pk=robot.pk)
 
 

@@ -427,6 +427,12 @@ def test_a_test_message_is_tried_once_and_says_why_it_failed(
     from fugong.notifications.services import failure_text
 
     assert "HTTP 502" in failure_text(delivery.last_error)
+    # One test at a time: a second one while the first waits is refused.
+    waiting = setup.robot_test(actor=c.town_cmd, robot=robot)  # its send waits for the commit
+    with pytest.raises(UserError) as twice:
+        setup.robot_test(actor=c.town_cmd, robot=robot)
+    assert twice.value.code == "waiting"
+    waiting.delete()
     assert failure_text("not reached: timed out").startswith("无法连接")
 
 
