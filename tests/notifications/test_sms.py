@@ -195,3 +195,21 @@ def test_the_same_event_about_the_same_filing_reaches_a_phone_once_in_the_window
     assert len(sms_of(c.reviewer)) == 1 and len(gateway.requests) == 1
     # Each event still reaches the inbox.
     assert Message.objects.filter(user=c.reviewer, event__subject_id=filing.pk).count() == 2
+
+
+def test_a_gateway_that_keeps_failing_is_retried_then_logged_as_failed(
+    cast, gateway, django_capture_on_commit_callbacks
+):
+    c = cast("sms_down")
+    gateway.default = (503, {"message": "service unavailable"})
+    submit(c, django_capture_on_commit_callbacks)
+    [delivery] = sms_of(c.reviewer)
+    for _attempt in range(5):
+        if delivery.status != DeliveryStatus.QUEUED:
+            break
+        services.deliveries_due(now=delivery.next_attempt_at)
+        delivery.refresh_from_db()
+    # FUGONG_NOTIFY_MAX_ATTEMPTS is 3 here: tried three times, then failed with the reason.
+    assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 3
+    assert "503" in delivery.last_error and len(gateway.requests) == 3
+    assert "HTTP 503" in services.failure_text(delivery.last_error)  # said in Chinese
