@@ -241,6 +241,10 @@ class Arguments:
             from fugong.notifications.setup import robot_list
 
             return [{"pk": r.pk} for r in robot_list(user)[:1]]
+        if name == "workforce:employee_edit":
+            from fugong.workforce.selectors import employee_list
+
+            return [{"pk": e.pk} for e in employee_list(user=user)[:1]]
         if name == "notifications:group":
             from fugong.notifications.setup import group_list
 

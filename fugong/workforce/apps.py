@@ -10,3 +10,29 @@ class WorkforceConfig(AppConfig):
     name = "fugong.workforce"
     label = "workforce"
     verbose_name = _("Workforce and health")
+
+    def ready(self) -> None:
+        from fugong.accounts.choices import Role
+        from fugong.core import registry
+        from fugong.core.registry import MenuItem
+
+        registry.add_urls("workforce/", "fugong.workforce.urls", order=400)
+        registry.add_demo_step("roster", "fugong.workforce.demo.build_roster", after=("users",))
+        registry.add_menu(
+            MenuItem(
+                _("Employee roster"),
+                "workforce:roster",
+                "person-vcard",
+                frozenset(
+                    {
+                        Role.PLATFORM_ADMIN,
+                        Role.COMMAND,
+                        Role.CADRE,
+                        Role.ENTERPRISE,
+                        Role.PARK_OPERATOR,
+                    }
+                ),
+                "/workforce/",
+                order=150,
+            )
+        )

@@ -4,14 +4,21 @@ use."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
+from stdnum.exceptions import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidLength,
+    ValidationError,
+)
 
 from fugong.accounts.choices import Role
 from fugong.accounts.selectors import active_memberships
-from fugong.core.audit import audited_create
+from fugong.core.audit import audited_create, audited_update
 from fugong.core.crypto import lookup_hash
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.masking import mask_id_number
@@ -22,13 +29,69 @@ ID_PURPOSE = "id_number"
 PHONE_PURPOSE = "phone"
 
 
+# The provinces' codes (GB/T 2260), the first two digits of every ID number.
+PROVINCES = frozenset(
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
+)
+
+
+def _fits(text: str) -> bool:
+    """The number's shape and check digit (GB 11643, python-stdnum), its birth date (a real
+    day, not in the future) and its province. Not stdnum's whole ``validate``: that also asks
+    that the county code existed on the birth date, which refuses the real numbers of people
+    born before their county's code (most codes date from 1983; numbers were issued later)."""
+    if len(text) != 18 or not text[:-1].isdigit() or text[-1] not in "0123456789X":
+        raise InvalidLength()
+    if text[-1] != ric.calc_check_digit(text):
+        raise InvalidChecksum()
+    born = ric.get_birth_date(text)  # InvalidComponent for an impossible day
+    if born > datetime.date.today() or text[:2] not in PROVINCES:
+        raise InvalidComponent()
+    return True
+
+
 def id_number_clean(value: str) -> str:
-    """The 18-character 居民身份证号码 with its check digit verified (python-stdnum), or a
-    UserError saying what is wrong (the number shown masked)."""
+    """The 18-character 居民身份证号码 with its check digit verified, or a UserError saying
+    what is wrong (the number shown masked)."""
     text = ric.compact(str(value or "")).upper()
     shown = mask_id_number(text) if len(text) == 18 else text[:4] + "…"
     try:
-        return ric.validate(text)
+        _fits(text)
     except InvalidChecksum:
         raise UserError(
             _("ID number %(number)s: its last character (the check digit) is wrong.")
@@ -45,6 +108,7 @@ def id_number_clean(value: str) -> str:
         raise UserError(
             _("An ID number has 18 characters: 17 digits and a digit or X."), code="id_format"
         ) from None
+    return text
 
 
 def may_keep_roster(user, enterprise) -> bool:
@@ -109,3 +173,44 @@ def employee_create(*, actor, enterprise, name: str, id_number: str, phone: str 
         phone_hash=lookup_hash(phone, PHONE_PURPOSE) if phone else "",
         **fields,
     )
+
+
+EDITABLE = (
+    "origin",
+    "travel_14d",
+    "planned_return",
+    "transport",
+    "transit_hours",
+    "dormitory",
+    "work_status",
+)
+
+
+@transaction.atomic
+def employee_update(*, actor, employee: Employee, phone: str | None = None, **fields):
+    """Change a roster entry (audited; the person's name and ID number are their identity and
+    are not changed here)."""
+    if not may_keep_roster(actor, employee.enterprise):
+        raise NotAllowed(_("Only the enterprise's own users keep its roster."))
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    if "origin" in fields and fields["origin"] not in Origin.values:
+        raise UserError(_("Choose where the person comes back from."), code="origin")
+    if phone is not None:
+        phone = "".join(str(phone).split())
+        if phone != employee.phone:
+            fields["phone"] = phone
+            fields["phone_hash"] = lookup_hash(phone, PHONE_PURPOSE) if phone else ""
+    return audited_update(employee, actor=actor, reason=_("Roster"), **fields)
+
+
+def roster_enterprises(user):
+    """The enterprises whose roster the user keeps (their own enterprise's users; an
+    administrator any)."""
+    from fugong.enterprises.models import Enterprise
+
+    if user.is_superuser or any(m.role == Role.PLATFORM_ADMIN for m in active_memberships(user)):
+        return Enterprise.objects.all()
+    ids = [m.enterprise_id for m in active_memberships(user) if m.role == Role.ENTERPRISE]
+    return Enterprise.objects.filter(pk__in=ids)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from stdnum.cn import ric
 
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.models import AuditLog
@@ -42,6 +43,7 @@ def add(cast, number=GOOD, name="张三", **fields):
     [
         ("110105194912310021", "id_checksum"),
         ("110105194913310021", "id_component"),  # month 13
+        ("990105194912310023", "id_component"),  # no province 99
         ("1101051949123", "id_format"),
         ("", "id_format"),
     ],
@@ -55,6 +57,14 @@ def test_a_wrong_id_number_is_refused_with_what_is_wrong(number, code):
 
 def test_lower_case_x_and_spaces_are_read():
     assert services.id_number_clean(" 11010519491231002x ") == GOOD
+
+
+def test_a_person_born_before_their_countys_code_is_read():
+    # 330106 (西湖区) dates from 1983 in stdnum's data; a real number of someone born in 1970
+    # there is still valid (stdnum's whole validate would refuse it).
+    body = "33010619700615123"
+    number = body + ric.calc_check_digit(body + "0")
+    assert services.id_number_clean(number) == number
 
 
 def test_one_person_across_enterprises_and_once_per_roster(world):
@@ -114,3 +124,74 @@ def test_an_enterprise_never_sees_another_enterprises_staff(world):
             id_number="110101199003079315",
             origin=Origin.LOCAL,
         )
+
+
+def test_the_demo_rosters_ids_pass_the_check():
+    import random
+
+    from fugong.workforce.demo import id_number
+
+    rng = random.Random(3)
+    for _ in range(200):
+        number = id_number(rng)
+        assert services.id_number_clean(number) == number
+
+
+# -- the pages -----------------------------------------------------------------------------------
+def test_the_enterprise_keeps_its_roster_in_pages_and_others_see_it_masked(world, client):
+    c = add_cast(world, "approval", "roster_pages")
+    client.force_login(c.enterprise)
+    answer = client.post(
+        "/workforce/new/",
+        {
+            "name": "周九",
+            "id_number": "110105198001011230",  # a wrong check digit
+            "phone": "13812340000",
+            "origin": Origin.KEY_AREA,
+            "work_status": "not_returned",
+        },
+    )
+    assert answer.status_code == 200 and "校验位" in answer.content.decode()
+    assert not Employee.objects.filter(person__name="周九").exists()  # nothing half-stored
+    answer = client.post(
+        "/workforce/new/",
+        {
+            "name": "周九",
+            "id_number": "110105198001011238",
+            "phone": "13812340000",
+            "origin": Origin.KEY_AREA,
+            "planned_return": "2026-12-20",
+            "transport": "charter_bus",
+            "work_status": "not_returned",
+        },
+    )
+    assert answer.status_code == 302
+    employee = Employee.objects.get(person__name="周九")
+    page = client.get("/workforce/").content.decode()
+    assert "110105198001011238" in page and "13812340000" in page  # its own staff in clear
+    # Editing keeps the date (it survives the round trip through the form).
+    form = client.get(f"/workforce/{employee.pk}/").content.decode()
+    assert 'value="2026-12-20"' in form
+    client.post(
+        f"/workforce/{employee.pk}/",
+        {
+            "phone": "13812340000",
+            "origin": Origin.KEY_AREA,
+            "planned_return": "2026-12-20",
+            "transport": "charter_bus",
+            "work_status": "observing",
+        },
+    )
+    employee.refresh_from_db()
+    assert employee.work_status == "observing" and str(employee.planned_return) == "2026-12-20"
+    # The town's command office reads the roster with the numbers masked, and cannot edit.
+    client.force_login(c.town_cmd)
+    page = client.get("/workforce/").content.decode()
+    assert "周九" in page and "110105198001011238" not in page and "13812340000" not in page
+    assert client.get(f"/workforce/{employee.pk}/").status_code == 403
+    # Another enterprise does not see it at all.
+    other = add_cast(world, "approval", "roster_pages_other")
+    client.force_login(other.enterprise)
+    assert "周九" not in client.get("/workforce/").content.decode()
+    assert client.get(f"/workforce/{employee.pk}/").status_code == 404
+    assert client.get("/workforce/?status=%00&origin=x&page=999999999999").status_code == 200

@@ -1,0 +1,77 @@
+"""The demo county's rosters: a few people in the first enterprises of each town, with valid
+ID numbers (the county's code, a birth date, a sequence and the check digit), origins and
+return plans as seed 004 sorts them. Written through the model (encrypted like any other)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from stdnum.cn import ric
+
+from fugong.core.crypto import lookup_hash
+from fugong.enterprises.models import Enterprise
+from fugong.workforce.choices import Origin, Transport, WorkStatus
+from fugong.workforce.models import Employee, Person
+from fugong.workforce.services import ID_PURPOSE, PHONE_PURPOSE
+
+ORIGINS = [
+    (Origin.LOCAL, 10),
+    (Origin.CITY, 4),
+    (Origin.PROVINCE, 3),
+    (Origin.OUT_OF_PROVINCE, 3),
+    (Origin.KEY_AREA, 1),
+]
+STATUSES = [(WorkStatus.AT_WORK, 6), (WorkStatus.NOT_RETURNED, 3), (WorkStatus.OBSERVING, 1)]
+PER_ENTERPRISE = 8
+ENTERPRISES_PER_TOWN = 3
+
+
+# Real county codes (where staff come back from; the demo county's code is made up).
+REGIONS = ["330106", "340104", "410105", "510107", "420106", "360102", "430102", "110105"]
+
+
+def id_number(rng) -> str:
+    born = datetime.date(1965, 1, 1) + datetime.timedelta(days=rng.randrange(365 * 38))
+    body = f"{rng.choice(REGIONS)}{born:%Y%m%d}{rng.randrange(1000):03d}"
+    return body + ric.calc_check_digit(body + "0")  # stdnum reads the digit's place too
+
+
+def _pick(rng, weighted):
+    values, weights = zip(*weighted, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+def build_roster(b) -> None:
+    today = timezone.localdate()
+    for town in b.towns:
+        enterprises = Enterprise.objects.filter(jurisdiction__path__startswith=town.path).order_by(
+            "pk"
+        )[:ENTERPRISES_PER_TOWN]
+        for enterprise in enterprises:
+            rows = []
+            for _i in range(PER_ENTERPRISE):
+                number = id_number(b.rng)
+                person, _made = Person.objects.get_or_create(
+                    id_hash=lookup_hash(number, ID_PURPOSE),
+                    defaults={"name": b.person_name(), "id_number": number},
+                )
+                origin = _pick(b.rng, ORIGINS)
+                phone = b.phone()
+                far = origin in (Origin.OUT_OF_PROVINCE, Origin.KEY_AREA)
+                rows.append(
+                    Employee(
+                        enterprise=enterprise,
+                        person=person,
+                        phone=phone,
+                        phone_hash=lookup_hash(phone, PHONE_PURPOSE),
+                        origin=origin,
+                        travel_14d="途经杭州东站" if far else "",
+                        planned_return=today + datetime.timedelta(days=b.rng.randrange(-7, 10)),
+                        transport=Transport.CHARTER_BUS if far else Transport.CAR,
+                        transit_hours=b.rng.randrange(1, 20) if far else 1,
+                        dormitory=f"{b.rng.randrange(1, 6)}号楼{b.rng.randrange(101, 520)}",
+                        work_status=_pick(b.rng, STATUSES),
+                    )
+                )
+            Employee.objects.bulk_create(rows, ignore_conflicts=True)

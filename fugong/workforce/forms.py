@@ -1,0 +1,45 @@
+"""The roster's form: the same checks as the services (and the importer, to come)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fugong.accounts.models import phone_validator
+from fugong.core.forms import html5_widgets
+from fugong.workforce.choices import Origin, Transport, WorkStatus
+
+
+class EmployeeForm(forms.Form):
+    name = forms.CharField(label=_("Person's name"), max_length=60)
+    id_number = forms.CharField(label=_("ID number"), max_length=20)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=20, required=False, validators=[phone_validator]
+    )
+    origin = forms.ChoiceField(label=_("Comes back from"), choices=Origin.choices)
+    travel_14d = forms.CharField(
+        label=_("Travel in the last 14 days"), max_length=300, required=False
+    )
+    planned_return = forms.DateField(label=_("Planned return date"), required=False)
+    transport = forms.ChoiceField(
+        label=_("Transport"), choices=[("", "---------"), *Transport.choices], required=False
+    )
+    transit_hours = forms.IntegerField(
+        label=_("Hours in transit"), min_value=0, max_value=240, required=False
+    )
+    dormitory = forms.CharField(label=_("Dormitory room"), max_length=40, required=False)
+    work_status = forms.ChoiceField(
+        label=_("Work status"), choices=WorkStatus.choices, initial=WorkStatus.NOT_RETURNED
+    )
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:  # the identity is not changed here
+            del self.fields["name"]
+            del self.fields["id_number"]
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("class", "form-select")
+            else:
+                field.widget.attrs.setdefault("class", "form-control")
+        html5_widgets(self)

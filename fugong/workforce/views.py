@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from fugong.core import registry
+from fugong.core.errors import UserError
+from fugong.core.ids import parse_id
+from fugong.core.masking import mask_id_number, mask_phone
+from fugong.workforce import selectors, services
+from fugong.workforce.choices import Origin, WorkStatus
+from fugong.workforce.forms import EmployeeForm
+from fugong.workforce.services import EDITABLE
+
+
+def _shown(employee, user) -> None:
+    """The ID number and phone as this reader may see them."""
+    clear = registry.hook("sees_personal_data")(user, enterprise_id=employee.enterprise_id)
+    number, phone = employee.person.id_number, employee.phone
+    employee.id_shown = number if clear else mask_id_number(number)
+    employee.phone_shown = phone if clear else mask_phone(phone)
+
+
+@login_required
+def roster(request: HttpRequest) -> HttpResponse:
+    """The staff the user may see (their own enterprise's; a command office its area's, the
+    numbers masked), 50 a page, filtered by work status and origin."""
+    qs = selectors.employee_list(user=request.user)
+    status = request.GET.get("status", "")
+    origin = request.GET.get("origin", "")
+    if status in WorkStatus.values:
+        qs = qs.filter(work_status=status)
+    if origin in Origin.values:
+        qs = qs.filter(origin=origin)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    for employee in page:
+        _shown(employee, request.user)
+    return render(
+        request,
+        "workforce/roster.html",
+        {
+            "page": page,
+            "status": status,
+            "origin": origin,
+            "statuses": WorkStatus.choices,
+            "origins": Origin.choices,
+            # The user keeps one enterprise's roster (an administrator adds from its page).
+            "can_add": services.roster_enterprises(request.user)[:2].count() == 1,
+        },
+    )
+
+
+def _enterprise(request: HttpRequest):
+    """The enterprise whose roster is kept: the one asked for among the user's, else their
+    only one."""
+    mine = services.roster_enterprises(request.user)
+    wanted = parse_id(request.GET.get("enterprise") or request.POST.get("enterprise"))
+    if wanted is not None:
+        found = mine.filter(pk=wanted).first()
+    else:
+        found = mine.first() if mine[:2].count() == 1 else None
+    if found is None:
+        raise PermissionDenied(_("Only the enterprise's own users keep its roster."))
+    return found
+
+
+@login_required
+def employee_new(request: HttpRequest) -> HttpResponse:
+    enterprise = _enterprise(request)
+    form = EmployeeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.employee_create(
+                actor=request.user,
+                enterprise=enterprise,
+                name=data.pop("name"),
+                id_number=data.pop("id_number"),
+                phone=data.pop("phone"),
+                **data,
+            )
+        except UserError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("workforce:roster")
+    return render(request, "workforce/employee_form.html", {"form": form, "enterprise": enterprise})
+
+
+@login_required
+def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    employee = selectors.employee_list(user=request.user).filter(pk=pk).first()
+    if employee is None:
+        raise Http404
+    if not services.may_keep_roster(request.user, employee.enterprise):
+        raise PermissionDenied(_("Only the enterprise's own users keep its roster."))
+    initial = {name: getattr(employee, name) for name in EDITABLE} | {"phone": employee.phone}
+    form = EmployeeForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employee_update(actor=request.user, employee=employee, **form.cleaned_data)
+        except UserError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("workforce:roster")
+    _shown(employee, request.user)
+    return render(
+        request,
+        "workforce/employee_form.html",
+        {"form": form, "enterprise": employee.enterprise, "employee": employee},
+    )
