@@ -49,6 +49,7 @@ NOT_PAGES = {
     "enterprises:export": "starts a job, POST",
     "enterprises:bulk": "bulk action, POST only",
     "enterprises:import_errors": "error file download",
+    "workforce:import_errors": "error file download",
     "enterprises:assignment_remove": "POST only",
     "resumption:notice": "PDF",
     "notifications:open": "marks a message read and redirects to what it names",
@@ -241,6 +242,8 @@ class Arguments:
             from fugong.notifications.setup import robot_list
 
             return [{"pk": r.pk} for r in robot_list(user)[:1]]
+        if name == "workforce:import":
+            return [{"pk": b.pk} for b in o.roster_batches if b.created_by_id == user.pk]
         if name == "workforce:employee_edit":
             from fugong.workforce.selectors import employee_list
 
@@ -250,6 +253,19 @@ class Arguments:
 
             return [{"pk": g.pk} for g in group_list(user)[:1]]
         raise LookupError(name)
+
+
+def roster_batch():
+    """A roster file checked for a demo enterprise's user (one good row, one bad)."""
+    from fugong.accounts.choices import Role
+    from fugong.accounts.models import Membership
+    from fugong.workforce.models import Employee
+    from tests.workforce.test_roster_import import number, roster_xlsx, run
+
+    enterprise = Employee.objects.order_by("pk").first().enterprise
+    member = Membership.objects.filter(role=Role.ENTERPRISE, enterprise=enterprise).first()
+    rows = [[1, "页面一", number(901), "", "本地"], [2, "页面二", "123", "", "本地"]]
+    return run(member.user, enterprise, roster_xlsx(rows), confirm=False)
 
 
 class DemoObjects:
@@ -268,6 +284,7 @@ class DemoObjects:
 
         self.jobs = list(Job.objects.filter(created_by=admin_user))
         self.notice_tokens = list(Notice.objects.order_by("pk").values_list("token", flat=True)[:1])
+        self.roster_batches = [roster_batch()]
 
     def enterprise_for(self, user):
         from fugong.enterprises.selectors import enterprise_list

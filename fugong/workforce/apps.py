@@ -14,7 +14,11 @@ class WorkforceConfig(AppConfig):
     def ready(self) -> None:
         from fugong.accounts.choices import Role
         from fugong.core import registry
+        from fugong.core.imports import registry as imports
         from fugong.core.registry import MenuItem
+        from fugong.workforce.importer import RosterImporter
+
+        imports.register(RosterImporter())  # the roster on the import engine
 
         registry.add_urls("workforce/", "fugong.workforce.urls", order=400)
         registry.add_demo_step("roster", "fugong.workforce.demo.build_roster", after=("users",))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
 from stdnum.exceptions import (
@@ -18,10 +19,12 @@ from stdnum.exceptions import (
 
 from fugong.accounts.choices import Role
 from fugong.accounts.selectors import active_memberships
-from fugong.core.audit import audited_create, audited_update
+from fugong.core.audit import audited_create, audited_update, record_many, snapshot
 from fugong.core.crypto import lookup_hash
 from fugong.core.errors import NotAllowed, UserError
+from fugong.core.imports.registry import Committed
 from fugong.core.masking import mask_id_number
+from fugong.core.models import AuditAction
 from fugong.workforce.choices import Origin
 from fugong.workforce.models import Employee, Person
 
@@ -205,12 +208,81 @@ def employee_update(*, actor, employee: Employee, phone: str | None = None, **fi
     return audited_update(employee, actor=actor, reason=_("Roster"), **fields)
 
 
-def roster_enterprises(user):
+def roster_enterprises(user, *, own_only: bool = False):
     """The enterprises whose roster the user keeps (their own enterprise's users; an
-    administrator any)."""
+    administrator any, unless ``own_only``: the import takes the enterprise's own users)."""
     from fugong.enterprises.models import Enterprise
 
-    if user.is_superuser or any(m.role == Role.PLATFORM_ADMIN for m in active_memberships(user)):
+    admin = user.is_superuser or any(
+        m.role == Role.PLATFORM_ADMIN for m in active_memberships(user)
+    )
+    if admin and not own_only:
         return Enterprise.objects.all()
     ids = [m.enterprise_id for m in active_memberships(user) if m.role == Role.ENTERPRISE]
     return Enterprise.objects.filter(pk__in=ids)
+
+
+@transaction.atomic
+def employees_upsert(*, actor, enterprise, rows: list[dict], reason: str) -> Committed:
+    """Write checked roster rows (the importer's): a person is found by the hash of their ID
+    number or made, their entry on this roster made or changed where a value differs; a
+    number registered meanwhile under another name is refused (its masked number in
+    ``refused``). Set-wise: a few queries per call, one audit row per entry written."""
+    if not may_keep_roster(actor, enterprise):
+        raise NotAllowed(_("Only the enterprise's own users keep its roster."))
+    by_hash = {lookup_hash(r["id_number"], ID_PURPOSE): r for r in rows}
+    known = set(Person.objects.filter(id_hash__in=list(by_hash)).values_list("id_hash", flat=True))
+    Person.objects.bulk_create(
+        [
+            Person(name=r["name"], id_number=r["id_number"], id_hash=h)
+            for h, r in by_hash.items()
+            if h not in known
+        ],
+        ignore_conflicts=True,  # made meanwhile by another import: read below
+    )
+    persons = {p.id_hash: p for p in Person.objects.filter(id_hash__in=list(by_hash))}
+    refused = [
+        mask_id_number(r["id_number"]) for h, r in by_hash.items() if persons[h].name != r["name"]
+    ]
+    stored = {
+        e.person_id: e
+        for e in Employee.objects.filter(enterprise=enterprise, person__in=persons.values())
+    }
+    made, changed, before, unchanged = [], [], {}, 0
+    for digest, row in by_hash.items():
+        person = persons[digest]
+        if person.name != row["name"]:
+            continue
+        values = {k: row[k] for k in EDITABLE if k in row}
+        if row.get("phone"):
+            values |= {
+                "phone": row["phone"],
+                "phone_hash": lookup_hash(row["phone"], PHONE_PURPOSE),
+            }
+        employee = stored.get(person.pk)
+        if employee is None:
+            made.append(Employee(enterprise=enterprise, person=person, **values))
+            continue
+        differs = {k: v for k, v in values.items() if getattr(employee, k) != v}
+        if not differs:
+            unchanged += 1
+            continue
+        before[employee.pk] = snapshot(employee)
+        for k, v in differs.items():
+            setattr(employee, k, v)
+        changed.append(employee)
+    Employee.objects.bulk_create(made)
+    if changed:
+        fields = sorted({*EDITABLE, "phone", "phone_hash", "updated_at"})
+        now = timezone.now()
+        for employee in changed:
+            employee.updated_at = now
+        Employee.objects.bulk_update(changed, fields)
+    record_many(
+        actor=actor,
+        model=Employee,
+        changes=[(e.pk, str(e), AuditAction.CREATE, None, snapshot(e)) for e in made]
+        + [(e.pk, str(e), AuditAction.UPDATE, before[e.pk], snapshot(e)) for e in changed],
+        reason=reason,
+    )
+    return Committed(created=len(made), updated=len(changed), unchanged=unchanged, refused=refused)

@@ -1,6 +1,8 @@
 from django.urls import path
 
+from fugong.core.imports import views as imports
 from fugong.workforce import views
+from fugong.workforce.importer import KIND
 
 app_name = "workforce"
 
@@ -8,4 +10,8 @@ urlpatterns = [
     path("", views.roster, name="roster"),
     path("new/", views.employee_new, name="employee_new"),
     path("<int:pk>/", views.employee_edit, name="employee_edit"),
+    # The import engine's pages, for the roster (fugong.workforce.importer).
+    path("import/", imports.upload, {"kind": KIND}, name="import_upload"),
+    path("import/<int:pk>/", imports.batch, {"kind": KIND}, name="import"),
+    path("import/<int:pk>/errors/", imports.errors, {"kind": KIND}, name="import_errors"),
 ]

@@ -23,6 +23,7 @@ from fugong.core.imports.models import HeaderMapping, ImportBatch, ImportMode, I
 from fugong.core.imports.registry import Importer, importer
 from fugong.core.imports.workflow import BATCHES, SYSTEM
 from fugong.core.jobs import JobContext, JobError, job_handler
+from fugong.core.masking import mask_structure
 from fugong.core.tabular import SourceRow, Table, TabularError, mapping_key, read_table
 from fugong.core.xlsx import XlsxStreamWriter
 
@@ -288,6 +289,8 @@ def check(ctx: JobContext) -> dict:
             raise JobError(str(exc)) from exc
         ctx.progress(checked.total, checked.total)
         batch.preview = summary(checked, kind)
+        if kind.personal_data:  # no ID number or phone in the stored preview
+            batch.preview = mask_structure(batch.preview)
         if checked.errors:
             batch.error_file.save(
                 f"errors-{batch.pk}.xlsx", ContentFile(error_file(checked)), save=False

@@ -41,7 +41,14 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         places = importer.places(user)
         if places:
-            self.fields["place"].choices = [("", _("(the place column of each row)")), *places]
-            self.fields["place"].initial = importer.default_place(user, places)
+            field = self.fields["place"]
+            if importer.place_required:  # every row goes there (the roster's enterprise)
+                field.choices = places
+                field.required = True
+            else:
+                field.choices = [("", _("(the place column of each row)")), *places]
+            field.initial = importer.default_place(user, places)
+            field.label = importer.place_label or field.label
+            field.help_text = importer.place_help or field.help_text
         else:
             del self.fields["place"]

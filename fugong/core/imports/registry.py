@@ -95,6 +95,13 @@ class Importer:
     existing_label: Any = ""
     sample_fields: Sequence[str] = ()
     result_label: Any = ""
+    # The form's 导入到: what it is called and says (None: "Import to", for places), and
+    # whether a choice is needed (the roster's rows all go to the enterprise chosen).
+    place_label: Any = None
+    place_help: Any = None
+    place_required: bool = False
+    # Rows hold personal data (ID numbers, phones): the stored preview is masked.
+    personal_data: bool = False
 
     def result_url(self) -> str:
         """Where the imported rows are listed (the link under the result), or ""."""

@@ -1,0 +1,172 @@
+"""The roster through the import engine (issue 13 point 1): a roster xlsx as enterprises keep
+it goes onto the enterprise's roster, matched by ID number (one identity across enterprises),
+checked by the form's rules; the rows set aside and the stored preview hold no ID number or
+phone in clear; a second import of the same file changes nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from openpyxl import Workbook
+from stdnum.cn import ric
+
+from fugong.core.imports import services as imports
+from fugong.core.imports.models import ImportStatus
+from fugong.core.jobs import execute
+from fugong.core.models import AuditLog
+from fugong.core.testing import world_fixtures
+from fugong.resumption.testing import add_cast, build_casts
+from fugong.workforce.importer import KIND
+from fugong.workforce.models import Employee, Person
+
+_built, world = world_fixtures(build_casts, scope="module")
+
+HEADER = [
+    "序号",
+    "姓名",
+    "身份证号码",
+    "联系电话",
+    "来源地",
+    "计划返岗日期",
+    "交通方式",
+    "在岗状态",
+]
+
+
+def number(i: int, born: str = "19850301") -> str:
+    body = f"420106{born}{i:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def roster_xlsx(rows: list[list]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["某某有限公司复工人员花名册"])
+    ws.append(HEADER)
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def run(user, enterprise, content: bytes, *, mode="all", confirm=True):
+    batch = imports.batch_start(
+        kind=KIND,
+        user=user,
+        filename="花名册.xlsx",
+        content=content,
+        mode=mode,
+        place=enterprise.pk,
+        enqueue=False,
+    )
+    execute(batch.check_job_id)
+    batch.refresh_from_db()
+    if confirm and batch.status == ImportStatus.READY:
+        batch = imports.batch_confirm(user=user, batch=batch, enqueue=False)
+        execute(batch.import_job_id)
+        batch.refresh_from_db()
+    return batch
+
+
+def enterprise_of(cast):
+    return cast.enterprise.memberships.get().enterprise
+
+
+def test_a_roster_file_is_imported_and_again_changes_nothing(world):
+    c = add_cast(world, "approval", "import_roster")
+    rows = [
+        [1, "陈一", number(1), "13800001111", "省外", "2026-12-20", "包车", "未返岗"],
+        [2, "陈二", number(2), "13800002222", "本地", "2026-12-10", "自驾", "在岗"],
+        [3, "陈三", number(3), "", "重点地区", "", "火车", "隔离观察"],
+    ]
+    batch = run(c.enterprise, enterprise_of(c), roster_xlsx(rows))
+    assert batch.status == ImportStatus.DONE, batch.message
+    assert batch.result["created"] == 3
+    staff = {e.person.name: e for e in Employee.objects.filter(enterprise=enterprise_of(c))}
+    assert staff["陈一"].origin == "out_of_province" and staff["陈一"].transport == "charter_bus"
+    assert str(staff["陈一"].planned_return) == "2026-12-20"
+    assert staff["陈三"].work_status == "observing" and staff["陈三"].phone == ""
+    assert staff["陈二"].person.id_number == number(2)
+    # Nothing in clear in the stored preview, the rows set aside or the audit log.
+    preview = str(batch.preview)
+    assert number(1) not in preview and "13800001111" not in preview
+    logged = " ".join(
+        f"{r.before} {r.after}" for r in AuditLog.objects.filter(content_type__model="employee")
+    )
+    assert number(1) not in logged and "13800001111" not in logged
+    again = run(c.enterprise, enterprise_of(c), roster_xlsx(rows))
+    assert again.status == ImportStatus.DONE, again.message
+    assert again.result["created"] == 0 and again.result["updated"] == 0
+    assert Employee.objects.filter(enterprise=enterprise_of(c)).count() == 3
+
+
+def test_bad_rows_are_refused_with_reasons_and_good_ones_kept_on_request(world):
+    c = add_cast(world, "approval", "import_roster_bad")
+    bad_check = number(4)[:-1] + ("0" if number(4)[-1] != "0" else "1")
+    rows = [
+        [1, "李一", number(5), "13800005555", "省外", "", "", ""],
+        [2, "李二", bad_check, "", "本地", "", "", ""],  # wrong check digit
+        [3, "李三", number(5), "", "本地", "", "", ""],  # the same number twice
+        [4, "李四", number(6), "", "火星", "", "", ""],  # no such origin
+        [5, "李五", number(7), "", "", "", "", ""],  # no origin for a new person
+    ]
+    batch = run(c.enterprise, enterprise_of(c), roster_xlsx(rows), confirm=False)
+    assert batch.preview["valid"] == 1 and batch.preview["invalid"] == 4
+    messages = " ".join(e["message"] for e in batch.preview["errors"])
+    assert "校验位" in messages and "row 2" not in messages
+    assert "火星" in messages and "来源地" in messages
+    assert bad_check not in str(batch.preview)  # the refused number is masked too
+    batch = imports.batch_confirm(user=c.enterprise, batch=batch, mode="good", enqueue=False)
+    execute(batch.import_job_id)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DONE, batch.message
+    assert list(
+        Employee.objects.filter(enterprise=enterprise_of(c)).values_list("person__name", flat=True)
+    ) == ["李一"]
+
+
+def test_one_identity_across_enterprises_and_a_name_conflict_is_refused(world):
+    a, b = add_cast(world, "approval", "import_a"), add_cast(world, "record", "import_b")
+    run(a.enterprise, enterprise_of(a), roster_xlsx([[1, "王一", number(8), "", "省外"]]))
+    run(b.enterprise, enterprise_of(b), roster_xlsx([[1, "王一", number(8), "", "本地"]]))
+    assert Person.objects.filter(name="王一").count() == 1
+    assert Employee.objects.filter(person__name="王一").count() == 2
+    batch = run(
+        b.enterprise,
+        enterprise_of(b),
+        roster_xlsx([[1, "王二", number(8), "", "本地"]]),
+        confirm=False,
+    )
+    assert batch.preview["invalid"] == 1
+    assert "王一" not in str(batch.preview)  # the name on file is not told
+
+
+def test_only_an_enterprises_own_users_import_its_roster(world):
+    a, b = add_cast(world, "approval", "import_own_a"), add_cast(world, "approval", "import_own_b")
+    from fugong.workforce.importer import RosterImporter
+
+    importer = RosterImporter()
+    assert importer.may_import(a.enterprise) and not importer.may_import(a.town_cmd)
+    assert [pk for pk, _name in importer.places(a.enterprise)] == [enterprise_of(a).pk]
+    with pytest.raises(ValidationError):  # another enterprise's roster is not the user's
+        run(a.enterprise, enterprise_of(b), roster_xlsx([[1, "赵一", number(9), "", "本地"]]))
+    assert not Employee.objects.filter(enterprise=enterprise_of(b)).exists()
+
+
+def test_the_rows_set_aside_hold_no_id_number_in_clear(world):
+    c = add_cast(world, "approval", "import_aside")
+    batch = run(
+        c.enterprise,
+        enterprise_of(c),
+        roster_xlsx([[1, "孙一", number(10), "13800001010", "本地"]]),
+        confirm=False,
+    )
+    data = batch.checked_file.read()
+    assert number(10).encode() not in data and b"13800001010" not in data
+    with connection.cursor() as cursor:  # nor the batch row
+        cursor.execute("SELECT preview FROM enterprises_importbatch WHERE id = %s", [batch.pk])
+        assert number(10) not in str(cursor.fetchone())
