@@ -50,6 +50,7 @@ NOT_PAGES = {
     "enterprises:bulk": "bulk action, POST only",
     "enterprises:import_errors": "error file download",
     "workforce:import_errors": "error file download",
+    "workforce:export": "POST only (starts a job)",
     "enterprises:assignment_remove": "POST only",
     "resumption:notice": "PDF",
     "notifications:open": "marks a message read and redirects to what it names",

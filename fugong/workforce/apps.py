@@ -19,6 +19,7 @@ class WorkforceConfig(AppConfig):
         from fugong.workforce.importer import RosterImporter
 
         imports.register(RosterImporter())  # the roster on the import engine
+        from fugong.workforce import export  # noqa: F401  (registers the export job)
 
         registry.add_urls("workforce/", "fugong.workforce.urls", order=400)
         registry.add_demo_step("roster", "fugong.workforce.demo.build_roster", after=("users",))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.roster, name="roster"),
     path("new/", views.employee_new, name="employee_new"),
     path("<int:pk>/", views.employee_edit, name="employee_edit"),
+    path("export/", views.roster_export, name="export"),
     # The import engine's pages, for the roster (fugong.workforce.importer).
     path("import/", imports.upload, {"kind": KIND}, name="import_upload"),
     path("import/<int:pk>/", imports.batch, {"kind": KIND}, name="import"),

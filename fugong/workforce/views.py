@@ -7,12 +7,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from fugong.core import registry
 from fugong.core.errors import UserError
 from fugong.core.ids import parse_id
+from fugong.core.jobs import job_start
 from fugong.core.masking import mask_id_number, mask_phone
-from fugong.workforce import selectors, services
+from fugong.workforce import export, selectors, services
 from fugong.workforce.choices import Origin, WorkStatus
 from fugong.workforce.forms import EmployeeForm
 from fugong.workforce.services import EDITABLE
@@ -115,3 +117,17 @@ def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "workforce/employee_form.html",
         {"form": form, "enterprise": employee.enterprise, "employee": employee},
     )
+
+
+@login_required
+@require_POST
+def roster_export(request: HttpRequest) -> HttpResponse:
+    """Export the user's enterprise's roster as a background job; its page shows progress."""
+    enterprise = _enterprise(request)
+    job = job_start(
+        kind=export.KIND,
+        title=_("Export of the roster of %(enterprise)s") % {"enterprise": enterprise.name},
+        user=request.user,
+        params={"enterprise": enterprise.pk},
+    )
+    return redirect("core:job", pk=job.pk)
