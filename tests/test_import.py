@@ -19,6 +19,7 @@ from fugong.accounts.models import Jurisdiction
 from fugong.core.imports import checked
 from fugong.core.jobs import execute
 from fugong.core.models import AuditLog, Job, JobStatus
+from fugong.core.testing import run_import
 from fugong.enterprises import io as enterprise_io
 from fugong.enterprises.choices import Category, Ledger
 from fugong.enterprises.models import Enterprise, ImportStatus
@@ -104,16 +105,9 @@ def exported(client, capture_on_commit) -> bytes:
 
 
 def run(user, content: bytes, *, filename="台账.xlsx", mode="all", confirm=True):
-    batch = enterprise_io.import_start(
-        user=user, filename=filename, content=content, mode=mode, enqueue=False
+    return run_import(
+        enterprise_io.KIND, user, content, filename=filename, mode=mode, confirm=confirm
     )
-    execute(batch.check_job_id)
-    batch.refresh_from_db()
-    if confirm and batch.status == ImportStatus.READY:
-        batch = enterprise_io.import_confirm(user=user, batch=batch, enqueue=False)
-        execute(batch.import_job_id)
-        batch.refresh_from_db()
-    return batch
 
 
 def test_xlsx_with_title_rows_is_imported_with_derivations(user):

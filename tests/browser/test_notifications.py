@@ -57,30 +57,27 @@ def test_a_command_office_sets_up_a_robot_tests_it_and_adds_who_receives(page, a
     WeCom service receives it, the page shows it sent), and has a recipient group receive the
     filings submitted in the town."""
     from fugong.notifications.models import RecipientGroup, RobotWebhook, Subscription
-    from tests.notifications.fakes import FakeGateway
+    from tests.notifications.fakes import fake_robots
 
-    with FakeGateway() as wecom:
-        wecom.default = (200, {"errcode": 0, "errmsg": "ok"})
-        url = f"http://127.0.0.1:{wecom.server_address[1]}/cgi-bin/webhook/send"
-        with override_settings(FUGONG_WECOM_ROBOT_URL=url):
-            log_in(page, "town01_cmd")
-            page.get_by_role("link", name="通知配置").first.click()
-            page.wait_for_url("**/notifications/setup/")
-            page.get_by_test_id("robot-new").click()
-            page.get_by_label("群/组名称").fill("镇复工专班群")
-            page.get_by_label("平台").select_option("wecom")
-            page.get_by_label("Webhook 地址或密钥").fill(
-                "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=browser-key-2468"
-            )
-            page.locator("input[name=kinds][value='resumption.filing_submitted']").check()
-            page.get_by_role("button", name="保存").click()
-            page.wait_for_url("**/notifications/setup/robots/*/")
-            expect(page.get_by_test_id("robot-key")).to_have_text("…2468")
-            page.get_by_test_id("robot-test").click()
-            expect(page.get_by_test_id("robot-post-status").first).to_contain_text(
-                "已发送", timeout=10_000
-            )
-            page.screenshot(path=str(artifacts / "notification-robot.png"), full_page=True)
+    with fake_robots() as wecom:
+        log_in(page, "town01_cmd")
+        page.get_by_role("link", name="通知配置").first.click()
+        page.wait_for_url("**/notifications/setup/")
+        page.get_by_test_id("robot-new").click()
+        page.get_by_label("群/组名称").fill("镇复工专班群")
+        page.get_by_label("平台").select_option("wecom")
+        page.get_by_label("Webhook 地址或密钥").fill(
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=browser-key-2468"
+        )
+        page.locator("input[name=kinds][value='resumption.filing_submitted']").check()
+        page.get_by_role("button", name="保存").click()
+        page.wait_for_url("**/notifications/setup/robots/*/")
+        expect(page.get_by_test_id("robot-key")).to_have_text("…2468")
+        page.get_by_test_id("robot-test").click()
+        expect(page.get_by_test_id("robot-post-status").first).to_contain_text(
+            "已发送", timeout=10_000
+        )
+        page.screenshot(path=str(artifacts / "notification-robot.png"), full_page=True)
     [posted] = wecom.requests
     assert "key=browser-key-2468" in posted["path"]
     assert "群机器人测试消息" in posted["json"]["text"]["content"]

@@ -11,9 +11,11 @@ import json
 import logging
 import socket
 import threading
+from contextlib import contextmanager
 from email.message import Message
 
 from aiosmtpd.controller import Controller
+from django.test import override_settings
 
 
 class _Serving:
@@ -110,3 +112,18 @@ class FakeGateway(_Serving, http.server.ThreadingHTTPServer):
         self.replies: list[tuple[int, dict]] = []
         self.default: tuple[int, dict] = (200, {"code": "OK"})
         self.url = f"http://127.0.0.1:{self.server_address[1]}/sms/send"
+
+
+@contextmanager
+def fake_robots(**settings):
+    """WeCom and DingTalk on a FakeGateway on 127.0.0.1, answering "sent" by default
+    (``errcode`` 0); ``settings`` override others for the block."""
+    with FakeGateway() as server:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        with override_settings(
+            FUGONG_WECOM_ROBOT_URL=f"{base}/cgi-bin/webhook/send",
+            FUGONG_DINGTALK_ROBOT_URL=f"{base}/robot/send",
+            **settings,
+        ):
+            server.default = (200, {"errcode": 0, "errmsg": "ok"})  # the robots' "sent"
+            yield server

@@ -22,7 +22,7 @@ from fugong.notifications.models import Channel, Delivery, DeliveryStatus, Robot
 from fugong.resumption import services as filings
 from fugong.resumption.choices import Status
 from fugong.resumption.testing import add_cast, build_casts, new_filing
-from tests.notifications.fakes import FakeGateway
+from tests.notifications.fakes import fake_robots
 
 S = Status
 
@@ -31,16 +31,10 @@ _built, world = world_fixtures(build_casts, scope="module")
 
 @pytest.fixture
 def robots():
-    with FakeGateway() as server:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        with override_settings(
-            FUGONG_WECOM_ROBOT_URL=f"{base}/cgi-bin/webhook/send",
-            FUGONG_DINGTALK_ROBOT_URL=f"{base}/robot/send",
-            FUGONG_SITE_URL="https://fugong.example.gov.cn",
-            FUGONG_NOTIFY_MAX_ATTEMPTS=3,
-        ):
-            server.default = (200, {"errcode": 0, "errmsg": "ok"})  # the robots' "sent"
-            yield server
+    with fake_robots(
+        FUGONG_SITE_URL="https://fugong.example.gov.cn", FUGONG_NOTIFY_MAX_ATTEMPTS=3
+    ) as server:
+        yield server
 
 
 def robot(place, kind=RobotKind.WECOM, **fields) -> RobotWebhook:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.test import override_settings
 
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.models import AuditLog
@@ -27,7 +26,7 @@ from fugong.notifications.models import (
 from fugong.resumption import services as filings
 from fugong.resumption.choices import Status
 from fugong.resumption.testing import add_cast, build_casts, new_filing
-from tests.notifications.fakes import FakeGateway
+from tests.notifications.fakes import fake_robots
 
 S = Status
 SUBMITTED = "resumption.filing_submitted"
@@ -56,14 +55,8 @@ def told(user, filing) -> bool:
 
 @pytest.fixture
 def robots():
-    with FakeGateway() as server:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        with override_settings(
-            FUGONG_WECOM_ROBOT_URL=f"{base}/cgi-bin/webhook/send",
-            FUGONG_DINGTALK_ROBOT_URL=f"{base}/robot/send",
-        ):
-            server.default = (200, {"errcode": 0, "errmsg": "ok"})
-            yield server
+    with fake_robots() as server:
+        yield server
 
 
 # -- who receives ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from fugong.core.imports import services as imports
 from fugong.core.imports.models import ImportStatus
 from fugong.core.jobs import execute
 from fugong.core.models import AuditLog
-from fugong.core.testing import world_fixtures
+from fugong.core.testing import run_import, world_fixtures
 from fugong.resumption.testing import add_cast, build_casts
 from fugong.workforce.importer import KIND
 from fugong.workforce.models import Employee, Person
@@ -54,22 +54,9 @@ def roster_xlsx(rows: list[list]) -> bytes:
 
 
 def run(user, enterprise, content: bytes, *, mode="all", confirm=True):
-    batch = imports.batch_start(
-        kind=KIND,
-        user=user,
-        filename="花名册.xlsx",
-        content=content,
-        mode=mode,
-        place=enterprise.pk,
-        enqueue=False,
+    return run_import(
+        KIND, user, content, place=enterprise.pk, mode=mode, confirm=confirm, filename="花名册.xlsx"
     )
-    execute(batch.check_job_id)
-    batch.refresh_from_db()
-    if confirm and batch.status == ImportStatus.READY:
-        batch = imports.batch_confirm(user=user, batch=batch, enqueue=False)
-        execute(batch.import_job_id)
-        batch.refresh_from_db()
-    return batch
 
 
 def enterprise_of(cast):

@@ -10,7 +10,8 @@ inherits the checks it needs and fills them with calls built from its own small 
 - ``OneAuditRowPerWrite``: each write leaves exactly one audit row, by the acting user.
 - ``FixedQueryCount``: a list costs as many queries with N rows as with more.
 
-``built_for_the_class`` builds a class's data once. ``issue_token``/``bearer`` are the one way tests get an API token through the API itself.
+``built_for_the_class`` builds a class's data once. ``run_import`` drives one import through
+the engine (upload, check, commit) in the test's thread. ``issue_token``/``bearer`` are the one way tests get an API token through the API itself.
 """
 
 from fugong.core.testing.api import TEST_PASSWORD, bearer, issue_token
@@ -24,8 +25,10 @@ from fugong.core.testing.checks import (
     send,
 )
 from fugong.core.testing.fixtures import built_for_the_class, world_fixtures
+from fugong.core.testing.imports import run_import
 
 __all__ = [
+    "run_import",
     "TEST_PASSWORD",
     "Call",
     "FixedQueryCount",
