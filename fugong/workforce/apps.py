@@ -19,7 +19,7 @@ class WorkforceConfig(AppConfig):
         from fugong.workforce.importer import RosterImporter
 
         imports.register(RosterImporter())  # the roster on the import engine
-        from fugong.workforce import export  # noqa: F401  (registers the export job)
+        from fugong.workforce import export, rules  # noqa: F401  (register their jobs)
 
         registry.add_urls("workforce/", "fugong.workforce.urls", order=400)
         registry.add_demo_step("roster", "fugong.workforce.demo.build_roster", after=("users",))
@@ -39,5 +39,13 @@ class WorkforceConfig(AppConfig):
                 ),
                 "/workforce/",
                 order=150,
-            )
+            ),
+            MenuItem(
+                _("Origin rules"),
+                "workforce:rules",
+                "signpost-split",
+                frozenset({Role.COMMAND}),
+                "/workforce/rules/",
+                order=160,
+            ),
         )

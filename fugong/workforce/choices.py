@@ -29,3 +29,21 @@ class WorkStatus(models.TextChoices):
     AT_WORK = "at_work", _("At work")  # 在岗
     REMOTE = "remote", _("Working from home")  # 居家办公
     LEFT = "left", _("Left the enterprise")  # 已离职
+
+
+class Measure(models.TextChoices):
+    """What a person coming back must do before working (seed 004), from the least strict."""
+
+    NONE = "none", _("Nothing special")
+    MONITOR = "monitor", _("Health monitoring (temperature twice a day)")  # 健康监测
+    ISOLATE = "isolate", _("Isolation before work")  # 隔离观察
+    DEFER = "defer", _("Return deferred")  # 暂缓返岗
+
+
+STRICTNESS = {Measure.NONE: 0, Measure.MONITOR: 1, Measure.ISOLATE: 2, Measure.DEFER: 3}
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("Low risk")
+    MEDIUM = "medium", _("Medium risk")
+    HIGH = "high", _("High risk")

@@ -11,8 +11,9 @@ from stdnum.cn import ric
 
 from fugong.core.crypto import lookup_hash
 from fugong.enterprises.models import Enterprise
-from fugong.workforce.choices import Origin, Transport, WorkStatus
-from fugong.workforce.models import Employee, Person
+from fugong.workforce import rules
+from fugong.workforce.choices import Measure, Origin, Transport, WorkStatus
+from fugong.workforce.models import Employee, OriginRule, Person
 from fugong.workforce.services import ID_PURPOSE, PHONE_PURPOSE
 
 ORIGINS = [
@@ -42,7 +43,38 @@ def _pick(rng, weighted):
     return rng.choices(values, weights)[0]
 
 
+# The county's rules of seed 004 (from a month ago): 市内区外 14 days' monitoring (binding:
+# towns may not add to it), 省内市外 14 days' isolation with the grid chief's approval,
+# 省外 and key areas deferred.
+DEMO_RULES = [
+    (Origin.CITY, Measure.MONITOR, False, True),
+    (Origin.PROVINCE, Measure.ISOLATE, True, False),
+    (Origin.OUT_OF_PROVINCE, Measure.DEFER, False, False),
+    (Origin.KEY_AREA, Measure.DEFER, False, False),
+]
+
+
+def build_rules(b) -> None:
+    start = timezone.localdate() - datetime.timedelta(days=30)
+    for county in b.counties:
+        OriginRule.objects.bulk_create(
+            [
+                OriginRule(
+                    jurisdiction=county,
+                    origin=origin,
+                    measure=measure,
+                    needs_approval=approval,
+                    binding=binding,
+                    effective_from=start,
+                    basis=f"{county.name}疫情防控指挥部关于企业复工复产人员管理的通知",
+                )
+                for origin, measure, approval, binding in DEMO_RULES
+            ]
+        )
+
+
 def build_roster(b) -> None:
+    build_rules(b)
     today = timezone.localdate()
     for town in b.towns:
         enterprises = Enterprise.objects.filter(jurisdiction__path__startswith=town.path).order_by(
@@ -75,3 +107,5 @@ def build_roster(b) -> None:
                     )
                 )
             Employee.objects.bulk_create(rows, ignore_conflicts=True)
+    staff = list(Employee.objects.select_related("enterprise__jurisdiction"))
+    Employee.objects.bulk_update(rules.apply(staff, rules.RuleBook()), rules.ASSESSED)

@@ -50,6 +50,7 @@ def export_roster(ctx: JobContext) -> dict:
                     e.person.id_number,
                     e.phone,
                     _label(Origin, e.origin),
+                    e.origin_region,
                     e.travel_14d,
                     e.planned_return,
                     _label(Transport, e.transport),

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.models import phone_validator
 from fugong.core.forms import html5_widgets
-from fugong.workforce.choices import Origin, Transport, WorkStatus
+from fugong.workforce.choices import Measure, Origin, Transport, WorkStatus
 
 
 class EmployeeForm(forms.Form):
@@ -39,6 +39,31 @@ class EmployeeForm(forms.Form):
             del self.fields["id_number"]
         for field in self.fields.values():
             if isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("class", "form-select")
+            else:
+                field.widget.attrs.setdefault("class", "form-control")
+        html5_widgets(self)
+
+
+class OriginRuleForm(forms.Form):
+    origin = forms.ChoiceField(label=_("Comes back from"), choices=Origin.choices)
+    measure = forms.ChoiceField(label=_("Measure"), choices=Measure.choices)
+    days = forms.IntegerField(label=_("Days"), min_value=0, max_value=60, initial=14)
+    needs_approval = forms.BooleanField(
+        label=_("The grid chief approves the return"), required=False
+    )
+    binding = forms.BooleanField(
+        label=_("Places below may not be stricter (不得层层加码)"), required=False
+    )
+    effective_from = forms.DateField(label=_("Effective from"))
+    basis = forms.CharField(label=_("Basis (document)"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(field.widget, forms.Select):
                 field.widget.attrs.setdefault("class", "form-select")
             else:
                 field.widget.attrs.setdefault("class", "form-control")

@@ -35,6 +35,7 @@ COLUMNS: list[Column] = [
     ),
     Column("phone", "手机号", ("手机号码", "联系电话", "电话", "手机", "联系方式"), kind="code"),
     Column("origin", "来源地", ("来源", "来源地类别", "返岗来源地", "人员来源")),
+    Column("origin_region", "来源地区代码", ("来源地代码", "来源区划代码"), kind="code"),
     Column("travel_14d", "近14天旅居史", ("旅居史", "14天旅居史", "近14天行程", "途经地")),
     Column("planned_return", "计划返岗日期", ("返岗日期", "预计返岗日期", "返岗时间"), kind="date"),
     Column("transport", "交通方式", ("返程方式", "返岗方式", "出行方式")),
@@ -169,6 +170,11 @@ class RosterCheck(RowCheck):
             if not phone.isdigit() or not 7 <= len(phone) <= 12:
                 fail("phone", _("a phone number is 7 to 12 digits."))
             out["phone"] = phone
+        region = str(v.get("origin_region") or "")
+        if region:
+            if not (region.isdigit() and len(region) in (2, 4, 6)):
+                fail("origin_region", _("a region code has 2, 4 or 6 digits."))
+            out["origin_region"] = region
         if v.get("travel_14d"):
             out["travel_14d"] = str(v["travel_14d"])[:300]
         if v.get("planned_return") is not None:

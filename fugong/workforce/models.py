@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from fugong.core.crypto import EncryptedTextField
 from fugong.core.models import TimestampedModel
 from fugong.core.scope import ScopeRules
-from fugong.workforce.choices import Origin, Transport, WorkStatus
+from fugong.workforce.choices import Measure, Origin, RiskLevel, Transport, WorkStatus
 
 
 class Person(TimestampedModel):
@@ -53,6 +53,13 @@ class Employee(TimestampedModel):
     work_status = models.CharField(
         _("work status"), max_length=20, choices=WorkStatus.choices, default=WorkStatus.NOT_RETURNED
     )
+    # The county (6 digits) or province (2) the person comes back from, for the risk list.
+    origin_region = models.CharField(_("region come back from"), max_length=6, blank=True)
+    # What the origin rules say (rules.assess), kept so lists and counts need no engine run;
+    # rules.reassess writes them again when a rule or a region's risk changes.
+    measure = models.CharField(_("measure"), max_length=20, choices=Measure.choices, blank=True)
+    may_work_from = models.DateField(_("may work from"), null=True, blank=True)
+    measure_reason = models.CharField(_("why"), max_length=300, blank=True)
 
     audit_excluded_fields = ("phone", "phone_hash")
     audit_masked_fields = ("travel_14d",)
@@ -76,3 +83,60 @@ class Employee(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.enterprise_id}"
+
+
+class OriginRule(TimestampedModel):
+    """What a place asks of the people coming back from one kind of origin (seed 004: 市内区外
+    14 days' monitoring, 省内市外 14 days' isolation, 省外 deferred), from a day on. A place
+    without its own rule follows the nearest one above it; a ``binding`` rule (不得层层加码,
+    seed 001) forbids the places below a stricter one."""
+
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction", on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("jurisdiction"),
+    )  # fmt: skip
+    origin = models.CharField(_("origin"), max_length=20, choices=Origin.choices)
+    measure = models.CharField(_("measure"), max_length=20, choices=Measure.choices)
+    days = models.PositiveSmallIntegerField(_("days"), default=14)
+    needs_approval = models.BooleanField(_("grid chief approves the return"), default=False)
+    binding = models.BooleanField(_("places below may not be stricter"), default=False)
+    effective_from = models.DateField(_("effective from"))
+    basis = models.CharField(_("basis (document)"), max_length=200, blank=True)
+
+    scope_rules = ScopeRules(jurisdiction_path="jurisdiction__path")
+
+    class Meta:
+        verbose_name = _("origin rule")
+        verbose_name_plural = _("origin rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "origin", "effective_from"],
+                name="workforce_origin_rule_once_a_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id} {self.origin} {self.measure}"
+
+
+class RegionRisk(models.Model):
+    """A region's epidemic risk from a day on (the risk list, with its history: a change is
+    a new row). People coming back from a high-risk region are treated as from a key area."""
+
+    region = models.CharField(_("region code"), max_length=6, db_index=True)
+    name = models.CharField(_("region"), max_length=60)
+    level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices)
+    effective_from = models.DateField(_("effective from"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("region risk")
+        verbose_name_plural = _("region risks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "effective_from"], name="workforce_region_risk_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.level}"

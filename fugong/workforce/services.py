@@ -166,7 +166,7 @@ def employee_create(*, actor, enterprise, name: str, id_number: str, phone: str 
             _("%(name)s is already on the roster.") % {"name": person.name}, code="duplicate"
         )
     phone = "".join(str(phone or "").split())
-    return audited_create(
+    employee = audited_create(
         Employee,
         actor=actor,
         reason=_("Roster"),
@@ -176,10 +176,23 @@ def employee_create(*, actor, enterprise, name: str, id_number: str, phone: str 
         phone_hash=lookup_hash(phone, PHONE_PURPOSE) if phone else "",
         **fields,
     )
+    _assess([employee])
+    return employee
+
+
+def _assess(employees: list[Employee]) -> None:
+    """What the origin rules say of them, written beside them (fugong.workforce.rules)."""
+    from fugong.workforce import rules  # rules imports this module's siblings only
+
+    for e in employees:
+        e.enterprise  # noqa: B018 - loaded with its place for the rule book
+    changed = rules.apply(employees, rules.RuleBook())
+    Employee.objects.bulk_update(changed, rules.ASSESSED)
 
 
 EDITABLE = (
     "origin",
+    "origin_region",
     "travel_14d",
     "planned_return",
     "transport",
@@ -205,7 +218,9 @@ def employee_update(*, actor, employee: Employee, phone: str | None = None, **fi
         if phone != employee.phone:
             fields["phone"] = phone
             fields["phone_hash"] = lookup_hash(phone, PHONE_PURPOSE) if phone else ""
-    return audited_update(employee, actor=actor, reason=_("Roster"), **fields)
+    employee = audited_update(employee, actor=actor, reason=_("Roster"), **fields)
+    _assess([employee])
+    return employee
 
 
 def roster_enterprises(user, *, own_only: bool = False):
@@ -272,6 +287,7 @@ def employees_upsert(*, actor, enterprise, rows: list[dict], reason: str) -> Com
             setattr(employee, k, v)
         changed.append(employee)
     Employee.objects.bulk_create(made)
+    _assess(made + changed)
     if changed:
         fields = sorted({*EDITABLE, "phone", "phone_hash", "updated_at"})
         now = timezone.now()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.employee_new, name="employee_new"),
     path("<int:pk>/", views.employee_edit, name="employee_edit"),
     path("export/", views.roster_export, name="export"),
+    path("rules/", views.origin_rules, name="rules"),
     # The import engine's pages, for the roster (fugong.workforce.importer).
     path("import/", imports.upload, {"kind": KIND}, name="import_upload"),
     path("import/<int:pk>/", imports.batch, {"kind": KIND}, name="import"),

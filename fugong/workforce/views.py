@@ -6,17 +6,20 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fugong.accounts.selectors import command_jurisdictions
 from fugong.core import registry
 from fugong.core.errors import UserError
 from fugong.core.ids import parse_id
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_id_number, mask_phone
-from fugong.workforce import export, selectors, services
+from fugong.workforce import export, rules, selectors, services
 from fugong.workforce.choices import Origin, WorkStatus
-from fugong.workforce.forms import EmployeeForm
+from fugong.workforce.forms import EmployeeForm, OriginRuleForm
+from fugong.workforce.models import OriginRule
 from fugong.workforce.services import EDITABLE
 
 
@@ -131,3 +134,32 @@ def roster_export(request: HttpRequest) -> HttpResponse:
         params={"enterprise": enterprise.pk},
     )
     return redirect("core:job", pk=job.pk)
+
+
+@login_required
+def origin_rules(request: HttpRequest) -> HttpResponse:
+    """The origin rules in force at the user's place (its own or inherited from above), its
+    own rules over time, and a form to add one (the people touched are evaluated again in
+    the background; the job's page shows how many)."""
+    places = command_jurisdictions(request.user)
+    if not places:
+        raise PermissionDenied(_("Only the place's command office sets its origin rules."))
+    wanted = parse_id(request.GET.get("jurisdiction") or request.POST.get("jurisdiction"))
+    place = next((p for p in places if p.pk == wanted), places[0])
+    form = OriginRuleForm(request.POST or None, initial={"effective_from": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            _rule, job = rules.rule_add(actor=request.user, jurisdiction=place, **form.cleaned_data)
+        except UserError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Saved. The people it touches are evaluated again."))
+            return redirect("core:job", pk=job.pk)
+    book = rules.RuleBook()
+    in_force = [(label, book.rule_for(place.path, value)) for value, label in Origin.choices]
+    own = OriginRule.objects.filter(jurisdiction=place).order_by("-effective_from", "origin")
+    return render(
+        request,
+        "workforce/rules.html",
+        {"place": place, "places": places, "in_force": in_force, "own": own, "form": form},
+    )
