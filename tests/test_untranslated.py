@@ -249,7 +249,7 @@ class Arguments:
             return [{"pk": r.pk} for r in robot_list(user)[:1]]
         if name == "workforce:import":
             return [{"pk": b.pk} for b in o.roster_batches if b.created_by_id == user.pk]
-        if name == "workforce:employee_edit":
+        if name in ("workforce:employee_edit", "workforce:employee_pass"):
             from fugong.workforce.selectors import employee_list
 
             return [{"pk": e.pk} for e in employee_list(user=user)[:1]]

@@ -41,6 +41,22 @@ class WorkforceConfig(AppConfig):
                 order=150,
             ),
             MenuItem(
+                _("Passes to approve"),
+                "workforce:pass_approvals",
+                "patch-check",
+                frozenset({Role.CADRE}),
+                "/workforce/passes/",
+                order=170,
+            ),
+            MenuItem(
+                _("Gate check"),
+                "workforce:gate",
+                "qr-code-scan",
+                frozenset({Role.ENTERPRISE, Role.PARK_OPERATOR}),
+                "/workforce/gate/",
+                order=175,
+            ),
+            MenuItem(
                 _("Origin rules"),
                 "workforce:rules",
                 "signpost-split",

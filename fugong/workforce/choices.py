@@ -47,3 +47,9 @@ class RiskLevel(models.TextChoices):
     LOW = "low", _("Low risk")
     MEDIUM = "medium", _("Medium risk")
     HIGH = "high", _("High risk")
+
+
+class PassStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the grid chief")  # 待网格长审批
+    VALID = "valid", _("Valid")
+    REVOKED = "revoked", _("Revoked")

@@ -5,13 +5,23 @@ keyed hashes; neither reaches the audit log in clear."""
 
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fugong.core.crypto import EncryptedTextField
 from fugong.core.models import TimestampedModel
 from fugong.core.scope import ScopeRules
-from fugong.workforce.choices import Measure, Origin, RiskLevel, Transport, WorkStatus
+from fugong.workforce.choices import (
+    Measure,
+    Origin,
+    PassStatus,
+    RiskLevel,
+    Transport,
+    WorkStatus,
+)
 
 
 class Person(TimestampedModel):
@@ -140,3 +150,59 @@ class RegionRisk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.level}"
+
+
+def pass_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Pass(TimestampedModel):
+    """出入证 (seed 004): a person's pass to their enterprise's gate, issued once they may work
+    (after the grid chief's approval where the rule asks for it), numbered by the place that
+    issues it, shown as a signed QR code; revoked by hand or on an abnormal check-in."""
+
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="passes", verbose_name=_("employee")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=PassStatus.choices, default=PassStatus.PENDING
+    )
+    # Numbered when issued (a pending request has no number yet).
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("issued by"),
+    )  # fmt: skip
+    year = models.PositiveIntegerField(_("year"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(_("sequence number"), null=True, blank=True)
+    number = models.CharField(_("pass number"), max_length=60, blank=True)
+    token = models.CharField(_("token"), max_length=40, unique=True, default=pass_token)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("approved by"),
+    )  # fmt: skip
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
+
+    audit_excluded_fields = ("token",)
+    scope_rules = ScopeRules(
+        jurisdiction_path="employee__enterprise__jurisdiction__path",
+        assigned_user="employee__enterprise__assignments__user",
+        enterprise="employee__enterprise_id",
+        park_operator="employee__enterprise__park__operator",
+        many=frozenset({"employee__enterprise__assignments__user"}),
+    )
+
+    class Meta:
+        verbose_name = _("pass")
+        verbose_name_plural = _("passes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "year", "sequence"], name="workforce_pass_number_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"

@@ -12,6 +12,9 @@ urlpatterns = [
     path("<int:pk>/", views.employee_edit, name="employee_edit"),
     path("export/", views.roster_export, name="export"),
     path("rules/", views.origin_rules, name="rules"),
+    path("<int:pk>/pass/", views.employee_pass, name="employee_pass"),
+    path("passes/approvals/", views.pass_approvals, name="pass_approvals"),
+    path("gate/", views.gate, name="gate"),
     # The import engine's pages, for the roster (fugong.workforce.importer).
     path("import/", imports.upload, {"kind": KIND}, name="import_upload"),
     path("import/<int:pk>/", imports.batch, {"kind": KIND}, name="import"),

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,8 +20,8 @@ from fugong.core.errors import UserError
 from fugong.core.ids import parse_id
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_id_number, mask_phone
-from fugong.workforce import export, rules, selectors, services
-from fugong.workforce.choices import Origin, WorkStatus
+from fugong.workforce import export, passes, rules, selectors, services
+from fugong.workforce.choices import Origin, PassStatus, WorkStatus
 from fugong.workforce.forms import EmployeeForm, OriginRuleForm
 from fugong.workforce.models import OriginRule
 from fugong.workforce.services import EDITABLE
@@ -163,3 +167,73 @@ def origin_rules(request: HttpRequest) -> HttpResponse:
         "workforce/rules.html",
         {"place": place, "places": places, "in_force": in_force, "own": own, "form": form},
     )
+
+
+# -- passes (出入证) ---------------------------------------------------------------------------
+def _gate_url(request: HttpRequest, p) -> str:
+    code = passes.signed_code(p)
+    return request.build_absolute_uri(reverse("workforce:gate")) + "?" + urlencode({"code": code})
+
+
+@login_required
+def employee_pass(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person's passes: request one, see its QR code (the gate's address with the signed
+    code), revoke it."""
+    employee = selectors.employee_list(user=request.user).filter(pk=pk).first()
+    if employee is None:
+        raise Http404
+    if not services.may_keep_roster(request.user, employee.enterprise):
+        raise PermissionDenied(_("Only the enterprise's own users keep its roster."))
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                p = employee.passes.filter(pk=parse_id(request.POST.get("pass"))).first()
+                if p is None:
+                    raise Http404
+                passes.pass_revoke(actor=request.user, p=p, reason=request.POST.get("reason", ""))
+                messages.success(request, _("The pass is revoked."))
+            else:
+                p = passes.pass_request(actor=request.user, employee=employee)
+                if p.status == PassStatus.PENDING:
+                    messages.info(request, _("Requested: the grid chief approves it."))
+                else:
+                    messages.success(request, _("The pass is issued."))
+        except UserError as exc:
+            messages.error(request, exc.message)
+        return redirect("workforce:employee_pass", pk=employee.pk)
+    rows = []
+    for p in employee.passes.order_by("-pk"):
+        qr = ""
+        if p.status == PassStatus.VALID:
+            qr = segno.make(_gate_url(request, p), error="m").svg_inline(scale=4)
+        rows.append((p, qr))
+    _shown(employee, request.user)
+    return render(request, "workforce/pass.html", {"employee": employee, "rows": rows})
+
+
+@login_required
+def pass_approvals(request: HttpRequest) -> HttpResponse:
+    """The grid chief's list of passes waiting for approval (their grid's enterprises)."""
+    if request.method == "POST":
+        p = passes.approvals(request.user).filter(pk=parse_id(request.POST.get("pass"))).first()
+        if p is None:
+            raise Http404
+        try:
+            passes.pass_approve(actor=request.user, p=p)
+            messages.success(request, _("Approved: the pass is issued."))
+        except UserError as exc:
+            messages.error(request, exc.message)
+        return redirect("workforce:pass_approvals")
+    waiting = list(passes.approvals(request.user)[:200])
+    for p in waiting:
+        p.reason = p.employee.measure_reason
+    return render(request, "workforce/pass_approvals.html", {"waiting": waiting})
+
+
+@login_required
+def gate(request: HttpRequest) -> HttpResponse:
+    """The gate page on a phone: the QR code opens it with its code, or the pass number is
+    typed; it says valid / not valid / revoked with the minimum of data."""
+    code = request.GET.get("code", "")
+    result = passes.gate_check(actor=request.user, code=code) if code else None
+    return render(request, "workforce/gate.html", {"result": result, "code": code[:100]})

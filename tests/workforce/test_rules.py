@@ -46,34 +46,6 @@ def person(c, i, origin, region="", returns=None):
     )
 
 
-@pytest.fixture(scope="module")
-def county_rules(_built, django_db_blocker):
-    """The county's rules of seed 004, from a month ago; the county binds its monitoring."""
-    with django_db_blocker.unblock():
-        c = _built.casts.get("approval")
-        county = place_of(c.county_cmd)
-        made = []
-        for origin, measure, binding in (
-            (Origin.CITY, Measure.MONITOR, True),
-            (Origin.PROVINCE, Measure.ISOLATE, False),
-            (Origin.OUT_OF_PROVINCE, Measure.DEFER, False),
-            (Origin.KEY_AREA, Measure.DEFER, False),
-        ):
-            rule, _job = rules.rule_add(
-                actor=c.county_cmd,
-                jurisdiction=county,
-                origin=origin,
-                measure=measure,
-                binding=binding,
-                needs_approval=origin == Origin.PROVINCE,
-                effective_from=EARLIER,
-                basis="县指挥部〔2020〕1号",
-            )
-            made.append(rule)
-        yield made
-        OriginRule.objects.filter(pk__in=[r.pk for r in made]).delete()
-
-
 def test_each_person_gets_the_rule_of_their_origin_and_a_first_working_day(world, county_rules):
     c = add_cast(world, "approval", "rules_people")
     back = TODAY + datetime.timedelta(days=2)
