@@ -19,7 +19,12 @@ class WorkforceConfig(AppConfig):
         from fugong.workforce.importer import RosterImporter
 
         imports.register(RosterImporter())  # the roster on the import engine
-        from fugong.workforce import export, rules  # noqa: F401  (register their jobs)
+        from fugong.workforce import events, export, rules  # noqa: F401  (register jobs)
+
+        for kind in events.KINDS:
+            registry.add_event_kind(kind)
+        for source in events.SOURCES:
+            registry.add_work_source(source)
 
         registry.add_urls("workforce/", "fugong.workforce.urls", order=400)
         registry.add_demo_step("roster", "fugong.workforce.demo.build_roster", after=("users",))

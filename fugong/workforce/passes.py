@@ -23,8 +23,10 @@ from fugong.core import numbering
 from fugong.core.audit import audited_create, audited_update
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.scope import scoped
+from fugong.notifications.services import event_raise
 from fugong.workforce import rules, services
 from fugong.workforce.choices import Measure, PassStatus
+from fugong.workforce.events import PASS_REQUESTED
 from fugong.workforce.models import Employee, Pass
 
 PASS = "workforce.pass"
@@ -87,7 +89,15 @@ def pass_request(*, actor, employee: Employee) -> Pass:
         )
     p = audited_create(Pass, actor=actor, reason=_("Pass requested"), employee=employee)
     if not assessment.needs_approval:
-        p = _issue(p, actor=actor)
+        return _issue(p, actor=actor)
+    # The grid chief and the 包保 cadres learn of it (inbox, and email where they chose it).
+    event_raise(
+        kind=PASS_REQUESTED,
+        subject=p,
+        actor=actor,
+        params={"enterprise": employee.enterprise.name},
+        dedup_key=f"pass-requested:{p.pk}",
+    )
     return p
 
 

@@ -128,3 +128,26 @@ def test_the_pass_pages(world, county_rules, client):
     client.force_login(other.enterprise)
     assert client.get(f"/workforce/{employee.pk}/pass/").status_code == 404
     assert client.post("/workforce/passes/approvals/", {"pass": waiting.pk}).status_code == 404
+
+
+def test_the_grid_chief_is_told_of_a_request_and_finds_it_in_my_work(
+    world, county_rules, django_capture_on_commit_callbacks
+):
+    from fugong.core.work import work_for
+    from fugong.notifications.models import Message
+
+    c = add_cast(world, "approval", "pass_told")
+    employee = hire(c, 6, Origin.PROVINCE)
+    with django_capture_on_commit_callbacks(execute=True):
+        p = passes.pass_request(actor=c.enterprise, employee=employee)
+    told = Message.objects.filter(kind="workforce.pass_requested", event__subject_id=p.pk)
+    assert set(told.values_list("user_id", flat=True)) == {c.inspector.pk}
+    assert c.enterprise.memberships.get().enterprise.name in str(told.first().params)
+    groups = {g.source.name: g for g in work_for(c.inspector)}
+    assert groups["workforce.passes_to_approve"].total >= 1
+    passes.pass_approve(actor=c.inspector, p=p)
+    groups = {g.source.name: g for g in work_for(c.inspector)}
+    assert "workforce.passes_to_approve" not in groups or all(
+        item.title != employee.enterprise.name
+        for item in groups["workforce.passes_to_approve"].items
+    )

@@ -1,0 +1,79 @@
+"""What the workforce app tells people (issue 12's engine): a pass waiting for approval
+reaches the cadres who may approve it (assigned to the enterprise, or of a grid above it);
+and it is in their "my work" until approved. Declared in apps.py."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fugong.accounts.choices import Role
+from fugong.accounts.models import Membership
+from fugong.core.registry import EventKind, WorkItem, WorkSource
+from fugong.enterprises.models import Assignment
+from fugong.workforce.models import Pass
+
+PASS_REQUESTED = "workforce.pass_requested"
+
+
+def approvers(p: Pass) -> list[int]:
+    """The cadres assigned to the enterprise (包保) and the grid chiefs of its grid."""
+    enterprise = p.employee.enterprise
+    assigned = set(
+        Assignment.objects.filter(enterprise_id=enterprise.pk).values_list("user_id", flat=True)
+    )
+    parts = [x for x in enterprise.jurisdiction.path.strip("/").split("/") if x]
+    above = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    chiefs = set(
+        Membership.objects.filter(
+            Q(role=Role.CADRE, is_active=True, jurisdiction__path__in=above)
+        ).values_list("user_id", flat=True)
+    )
+    return sorted(assigned | chiefs)
+
+
+KINDS = [
+    EventKind(
+        code=PASS_REQUESTED,
+        label=gettext_lazy("A pass waits for approval"),
+        recipients=approvers,
+        title=lambda params: _("%(enterprise)s asks a pass for one of its staff") % params,
+        url=lambda p: reverse("workforce:pass_approvals"),
+        params=lambda p, step: {"enterprise": p.employee.enterprise.name},
+        health=True,  # about a person's return and isolation: never by SMS
+    )
+]
+
+
+def passes_to_approve(user, limit: int) -> tuple[list[WorkItem], int]:
+    from fugong.workforce.passes import approvals
+
+    qs = approvals(user)
+    total = qs.count()
+    today = timezone.localdate()
+    items = [
+        WorkItem(
+            title=p.employee.enterprise.name,
+            url=reverse("workforce:pass_approvals"),
+            due=p.employee.may_work_from,
+            overdue=bool(p.employee.may_work_from and p.employee.may_work_from < today),
+            detail=p.employee.get_origin_display(),
+        )
+        for p in qs[:limit]
+    ]
+    return items, total
+
+
+SOURCES = [
+    WorkSource(
+        "workforce.passes_to_approve",
+        gettext_lazy("Passes to approve"),
+        frozenset({Role.CADRE, Role.COMMAND}),
+        passes_to_approve,
+        url_name="workforce:pass_approvals",
+        order=400,
+    )
+]
