@@ -27,6 +27,7 @@ class WorkforceConfig(AppConfig):
             registry.add_work_source(source)
 
         registry.add_urls("workforce/", "fugong.workforce.urls", order=400)
+        registry.add_api_router("/workforce", "fugong.workforce.api.router", order=600)
         registry.add_demo_step("roster", "fugong.workforce.demo.build_roster", after=("users",))
         registry.add_menu(
             MenuItem(
@@ -60,6 +61,22 @@ class WorkforceConfig(AppConfig):
                 frozenset({Role.ENTERPRISE, Role.PARK_OPERATOR}),
                 "/workforce/gate/",
                 order=175,
+            ),
+            MenuItem(
+                _("My check-in"),
+                "workforce:me",
+                "thermometer-half",
+                frozenset({Role.EMPLOYEE}),
+                "/workforce/me/",
+                order=20,
+            ),
+            MenuItem(
+                _("Today's check-ins"),
+                "workforce:today",
+                "clipboard2-pulse",
+                frozenset({Role.ENTERPRISE}),
+                "/workforce/today/",
+                order=155,
             ),
             MenuItem(
                 _("Origin rules"),

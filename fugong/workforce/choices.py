@@ -53,3 +53,34 @@ class PassStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the grid chief")  # 待网格长审批
     VALID = "valid", _("Valid")
     REVOKED = "revoked", _("Revoked")
+
+
+class Half(models.IntegerChoices):
+    """The two daily temperature checks of seed 004 (每日开展两次体温监测)."""
+
+    MORNING = 0, _("Morning")
+    AFTERNOON = 1, _("Afternoon")
+
+
+class Location(models.IntegerChoices):
+    HOME = 0, _("At home")
+    DORMITORY = 1, _("In the dormitory")
+    SITE = 2, _("At the workplace")
+    TRANSIT = 3, _("On the way")
+    ISOLATION = 4, _("In isolation")
+
+
+class Symptom(models.IntegerChoices):
+    """Symptoms, as bits of one small number (a check-in row stays small)."""
+
+    FEVER = 1, _("Fever")
+    COUGH = 2, _("Cough")
+    FATIGUE = 4, _("Fatigue")
+    SORE_THROAT = 8, _("Sore throat")
+    BREATHING = 16, _("Short of breath")
+    DIARRHOEA = 32, _("Diarrhoea")
+
+
+class Source(models.IntegerChoices):
+    PHONE = 0, _("Phone page")
+    BULK = 1, _("Enterprise's system (bulk API)")

@@ -9,6 +9,8 @@ import datetime
 from django.utils import timezone
 from stdnum.cn import ric
 
+from fugong.accounts.choices import Role
+from fugong.accounts.models import Membership
 from fugong.core.crypto import lookup_hash
 from fugong.enterprises.models import Enterprise
 from fugong.workforce import rules
@@ -107,5 +109,24 @@ def build_roster(b) -> None:
                     )
                 )
             Employee.objects.bulk_create(rows, ignore_conflicts=True)
+    # The demo's employee accounts are on their enterprise's roster (my check-in, my pass).
+    for m in Membership.objects.filter(role=Role.EMPLOYEE, is_active=True).select_related(
+        "user", "enterprise"
+    ):
+        number = id_number(b.rng)
+        person, _made = Person.objects.get_or_create(
+            id_hash=lookup_hash(number, ID_PURPOSE),
+            defaults={"name": m.user.full_name or m.user.username, "id_number": number},
+        )
+        Employee.objects.get_or_create(
+            enterprise=m.enterprise,
+            person=person,
+            defaults={
+                "user": m.user,
+                "origin": Origin.LOCAL,
+                "work_status": WorkStatus.AT_WORK,
+                "planned_return": today - datetime.timedelta(days=3),
+            },
+        )
     staff = list(Employee.objects.select_related("enterprise__jurisdiction"))
     Employee.objects.bulk_update(rules.apply(staff, rules.RuleBook()), rules.ASSESSED)

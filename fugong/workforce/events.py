@@ -17,6 +17,7 @@ from fugong.enterprises.models import Assignment
 from fugong.workforce.models import Pass
 
 PASS_REQUESTED = "workforce.pass_requested"
+ABNORMAL = "workforce.abnormal_checkin"
 
 
 def approvers(p: Pass) -> list[int]:
@@ -35,7 +36,26 @@ def approvers(p: Pass) -> list[int]:
     return sorted(assigned | chiefs)
 
 
+def enterprise_and_grid(checkin) -> list[int]:
+    """The enterprise's own users (its 防疫专员), its 包保 cadres and grid chiefs."""
+    enterprise = checkin.employee.enterprise
+    own = Membership.objects.filter(
+        role=Role.ENTERPRISE, enterprise_id=enterprise.pk, is_active=True
+    ).values_list("user_id", flat=True)
+    fake = Pass(employee=checkin.employee)  # the same people as a pass's approvers
+    return sorted(set(own) | set(approvers(fake)))
+
+
 KINDS = [
+    EventKind(
+        code=ABNORMAL,
+        label=gettext_lazy("Abnormal check-in"),
+        recipients=enterprise_and_grid,
+        title=lambda params: _("Abnormal check-in at %(enterprise)s on %(day)s") % params,
+        url=lambda c: reverse("workforce:today"),
+        mandatory=True,
+        health=True,  # never by SMS
+    ),
     EventKind(
         code=PASS_REQUESTED,
         label=gettext_lazy("A pass waits for approval"),
@@ -44,7 +64,7 @@ KINDS = [
         url=lambda p: reverse("workforce:pass_approvals"),
         params=lambda p, step: {"enterprise": p.employee.enterprise.name},
         health=True,  # about a person's return and isolation: never by SMS
-    )
+    ),
 ]
 
 

@@ -15,10 +15,13 @@ from fugong.core.crypto import EncryptedTextField
 from fugong.core.models import TimestampedModel
 from fugong.core.scope import ScopeRules
 from fugong.workforce.choices import (
+    Half,
+    Location,
     Measure,
     Origin,
     PassStatus,
     RiskLevel,
+    Source,
     Transport,
     WorkStatus,
 )
@@ -63,6 +66,11 @@ class Employee(TimestampedModel):
     work_status = models.CharField(
         _("work status"), max_length=20, choices=WorkStatus.choices, default=WorkStatus.NOT_RETURNED
     )
+    # The person's own account (the employee role: my status, my pass, check in).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="employments", verbose_name=_("account"),
+    )  # fmt: skip
     # The county (6 digits) or province (2) the person comes back from, for the risk list.
     origin_region = models.CharField(_("region come back from"), max_length=6, blank=True)
     # What the origin rules say (rules.assess), kept so lists and counts need no engine run;
@@ -78,6 +86,7 @@ class Employee(TimestampedModel):
         assigned_user="enterprise__assignments__user",
         enterprise="enterprise_id",
         park_operator="enterprise__park__operator",
+        user="user_id",
         many=frozenset({"enterprise__assignments__user"}),
     )
 
@@ -206,3 +215,55 @@ class Pass(TimestampedModel):
 
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
+
+
+class CheckIn(models.Model):
+    """One half-day's health check-in (体温监测, twice a day): kept small (the most numerous
+    rows): the temperature in tenths of a degree, symptoms as bits, small numbers for the
+    rest. One per person and half-day: a retried submission is the same row (``key``, the
+    client's idempotency key, tells a retry from a second, different submission)."""
+
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("employee")
+    )
+    day = models.DateField(_("day"))
+    half = models.PositiveSmallIntegerField(_("half-day"), choices=Half.choices)
+    tenths = models.PositiveSmallIntegerField(_("temperature (tenths of °C)"))
+    symptoms = models.PositiveSmallIntegerField(_("symptoms"), default=0)
+    location = models.PositiveSmallIntegerField(_("where"), choices=Location.choices, default=0)
+    abnormal = models.BooleanField(_("abnormal"), default=False)
+    source = models.PositiveSmallIntegerField(_("source"), choices=Source.choices, default=0)
+    key = models.UUIDField(_("idempotency key"), null=True, blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    scope_rules = ScopeRules(
+        jurisdiction_path="employee__enterprise__jurisdiction__path",
+        assigned_user="employee__enterprise__assignments__user",
+        enterprise="employee__enterprise_id",
+        park_operator="employee__enterprise__park__operator",
+        user="employee__user_id",
+        many=frozenset({"employee__enterprise__assignments__user"}),
+    )
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "day", "half"], name="workforce_checkin_once_a_half_day"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["day", "half"],
+                condition=models.Q(abnormal=True),
+                name="workforce_checkin_abnormal",
+            )
+        ]
+
+    def __str__(self) -> str:  # no reading in it: it may reach a log or an audit row
+        return f"{self.employee_id} {self.day} {self.half}"
+
+    @property
+    def temperature(self):
+        return self.tenths / 10

@@ -15,6 +15,8 @@ urlpatterns = [
     path("<int:pk>/pass/", views.employee_pass, name="employee_pass"),
     path("passes/approvals/", views.pass_approvals, name="pass_approvals"),
     path("gate/", views.gate, name="gate"),
+    path("me/", views.me, name="me"),
+    path("today/", views.today, name="today"),
     # The import engine's pages, for the roster (fugong.workforce.importer).
     path("import/", imports.upload, {"kind": KIND}, name="import_upload"),
     path("import/<int:pk>/", imports.batch, {"kind": KIND}, name="import"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlencode
 
 import segno
@@ -20,10 +21,10 @@ from fugong.core.errors import UserError
 from fugong.core.ids import parse_id
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_id_number, mask_phone
-from fugong.workforce import export, passes, rules, selectors, services
-from fugong.workforce.choices import Origin, PassStatus, WorkStatus
+from fugong.workforce import checkins, export, passes, rules, selectors, services
+from fugong.workforce.choices import Half, Location, Origin, PassStatus, Symptom, WorkStatus
 from fugong.workforce.forms import EmployeeForm, OriginRuleForm
-from fugong.workforce.models import OriginRule
+from fugong.workforce.models import CheckIn, Employee, OriginRule
 from fugong.workforce.services import EDITABLE
 
 
@@ -237,3 +238,84 @@ def gate(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("code", "")
     result = passes.gate_check(actor=request.user, code=code) if code else None
     return render(request, "workforce/gate.html", {"result": result, "code": code[:100]})
+
+
+# -- the daily check-in ------------------------------------------------------------------------
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    """The employee's own page (a phone): their status, their pass, and the check-in of this
+    half-day (a retried submission is the same check-in: the form carries its key)."""
+    mine = list(
+        Employee.objects.filter(user=request.user)
+        .select_related("person", "enterprise")
+        .order_by("-pk")
+    )
+    if not mine:
+        raise PermissionDenied(_("Your account is on no enterprise's roster: ask your enterprise."))
+    employee = mine[0]
+    if request.method == "POST":
+        try:
+            _row, made = checkins.checkin_record(
+                actor=request.user,
+                employee=employee,
+                day=timezone.localdate(),
+                half=checkins.current_half(),
+                temperature=request.POST.get("temperature", ""),
+                symptoms=sum(
+                    v for v in (parse_id(x) for x in request.POST.getlist("symptom")) if v
+                ),
+                location=parse_id(request.POST.get("location")) or 0,
+                key=request.POST.get("key") or None,
+            )
+        except (UserError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", _("Check what you typed.")))
+        else:
+            messages.success(request, _("Checked in.") if made else _("Already checked in."))
+        return redirect("workforce:me")
+    today = timezone.localdate()
+    half = checkins.current_half()
+    done = employee.checkins.filter(day=today, half=half).first()
+    live = employee.passes.filter(status=PassStatus.VALID).order_by("-pk").first()
+    qr = segno.make(_gate_url(request, live), error="m").svg_inline(scale=4) if live else ""
+    return render(
+        request,
+        "workforce/me.html",
+        {
+            "employee": employee,
+            "done": done,
+            "half": Half(half).label,
+            "key": uuid.uuid4(),
+            "symptoms": Symptom.choices,
+            "locations": Location.choices,
+            "pass": live,
+            "qr": qr,
+        },
+    )
+
+
+@login_required
+def today(request: HttpRequest) -> HttpResponse:
+    """The enterprise's check-ins of this half-day: how many, the abnormal ones, who has not
+    checked in (未报)."""
+    enterprise = _enterprise(request)
+    day, half = timezone.localdate(), checkins.current_half()
+    staff = Employee.objects.filter(enterprise=enterprise)
+    done = CheckIn.objects.filter(employee__enterprise=enterprise, day=day, half=half)
+    abnormal = (
+        CheckIn.objects.filter(employee__enterprise=enterprise, day=day, abnormal=True)
+        .select_related("employee__person")
+        .order_by("-at")
+    )
+    missing = list(checkins.not_reported(enterprise=enterprise, day=day, half=half)[:500])
+    return render(
+        request,
+        "workforce/today.html",
+        {
+            "enterprise": enterprise,
+            "half": Half(half).label,
+            "staff": staff.count(),
+            "checked": done.count(),
+            "abnormal": abnormal,
+            "missing": missing,
+        },
+    )

@@ -1,0 +1,183 @@
+"""The daily check-in (issue 13 point 4): one row per person and half-day however often it is
+sent (the same key: the same row; another: refused), temperatures outside 34-43 °C refused,
+an abnormal reading tells the enterprise and its grid chief at once and revokes the pass; the
+bulk API of the enterprise's system, re-sent, writes nothing twice; the 未报 list."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import pytest
+from django.utils import timezone
+from stdnum.cn import ric
+
+from fugong.core.errors import NotAllowed, UserError
+from fugong.core.testing import bearer, issue_token, world_fixtures
+from fugong.notifications.models import Message
+from fugong.resumption.testing import add_cast, build_casts
+from fugong.workforce import checkins, passes, services
+from fugong.workforce.choices import Origin, PassStatus, Symptom, WorkStatus
+from fugong.workforce.models import CheckIn
+
+_built, world = world_fixtures(build_casts, scope="module")
+TODAY = timezone.localdate()
+
+
+def number(i: int) -> str:
+    body = f"430102{1970 + i % 30}1111{i:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def hire(c, i, **fields):
+    return services.employee_create(
+        actor=c.enterprise,
+        enterprise=c.enterprise.memberships.get().enterprise,
+        name=f"打卡{i}",
+        id_number=number(i),
+        origin=fields.pop("origin", Origin.LOCAL),
+        work_status=fields.pop("work_status", WorkStatus.AT_WORK),
+        **fields,
+    )
+
+
+@pytest.mark.parametrize("value", ["33.9", "43.1", "abc", "", "1e9"])
+def test_a_temperature_outside_the_body_is_refused(value):
+    with pytest.raises(UserError):
+        checkins.tenths(value)
+
+
+def test_a_retry_is_the_same_row_and_a_second_submission_is_refused(world):
+    c = add_cast(world, "approval", "checkin_once")
+    employee = hire(c, 1)
+    key = uuid.uuid4()
+    first, made = checkins.checkin_record(
+        actor=c.enterprise, employee=employee, day=TODAY, half=0, temperature="36.5", key=key
+    )
+    again, made_again = checkins.checkin_record(
+        actor=c.enterprise, employee=employee, day=TODAY, half=0, temperature="36.5", key=key
+    )
+    assert made and not made_again and first.pk == again.pk
+    with pytest.raises(UserError) as twice:
+        checkins.checkin_record(
+            actor=c.enterprise, employee=employee, day=TODAY, half=0, temperature="36.6"
+        )
+    assert twice.value.code == "duplicate"
+    assert CheckIn.objects.filter(employee=employee).count() == 1
+    with pytest.raises(UserError):  # not for a day to come
+        checkins.checkin_record(
+            actor=c.enterprise,
+            employee=employee,
+            day=TODAY + datetime.timedelta(days=1),
+            half=0,
+            temperature="36.5",
+        )
+    other = add_cast(world, "approval", "checkin_once_other")
+    with pytest.raises(NotAllowed):
+        checkins.checkin_record(
+            actor=other.enterprise, employee=employee, day=TODAY, half=1, temperature="36.5"
+        )
+
+
+def test_an_abnormal_reading_tells_the_enterprise_and_grid_and_revokes_the_pass(
+    world, county_rules, django_capture_on_commit_callbacks
+):
+    c = add_cast(world, "approval", "checkin_fever")
+    employee = hire(c, 2)
+    p = passes.pass_request(actor=c.enterprise, employee=employee)
+    assert p.status == PassStatus.VALID
+    with django_capture_on_commit_callbacks(execute=True):
+        row, _made = checkins.checkin_record(
+            actor=c.enterprise, employee=employee, day=TODAY, half=1, temperature="37.8"
+        )
+    assert row.abnormal
+    p.refresh_from_db()
+    assert p.status == PassStatus.REVOKED
+    told = set(
+        Message.objects.filter(
+            kind="workforce.abnormal_checkin", event__subject_id=row.pk
+        ).values_list("user_id", flat=True)
+    )
+    assert c.inspector.pk in told  # the 包保 cadre (the enterprise's user is the actor here)
+    assert not Message.objects.filter(kind="workforce.abnormal_checkin", user=c.reviewer).exists()
+    # A symptom alone is abnormal too.
+    someone = hire(c, 3)
+    row, _made = checkins.checkin_record(
+        actor=c.enterprise,
+        employee=someone,
+        day=TODAY,
+        half=1,
+        temperature="36.4",
+        symptoms=Symptom.COUGH,
+    )
+    assert row.abnormal
+
+
+def test_the_bulk_api_is_idempotent_and_says_what_it_refused(world, client):
+    c = add_cast(world, "approval", "checkin_bulk")
+    enterprise = c.enterprise.memberships.get().enterprise
+    staff = [hire(c, 10 + i) for i in range(3)]
+    token = issue_token(client, c.enterprise.username)
+    items = [
+        {"id_number": number(10 + i), "day": str(TODAY), "half": 0, "temperature": 36.4}
+        for i in range(3)
+    ] + [
+        {"id_number": number(99), "day": str(TODAY), "half": 0, "temperature": 36.4},
+        {"id_number": number(10), "day": str(TODAY), "half": 1, "temperature": 50},
+    ]
+    body = {"enterprise": enterprise.pk, "items": items}
+    answer = client.post(
+        "/api/v1/workforce/checkins", body, content_type="application/json", headers=bearer(token)
+    )
+    assert answer.status_code == 200, answer.content
+    out = answer.json()
+    assert out["accepted"] == 3 and out["duplicates"] == 0
+    assert [r["index"] for r in out["refused"]] == [3, 4]
+    again = client.post(
+        "/api/v1/workforce/checkins", body, content_type="application/json", headers=bearer(token)
+    ).json()
+    assert again["accepted"] == 0 and again["duplicates"] == 3
+    assert CheckIn.objects.filter(employee__in=staff).count() == 3
+    # Another enterprise's staff cannot be sent in.
+    other = add_cast(world, "approval", "checkin_bulk_other")
+    other_token = issue_token(client, other.enterprise.username)
+    answer = client.post(
+        "/api/v1/workforce/checkins",
+        body,
+        content_type="application/json",
+        headers=bearer(other_token),
+    )
+    assert answer.status_code == 404
+
+
+def test_the_not_reported_list_and_the_pages(world, client):
+    c = add_cast(world, "approval", "checkin_pages")
+    enterprise = c.enterprise.memberships.get().enterprise
+    done = hire(c, 20)
+    missing = hire(c, 21)
+    hire(c, 22, work_status=WorkStatus.NOT_RETURNED)  # not back yet: not expected
+    half = checkins.current_half()
+    checkins.checkin_record(
+        actor=c.enterprise, employee=done, day=TODAY, half=half, temperature="36.6"
+    )
+    listed = list(checkins.not_reported(enterprise=enterprise, day=TODAY, half=half))
+    assert missing in listed and done not in listed and len(listed) == 1
+    client.force_login(c.enterprise)
+    page = client.get("/workforce/today/").content.decode()
+    assert missing.person.name in page and "36.6" not in page
+    # The employee's own page: their check-in from the phone, once however often sent.
+    from fugong.accounts.choices import Role
+    from fugong.accounts.testing import person
+
+    account = person("w_checkin_emp", Role.EMPLOYEE, enterprise=enterprise)
+    missing.user = account
+    missing.save(update_fields=["user"])
+    client.force_login(account)
+    form = client.get("/workforce/me/").content.decode()
+    assert 'data-testid="checkin-form"' in form
+    key = str(uuid.uuid4())
+    for _attempt in range(2):
+        client.post("/workforce/me/", {"temperature": "36.7", "location": "0", "key": key})
+    assert CheckIn.objects.filter(employee=missing).count() == 1
+    assert 'data-testid="checked-in"' in client.get("/workforce/me/").content.decode()
+    assert client.post("/workforce/me/", {"temperature": "45"}).status_code == 302  # told why
