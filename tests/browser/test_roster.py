@@ -49,3 +49,23 @@ def test_an_enterprise_keeps_its_roster_on_a_360_px_phone(new_page, artifacts):
     expect(page.get_by_test_id("employee-card").filter(has_text="吴十")).to_have_count(1)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts / "roster-360.png"), full_page=True)
+
+
+def test_an_employee_checks_in_on_a_360_px_phone(new_page, artifacts):
+    """The employee's own page (issue 13 point 7): their status and a check-in in a few taps;
+    an abnormal reading is shown as such."""
+    employee = (
+        Employee.objects.filter(user__isnull=False).select_related("user").order_by("pk").first()
+    )
+    assert employee is not None, "the demo's employee accounts are on their rosters"
+    employee.checkins.all().delete()
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    log_in(page, employee.user.username)
+    page.goto("/workforce/me/")
+    expect(page.get_by_test_id("my-status")).to_be_visible()
+    page.get_by_label("体温（°C）").fill("37.6")
+    page.get_by_role("button", name="打卡").click()
+    expect(page.get_by_test_id("checked-in")).to_contain_text("37.6")
+    assert employee.checkins.get().abnormal
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(artifacts / "checkin-360.png"), full_page=True)
