@@ -129,4 +129,4 @@ def build_roster(b) -> None:
             },
         )
     staff = list(Employee.objects.select_related("enterprise__jurisdiction"))
-    Employee.objects.bulk_update(rules.apply(staff, rules.RuleBook()), rules.ASSESSED)
+    rules.save(rules.apply(staff, rules.RuleBook()))

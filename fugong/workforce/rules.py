@@ -144,6 +144,19 @@ def apply(employees: list[Employee], book: RuleBook) -> list[Employee]:
 ASSESSED = ["measure", "may_work_from", "measure_reason"]
 
 
+def save(employees: list[Employee]) -> None:
+    """Write the assessments of ``employees``: one UPDATE per distinct result (people share a
+    few: same rule, same day), not a CASE per row as bulk_update writes."""
+    groups: dict[tuple, list[int]] = {}
+    for e in employees:
+        groups.setdefault((e.measure, e.may_work_from, e.measure_reason), []).append(e.pk)
+    for (measure, may_work_from, reason), pks in groups.items():
+        for start in range(0, len(pks), 5000):
+            Employee.objects.filter(pk__in=pks[start : start + 5000]).update(
+                measure=measure, may_work_from=may_work_from, measure_reason=reason
+            )
+
+
 # -- writing rules and risks -------------------------------------------------------------------
 def _may_set_rules(user, jurisdiction) -> bool:
     if "platform_admin" in user_roles(user):
@@ -257,7 +270,7 @@ def reassess(ctx: JobContext) -> dict:
             break
         last = chunk[-1].pk
         moved = apply(chunk, book)
-        Employee.objects.bulk_update(moved, ASSESSED)
+        save(moved)
         done += len(chunk)
         changed += len(moved)
         ctx.progress(done)

@@ -186,8 +186,7 @@ def _assess(employees: list[Employee]) -> None:
 
     for e in employees:
         e.enterprise  # noqa: B018 - loaded with its place for the rule book
-    changed = rules.apply(employees, rules.RuleBook())
-    Employee.objects.bulk_update(changed, rules.ASSESSED)
+    rules.save(rules.apply(employees, rules.RuleBook()))
 
 
 EDITABLE = (
@@ -255,7 +254,10 @@ def employees_upsert(*, actor, enterprise, rows: list[dict], reason: str) -> Com
         ],
         ignore_conflicts=True,  # made meanwhile by another import: read below
     )
-    persons = {p.id_hash: p for p in Person.objects.filter(id_hash__in=list(by_hash))}
+    persons = {
+        p.id_hash: p
+        for p in Person.objects.filter(id_hash__in=list(by_hash)).only("pk", "id_hash", "name")
+    }  # (not the ID number: nothing to decrypt)
     refused = [
         mask_id_number(r["id_number"]) for h, r in by_hash.items() if persons[h].name != r["name"]
     ]
@@ -286,8 +288,13 @@ def employees_upsert(*, actor, enterprise, rows: list[dict], reason: str) -> Com
         for k, v in differs.items():
             setattr(employee, k, v)
         changed.append(employee)
+    # Assessed before they are written: the new rows go in with their measure.
+    from fugong.workforce import rules
+
+    book = rules.RuleBook()
+    rules.apply(made, book)
     Employee.objects.bulk_create(made)
-    _assess(made + changed)
+    rules.save(rules.apply(changed, book))
     if changed:
         fields = sorted({*EDITABLE, "phone", "phone_hash", "updated_at"})
         now = timezone.now()
