@@ -11,6 +11,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -195,7 +196,9 @@ def not_reported(*, enterprise, day: datetime.date, half: int):
             enterprise=enterprise,
             work_status__in=[WorkStatus.AT_WORK, WorkStatus.OBSERVING, WorkStatus.REMOTE],
         )
-        .exclude(checkins__day=day, checkins__half=half)
+        # NOT EXISTS on the (person, day, half-day) unique index: one look-up a person.
+        .exclude(Exists(CheckIn.objects.filter(employee=OuterRef("pk"), day=day, half=half)))
         .select_related("person")
+        .only("pk", "work_status", "person__name")  # no phone to decrypt
         .order_by("person__name")
     )
