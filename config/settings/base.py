@@ -331,6 +331,9 @@ FUGONG_SMS_PER_MINUTE = env_int("FUGONG_SMS_PER_MINUTE", 300)
 # The same kind of event about the same thing reaches a phone, a mailbox or a group once in
 # this many minutes (the inbox keeps each); 0: no window.
 FUGONG_NOTIFY_DEDUP_MINUTES = env_int("FUGONG_NOTIFY_DEDUP_MINUTES", 10)
+# Health records (check-ins) and travel history are deleted after this many days (PIPL);
+# the counts of each enterprise's days are kept.
+FUGONG_HEALTH_RETENTION_DAYS = env_int("FUGONG_HEALTH_RETENTION_DAYS", 30)
 
 LOGGING = {
     "version": 1,

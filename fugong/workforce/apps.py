@@ -28,6 +28,7 @@ class WorkforceConfig(AppConfig):
 
         registry.add_urls("workforce/", "fugong.workforce.urls", order=400)
         registry.add_api_router("/workforce", "fugong.workforce.api.router", order=600)
+        registry.add_startup_task(_purge_health)
         registry.add_demo_step("roster", "fugong.workforce.demo.build_roster", after=("users",))
         registry.add_menu(
             MenuItem(
@@ -87,3 +88,12 @@ class WorkforceConfig(AppConfig):
                 order=160,
             ),
         )
+
+
+def _purge_health(command) -> None:
+    """Delete the health records past their retention (PIPL) when the server starts."""
+    from fugong.workforce.retention import purge
+
+    done = purge()
+    if any(done.values()):
+        command.stdout.write(f"Health records past their retention deleted: {done}.")

@@ -267,3 +267,46 @@ class CheckIn(models.Model):
     @property
     def temperature(self):
         return self.tenths / 10
+
+
+class CheckInDay(models.Model):
+    """What stays of an enterprise's check-ins of a day once the rows are purged (PIPL): how
+    many checked in and how many were abnormal, each half-day."""
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("enterprise"),
+    )  # fmt: skip
+    day = models.DateField(_("day"))
+    half = models.PositiveSmallIntegerField(_("half-day"), choices=Half.choices)
+    checked = models.PositiveIntegerField(_("checked in"), default=0)
+    abnormal = models.PositiveIntegerField(_("abnormal"), default=0)
+
+    class Meta:
+        verbose_name = _("check-ins of a day")
+        verbose_name_plural = _("check-ins of a day")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "day", "half"], name="workforce_checkin_day_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.day} {self.half}"
+
+
+class Purge(models.Model):
+    """One retention purge (PIPL): what was deleted, older than which day, how many."""
+
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    what = models.CharField(_("what"), max_length=40)
+    before = models.DateField(_("older than"))
+    count = models.PositiveIntegerField(_("how many"))
+
+    class Meta:
+        verbose_name = _("purge")
+        verbose_name_plural = _("purges")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.what} < {self.before}: {self.count}"

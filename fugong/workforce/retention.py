@@ -1,0 +1,67 @@
+"""Retention of health data (issue 13 point 6, PIPL): check-ins and travel histories older
+than FUGONG_HEALTH_RETENTION_DAYS are deleted; before the check-ins go, each enterprise's
+counts of each half-day are kept (``CheckInDay``); each purge is logged (``Purge``: what,
+older than which day, how many). Run by ``fugong purge-health`` (cron, nightly) and when
+the server starts."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from fugong.workforce.models import CheckIn, CheckInDay, Employee, Purge
+
+CHUNK = 10_000
+
+
+def cutoff(today: datetime.date | None = None) -> datetime.date:
+    return (today or timezone.localdate()) - datetime.timedelta(
+        days=settings.FUGONG_HEALTH_RETENTION_DAYS
+    )
+
+
+@transaction.atomic
+def _keep_counts(before: datetime.date) -> None:
+    """Each enterprise's counts of the days about to be purged (added to any kept before)."""
+    rows = (
+        CheckIn.objects.filter(day__lt=before)
+        .values("employee__enterprise_id", "day", "half")
+        .annotate(checked=Count("pk"), abnormal=Count("pk", filter=Q(abnormal=True)))
+    )
+    for row in rows.iterator(chunk_size=CHUNK):
+        kept, made = CheckInDay.objects.get_or_create(
+            enterprise_id=row["employee__enterprise_id"],
+            day=row["day"],
+            half=row["half"],
+            defaults={"checked": row["checked"], "abnormal": row["abnormal"]},
+        )
+        if not made:
+            kept.checked += row["checked"]
+            kept.abnormal += row["abnormal"]
+            kept.save(update_fields=["checked", "abnormal"])
+
+
+def purge(*, today: datetime.date | None = None) -> dict[str, int]:
+    """Delete what is older than the retention period; returns how many of each."""
+    before = cutoff(today)
+    _keep_counts(before)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(CheckIn.objects.filter(day__lt=before).values_list("pk", flat=True)[:CHUNK])
+            if not ids:
+                break
+            deleted += CheckIn.objects.filter(pk__in=ids).delete()[0]
+    stale = timezone.make_aware(datetime.datetime.combine(before, datetime.time.min))
+    travel = (
+        Employee.objects.filter(updated_at__lt=stale).exclude(travel_14d="").update(travel_14d="")
+    )
+    done = {"checkins": deleted, "travel_14d": travel}
+    for what, count in done.items():
+        if count:
+            Purge.objects.create(what=what, before=before, count=count)
+    return done
