@@ -27,6 +27,20 @@ from fugong.workforce.choices import (
 )
 
 
+def through_enterprise(prefix: str) -> ScopeRules:
+    """The data scope of a row that belongs to an enterprise's employee (``prefix``: the
+    lookup from the row to the employee, "" for the employee): as the enterprise's, and the
+    person's own account sees their own."""
+    return ScopeRules(
+        jurisdiction_path=f"{prefix}enterprise__jurisdiction__path",
+        assigned_user=f"{prefix}enterprise__assignments__user",
+        enterprise=f"{prefix}enterprise_id",
+        park_operator=f"{prefix}enterprise__park__operator",
+        user=f"{prefix}user_id",
+        many=frozenset({f"{prefix}enterprise__assignments__user"}),
+    )
+
+
 class Person(TimestampedModel):
     name = models.CharField(_("name"), max_length=60)
     id_number = EncryptedTextField(_("ID number"))
@@ -81,14 +95,7 @@ class Employee(TimestampedModel):
 
     audit_excluded_fields = ("phone", "phone_hash")
     audit_masked_fields = ("travel_14d",)
-    scope_rules = ScopeRules(
-        jurisdiction_path="enterprise__jurisdiction__path",
-        assigned_user="enterprise__assignments__user",
-        enterprise="enterprise_id",
-        park_operator="enterprise__park__operator",
-        user="user_id",
-        many=frozenset({"enterprise__assignments__user"}),
-    )
+    scope_rules = through_enterprise("")
 
     class Meta:
         verbose_name = _("employee")
@@ -196,13 +203,7 @@ class Pass(TimestampedModel):
     revoked_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
 
     audit_excluded_fields = ("token",)
-    scope_rules = ScopeRules(
-        jurisdiction_path="employee__enterprise__jurisdiction__path",
-        assigned_user="employee__enterprise__assignments__user",
-        enterprise="employee__enterprise_id",
-        park_operator="employee__enterprise__park__operator",
-        many=frozenset({"employee__enterprise__assignments__user"}),
-    )
+    scope_rules = through_enterprise("employee__")
 
     class Meta:
         verbose_name = _("pass")
@@ -236,14 +237,7 @@ class CheckIn(models.Model):
     key = models.UUIDField(_("idempotency key"), null=True, blank=True)
     at = models.DateTimeField(_("time"), auto_now_add=True)
 
-    scope_rules = ScopeRules(
-        jurisdiction_path="employee__enterprise__jurisdiction__path",
-        assigned_user="employee__enterprise__assignments__user",
-        enterprise="employee__enterprise_id",
-        park_operator="employee__enterprise__park__operator",
-        user="employee__user_id",
-        many=frozenset({"employee__enterprise__assignments__user"}),
-    )
+    scope_rules = through_enterprise("employee__")
 
     class Meta:
         verbose_name = _("check-in")
