@@ -80,6 +80,14 @@ class WorkforceConfig(AppConfig):
                 order=155,
             ),
             MenuItem(
+                _("Health of the day"),
+                "workforce:health",
+                "heart-pulse",
+                frozenset({Role.CADRE, Role.COMMAND}),
+                "/workforce/health/",
+                order=158,
+            ),
+            MenuItem(
                 _("Origin rules"),
                 "workforce:rules",
                 "signpost-split",

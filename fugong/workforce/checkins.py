@@ -20,7 +20,7 @@ from fugong.core.errors import NotAllowed, UserError
 from fugong.notifications.services import event_raise
 from fugong.workforce import services
 from fugong.workforce.choices import Half, Location, Source, Symptom, WorkStatus
-from fugong.workforce.events import ABNORMAL
+from fugong.workforce.events import ABNORMAL, CHECKIN_REMINDER
 from fugong.workforce.models import CheckIn, Employee
 
 ABNORMAL_TENTHS = 373  # 37.3 °C
@@ -202,3 +202,70 @@ def not_reported(*, enterprise, day: datetime.date, half: int):
         .only("pk", "work_status", "person__name")  # no phone to decrypt
         .order_by("person__name")
     )
+
+
+@transaction.atomic
+def remind(*, actor, enterprise, day: datetime.date, half: int) -> int:
+    """催报: remind each person of the 未报 list who has an account (their inbox, and email
+    where they chose it); once a half-day however often it is pressed. Returns how many."""
+    if not services.may_keep_roster(actor, enterprise):
+        raise NotAllowed(_("Only the enterprise's own users keep its roster."))
+    told = 0
+    for employee in (
+        not_reported(enterprise=enterprise, day=day, half=half)
+        .filter(user__isnull=False)
+        .select_related(None)
+        .only("pk", "user_id", "enterprise_id")
+    ):
+        raised = event_raise(
+            kind=CHECKIN_REMINDER,
+            subject=employee,
+            actor=actor,
+            params={"day": f"{day:%Y-%m-%d}", "half": half},
+            dedup_key=f"checkin-reminder:{employee.pk}:{day}:{half}",
+        )
+        told += raised is not None
+    return told
+
+
+EXPECTED = [WorkStatus.AT_WORK, WorkStatus.OBSERVING, WorkStatus.REMOTE]
+
+
+def overview(*, user, day: datetime.date, half: int, limit: int = 100):
+    """For a grid chief, a town or a county: today's abnormal check-ins in their scope (on
+    the partial index of the abnormal), and the enterprises with people not checked in for
+    the half-day, most first (two grouped counts, whatever the number of people)."""
+    from django.db.models import Count
+
+    from fugong.core.scope import scoped
+
+    abnormal = (
+        scoped(CheckIn.objects.filter(day=day, abnormal=True), user)
+        .select_related("employee__person", "employee__enterprise")
+        .order_by("-at")[:limit]
+    )
+    expected = dict(
+        scoped(Employee.objects.filter(work_status__in=EXPECTED), user)
+        .values_list("enterprise_id")
+        .annotate(n=Count("pk"))
+        .values_list("enterprise_id", "n")
+    )
+    checked = dict(
+        scoped(
+            CheckIn.objects.filter(day=day, half=half, employee__work_status__in=EXPECTED),
+            user,
+        )
+        .values_list("employee__enterprise_id")
+        .annotate(n=Count("pk"))
+        .values_list("employee__enterprise_id", "n")
+    )
+    missing = sorted(
+        ((pk, n - checked.get(pk, 0), n) for pk, n in expected.items() if n > checked.get(pk, 0)),
+        key=lambda row: -row[1],
+    )[:limit]
+    from fugong.enterprises.models import Enterprise
+
+    names = dict(
+        Enterprise.objects.filter(pk__in=[m[0] for m in missing]).values_list("pk", "name")
+    )
+    return list(abnormal), [(names.get(pk, ""), miss, total) for pk, miss, total in missing]

@@ -14,10 +14,12 @@ from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
 from fugong.core.registry import EventKind, WorkItem, WorkSource
 from fugong.enterprises.models import Assignment
+from fugong.workforce.choices import Half
 from fugong.workforce.models import Pass
 
 PASS_REQUESTED = "workforce.pass_requested"
 ABNORMAL = "workforce.abnormal_checkin"
+CHECKIN_REMINDER = "workforce.checkin_reminder"
 
 
 def approvers(p: Pass) -> list[int]:
@@ -47,6 +49,17 @@ def enterprise_and_grid(checkin) -> list[int]:
 
 
 KINDS = [
+    EventKind(
+        code=CHECKIN_REMINDER,
+        label=gettext_lazy("Check-in reminder"),
+        recipients=lambda e: [e.user_id] if e.user_id else [],
+        title=lambda params: (
+            _("Please check in for %(day)s (%(half)s)")
+            % {"day": params["day"], "half": Half(params["half"]).label}
+        ),
+        url=lambda e: reverse("workforce:me"),
+        health=True,
+    ),
     EventKind(
         code=ABNORMAL,
         label=gettext_lazy("Abnormal check-in"),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("gate/", views.gate, name="gate"),
     path("me/", views.me, name="me"),
     path("today/", views.today, name="today"),
+    path("health/", views.health, name="health"),
     # The import engine's pages, for the roster (fugong.workforce.importer).
     path("import/", imports.upload, {"kind": KIND}, name="import_upload"),
     path("import/<int:pk>/", imports.batch, {"kind": KIND}, name="import"),

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fugong.accounts.selectors import command_jurisdictions
+from fugong.accounts.choices import Role
+from fugong.accounts.selectors import active_memberships, command_jurisdictions
 from fugong.core import registry
 from fugong.core.errors import UserError
 from fugong.core.ids import parse_id
@@ -299,6 +300,10 @@ def today(request: HttpRequest) -> HttpResponse:
     checked in (未报)."""
     enterprise = _enterprise(request)
     day, half = timezone.localdate(), checkins.current_half()
+    if request.method == "POST":  # 催报
+        told = checkins.remind(actor=request.user, enterprise=enterprise, day=day, half=half)
+        messages.success(request, _("%(n)s people reminded.") % {"n": told})
+        return redirect("workforce:today")
     staff = Employee.objects.filter(enterprise=enterprise)
     done = CheckIn.objects.filter(employee__enterprise=enterprise, day=day, half=half)
     abnormal = (
@@ -318,4 +323,29 @@ def today(request: HttpRequest) -> HttpResponse:
             "abnormal": abnormal,
             "missing": missing,
         },
+    )
+
+
+@login_required
+def health(request: HttpRequest) -> HttpResponse:
+    """The grid chief's, town's or county's view of the day: abnormal check-ins, and the
+    enterprises whose people have not checked in (未报), in the user's scope."""
+    if (
+        not {m.role for m in active_memberships(request.user)}
+        & {
+            Role.CADRE,
+            Role.COMMAND,
+            Role.PLATFORM_ADMIN,
+        }
+        and not request.user.is_superuser
+    ):
+        raise PermissionDenied(_("For grid chiefs and command offices."))
+    day, half = timezone.localdate(), checkins.current_half()
+    abnormal, missing = checkins.overview(user=request.user, day=day, half=half)
+    for c in abnormal:
+        c.name = passes.masked_name(c.employee.person.name)
+    return render(
+        request,
+        "workforce/health.html",
+        {"abnormal": abnormal, "missing": missing, "half": Half(half).label},
     )

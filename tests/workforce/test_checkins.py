@@ -181,3 +181,49 @@ def test_the_not_reported_list_and_the_pages(world, client):
     assert CheckIn.objects.filter(employee=missing).count() == 1
     assert 'data-testid="checked-in"' in client.get("/workforce/me/").content.decode()
     assert client.post("/workforce/me/", {"temperature": "45"}).status_code == 302  # told why
+
+
+def test_the_enterprise_reminds_who_has_not_checked_in_once_a_half_day(
+    world, client, django_capture_on_commit_callbacks
+):
+    from fugong.accounts.choices import Role
+    from fugong.accounts.testing import person
+
+    c = add_cast(world, "approval", "checkin_remind")
+    enterprise = c.enterprise.memberships.get().enterprise
+    late = hire(c, 30)
+    late.user = person("w_remind_emp", Role.EMPLOYEE, enterprise=enterprise)
+    late.save(update_fields=["user"])
+    hire(c, 31)  # no account: nobody to tell
+    half = checkins.current_half()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert checkins.remind(actor=c.enterprise, enterprise=enterprise, day=TODAY, half=half) == 1
+        assert checkins.remind(actor=c.enterprise, enterprise=enterprise, day=TODAY, half=half) == 0
+    message = Message.objects.get(user=late.user, kind="workforce.checkin_reminder")
+    assert message.url == "/workforce/me/"
+    other = add_cast(world, "approval", "checkin_remind_other")
+    with pytest.raises(NotAllowed):
+        checkins.remind(actor=other.enterprise, enterprise=enterprise, day=TODAY, half=half)
+
+
+def test_the_grid_chief_and_the_town_see_the_abnormal_and_the_missing_in_their_scope(world, client):
+    c = add_cast(world, "approval", "checkin_overview")
+    enterprise = c.enterprise.memberships.get().enterprise
+    sick = hire(c, 40)
+    hire(c, 41)  # not checked in
+    half = checkins.current_half()
+    checkins.checkin_record(
+        actor=c.enterprise, employee=sick, day=TODAY, half=half, temperature="38.1"
+    )
+    abnormal, missing = checkins.overview(user=c.inspector, day=TODAY, half=half)
+    assert [a.employee_id for a in abnormal] == [sick.pk]
+    assert (enterprise.name, 1, 2) in missing
+    elsewhere = add_cast(world, "record", "checkin_overview_other")  # another town's cadre
+    abnormal, missing = checkins.overview(user=elsewhere.inspector, day=TODAY, half=half)
+    assert sick.pk not in [a.employee_id for a in abnormal]
+    assert enterprise.name not in [m[0] for m in missing]
+    client.force_login(c.town_cmd)
+    page = client.get("/workforce/health/").content.decode()
+    assert enterprise.name in page and sick.person.name not in page  # the name masked
+    client.force_login(c.enterprise)
+    assert client.get("/workforce/health/").status_code == 403
