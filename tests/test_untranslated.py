@@ -253,6 +253,10 @@ class Arguments:
             from fugong.workforce.selectors import employee_list
 
             return [{"pk": e.pk} for e in employee_list(user=user)[:1]]
+        if name == "workforce:phone_entry":
+            from fugong.workforce.phone_entry import enterprise_code
+
+            return [{"code": enterprise_code(enterprise)}] if enterprise else []
         if name == "notifications:group":
             from fugong.notifications.setup import group_list
 

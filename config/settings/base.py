@@ -314,6 +314,9 @@ FUGONG_SMS_URL = env_str("FUGONG_SMS_URL")
 FUGONG_SMS_TOKEN = env_str("FUGONG_SMS_TOKEN")
 FUGONG_SMS_SIGN = env_str("FUGONG_SMS_SIGN", "复工复产")
 FUGONG_SMS_TEMPLATES = json.loads(env_str("FUGONG_SMS_TEMPLATES", "{}") or "{}")
+# The SMS template of the one-time code of the check-in by phone (its parameter: "code");
+# empty: that check-in is off (employees check in with their account).
+FUGONG_SMS_CODE_TEMPLATE = env_str("FUGONG_SMS_CODE_TEMPLATE", "")
 FUGONG_SMS_DAILY_CAP = env_int("FUGONG_SMS_DAILY_CAP", 10)
 # The group robots' services (a test or an intranet relay may point elsewhere).
 FUGONG_WECOM_ROBOT_URL = env_str(

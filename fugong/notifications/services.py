@@ -256,8 +256,14 @@ def _send_sms(delivery: Delivery) -> None:
     if not template:
         raise SendFailed("no SMS template for this kind of event any more", retry=False)
     params = {k: v for k, v in delivery.event.params.items() if k in SMS_PARAMS}
+    sms_send(delivery.user.phone, template, params)
+
+
+def sms_send(phone: str, template: str, params: dict) -> None:
+    """One SMS through the gateway of FUGONG_SMS_URL (the provider's shape: signature,
+    template id, parameters); SendFailed when it is refused or not reached."""
     payload = {
-        "phone": delivery.user.phone,
+        "phone": phone,
         "sign_name": settings.FUGONG_SMS_SIGN,
         "template_id": template,
         "params": params,

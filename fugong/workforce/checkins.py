@@ -24,6 +24,8 @@ from fugong.workforce.events import ABNORMAL, CHECKIN_REMINDER
 from fugong.workforce.models import CheckIn, Employee
 
 ABNORMAL_TENTHS = 373  # 37.3 °C
+# The actor of a check-in whose person proved their phone with a one-time code.
+PROVED_BY_PHONE = "phone-code"
 LOWEST, HIGHEST = 340, 430  # 34-43 °C: outside it the thermometer was misread
 BULK_MAX = 5000
 ALL_SYMPTOMS = sum(Symptom.values)
@@ -104,8 +106,10 @@ def checkin_record(
     """The person's check-in (their own, or typed by their enterprise): (row, created). The
     same submission again (same key) gives the stored row; another for the half-day is
     refused."""
-    if employee.user_id != getattr(actor, "pk", None) and not services.may_keep_roster(
-        actor, employee.enterprise
+    if (
+        actor != PROVED_BY_PHONE
+        and employee.user_id != getattr(actor, "pk", None)
+        and not services.may_keep_roster(actor, employee.enterprise)
     ):
         raise NotAllowed(_("Only the person or their enterprise checks in for them."))
     values = _checked(day, half, temperature, symptoms, location)

@@ -23,6 +23,7 @@ from fugong.core.ids import parse_id
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_id_number, mask_phone
 from fugong.workforce import checkins, export, passes, rules, selectors, services
+from fugong.workforce import phone_entry as phone_entry_mod
 from fugong.workforce.choices import Half, Location, Origin, PassStatus, Symptom, WorkStatus
 from fugong.workforce.forms import EmployeeForm, OriginRuleForm
 from fugong.workforce.models import CheckIn, Employee, OriginRule
@@ -312,6 +313,9 @@ def today(request: HttpRequest) -> HttpResponse:
         .order_by("-at")
     )
     missing = list(checkins.not_reported(enterprise=enterprise, day=day, half=half)[:500])
+    entry = request.build_absolute_uri(
+        reverse("workforce:phone_entry", args=[phone_entry_mod.enterprise_code(enterprise)])
+    )
     return render(
         request,
         "workforce/today.html",
@@ -322,6 +326,8 @@ def today(request: HttpRequest) -> HttpResponse:
             "checked": done.count(),
             "abnormal": abnormal,
             "missing": missing,
+            "entry": entry,
+            "entry_qr": segno.make(entry, error="m").svg_inline(scale=3),
         },
     )
 
@@ -348,4 +354,79 @@ def health(request: HttpRequest) -> HttpResponse:
         request,
         "workforce/health.html",
         {"abnormal": abnormal, "missing": missing, "half": Half(half).label},
+    )
+
+
+# -- the check-in by phone, from the enterprise's QR code (no account) --------------------------
+ENTRY_SESSION = "workforce_phone_checkin"
+
+
+def phone_entry(request: HttpRequest, code: str) -> HttpResponse:
+    """The page the enterprise's QR code opens: the phone number, then the code, then the
+    check-in (the session remembers the proved person for 30 minutes)."""
+    enterprise = phone_entry_mod.enterprise_from(code)
+    if enterprise is None:
+        raise Http404
+    proved = request.session.get(ENTRY_SESSION) or {}
+    employee = None
+    if proved.get("enterprise") == enterprise.pk:
+        employee = (
+            Employee.objects.filter(pk=proved.get("employee"), enterprise=enterprise)
+            .select_related("person")
+            .first()
+        )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "send":
+                phone_entry_mod.code_send(enterprise=enterprise, phone=request.POST.get("phone"))
+                request.session[ENTRY_SESSION + "_phone"] = request.POST.get("phone", "")[:20]
+                messages.info(
+                    request,
+                    _("If this number is on the roster, a code is on its way by text message."),
+                )
+            elif action == "verify":
+                found = phone_entry_mod.code_check(
+                    enterprise=enterprise,
+                    phone=request.session.get(ENTRY_SESSION + "_phone", ""),
+                    code=request.POST.get("code", ""),
+                )
+                request.session[ENTRY_SESSION] = {"enterprise": enterprise.pk, "employee": found.pk}
+                request.session.set_expiry(1800)
+            elif action == "checkin" and employee is not None:
+                _row, made = checkins.checkin_record(
+                    actor=checkins.PROVED_BY_PHONE,
+                    employee=employee,
+                    day=timezone.localdate(),
+                    half=checkins.current_half(),
+                    temperature=request.POST.get("temperature", ""),
+                    symptoms=sum(
+                        v for v in (parse_id(x) for x in request.POST.getlist("symptom")) if v
+                    ),
+                    location=parse_id(request.POST.get("location")) or 0,
+                    key=request.POST.get("key") or None,
+                )
+                messages.success(request, _("Checked in.") if made else _("Already checked in."))
+        except (UserError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", _("Check what you typed.")))
+        return redirect("workforce:phone_entry", code=code)
+    done = None
+    if employee is not None:
+        done = employee.checkins.filter(
+            day=timezone.localdate(), half=checkins.current_half()
+        ).first()
+    return render(
+        request,
+        "workforce/phone_entry.html",
+        {
+            "enterprise": enterprise,
+            "employee": employee,
+            "name": passes.masked_name(employee.person.name) if employee else "",
+            "asked": bool(request.session.get(ENTRY_SESSION + "_phone")),
+            "done": done,
+            "half": Half(checkins.current_half()).label,
+            "key": uuid.uuid4(),
+            "symptoms": Symptom.choices,
+            "locations": Location.choices,
+        },
     )
