@@ -33,13 +33,15 @@ ALL_SYMPTOMS = sum(Symptom.values)
 
 def tenths(value) -> int:
     """A temperature in tenths of a degree, or a UserError naming the value."""
+    text = str(value).strip().replace("℃", "").replace("°C", "").replace(",", ".")
+    not_one = UserError(_("“%(value)s” is not a temperature.") % {"value": str(value)[:10]})
     try:
-        number = Decimal(str(value).strip().replace("℃", "").replace("°C", ""))
-    except (InvalidOperation, ValueError):
-        raise UserError(
-            _("“%(value)s” is not a temperature.") % {"value": str(value)[:10]}
-        ) from None
-    result = int((number * 10).to_integral_value())
+        number = Decimal(text[:10])
+        if not number.is_finite():  # Infinity, NaN
+            raise not_one
+        result = int((number * 10).to_integral_value())
+    except (InvalidOperation, ValueError, ArithmeticError):  # 1e999999999 and the like
+        raise not_one from None
     if not LOWEST <= result <= HIGHEST:
         raise UserError(
             _("%(value)s °C is not a body temperature (34-43 °C): measure again.")
@@ -54,8 +56,11 @@ def current_half(now: datetime.datetime | None = None) -> int:
 
 
 def _checked(day, half, temperature, symptoms, location) -> dict:
-    if day > timezone.localdate():
+    today = timezone.localdate()
+    if day > today:
         raise UserError(_("A check-in cannot be for a day to come."), code="day")
+    if day < today - datetime.timedelta(days=1):
+        raise UserError(_("A check-in is for today or yesterday."), code="day")
     if half not in Half.values:
         raise UserError(_("Morning or afternoon."), code="half")
     if location not in Location.values:

@@ -138,7 +138,7 @@ class RosterCheck(RowCheck):
             else:
                 self.seen[number] = row.number
                 out["id_number"] = number
-        name = " ".join(str(v.get("name") or "").split())[:60]
+        name = services.person_name(v.get("name"))
         if not name:
             fail("name", _("the name is empty."))
         out["name"] = name
@@ -230,6 +230,9 @@ class RosterImporter(Importer):
 
     def sample(self, values: dict) -> dict[str, str]:
         shown = {k: str(v) for k, v in values.items()}
+        for field, choices in CHOICES.items():  # the preview reads 本地, not "local"
+            if values.get(field):
+                shown[field] = str(choices(values[field]).label)
         if "id_number" in shown:
             shown["id_number"] = mask_id_number(shown["id_number"])
         if "phone" in shown:

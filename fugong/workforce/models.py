@@ -256,7 +256,7 @@ class CheckIn(models.Model):
         ]
 
     def __str__(self) -> str:  # no reading in it: it may reach a log or an audit row
-        return f"{self.employee_id} {self.day} {self.half}"
+        return f"{self.day:%Y-%m-%d} {Half(self.half).label}"
 
     @property
     def temperature(self):

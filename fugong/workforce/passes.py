@@ -8,9 +8,12 @@ revoked by hand, or by ``revoke_for`` (an abnormal check-in, when check-ins come
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
 import urllib.parse
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
@@ -101,6 +104,17 @@ def pass_request(*, actor, employee: Employee) -> Pass:
     return p
 
 
+def may_oversee(user, employee: Employee) -> bool:
+    """A grid chief, cadre or command office whose scope holds the person (sees and revokes
+    their passes)."""
+    if user.is_superuser:
+        return True
+    roles = {m.role for m in active_memberships(user)}
+    if not roles & {Role.CADRE, Role.COMMAND, Role.PLATFORM_ADMIN}:
+        return False
+    return scoped(Employee.objects.filter(pk=employee.pk), user).exists()
+
+
 def _may_approve(user, p: Pass) -> bool:
     """A grid chief or cadre (or the command office) whose scope holds the enterprise."""
     roles = {m.role for m in active_memberships(user)}
@@ -134,7 +148,9 @@ def pass_approve(*, actor, p: Pass) -> Pass:
 @transaction.atomic
 def pass_revoke(*, actor, p: Pass, reason: str) -> Pass:
     p = Pass.objects.select_for_update().select_related("employee__enterprise").get(pk=p.pk)
-    if not (services.may_keep_roster(actor, p.employee.enterprise) or _may_approve(actor, p)):
+    if not (
+        services.may_keep_roster(actor, p.employee.enterprise) or may_oversee(actor, p.employee)
+    ):
         raise NotAllowed(_("Only the enterprise or its grid chief revokes its passes."))
     reason = " ".join(str(reason or "").split())[:200]
     if not reason:
@@ -171,6 +187,13 @@ def signed_code(p: Pass) -> str:
     return signing.Signer(salt=SALT).sign(p.token)
 
 
+def check_code(p: Pass) -> str:
+    """Six characters printed under the QR code: with the number, what a guard types when
+    the code cannot be scanned (a number alone, given in order, is easy to guess)."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), p.token.encode(), hashlib.sha256)
+    return digest.hexdigest()[:6].upper()
+
+
 @dataclass(frozen=True)
 class GateResult:
     state: str  # valid, not_yet, expired, revoked, pending, elsewhere, unknown, forged
@@ -187,7 +210,8 @@ def masked_name(name: str) -> str:
 
 def _find(code: str) -> Pass | None | str:
     """The pass a scanned or typed code names: the signed code (alone or in the QR code's
-    address), or a pass number typed; "forged" for a code whose signature is wrong."""
+    address), or a pass number typed with its check code; "forged" for a code whose signature
+    is wrong, "uncoded" for a number typed alone."""
     text = (code or "").strip()[:500]
     if "code=" in text:
         text = urllib.parse.parse_qs(urllib.parse.urlsplit(text).query).get("code", [""])[0]
@@ -201,11 +225,17 @@ def _find(code: str) -> Pass | None | str:
             .filter(token=token)
             .first()
         )
-    return (
+    parts = text.split()
+    if len(parts) < 2:
+        return "uncoded"
+    found = (
         Pass.objects.select_related("employee__person", "employee__enterprise")
-        .filter(number=text)
+        .filter(number="".join(parts[:-1]))
         .first()
     )
+    if found is None or not hmac.compare_digest(check_code(found), parts[-1].upper()):
+        return None
+    return found
 
 
 def gate_check(*, actor, code: str, day: datetime.date | None = None) -> GateResult:
@@ -215,12 +245,18 @@ def gate_check(*, actor, code: str, day: datetime.date | None = None) -> GateRes
     found = _find(code)
     if found == "forged":
         return GateResult("forged", _("Not a pass issued by this platform (its code is forged)."))
+    if found == "uncoded":
+        return GateResult(
+            "unknown", _("Type the pass number and its check code, or scan its QR code.")
+        )
+    # An unknown pass and another enterprise's get the same answer (nothing to learn).
+    nothing = _("No such pass at this gate.")
     if found is None:
-        return GateResult("unknown", _("No such pass."))
+        return GateResult("unknown", nothing)
     p = found
     mine = services.roster_enterprises(actor, own_only=True).filter(pk=p.employee.enterprise_id)
     if not mine.exists() and not scoped(Pass.objects.filter(pk=p.pk), actor).exists():
-        return GateResult("elsewhere", _("This pass is another enterprise's: not valid here."))
+        return GateResult("elsewhere", nothing)
     shown = {
         "name": masked_name(p.employee.person.name),
         "enterprise": p.employee.enterprise.name,

@@ -91,7 +91,7 @@ def _fits(text: str) -> bool:
 def id_number_clean(value: str) -> str:
     """The 18-character 居民身份证号码 with its check digit verified, or a UserError saying
     what is wrong (the number shown masked)."""
-    text = ric.compact(str(value or "")).upper()
+    text = ric.compact("".join(str(value or "").split())).upper()
     shown = mask_id_number(text) if len(text) == 18 else text[:4] + "…"
     try:
         _fits(text)
@@ -114,6 +114,14 @@ def id_number_clean(value: str) -> str:
     return text
 
 
+def person_name(value) -> str:
+    """A name as it is kept: spaces collapsed, and none inside a Chinese name (王 五 is 王五)."""
+    name = " ".join(str(value or "").split())[:60]
+    if all("\u4e00" <= ch <= "\u9fff" or ch in " ·" for ch in name):
+        name = name.replace(" ", "")
+    return name
+
+
 def may_keep_roster(user, enterprise) -> bool:
     """The enterprise's own users and platform administrators keep its roster."""
     if user.is_superuser:
@@ -130,7 +138,7 @@ def person_for(*, name: str, id_number: str) -> Person:
     under another name is refused without saying which name (the roster of another enterprise
     is not this one's to read)."""
     number = id_number_clean(id_number)
-    name = " ".join(str(name or "").split())
+    name = person_name(name)
     if not name:
         raise UserError(_("Enter the person's name."), code="name")
     digest = lookup_hash(number, ID_PURPOSE)

@@ -4,6 +4,7 @@ import uuid
 from urllib.parse import urlencode
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -151,8 +152,11 @@ def origin_rules(request: HttpRequest) -> HttpResponse:
     places = command_jurisdictions(request.user)
     if not places:
         raise PermissionDenied(_("Only the place's command office sets its origin rules."))
-    wanted = parse_id(request.GET.get("jurisdiction") or request.POST.get("jurisdiction"))
-    place = next((p for p in places if p.pk == wanted), places[0])
+    asked = request.GET.get("jurisdiction") or request.POST.get("jurisdiction")
+    wanted = parse_id(asked)
+    place = next((p for p in places if p.pk == wanted), None if asked else places[0])
+    if place is None:  # never quietly another place than the one asked for
+        raise PermissionDenied(_("Only the place's command office sets its origin rules."))
     form = OriginRuleForm(request.POST or None, initial={"effective_from": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -185,8 +189,9 @@ def employee_pass(request: HttpRequest, pk: int) -> HttpResponse:
     employee = selectors.employee_list(user=request.user).filter(pk=pk).first()
     if employee is None:
         raise Http404
-    if not services.may_keep_roster(request.user, employee.enterprise):
-        raise PermissionDenied(_("Only the enterprise's own users keep its roster."))
+    keeper = services.may_keep_roster(request.user, employee.enterprise)
+    if not keeper and not passes.may_oversee(request.user, employee):
+        raise PermissionDenied(_("Only the enterprise or its grid chief sees its passes."))
     if request.method == "POST":
         try:
             if request.POST.get("action") == "revoke":
@@ -209,9 +214,11 @@ def employee_pass(request: HttpRequest, pk: int) -> HttpResponse:
         qr = ""
         if p.status == PassStatus.VALID:
             qr = segno.make(_gate_url(request, p), error="m").svg_inline(scale=4)
-        rows.append((p, qr))
+        rows.append((p, qr, passes.check_code(p) if qr else ""))
     _shown(employee, request.user)
-    return render(request, "workforce/pass.html", {"employee": employee, "rows": rows})
+    return render(
+        request, "workforce/pass.html", {"employee": employee, "rows": rows, "keeper": keeper}
+    )
 
 
 @login_required
@@ -305,7 +312,7 @@ def today(request: HttpRequest) -> HttpResponse:
         told = checkins.remind(actor=request.user, enterprise=enterprise, day=day, half=half)
         messages.success(request, _("%(n)s people reminded.") % {"n": told})
         return redirect("workforce:today")
-    staff = Employee.objects.filter(enterprise=enterprise)
+    staff = Employee.objects.filter(enterprise=enterprise, work_status__in=checkins.EXPECTED)
     done = CheckIn.objects.filter(employee__enterprise=enterprise, day=day, half=half)
     abnormal = (
         CheckIn.objects.filter(employee__enterprise=enterprise, day=day, abnormal=True)
@@ -327,7 +334,10 @@ def today(request: HttpRequest) -> HttpResponse:
             "abnormal": abnormal,
             "missing": missing,
             "entry": entry,
-            "entry_qr": segno.make(entry, error="m").svg_inline(scale=3),
+            # Only where the one-time codes can be sent (else the page could not be used).
+            "entry_qr": segno.make(entry, error="m").svg_inline(scale=3)
+            if settings.FUGONG_SMS_URL and settings.FUGONG_SMS_CODE_TEMPLATE
+            else "",
         },
     )
 
@@ -423,6 +433,7 @@ def phone_entry(request: HttpRequest, code: str) -> HttpResponse:
             "employee": employee,
             "name": passes.masked_name(employee.person.name) if employee else "",
             "asked": bool(request.session.get(ENTRY_SESSION + "_phone")),
+            "sms_on": bool(settings.FUGONG_SMS_URL and settings.FUGONG_SMS_CODE_TEMPLATE),
             "done": done,
             "half": Half(checkins.current_half()).label,
             "key": uuid.uuid4(),

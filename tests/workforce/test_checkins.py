@@ -41,10 +41,17 @@ def hire(c, i, **fields):
     )
 
 
-@pytest.mark.parametrize("value", ["33.9", "43.1", "abc", "", "1e9"])
+@pytest.mark.parametrize(
+    "value", ["33.9", "43.1", "abc", "", "1e9", "Infinity", "-inf", "NaN", "sNaN", "1e999999999"]
+)
 def test_a_temperature_outside_the_body_is_refused(value):
     with pytest.raises(UserError):
         checkins.tenths(value)
+
+
+@pytest.mark.parametrize(("value", "tenths"), [("37,5", 375), ("36.5℃", 365), (36.55, 366)])
+def test_temperatures_as_people_type_them(value, tenths):
+    assert checkins.tenths(value) == tenths
 
 
 def test_a_retry_is_the_same_row_and_a_second_submission_is_refused(world):
@@ -64,6 +71,14 @@ def test_a_retry_is_the_same_row_and_a_second_submission_is_refused(world):
         )
     assert twice.value.code == "duplicate"
     assert CheckIn.objects.filter(employee=employee).count() == 1
+    with pytest.raises(UserError):  # nor for a month ago (it would revoke today's pass)
+        checkins.checkin_record(
+            actor=c.enterprise,
+            employee=employee,
+            day=TODAY - datetime.timedelta(days=30),
+            half=0,
+            temperature="38.5",
+        )
     with pytest.raises(UserError):  # not for a day to come
         checkins.checkin_record(
             actor=c.enterprise,
@@ -227,3 +242,25 @@ def test_the_grid_chief_and_the_town_see_the_abnormal_and_the_missing_in_their_s
     assert enterprise.name in page and sick.person.name not in page  # the name masked
     client.force_login(c.enterprise)
     assert client.get("/workforce/health/").status_code == 403
+
+
+def test_the_bulk_api_refuses_impossible_readings_in_chinese(world, client):
+    c = add_cast(world, "approval", "checkin_bulk_odd")
+    enterprise = c.enterprise.memberships.get().enterprise
+    hire(c, 50)
+    token = issue_token(client, c.enterprise.username)
+    items = [
+        {"id_number": number(50), "day": str(TODAY), "half": 0, "temperature": "inf"},
+        {"id_number": number(50), "day": str(TODAY), "half": 1, "temperature": "nan"},
+        {"id_number": number(50), "day": "1900-01-01", "half": 0, "temperature": 38.5},
+    ]
+    answer = client.post(
+        "/api/v1/workforce/checkins",
+        {"enterprise": enterprise.pk, "items": items},
+        content_type="application/json",
+        headers=bearer(token),
+    )
+    assert answer.status_code == 200, answer.content
+    out = answer.json()
+    assert out["accepted"] == 0 and [r["index"] for r in out["refused"]] == [0, 1, 2]
+    assert all("不是体温" in r["message"] or "今天或昨天" in r["message"] for r in out["refused"])

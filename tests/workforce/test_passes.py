@@ -79,7 +79,11 @@ def test_the_gate_sees_valid_or_why_not_with_the_minimum(world, county_rules):
     # The QR code's whole address, or the number typed, work the same.
     url = f"https://fugong.example.gov.cn/workforce/gate/?code={code}"
     assert passes.gate_check(actor=c.enterprise, code=url).state == "valid"
-    assert passes.gate_check(actor=c.enterprise, code=p.number).state == "valid"
+    # A number typed alone is not enough (numbers go in order): with its check code it is.
+    assert passes.gate_check(actor=c.enterprise, code=p.number).state == "unknown"
+    typed = f"{p.number} {passes.check_code(p).lower()}"
+    assert passes.gate_check(actor=c.enterprise, code=typed).state == "valid"
+    assert passes.gate_check(actor=c.enterprise, code=f"{p.number} ABCDEF").state == "unknown"
     forged = code[:-3] + ("abc" if not code.endswith("abc") else "xyz")
     assert passes.gate_check(actor=c.enterprise, code=forged).state == "forged"
     assert passes.gate_check(actor=c.enterprise, code=p.token).state == "unknown"  # unsigned
@@ -88,6 +92,11 @@ def test_the_gate_sees_valid_or_why_not_with_the_minimum(world, county_rules):
     other = add_cast(world, "approval", "pass_gate_other")
     elsewhere = passes.gate_check(actor=other.enterprise, code=code)
     assert elsewhere.state == "elsewhere" and elsewhere.name == ""
+    # The same words as for no such pass: the other gate learns nothing.
+    assert (
+        elsewhere.message
+        == passes.gate_check(actor=other.enterprise, code=f"{p.number} 000000").message
+    )
     # Before its first day, after its last.
     assert (
         passes.gate_check(
@@ -151,3 +160,19 @@ def test_the_grid_chief_is_told_of_a_request_and_finds_it_in_my_work(
         item.title != employee.enterprise.name
         for item in groups["workforce.passes_to_approve"].items
     )
+
+
+def test_the_grid_chief_sees_and_revokes_a_pass_but_does_not_request_one(
+    world, county_rules, client
+):
+    c = add_cast(world, "approval", "pass_chief")
+    employee = hire(c, 7, Origin.LOCAL)
+    p = passes.pass_request(actor=c.enterprise, employee=employee)
+    client.force_login(c.inspector)
+    page = client.get(f"/workforce/{employee.pk}/pass/").content.decode()
+    assert 'data-testid="pass-request"' not in page and 'data-testid="pass-check"' in page
+    client.post(
+        f"/workforce/{employee.pk}/pass/", {"action": "revoke", "pass": p.pk, "reason": "复核"}
+    )
+    p.refresh_from_db()
+    assert p.status == PassStatus.REVOKED and p.revoked_reason == "复核"

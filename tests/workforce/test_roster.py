@@ -57,6 +57,9 @@ def test_a_wrong_id_number_is_refused_with_what_is_wrong(number, code):
 
 def test_lower_case_x_and_spaces_are_read():
     assert services.id_number_clean(" 11010519491231002x ") == GOOD
+    assert services.id_number_clean("110105 19491231 002X") == GOOD
+    assert services.person_name(" 王 五 ") == "王五"
+    assert services.person_name("Anna  Lee") == "Anna Lee"
 
 
 def test_a_person_born_before_their_countys_code_is_read():

@@ -187,5 +187,8 @@ def test_the_rules_page_shows_what_is_in_force_and_adds_a_rule(world, county_rul
     assert answer.status_code == 302 and "/jobs/" in answer["Location"]
     assert OriginRule.objects.filter(jurisdiction=place_of(c.town_cmd), origin="local").exists()
     OriginRule.objects.filter(jurisdiction=place_of(c.town_cmd)).delete()
+    # Another place asked for (not the office's own) is refused, never quietly replaced.
+    other_place = place_of(world.county["w_t2_cmd"])
+    assert client.get(f"/workforce/rules/?jurisdiction={other_place.pk}").status_code == 403
     client.force_login(c.enterprise)
     assert client.get("/workforce/rules/").status_code == 403
