@@ -250,6 +250,21 @@ def gate(request: HttpRequest) -> HttpResponse:
 
 
 # -- the daily check-in ------------------------------------------------------------------------
+def _checkin_posted(request: HttpRequest, *, actor, employee) -> None:
+    """The check-in form's post (the employee's page and the phone page share it)."""
+    _row, made = checkins.checkin_record(
+        actor=actor,
+        employee=employee,
+        day=timezone.localdate(),
+        half=checkins.current_half(),
+        temperature=request.POST.get("temperature", ""),
+        symptoms=sum(v for v in (parse_id(x) for x in request.POST.getlist("symptom")) if v),
+        location=parse_id(request.POST.get("location")) or 0,
+        key=request.POST.get("key") or None,
+    )
+    messages.success(request, _("Checked in.") if made else _("Already checked in."))
+
+
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
     """The employee's own page (a phone): their status, their pass, and the check-in of this
@@ -264,22 +279,9 @@ def me(request: HttpRequest) -> HttpResponse:
     employee = mine[0]
     if request.method == "POST":
         try:
-            _row, made = checkins.checkin_record(
-                actor=request.user,
-                employee=employee,
-                day=timezone.localdate(),
-                half=checkins.current_half(),
-                temperature=request.POST.get("temperature", ""),
-                symptoms=sum(
-                    v for v in (parse_id(x) for x in request.POST.getlist("symptom")) if v
-                ),
-                location=parse_id(request.POST.get("location")) or 0,
-                key=request.POST.get("key") or None,
-            )
+            _checkin_posted(request, actor=request.user, employee=employee)
         except (UserError, ValueError) as exc:
             messages.error(request, getattr(exc, "message", _("Check what you typed.")))
-        else:
-            messages.success(request, _("Checked in.") if made else _("Already checked in."))
         return redirect("workforce:me")
     today = timezone.localdate()
     half = checkins.current_half()
@@ -404,19 +406,7 @@ def phone_entry(request: HttpRequest, code: str) -> HttpResponse:
                 request.session[ENTRY_SESSION] = {"enterprise": enterprise.pk, "employee": found.pk}
                 request.session.set_expiry(1800)
             elif action == "checkin" and employee is not None:
-                _row, made = checkins.checkin_record(
-                    actor=checkins.PROVED_BY_PHONE,
-                    employee=employee,
-                    day=timezone.localdate(),
-                    half=checkins.current_half(),
-                    temperature=request.POST.get("temperature", ""),
-                    symptoms=sum(
-                        v for v in (parse_id(x) for x in request.POST.getlist("symptom")) if v
-                    ),
-                    location=parse_id(request.POST.get("location")) or 0,
-                    key=request.POST.get("key") or None,
-                )
-                messages.success(request, _("Checked in.") if made else _("Already checked in."))
+                _checkin_posted(request, actor=checkins.PROVED_BY_PHONE, employee=employee)
         except (UserError, ValueError) as exc:
             messages.error(request, getattr(exc, "message", _("Check what you typed.")))
         return redirect("workforce:phone_entry", code=code)
