@@ -88,6 +88,14 @@ class WorkforceConfig(AppConfig):
                 order=158,
             ),
             MenuItem(
+                _("Region risk list"),
+                "workforce:risks",
+                "exclamation-triangle",
+                frozenset({Role.PLATFORM_ADMIN}),
+                "/workforce/risks/",
+                order=165,
+            ),
+            MenuItem(
                 _("Origin rules"),
                 "workforce:rules",
                 "signpost-split",

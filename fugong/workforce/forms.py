@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.models import phone_validator
 from fugong.core.forms import html5_widgets
-from fugong.workforce.choices import Measure, Origin, Transport, WorkStatus
+from fugong.workforce.choices import Measure, Origin, RiskLevel, Transport, WorkStatus
 
 
 class EmployeeForm(forms.Form):
@@ -67,4 +67,23 @@ class OriginRuleForm(forms.Form):
                 field.widget.attrs.setdefault("class", "form-select")
             else:
                 field.widget.attrs.setdefault("class", "form-control")
+        html5_widgets(self)
+
+
+class RegionRiskForm(forms.Form):
+    region = forms.RegexField(
+        label=_("Region code"),
+        regex=r"^(\d{2}|\d{4}|\d{6})$",
+        error_messages={"invalid": _("A region code has 2, 4 or 6 digits.")},
+    )
+    name = forms.CharField(label=_("Region"), max_length=60)
+    level = forms.ChoiceField(label=_("Risk level"), choices=RiskLevel.choices)
+    effective_from = forms.DateField(label=_("Effective from"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault(
+                "class", "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            )
         html5_widgets(self)

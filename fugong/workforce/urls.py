@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.employee_edit, name="employee_edit"),
     path("export/", views.roster_export, name="export"),
     path("rules/", views.origin_rules, name="rules"),
+    path("risks/", views.risks, name="risks"),
     path("<int:pk>/pass/", views.employee_pass, name="employee_pass"),
     path("passes/approvals/", views.pass_approvals, name="pass_approvals"),
     path("gate/", views.gate, name="gate"),

@@ -26,8 +26,8 @@ from fugong.core.masking import mask_id_number, mask_phone
 from fugong.workforce import checkins, export, passes, rules, selectors, services
 from fugong.workforce import phone_entry as phone_entry_mod
 from fugong.workforce.choices import Half, Location, Origin, PassStatus, Symptom, WorkStatus
-from fugong.workforce.forms import EmployeeForm, OriginRuleForm
-from fugong.workforce.models import CheckIn, Employee, OriginRule
+from fugong.workforce.forms import EmployeeForm, OriginRuleForm, RegionRiskForm
+from fugong.workforce.models import CheckIn, Employee, OriginRule, RegionRisk
 from fugong.workforce.services import EDITABLE
 
 
@@ -429,5 +429,35 @@ def phone_entry(request: HttpRequest, code: str) -> HttpResponse:
             "key": uuid.uuid4(),
             "symptoms": Symptom.choices,
             "locations": Location.choices,
+        },
+    )
+
+
+@login_required
+def risks(request: HttpRequest) -> HttpResponse:
+    """The region risk list (a platform administrator keeps it): each region's level in force
+    and its history; a change re-evaluates the people from the region in the background."""
+    if Role.PLATFORM_ADMIN not in {m.role for m in active_memberships(request.user)} and (
+        not request.user.is_superuser
+    ):
+        raise PermissionDenied(_("Only a platform administrator keeps the region risk list."))
+    form = RegionRiskForm(request.POST or None, initial={"effective_from": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            _risk, job = rules.risk_set(actor=request.user, **form.cleaned_data)
+        except UserError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Saved. The people from the region are evaluated again."))
+            return redirect("core:job", pk=job.pk)
+    book = rules.RuleBook()
+    history = RegionRisk.objects.order_by("region", "-effective_from")[:500]
+    return render(
+        request,
+        "workforce/risks.html",
+        {
+            "form": form,
+            "in_force": sorted(book.risks.values(), key=lambda r: r.region),
+            "history": history,
         },
     )

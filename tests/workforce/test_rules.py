@@ -192,3 +192,24 @@ def test_the_rules_page_shows_what_is_in_force_and_adds_a_rule(world, county_rul
     assert client.get(f"/workforce/rules/?jurisdiction={other_place.pk}").status_code == 403
     client.force_login(c.enterprise)
     assert client.get("/workforce/rules/").status_code == 403
+
+
+def test_the_administrator_keeps_the_risk_list_in_a_page(world, client, user):
+    admin = user("admin")
+    client.force_login(admin)
+    assert client.get("/workforce/risks/").status_code == 200
+    answer = client.post(
+        "/workforce/risks/",
+        {"region": "5101", "name": "成都市", "level": "high", "effective_from": str(TODAY)},
+    )
+    assert answer.status_code == 302 and "/jobs/" in answer["Location"]
+    page = client.get("/workforce/risks/").content.decode()
+    assert "成都市" in page and "高风险" in page
+    bad = client.post(
+        "/workforce/risks/",
+        {"region": "51x", "name": "x", "level": "high", "effective_from": str(TODAY)},
+    )
+    assert bad.status_code == 200 and "field-error" in bad.content.decode()
+    c = add_cast(world, "approval", "risks_page")
+    client.force_login(c.town_cmd)
+    assert client.get("/workforce/risks/").status_code == 403
