@@ -88,6 +88,14 @@ class WorkforceConfig(AppConfig):
                 order=158,
             ),
             MenuItem(
+                _("Staff figures"),
+                "workforce:figures",
+                "bar-chart-line",
+                frozenset({Role.COMMAND}),
+                "/workforce/figures/",
+                order=159,
+            ),
+            MenuItem(
                 _("Region risk list"),
                 "workforce:risks",
                 "exclamation-triangle",

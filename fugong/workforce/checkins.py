@@ -278,3 +278,66 @@ def overview(*, user, day: datetime.date, half: int, limit: int = 100):
         Enterprise.objects.filter(pk__in=[m[0] for m in missing]).values_list("pk", "name")
     )
     return list(abnormal), [(names.get(pk, ""), miss, total) for pk, miss, total in missing]
+
+
+def figures(*, user, node, day: datetime.date, half: int) -> list[dict]:
+    """For each place under ``node`` (in the user's scope): people on the rosters, back at
+    work (返工率 = at work / on the roster, not counting those who left), expected to check
+    in, checked in this half-day (coverage), abnormal today. Three grouped counts, whatever
+    the number of people: the rows are grouped by the start of their enterprise's path."""
+    from django.db.models import Count
+    from django.db.models.functions import Substr
+
+    from fugong.accounts.choices import CODE_LENGTH
+    from fugong.accounts.models import Jurisdiction
+    from fugong.core.scope import scoped
+
+    length = len(node.path) + CODE_LENGTH.get(node.depth + 1, 15) + 1
+    below = {"enterprise__jurisdiction__path__startswith": node.path}
+
+    def grouped(qs, path_lookup: str, **extra) -> dict[str, dict]:
+        return {
+            row["p"]: row
+            for row in scoped(qs, user)
+            .annotate(p=Substr(path_lookup, 1, length))
+            .values("p")
+            .annotate(n=Count("pk"), **extra)
+        }
+
+    from django.db.models import Q
+
+    staff = grouped(
+        Employee.objects.filter(**below).exclude(work_status=WorkStatus.LEFT),
+        "enterprise__jurisdiction__path",
+        back=Count("pk", filter=Q(work_status=WorkStatus.AT_WORK)),
+        expected=Count("pk", filter=Q(work_status__in=EXPECTED)),
+    )
+    done = grouped(
+        CheckIn.objects.filter(
+            day=day, employee__enterprise__jurisdiction__path__startswith=node.path
+        ),
+        "employee__enterprise__jurisdiction__path",
+        now=Count("pk", filter=Q(half=half, employee__work_status__in=EXPECTED)),
+        abnormal=Count("pk", filter=Q(abnormal=True)),
+    )
+    places = {
+        j.path: j
+        for j in Jurisdiction.objects.filter(path__in=set(staff) | set(done)).order_by("path")
+    }
+    rows = []
+    for path in sorted(set(staff) | set(done)):
+        s, d = staff.get(path, {}), done.get(path, {})
+        on_roster, expected, now = s.get("n", 0), s.get("expected", 0), d.get("now", 0)
+        rows.append(
+            {
+                "place": places.get(path),
+                "on_roster": on_roster,
+                "back": s.get("back", 0),
+                "rate": round(100 * s.get("back", 0) / on_roster, 1) if on_roster else None,
+                "expected": expected,
+                "checked": now,
+                "coverage": round(100 * now / expected, 1) if expected else None,
+                "abnormal": d.get("abnormal", 0),
+            }
+        )
+    return rows

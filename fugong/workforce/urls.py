@@ -19,6 +19,7 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("today/", views.today, name="today"),
     path("health/", views.health, name="health"),
+    path("figures/", views.place_figures, name="figures"),
     path("c/<str:code>/", views.phone_entry, name="phone_entry"),
     # The import engine's pages, for the roster (fugong.workforce.importer).
     path("import/", imports.upload, {"kind": KIND}, name="import_upload"),

@@ -17,12 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fugong.accounts.choices import Role
+from fugong.accounts.models import Jurisdiction
 from fugong.accounts.selectors import active_memberships, command_jurisdictions
 from fugong.core import registry
 from fugong.core.errors import UserError
 from fugong.core.ids import parse_id
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_id_number, mask_phone
+from fugong.core.scope import scoped
 from fugong.workforce import checkins, export, passes, rules, selectors, services
 from fugong.workforce import phone_entry as phone_entry_mod
 from fugong.workforce.choices import Half, Location, Origin, PassStatus, Symptom, WorkStatus
@@ -460,4 +462,26 @@ def risks(request: HttpRequest) -> HttpResponse:
             "in_force": sorted(book.risks.values(), key=lambda r: r.region),
             "history": history,
         },
+    )
+
+
+@login_required
+def place_figures(request: HttpRequest) -> HttpResponse:
+    """The town's or county's figures of the day by place below it, with drill-down: 返工率
+    from the rosters and check-in coverage (both definitions on the page)."""
+    places = command_jurisdictions(request.user)
+    if not places:
+        raise PermissionDenied(_("For grid chiefs and command offices."))
+    wanted = parse_id(request.GET.get("place"))
+    node = places[0]
+    if wanted is not None:
+        node = scoped(Jurisdiction.objects.filter(pk=wanted), request.user).first()
+        if node is None or not any(node.path.startswith(p.path) for p in places):
+            raise Http404
+    day, half = timezone.localdate(), checkins.current_half()
+    rows = checkins.figures(user=request.user, node=node, day=day, half=half)
+    return render(
+        request,
+        "workforce/figures.html",
+        {"node": node, "rows": rows, "half": Half(half).label, "top": places[0]},
     )
