@@ -107,9 +107,9 @@ ALLOWED = [
         r"^seed-demo$",  # the demo generator, as the actor of its audit rows
         r"^Bearer( token)?$",
         r"^(GB|GB/T)[ -]?\d",
-        # A random token (a notice's verification code): one long "word" with a capital after
-        # a small letter inside it, which no English word has.
-        r"^(?=\S{12,}$)(?=.*[a-z][A-Z])\S+$",
+        # A random token (a notice's verification code, an API token's prefix): one "word" with
+        # a capital after a small letter inside it, which no English word has.
+        r"^(?=\S{6,}$)(?=.*[a-z][A-Z])\S+$",
     )
 ]
 # Elements whose text is code or data, not UI: left out.
@@ -165,7 +165,7 @@ def test_the_heuristic_finds_english_and_spares_names():
     html = """<html><body><h1>统计设置</h1><label>Note for the level above</label>
         <input placeholder="Search by name"><button title="导出 Excel">导出</button>
         <script>var a = "some code here";</script><code>Authorization: Bearer x</code>
-        <option>English</option><!-- END Header --><td>ll1ufilL7un4_ci-CfM_O9fv</td><td>VRUfDoKUmVnREVRHgA-ONByM</td><td>Read-only</td><dd>{%p for p in rows %}</dd><p>上传 Microsoft Excel 文件</p><h2>选择Task Result查看</h2></body></html>"""
+        <option>English</option><!-- END Header --><td>ll1ufilL7un4_ci-CfM_O9fv</td><td>VRUfDoKUmVnREVRHgA-ONByM</td><td>KhAW--pi</td><td>Read-only</td><dd>{%p for p in rows %}</dd><p>上传 Microsoft Excel 文件</p><h2>选择Task Result查看</h2></body></html>"""
     assert [s.split("  [in:")[0] for s in english_in(html)] == [
         "Note for the level above",
         "Search by name",
