@@ -157,6 +157,7 @@ class EventKind:
     targets: frozenset[str] = frozenset()
     mandatory: bool = False
     health: bool = False  # about someone's health: never sent by SMS
+    retry: bool = True  # a failed send is tried again (a robot's test message: once, at once)
 
 
 _urls: list[UrlEntry] = []

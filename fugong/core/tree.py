@@ -21,7 +21,13 @@ from django.db.models import F, QuerySet
 
 def ancestor_paths(node: Any) -> list[str]:
     """The paths from the root down to ``node`` itself, root first."""
-    codes = [c for c in node.path.strip("/").split("/") if c]
+    return paths_to(node.path)
+
+
+def paths_to(path: str) -> list[str]:
+    """The paths from the root down to ``path`` itself, root first
+    ("/33/3304/" -> ["/33/", "/33/3304/"]; "" -> [])."""
+    codes = [c for c in (path or "").strip("/").split("/") if c]
     return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
 
 

@@ -5,8 +5,6 @@ API) and ``services.enterprises_upsert`` to write. Registered from ``Enterprises
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,7 +14,7 @@ from fugong.core.bulk import rows_by_keys
 from fugong.core.imports.registry import Committed, Importer
 from fugong.core.jobs import JobError
 from fugong.core.scope import get_scope, scoped
-from fugong.core.tree import ancestor_paths
+from fugong.core.tree import paths_to
 from fugong.enterprises import permissions
 from fugong.enterprises.columns import COLUMNS
 from fugong.enterprises.forms import PLACE_LEVELS
@@ -47,7 +45,7 @@ def _registered_outside_scope(user, codes: list[str]) -> set[str]:
 
 def _ancestors(path: str) -> list[str]:
     """The paths above ``path`` ("/a/b/c/" -> "/a/", "/a/b/"), top first."""
-    return ancestor_paths(SimpleNamespace(path=path))[:-1]
+    return paths_to(path)[:-1]
 
 
 class EnterpriseImporter(Importer):

@@ -32,6 +32,7 @@ class NotificationsConfig(AppConfig):
                 recipients=lambda robot: [],
                 title=lambda params: gettext("Test message to the group %(robot)s") % params,
                 url=lambda robot: reverse("home"),  # the group reads it: the platform's home
+                retry=False,  # a test says at once what failed
             )
         )
         registry.add_menu(

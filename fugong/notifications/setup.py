@@ -23,6 +23,7 @@ from fugong.accounts.selectors import command_jurisdictions, user_roles
 from fugong.core import registry
 from fugong.core.audit import audited_create, audited_delete, audited_update
 from fugong.core.errors import NotAllowed, UserError
+from fugong.core.tree import paths_to
 from fugong.notifications.models import (
     Channel,
     Delivery,
@@ -437,18 +438,12 @@ def subscription_delete(*, actor, subscription: Subscription) -> None:
     audited_delete(subscription, actor=actor, reason=_("Notification set-up"))
 
 
-def ancestor_paths(path: str) -> list[str]:
-    """ "/33/3301/330102/" → ["/33/", "/33/3301/", "/33/3301/330102/"]."""
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
 def subscribed(kind: str, path: str) -> set[int]:
     """The users the subscriptions of the places above ``path`` add to an event of ``kind``:
     the active members of the offices named, the members of the groups named."""
     if not path:
         return set()
-    subs = Subscription.objects.filter(kind=kind, jurisdiction__path__in=ancestor_paths(path))
+    subs = Subscription.objects.filter(kind=kind, jurisdiction__path__in=paths_to(path))
     offices = subs.filter(office__isnull=False).values("office_id")
     users = set(
         Membership.objects.filter(office_id__in=offices, is_active=True).values_list(

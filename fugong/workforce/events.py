@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
 from fugong.core.registry import EventKind, WorkItem, WorkSource
+from fugong.core.tree import ancestor_paths
 from fugong.enterprises.models import Assignment
 from fugong.workforce.choices import Half
 from fugong.workforce.models import Pass
@@ -28,8 +29,7 @@ def approvers(p: Pass) -> list[int]:
     assigned = set(
         Assignment.objects.filter(enterprise_id=enterprise.pk).values_list("user_id", flat=True)
     )
-    parts = [x for x in enterprise.jurisdiction.path.strip("/").split("/") if x]
-    above = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    above = ancestor_paths(enterprise.jurisdiction)
     chiefs = set(
         Membership.objects.filter(
             Q(role=Role.CADRE, is_active=True, jurisdiction__path__in=above)

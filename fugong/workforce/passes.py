@@ -26,6 +26,7 @@ from fugong.core import numbering
 from fugong.core.audit import audited_create, audited_update
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.scope import scoped
+from fugong.core.tree import ancestor_paths
 from fugong.notifications.services import event_raise
 from fugong.workforce import rules, services
 from fugong.workforce.choices import Measure, PassStatus
@@ -40,8 +41,8 @@ TOWN_DEPTH = 3
 
 def _town(enterprise) -> Jurisdiction:
     """The town or street above the enterprise's place (it issues the passes)."""
-    parts = [p for p in enterprise.jurisdiction.path.strip("/").split("/") if p]
-    path = "/" + "/".join(parts[: TOWN_DEPTH + 1]) + "/"
+    above = ancestor_paths(enterprise.jurisdiction)
+    path = above[min(TOWN_DEPTH, len(above) - 1)]
     return Jurisdiction.objects.filter(path=path).first() or enterprise.jurisdiction
 
 

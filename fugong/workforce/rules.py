@@ -20,9 +20,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fugong.accounts.selectors import command_jurisdictions, user_roles
-from fugong.core.audit import audited_create
+from fugong.core.audit import audited_create, audited_update
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.jobs import JobContext, job_handler, job_start
+from fugong.core.tree import paths_to
 from fugong.workforce.choices import STRICTNESS, Measure, Origin, RiskLevel
 from fugong.workforce.models import Employee, OriginRule, RegionRisk
 
@@ -69,7 +70,7 @@ class RuleBook:
 
     def rule_for(self, path: str, origin: str) -> OriginRule | None:
         """The rule of the nearest place at or above ``path`` that has one for ``origin``."""
-        for place in reversed(_paths(path)):
+        for place in reversed(paths_to(path)):
             rule = self.rules.get(place, {}).get(origin)
             if rule is not None:
                 return rule
@@ -115,11 +116,6 @@ class RuleBook:
         return Assessment(
             origin, measure, rule.days, may_work, rule.needs_approval, reason, rule.pk
         )
-
-
-def _paths(path: str) -> list[str]:
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def apply(employees: list[Employee], book: RuleBook) -> list[Employee]:
@@ -187,7 +183,7 @@ def rule_add(
     if not 0 <= days <= 60:
         raise UserError(_("The days are between 0 and 60."), code="days")
     book = RuleBook(effective_from)
-    for above in reversed(_paths(jurisdiction.path)[:-1]):
+    for above in reversed(paths_to(jurisdiction.path)[:-1]):
         rule = book.rules.get(above, {}).get(origin)
         if rule is not None and rule.binding and _stricter(rule, measure, days):
             raise UserError(
@@ -234,11 +230,16 @@ def risk_set(*, actor, region: str, name: str, level: str, effective_from: datet
     region = region.strip()
     if not (region.isdigit() and len(region) in (2, 4, 6)) or level not in RiskLevel.values:
         raise UserError(_("A region is a code of 2, 4 or 6 digits, with a risk level."))
-    risk, _made = RegionRisk.objects.update_or_create(
-        region=region,
-        effective_from=effective_from,
-        defaults={"name": name.strip()[:60], "level": level},
-    )
+    fields = {"name": name.strip()[:60], "level": level}
+    reason = _("Region risk list")
+    risk = RegionRisk.objects.filter(region=region, effective_from=effective_from).first()
+    if risk is None:
+        risk = audited_create(
+            RegionRisk, actor=actor, reason=reason, region=region,
+            effective_from=effective_from, **fields,
+        )  # fmt: skip
+    else:  # the same day set again: changed, one audit row
+        risk = audited_update(risk, actor=actor, reason=reason, **fields)
     return risk, reassess_start(actor=actor, region=region)
 
 

@@ -213,3 +213,19 @@ def test_the_administrator_keeps_the_risk_list_in_a_page(world, client, user):
     c = add_cast(world, "approval", "risks_page")
     client.force_login(c.town_cmd)
     assert client.get("/workforce/risks/").status_code == 403
+
+
+def test_a_region_risk_set_leaves_an_audit_row(world, user, django_capture_on_commit_callbacks):
+    from fugong.core.models import AuditLog
+
+    admin = user("admin")
+    day = TODAY - datetime.timedelta(days=2)
+    with django_capture_on_commit_callbacks(execute=False):
+        risk, _job = rules.risk_set(
+            actor=admin, region="3601", name="南昌市", level=RiskLevel.MEDIUM, effective_from=day
+        )
+        rules.risk_set(
+            actor=admin, region="3601", name="南昌市", level=RiskLevel.HIGH, effective_from=day
+        )
+    rows = AuditLog.objects.filter(content_type__model="regionrisk", object_id=str(risk.pk))
+    assert sorted(rows.values_list("action", flat=True)) == ["create", "update"]
