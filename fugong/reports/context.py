@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.models import Jurisdiction
@@ -26,6 +26,7 @@ from fugong.enterprises.models import Assignment
 from fugong.resumption.choices import VALID
 from fugong.resumption.models import Acceptance, Filing, FilingEvent, Notice
 from fugong.stats import figures as F
+from fugong.stats import staff
 from fugong.stats.choices import Denominator
 
 NO_DATA = "暂无数据"
@@ -230,6 +231,42 @@ def support(*, user, node: Jurisdiction, day: datetime.date) -> Support:
     )
 
 
+# ---------------------------------------------------------------------------- the rosters
+
+
+def roster_figures(*, user, node: Jurisdiction, day: datetime.date) -> staff.StaffFigures | None:
+    """The staff figures from the rosters beside the self-reported headcount (always live:
+    the rosters as they stand, the day's check-ins while they are kept)."""
+    return staff.compute(user=user, node=node, day=day)
+
+
+def roster_context(figures: staff.StaffFigures | None) -> dict:
+    """``{{ roster.… }}``: the rosters' figures, and ``.text``, the sentence the shipped
+    reports print after the self-reported headcount (empty when nobody is on a roster)."""
+    cell = figures.total if figures is not None else staff.StaffCell()
+    text = ""
+    if cell.on_roster:
+        with translation.override("zh-hans"):
+            half = str(figures.half_label)
+        text = (
+            f"据员工花名册（一人一档）统计，在册员工{cell.on_roster}人，在岗{cell.back}人，"
+            f"返岗率{pct(cell.return_rate)}；{cn_day(figures.day)}{half}应报健康打卡"
+            f"{cell.expected}人，已打卡{cell.checked}人，打卡率{pct(cell.coverage)}，"
+            f"当日体温异常{cell.abnormal}人。"
+        )
+    return {
+        "on_roster": cell.on_roster,
+        "back": cell.back,
+        "return_rate": pct(cell.return_rate),
+        "expected": cell.expected,
+        "checked": cell.checked,
+        "coverage": pct(cell.coverage),
+        "not_checked": cell.not_checked,
+        "abnormal": cell.abnormal,
+        "text": text,
+    }
+
+
 # ---------------------------------------------------------------------------- narrative
 
 
@@ -282,6 +319,11 @@ PLACEHOLDER_HELP: dict[str, object] = {
         "help given: .assignments .assigned_enterprises .people .acceptances_done "
         ".acceptances_passed .filings_valid .notices"
     ),
+    "roster": _(
+        "from the employee rosters (一人一档), beside the self-reported headcount: .on_roster "
+        ".back .return_rate .expected .checked .coverage .not_checked .abnormal .text (.text: "
+        "the sentence the shipped reports print, empty when nobody is on a roster)"
+    ),
     "next_steps": _("list of paragraphs of 下步工作打算 typed when asking for the report"),
     "problems": _("list of paragraphs of 存在的问题 typed when asking for the report"),
 }
@@ -291,6 +333,7 @@ def narrative_context(
     *,
     figures: F.Figures,
     help_given: Support,
+    roster: staff.StaffFigures | None = None,
     next_steps: str = "",
     problems: str = "",
 ) -> dict:
@@ -333,6 +376,7 @@ def narrative_context(
         "services": cell(Category.SERVICES_ABOVE),
         "subsectors": subsectors,
         "support": help_given.as_dict(),
+        "roster": roster_context(roster),
         "next_steps": paragraphs(next_steps, DEFAULT_NEXT_STEPS),
         "problems": paragraphs(problems, DEFAULT_PROBLEMS),
     }

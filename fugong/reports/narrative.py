@@ -30,6 +30,7 @@ def narrative(
     context = C.narrative_context(
         figures=figures,
         help_given=C.support(user=user, node=node, day=day),
+        roster=C.roster_figures(user=user, node=node, day=day),
         next_steps=next_steps,
         problems=problems,
     )

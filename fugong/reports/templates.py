@@ -195,7 +195,11 @@ def sample_context(*, user, node: Jurisdiction) -> dict:
     """A real context (the node's figures today) to try a template with."""
     day = timezone.localdate()
     figures = C.report_figures(user=user, node=node, day=day)
-    return C.narrative_context(figures=figures, help_given=C.support(user=user, node=node, day=day))
+    return C.narrative_context(
+        figures=figures,
+        help_given=C.support(user=user, node=node, day=day),
+        roster=C.roster_figures(user=user, node=node, day=day),
+    )
 
 
 # ---------------------------------------------------------------------------- writes

@@ -14,7 +14,7 @@ sources").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -133,3 +133,44 @@ def units() -> UnitSource:
             "no app registered the units the statistics count (fugong.stats.sources)"
         )
     return _units
+
+
+@dataclass(frozen=True)
+class StaffSource:
+    """The people on the enterprises' rosters (一人一档) and their daily check-ins, counted
+    beside the self-reported headcount (docs/statistics.md, "Staff from the rosters")."""
+
+    people: type[models.Model]  # one row per person on one enterprise's roster
+    place_path: str  # lookup of the person's enterprise's jurisdiction path
+    status: str  # the work status field
+    off_roster: tuple[str, ...]  # statuses not counted as on the roster (left)
+    at_work: tuple[str, ...]  # statuses counted as back at work (返岗)
+    expected: tuple[str, ...]  # statuses expected to check in
+    checkins: type[models.Model]  # one row per person and half-day
+    checkin_person: str  # the check-in's foreign key to ``people``
+    day: str
+    half: str
+    abnormal: str
+    halves: Choices  # the half-days, in order (value, label)
+    current_half: Callable[[], int]  # the half-day it is now
+
+    @cached_property
+    def last_half(self) -> int:
+        return self.halves[-1][0]
+
+
+_staff: StaffSource | None = None
+
+
+def register_staff(source: StaffSource) -> None:
+    """Declare the rosters' people and check-ins; the workforce app does, from ``ready()``."""
+    global _staff
+    if _staff is not None and _staff != source:
+        raise ImproperlyConfigured("staff figures already registered")
+    _staff = source
+
+
+def staff() -> StaffSource | None:
+    """The registered rosters, or None when no app keeps them (the figures are then not
+    shown)."""
+    return _staff

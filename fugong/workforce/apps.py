@@ -26,6 +26,7 @@ class WorkforceConfig(AppConfig):
         for source in events.SOURCES:
             registry.add_work_source(source)
 
+        _register_staff_figures()
         registry.add_urls("workforce/", "fugong.workforce.urls", order=400)
         registry.add_api_router("/workforce", "fugong.workforce.api.router", order=600)
         registry.add_startup_task(_purge_health)
@@ -112,6 +113,33 @@ class WorkforceConfig(AppConfig):
                 order=160,
             ),
         )
+
+
+def _register_staff_figures() -> None:
+    """The rosters and check-ins, counted by the statistics layer beside the self-reported
+    headcount (docs/statistics.md, "Staff from the rosters")."""
+    from fugong.stats.sources import StaffSource, register_staff
+    from fugong.workforce.checkins import EXPECTED, current_half
+    from fugong.workforce.choices import Half, WorkStatus
+    from fugong.workforce.models import CheckIn, Employee
+
+    register_staff(
+        StaffSource(
+            people=Employee,
+            place_path="enterprise__jurisdiction__path",
+            status="work_status",
+            off_roster=(WorkStatus.LEFT,),
+            at_work=(WorkStatus.AT_WORK,),
+            expected=tuple(EXPECTED),
+            checkins=CheckIn,
+            checkin_person="employee",
+            day="day",
+            half="half",
+            abnormal="abnormal",
+            halves=tuple(Half.choices),
+            current_half=current_half,
+        )
+    )
 
 
 def _purge_health(command) -> None:

@@ -4,13 +4,17 @@ half-day, whatever is retried: a submission sent again with its idempotency key 
 row. An abnormal reading (≥ 37.3 °C or a symptom) tells the enterprise and its grid chief at
 once through the notification engine and revokes the person's pass."""
 
+# ruff: noqa: S608  (the SQL names are the model's table and columns; values are parameters)
+
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
+from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,15 +37,17 @@ ALL_SYMPTOMS = sum(Symptom.values)
 
 def tenths(value) -> int:
     """A temperature in tenths of a degree, or a UserError naming the value."""
-    text = str(value).strip().replace("℃", "").replace("°C", "").replace(",", ".")
-    not_one = UserError(_("“%(value)s” is not a temperature.") % {"value": str(value)[:10]})
-    try:
-        number = Decimal(text[:10])
-        if not number.is_finite():  # Infinity, NaN
-            raise not_one
-        result = int((number * 10).to_integral_value())
-    except (InvalidOperation, ValueError, ArithmeticError):  # 1e999999999 and the like
-        raise not_one from None
+    result = _plain_tenths(value)
+    if result is None:
+        text = str(value).strip().replace("℃", "").replace("°C", "").replace(",", ".")
+        not_one = UserError(_("“%(value)s” is not a temperature.") % {"value": str(value)[:10]})
+        try:
+            number = Decimal(text[:10])
+            if not number.is_finite():  # Infinity, NaN
+                raise not_one
+            result = int((number * 10).to_integral_value())
+        except (InvalidOperation, ValueError, ArithmeticError):  # 1e999999999 and the like
+            raise not_one from None
     if not LOWEST <= result <= HIGHEST:
         raise UserError(
             _("%(value)s °C is not a body temperature (34-43 °C): measure again.")
@@ -51,31 +57,74 @@ def tenths(value) -> int:
     return result
 
 
+def _plain_tenths(value) -> int | None:
+    """The tenths of a JSON number as systems send it (36 or 36.5), read exactly as the
+    Decimal path above reads it but without a Decimal (the bulk API reads 5,000 a call); None
+    for anything else (text, more decimals, an exponent, inf, nan: the Decimal path)."""
+    kind = type(value)
+    if kind is int:
+        return value * 10 if -(10**8) < value < 10**8 else None
+    if kind is float:
+        text = repr(value)  # the shortest text of the float: what str() and Decimal see
+        if len(text) <= 10 and text[-2:-1] == "." and text[-1].isdigit():
+            return int(text[:-2] + text[-1])  # "36.5" is 365 tenths exactly
+    return None
+
+
 def current_half(now: datetime.datetime | None = None) -> int:
     return Half.MORNING if timezone.localtime(now).hour < 12 else Half.AFTERNOON
 
 
+class _Rules:
+    """The rules of a check-in's values, with today read once for all the items of a call."""
+
+    def __init__(self):
+        self.today = timezone.localdate()
+        self.yesterday = self.today - datetime.timedelta(days=1)
+        self.halves = tuple(Half.values)
+        self.locations = tuple(Location.values)
+
+    def check(self, day, half, temperature, symptoms, location) -> tuple:
+        """(day, half, tenths, symptoms, location, abnormal), or a UserError saying why not
+        (TypeError or ValueError for values of the wrong kind)."""
+        if day > self.today:
+            raise UserError(_("A check-in cannot be for a day to come."), code="day")
+        if day < self.yesterday:
+            raise UserError(_("A check-in is for today or yesterday."), code="day")
+        if half not in self.halves:
+            raise UserError(_("Morning or afternoon."), code="half")
+        if location not in self.locations:
+            raise UserError(_("Choose where the person is."), code="location")
+        symptoms = int(symptoms)
+        if not 0 <= symptoms <= ALL_SYMPTOMS:
+            raise UserError(_("Unknown symptoms."), code="symptoms")
+        t = tenths(temperature)
+        return day, int(half), t, symptoms, int(location), t >= ABNORMAL_TENTHS or symptoms != 0
+
+
 def _checked(day, half, temperature, symptoms, location) -> dict:
-    today = timezone.localdate()
-    if day > today:
-        raise UserError(_("A check-in cannot be for a day to come."), code="day")
-    if day < today - datetime.timedelta(days=1):
-        raise UserError(_("A check-in is for today or yesterday."), code="day")
-    if half not in Half.values:
-        raise UserError(_("Morning or afternoon."), code="half")
-    if location not in Location.values:
-        raise UserError(_("Choose where the person is."), code="location")
-    if not 0 <= int(symptoms) <= ALL_SYMPTOMS:
-        raise UserError(_("Unknown symptoms."), code="symptoms")
-    t = tenths(temperature)
+    day, half, t, symptoms, location, abnormal = _Rules().check(
+        day, half, temperature, symptoms, location
+    )
     return {
         "day": day,
         "half": half,
         "tenths": t,
-        "symptoms": int(symptoms),
+        "symptoms": symptoms,
         "location": location,
-        "abnormal": t >= ABNORMAL_TENTHS or int(symptoms) != 0,
+        "abnormal": abnormal,
     }
+
+
+def _key(value) -> uuid.UUID | None:
+    if not value:
+        return None
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise UserError(_("The idempotency key is not a UUID."), code="key") from None
 
 
 def _alert(checkins: list[CheckIn]) -> None:
@@ -95,7 +144,79 @@ def _alert(checkins: list[CheckIn]) -> None:
         )
 
 
-@transaction.atomic
+# -- writing: one statement that skips what is stored already and says what it wrote ------------
+_COLUMNS = "employee_id, day, half, tenths, symptoms, location, abnormal, source, key, at"
+_CONFLICT = "ON CONFLICT (employee_id, day, half) DO NOTHING RETURNING id, employee_id, abnormal"
+
+
+def _returning() -> bool:
+    """Whether the database writes with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
+    (PostgreSQL; SQLite from 3.35): what was written comes back from the one statement, what
+    was stored already is skipped without an error (no savepoint, no look-up first)."""
+    return connection.vendor == "postgresql" or (
+        connection.vendor == "sqlite" and connection.features.can_return_rows_from_bulk_insert
+    )
+
+
+def _insert_many(rows: list[tuple], source: int) -> list[tuple[int, int, bool]]:
+    """Insert ``rows`` (employee_id, day, half, tenths, symptoms, location, abnormal, key) in
+    one statement, skipping any person and half-day stored already: (id, employee_id,
+    abnormal) of those written. The rows travel as one JSON text (one parameter whatever
+    their number, no model instance, no per-field preparation)."""
+    table = connection.ops.quote_name(CheckIn._meta.db_table)
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        body = json.dumps(
+            [(e, d.isoformat(), h, t, s, lo, a, k and str(k)) for e, d, h, t, s, lo, a, k in rows]
+        )
+        sql = (
+            f"INSERT INTO {table} ({_COLUMNS}) "
+            "SELECT (r->>0)::bigint, (r->>1)::date, (r->>2)::smallint, (r->>3)::smallint, "
+            "(r->>4)::smallint, (r->>5)::smallint, (r->>6)::boolean, %s, (r->>7)::uuid, %s "
+            f"FROM json_array_elements(%s::json) AS r {_CONFLICT}"
+        )
+    else:
+        body = json.dumps(
+            [(e, d.isoformat(), h, t, s, lo, a, k and k.hex) for e, d, h, t, s, lo, a, k in rows]
+        )
+        now = connection.ops.adapt_datetimefield_value(now)
+        picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(7))
+        # "WHERE true": else SQLite reads the ON of ON CONFLICT as a join's.
+        sql = (
+            f"INSERT INTO {table} ({_COLUMNS}) "
+            f"SELECT {picks}, %s, json_extract(value, '$[7]'), %s "
+            f"FROM json_each(%s) WHERE true {_CONFLICT}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [source, now, body])
+        return [(pk, employee_id, bool(abnormal)) for pk, employee_id, abnormal in cursor]
+
+
+def _insert_one(row: CheckIn) -> bool:
+    """Insert ``row`` unless its person and half-day is stored already: whether it was
+    written (its pk set)."""
+    if not _returning():
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:
+            return False
+        return True
+    row.at = timezone.now()
+    fields = [CheckIn._meta.get_field(name) for name in _COLUMNS.split(", ")]
+    values = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+    table = connection.ops.quote_name(CheckIn._meta.db_table)
+    marks = ", ".join(["%s"] * len(values))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({_COLUMNS}) VALUES ({marks}) {_CONFLICT}", values)
+        written = cursor.fetchone()
+    if written is None:
+        return False
+    row.pk = written[0]
+    row._state.adding = False
+    return True
+
+
 def checkin_record(
     *,
     actor,
@@ -110,7 +231,8 @@ def checkin_record(
 ) -> tuple[CheckIn, bool]:
     """The person's check-in (their own, or typed by their enterprise): (row, created). The
     same submission again (same key) gives the stored row; another for the half-day is
-    refused."""
+    refused. A normal reading is one statement (no transaction around it: nothing else is
+    written); an abnormal one is written with its alert and the pass revoked, atomically."""
     if (
         actor != PROVED_BY_PHONE
         and employee.user_id != getattr(actor, "pk", None)
@@ -118,22 +240,22 @@ def checkin_record(
     ):
         raise NotAllowed(_("Only the person or their enterprise checks in for them."))
     values = _checked(day, half, temperature, symptoms, location)
-    key = uuid.UUID(str(key)) if key else None
-    try:
-        with transaction.atomic():
-            row = CheckIn.objects.create(employee=employee, key=key, source=source, **values)
-    except IntegrityError:
-        row = CheckIn.objects.get(employee=employee, day=day, half=half)
-        if key is not None and row.key == key:
-            return row, False  # a retry of the same submission
-        raise UserError(
-            _("%(name)s has checked in for this half-day already.")
-            % {"name": employee.person.name},
-            code="duplicate",
-        ) from None
-    row.employee = employee
-    _alert([row])
-    return row, True
+    key = _key(key)
+    row = CheckIn(employee=employee, key=key, source=source, **values)
+    with transaction.atomic() if row.abnormal else nullcontext():
+        made = _insert_one(row)
+        if made:
+            _alert([row])
+    if made:
+        return row, True
+    stored = CheckIn.objects.get(employee=employee, day=values["day"], half=values["half"])
+    if key is not None and stored.key == key:
+        stored.employee = employee
+        return stored, False  # a retry of the same submission
+    raise UserError(
+        _("%(name)s has checked in for this half-day already.") % {"name": employee.person.name},
+        code="duplicate",
+    )
 
 
 @transaction.atomic
@@ -145,57 +267,97 @@ def checkins_bulk(*, actor, enterprise, items: list[dict]) -> dict:
         raise NotAllowed(_("Only the enterprise's own users keep its roster."))
     if len(items) > BULK_MAX:
         raise UserError(_("At most %(n)s check-ins a call.") % {"n": BULK_MAX}, code="too_many")
-    hashes = {}
-    for item in items:
-        number = "".join(str(item.get("id_number", "")).split()).upper()
-        hashes[number] = lookup_hash(number, services.ID_PURPOSE)
-    staff = dict(
-        Employee.objects.filter(
-            enterprise=enterprise, person__id_hash__in=set(hashes.values())
-        ).values_list("person__id_hash", "pk")
-    )
+    numbers = ["".join(str(item.get("id_number", "")).split()).upper() for item in items]
+    hashes = {n: lookup_hash(n, services.ID_PURPOSE) for n in set(numbers)}  # once a number
+    staff = _staff_by_hash(enterprise.pk, list(set(hashes.values())))
+    rules = _Rules()
     refused, rows = [], {}
     for index, item in enumerate(items):
-        number = "".join(str(item.get("id_number", "")).split()).upper()
-        pk = staff.get(hashes[number])
+        pk = staff.get(hashes[numbers[index]])
         if pk is None:
             refused.append({"index": index, "message": _("Not on this enterprise's roster.")})
             continue
         try:
-            values = _checked(
+            day, half, t, symptoms, location, abnormal = rules.check(
                 item["day"],
                 item.get("half", 0),
                 item.get("temperature"),
                 item.get("symptoms", 0),
                 item.get("location", Location.SITE),
             )
+            key = _key(item.get("key"))
         except (UserError, KeyError, TypeError, ValueError) as exc:
             refused.append({"index": index, "message": getattr(exc, "message", str(exc))})
             continue
-        key = (pk, values["day"], values["half"])
-        if key in rows:
+        if (pk, day, half) in rows:
             refused.append({"index": index, "message": _("The same person and half-day twice.")})
             continue
-        rows[key] = CheckIn(employee_id=pk, key=item.get("key"), source=Source.BULK, **values)
-    stored = set()
-    if rows:
-        days = {d for _pk, d, _h in rows}
-        stored = set(
-            CheckIn.objects.filter(
-                employee_id__in={pk for pk, _d, _h in rows}, day__in=days
-            ).values_list("employee_id", "day", "half")
+        rows[pk, day, half] = (pk, day, half, t, symptoms, location, abnormal, key)
+    if not rows:
+        return {"accepted": 0, "duplicates": 0, "refused": refused}
+    if _returning():
+        written = _insert_many(list(rows.values()), Source.BULK)
+        accepted = len(written)
+        abnormal_ids = [pk for pk, _employee, abnormal in written if abnormal]
+    else:
+        accepted, abnormal_ids = _insert_with_orm(rows)
+    if abnormal_ids:
+        _alert(
+            list(CheckIn.objects.select_related("employee__enterprise").filter(pk__in=abnormal_ids))
         )
-    new = [row for key, row in rows.items() if key not in stored]
+    return {"accepted": accepted, "duplicates": len(rows) - accepted, "refused": refused}
+
+
+def _staff_by_hash(enterprise_id: int, hashes: list[str]) -> dict[str, int]:
+    """{ID number hash: employee pk} of the enterprise's staff among ``hashes``: the hashes
+    travel as one parameter (an array, or a JSON text on SQLite), not as 5,000."""
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return dict(
+            Employee.objects.filter(
+                enterprise_id=enterprise_id, person__id_hash__in=hashes
+            ).values_list("person__id_hash", "pk")
+        )
+    q = connection.ops.quote_name
+    employee, person = Employee._meta, Employee._meta.get_field("person").related_model._meta
+    if connection.vendor == "postgresql":
+        among, param = "= ANY(%s)", hashes
+    else:
+        among, param = "IN (SELECT value FROM json_each(%s))", json.dumps(hashes)
+    sql = (
+        f"SELECT p.{q('id_hash')}, e.{q('id')} FROM {q(employee.db_table)} e "
+        f"JOIN {q(person.db_table)} p ON p.{q('id')} = e.{q('person_id')} "
+        f"WHERE e.{q('enterprise_id')} = %s AND p.{q('id_hash')} {among}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [enterprise_id, param])
+        return dict(cursor.fetchall())
+
+
+def _insert_with_orm(rows: dict) -> tuple[int, list[int]]:
+    """Where ``_returning`` is not there: what is stored already is looked up first."""
+    stored = set(
+        CheckIn.objects.filter(
+            employee_id__in={pk for pk, _d, _h in rows}, day__in={d for _pk, d, _h in rows}
+        ).values_list("employee_id", "day", "half")
+    )
+    fields = ("employee_id", "day", "half", "tenths", "symptoms", "location", "abnormal", "key")
+    new = [
+        CheckIn(source=Source.BULK, **dict(zip(fields, row, strict=True)))
+        for key, row in rows.items()
+        if key not in stored
+    ]
     CheckIn.objects.bulk_create(new, ignore_conflicts=True)
     abnormal = [r for r in new if r.abnormal]
+    ids = []
     if abnormal:
-        saved = CheckIn.objects.select_related("employee__enterprise").filter(
-            employee_id__in=[r.employee_id for r in abnormal],
-            day__in={r.day for r in abnormal},
-            abnormal=True,
+        ids = list(
+            CheckIn.objects.filter(
+                employee_id__in=[r.employee_id for r in abnormal],
+                day__in={r.day for r in abnormal},
+                abnormal=True,
+            ).values_list("pk", flat=True)
         )
-        _alert(list(saved))
-    return {"accepted": len(new), "duplicates": len(rows) - len(new), "refused": refused}
+    return len(new), ids
 
 
 def not_reported(*, enterprise, day: datetime.date, half: int):
@@ -278,66 +440,3 @@ def overview(*, user, day: datetime.date, half: int, limit: int = 100):
         Enterprise.objects.filter(pk__in=[m[0] for m in missing]).values_list("pk", "name")
     )
     return list(abnormal), [(names.get(pk, ""), miss, total) for pk, miss, total in missing]
-
-
-def figures(*, user, node, day: datetime.date, half: int) -> list[dict]:
-    """For each place under ``node`` (in the user's scope): people on the rosters, back at
-    work (返工率 = at work / on the roster, not counting those who left), expected to check
-    in, checked in this half-day (coverage), abnormal today. Three grouped counts, whatever
-    the number of people: the rows are grouped by the start of their enterprise's path."""
-    from django.db.models import Count
-    from django.db.models.functions import Substr
-
-    from fugong.accounts.choices import CODE_LENGTH
-    from fugong.accounts.models import Jurisdiction
-    from fugong.core.scope import scoped
-
-    length = len(node.path) + CODE_LENGTH.get(node.depth + 1, 15) + 1
-    below = {"enterprise__jurisdiction__path__startswith": node.path}
-
-    def grouped(qs, path_lookup: str, **extra) -> dict[str, dict]:
-        return {
-            row["p"]: row
-            for row in scoped(qs, user)
-            .annotate(p=Substr(path_lookup, 1, length))
-            .values("p")
-            .annotate(n=Count("pk"), **extra)
-        }
-
-    from django.db.models import Q
-
-    staff = grouped(
-        Employee.objects.filter(**below).exclude(work_status=WorkStatus.LEFT),
-        "enterprise__jurisdiction__path",
-        back=Count("pk", filter=Q(work_status=WorkStatus.AT_WORK)),
-        expected=Count("pk", filter=Q(work_status__in=EXPECTED)),
-    )
-    done = grouped(
-        CheckIn.objects.filter(
-            day=day, employee__enterprise__jurisdiction__path__startswith=node.path
-        ),
-        "employee__enterprise__jurisdiction__path",
-        now=Count("pk", filter=Q(half=half, employee__work_status__in=EXPECTED)),
-        abnormal=Count("pk", filter=Q(abnormal=True)),
-    )
-    places = {
-        j.path: j
-        for j in Jurisdiction.objects.filter(path__in=set(staff) | set(done)).order_by("path")
-    }
-    rows = []
-    for path in sorted(set(staff) | set(done)):
-        s, d = staff.get(path, {}), done.get(path, {})
-        on_roster, expected, now = s.get("n", 0), s.get("expected", 0), d.get("now", 0)
-        rows.append(
-            {
-                "place": places.get(path),
-                "on_roster": on_roster,
-                "back": s.get("back", 0),
-                "rate": round(100 * s.get("back", 0) / on_roster, 1) if on_roster else None,
-                "expected": expected,
-                "checked": now,
-                "coverage": round(100 * now / expected, 1) if expected else None,
-                "abnormal": d.get("abnormal", 0),
-            }
-        )
-    return rows

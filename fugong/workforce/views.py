@@ -25,6 +25,7 @@ from fugong.core.ids import parse_id
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_id_number, mask_phone
 from fugong.core.scope import scoped
+from fugong.stats import staff
 from fugong.workforce import checkins, export, passes, rules, selectors, services
 from fugong.workforce import phone_entry as phone_entry_mod
 from fugong.workforce.choices import Half, Location, Origin, PassStatus, Symptom, WorkStatus
@@ -478,10 +479,9 @@ def place_figures(request: HttpRequest) -> HttpResponse:
         node = scoped(Jurisdiction.objects.filter(pk=wanted), request.user).first()
         if node is None or not any(node.path.startswith(p.path) for p in places):
             raise Http404
-    day, half = timezone.localdate(), checkins.current_half()
-    rows = checkins.figures(user=request.user, node=node, day=day, half=half)
+    figures = staff.compute(user=request.user, node=node, day=timezone.localdate())
     return render(
         request,
         "workforce/figures.html",
-        {"node": node, "rows": rows, "half": Half(half).label, "top": places[0]},
+        {"node": node, "figures": figures, "top": places[0]},
     )

@@ -264,37 +264,3 @@ def test_the_bulk_api_refuses_impossible_readings_in_chinese(world, client):
     out = answer.json()
     assert out["accepted"] == 0 and [r["index"] for r in out["refused"]] == [0, 1, 2]
     assert all("不是体温" in r["message"] or "今天或昨天" in r["message"] for r in out["refused"])
-
-
-def test_the_town_and_county_figures_roll_up_and_drill_down(world, client):
-    c = add_cast(world, "approval", "checkin_figures")
-    back = hire(c, 60)  # at work
-    hire(c, 61, work_status=WorkStatus.NOT_RETURNED)
-    half = checkins.current_half()
-    checkins.checkin_record(
-        actor=c.enterprise, employee=back, day=TODAY, half=half, temperature="36.6"
-    )
-    town = c.town_cmd.memberships.get().jurisdiction
-    county = c.county_cmd.memberships.get().jurisdiction
-    rows = {
-        r["place"].pk: r
-        for r in checkins.figures(user=c.county_cmd, node=county, day=TODAY, half=half)
-        if r["place"]
-    }
-    assert town.pk in rows
-    mine = rows[town.pk]
-    assert mine["on_roster"] >= 2 and mine["back"] >= 1 and mine["checked"] >= 1
-    assert mine["rate"] == round(100 * mine["back"] / mine["on_roster"], 1)
-    # The town's own figures, a level down; another town's office sees none of it.
-    assert checkins.figures(user=c.town_cmd, node=town, day=TODAY, half=half)
-    other_town_cmd = world.county["w_t2_cmd"]
-    assert all(
-        r["on_roster"] == 0 or r["place"] is None or not r["place"].path.startswith(town.path)
-        for r in checkins.figures(user=other_town_cmd, node=county, day=TODAY, half=half)
-    )
-    client.force_login(c.county_cmd)
-    page = client.get("/workforce/figures/").content.decode()
-    assert town.name in page
-    assert client.get(f"/workforce/figures/?place={town.pk}").status_code == 200
-    client.force_login(c.town_cmd)
-    assert client.get(f"/workforce/figures/?place={county.pk}").status_code == 404
