@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Annotated
 from urllib.parse import urlencode
 
+from django.http import Http404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
@@ -23,7 +24,7 @@ from fugong.accounts.models import Jurisdiction
 from fugong.core.api_types import ErrorOut, Id, Text
 from fugong.stats import figures as F
 from fugong.stats import selectors as stats_selectors
-from fugong.stats import services
+from fugong.stats import services, staff
 from fugong.stats.choices import Denominator
 
 router = Router(tags=["stats"])
@@ -344,6 +345,54 @@ def trend(request, params: Query[TrendQuery]):
             }
             for p in points
         ],
+    }
+
+
+class StaffCellOut(Schema):
+    on_roster: int = Field(description="People on the rosters, those who left not counted")
+    back: int = Field(description="Of them, at work")
+    return_rate: Decimal | None = Field(description="back ÷ on_roster, in percent")
+    expected: int = Field(description="Expected to check in: at work, observing or remote")
+    checked: int = Field(description="Of those expected, checked in for the half-day")
+    coverage: Decimal | None = Field(description="checked ÷ expected, in percent")
+    not_checked: int
+    abnormal: int = Field(description="Abnormal check-ins of the day")
+
+
+class StaffChildOut(StaffCellOut):
+    jurisdiction: NodeOut
+
+
+class StaffOut(Schema):
+    node: NodeOut
+    day: datetime.date
+    half: int = Field(description="The half-day counted: 0 morning, 1 afternoon")
+    total: StaffCellOut
+    children: list[StaffChildOut]
+    direct: StaffCellOut = Field(description="People of the units registered on the node itself")
+
+
+@router.get("/staff", response={200: StaffOut, 400: ErrorOut, 404: ErrorOut})
+def staff_figures(request, params: Query[NodeDayQuery]):
+    """Staff from the rosters (一人一档) beside the self-reported headcount of ``/figures``:
+    on the rosters, at work, the return rate, check-in coverage of the half-day (the current
+    one today, the afternoon of a past day) and the day's abnormal check-ins, per child
+    (docs/statistics.md, "Staff from the rosters"). 404 where no roster is kept."""
+    node = _node(request, params.node)
+    day = _day(node, params.day)
+    figures = staff.compute(user=request.auth, node=node, day=day)
+    if figures is None:
+        raise Http404
+    return {
+        "node": _node_out(node),
+        "day": day,
+        "half": figures.half,
+        "total": figures.total.as_dict(),
+        "children": [
+            {"jurisdiction": _node_out(c.jurisdiction), **c.cell.as_dict()}
+            for c in figures.children
+        ],
+        "direct": figures.direct.as_dict(),
     }
 
 

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from stdnum.cn import ric
 
-from fugong.core.testing import world_fixtures
+from fugong.core.testing import bearer, issue_token, world_fixtures
 from fugong.reports import context as C
 from fugong.resumption.testing import add_cast, build_casts
 from fugong.stats import staff
@@ -152,3 +152,21 @@ def test_the_reports_print_the_rosters_beside_the_reported_headcount(staffed):
     )
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert f"返工率{C.pct(figures.total.return_rate)}。据员工花名册" in text
+
+
+def test_the_api_gives_them_in_the_callers_scope(staffed, world, client):
+    c = staffed
+    town, county = place(c.town_cmd), place(c.county_cmd)
+    answer = client.get(
+        f"/api/v1/stats/staff?node={county.pk}",
+        headers=bearer(issue_token(client, c.county_cmd.username)),
+    )
+    assert answer.status_code == 200, answer.content
+    out = answer.json()
+    mine = next(ch for ch in out["children"] if ch["jurisdiction"]["id"] == town.pk)
+    assert (mine["on_roster"], mine["back"], mine["checked"], mine["abnormal"]) == (3, 2, 1, 1)
+    assert float(mine["return_rate"]) == 66.7 and out["total"]["on_roster"] >= 3
+    other = client.get(
+        f"/api/v1/stats/staff?node={town.pk}", headers=bearer(issue_token(client, "w_t2_cmd"))
+    )
+    assert other.status_code == 404  # another town's office may not ask for this town
