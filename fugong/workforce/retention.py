@@ -2,7 +2,8 @@
 than FUGONG_HEALTH_RETENTION_DAYS are deleted; before the check-ins go, each enterprise's
 counts of each half-day are kept (``CheckInDay``); each purge is logged (``Purge``: what,
 older than which day, how many). Run by ``fugong purge-health`` (cron, nightly) and when
-the server starts."""
+the server starts. On PostgreSQL the check-ins are partitioned by month (``partitions``): a
+month past the period goes whole."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from fugong.workforce import partitions
 from fugong.workforce.models import CheckIn, CheckInDay, Employee, Purge
 
 CHUNK = 10_000
@@ -46,16 +48,20 @@ def _keep_counts(before: datetime.date) -> None:
 
 
 def purge(*, today: datetime.date | None = None) -> dict[str, int]:
-    """Delete what is older than the retention period; returns how many of each."""
+    """Delete what is older than the retention period; returns how many of each. On
+    PostgreSQL the partitions of the months to come are made first, and the months past the
+    period are dropped whole; the rest (a month partly past, the default partition) is
+    deleted in chunks."""
+    partitions.ensure(today or timezone.localdate())
     before = cutoff(today)
     _keep_counts(before)
-    deleted = 0
+    deleted = partitions.drop_before(before)
     while True:
         with transaction.atomic():
             ids = list(CheckIn.objects.filter(day__lt=before).values_list("pk", flat=True)[:CHUNK])
             if not ids:
                 break
-            deleted += CheckIn.objects.filter(pk__in=ids).delete()[0]
+            deleted += CheckIn.objects.filter(pk__in=ids, day__lt=before).delete()[0]
     stale = timezone.make_aware(datetime.datetime.combine(before, datetime.time.min))
     travel = (
         Employee.objects.filter(updated_at__lt=stale).exclude(travel_14d="").update(travel_14d="")
