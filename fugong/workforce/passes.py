@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,6 +71,15 @@ def _issue(p: Pass, *, actor, approver=None) -> Pass:
 
 
 @transaction.atomic
+def live(employee: Employee):
+    """The person's passes that are waiting or valid and not expired: while there is one,
+    no other is requested (an expired pass does not stand in the way of the next)."""
+    today = timezone.localdate()
+    return employee.passes.exclude(status=PassStatus.REVOKED).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    )
+
+
 def pass_request(*, actor, employee: Employee) -> Pass:
     """The enterprise asks a pass for ``employee``: issued now, or waiting for the grid chief
     where the person's origin rule asks for the approval; refused while the return is
@@ -77,7 +87,7 @@ def pass_request(*, actor, employee: Employee) -> Pass:
     if not services.may_keep_roster(actor, employee.enterprise):
         raise NotAllowed(_("Only the enterprise's own users keep its roster."))
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
-    if employee.passes.exclude(status=PassStatus.REVOKED).exists():
+    if live(employee).exists():
         raise UserError(_("%(name)s has a pass already.") % {"name": employee.person.name})
     assessment = rules.RuleBook().assess(
         path=employee.enterprise.jurisdiction.path,

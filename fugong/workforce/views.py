@@ -220,7 +220,14 @@ def employee_pass(request: HttpRequest, pk: int) -> HttpResponse:
         rows.append((p, qr, passes.check_code(p) if qr else ""))
     _shown(employee, request.user)
     return render(
-        request, "workforce/pass.html", {"employee": employee, "rows": rows, "keeper": keeper}
+        request,
+        "workforce/pass.html",
+        {
+            "employee": employee,
+            "rows": rows,
+            "keeper": keeper,
+            "may_request": keeper and not passes.live(employee).exists(),
+        },
     )
 
 

@@ -176,3 +176,27 @@ def test_the_grid_chief_sees_and_revokes_a_pass_but_does_not_request_one(
     )
     p.refresh_from_db()
     assert p.status == PassStatus.REVOKED and p.revoked_reason == "复核"
+
+
+def test_an_expired_pass_does_not_stand_in_the_way_and_the_button_follows(
+    world, county_rules, client
+):
+    c = add_cast(world, "approval", "pass_expired")
+    employee = hire(c, 9, Origin.LOCAL)
+    client.force_login(c.enterprise)
+    page = client.get(f"/workforce/{employee.pk}/pass/").content.decode()
+    assert 'data-testid="pass-request"' in page  # no pass yet: the button
+    first = passes.pass_request(actor=c.enterprise, employee=employee)
+    page = client.get(f"/workforce/{employee.pk}/pass/").content.decode()
+    assert 'data-testid="pass-request"' not in page  # a live pass: no button
+    with pytest.raises(UserError):
+        passes.pass_request(actor=c.enterprise, employee=employee)
+    # Its last day passed: the next one may be requested.
+    type(first).objects.filter(pk=first.pk).update(
+        valid_from=TODAY - datetime.timedelta(days=40),
+        valid_until=TODAY - datetime.timedelta(days=10),
+    )
+    page = client.get(f"/workforce/{employee.pk}/pass/").content.decode()
+    assert 'data-testid="pass-request"' in page
+    second = passes.pass_request(actor=c.enterprise, employee=employee)
+    assert second.status == PassStatus.VALID and second.pk != first.pk
