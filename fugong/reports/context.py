@@ -250,7 +250,7 @@ def roster_context(figures: staff.StaffFigures | None) -> dict:
             half = str(figures.half_label)
         text = (
             f"据员工花名册（一人一档）统计，在册员工{cell.on_roster}人，在岗{cell.back}人，"
-            f"返岗率{pct(cell.return_rate)}；{cn_day(figures.day)}{half}应报健康打卡"
+            f"返工率{pct(cell.return_rate)}；{cn_day(figures.day)}{half}应报健康打卡"
             f"{cell.expected}人，已打卡{cell.checked}人，打卡率{pct(cell.coverage)}，"
             f"当日体温异常{cell.abnormal}人。"
         )

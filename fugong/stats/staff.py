@@ -42,7 +42,7 @@ class StaffCell:
 
     @property
     def return_rate(self) -> Decimal | None:
-        """返岗率 from the rosters: at work ÷ on the rosters."""
+        """返工率 from the rosters: at work ÷ on the rosters."""
         return percent(self.back, self.on_roster)
 
     @property

@@ -14,8 +14,9 @@ from fugong.accounts.models import Membership
 from fugong.core.crypto import lookup_hash
 from fugong.enterprises.models import Enterprise
 from fugong.workforce import rules
-from fugong.workforce.choices import Measure, Origin, Transport, WorkStatus
-from fugong.workforce.models import Employee, OriginRule, Person
+from fugong.workforce.checkins import ABNORMAL_TENTHS, EXPECTED, current_half
+from fugong.workforce.choices import Half, Location, Measure, Origin, Source, Transport, WorkStatus
+from fugong.workforce.models import CheckIn, Employee, OriginRule, Person
 from fugong.workforce.services import ID_PURPOSE, PHONE_PURPOSE
 
 ORIGINS = [
@@ -130,3 +131,42 @@ def build_roster(b) -> None:
         )
     staff = list(Employee.objects.select_related("enterprise__jurisdiction"))
     rules.save(rules.apply(staff, rules.RuleBook()))
+    build_checkins(b, staff)
+
+
+# Where people checked in from, by their work status.
+WHERE = {WorkStatus.AT_WORK: Location.SITE, WorkStatus.OBSERVING: Location.ISOLATION}
+
+
+def build_checkins(b, staff: list[Employee]) -> None:
+    """Yesterday's two check-ins and today's so far for most people expected to check in
+    (not the demo's employee accounts: they check in themselves), an abnormal one now and
+    then; written as the check-in service stores them."""
+    today = timezone.localdate()
+    halves = [(today - datetime.timedelta(days=1), Half.MORNING, 95)]
+    halves.append((today - datetime.timedelta(days=1), Half.AFTERNOON, 93))
+    halves.append((today, Half.MORNING, 85))
+    if current_half() == Half.AFTERNOON:
+        halves.append((today, Half.AFTERNOON, 60))
+    rows = []
+    for employee in staff:
+        if employee.user_id or employee.work_status not in EXPECTED:
+            continue
+        for day, half, percent in halves:
+            if b.rng.randrange(100) >= percent:
+                continue
+            tenths = (
+                373 + b.rng.randrange(8) if b.rng.randrange(60) == 0 else 360 + b.rng.randrange(10)
+            )
+            rows.append(
+                CheckIn(
+                    employee=employee,
+                    day=day,
+                    half=half,
+                    tenths=tenths,
+                    location=WHERE.get(employee.work_status, Location.HOME),
+                    abnormal=tenths >= ABNORMAL_TENTHS,
+                    source=Source.PHONE,
+                )
+            )
+    CheckIn.objects.bulk_create(rows, ignore_conflicts=True)

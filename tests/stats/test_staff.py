@@ -1,4 +1,4 @@
-"""Staff figures from the rosters (issue 13 point 5): 返岗率 and check-in coverage rolled up
+"""Staff figures from the rosters (issue 13 point 5): 返工率 and check-in coverage rolled up
 the tree by the statistics layer, in the reader's scope; on the staff figures page with
 drill-down, on the dashboard beside the self-reported headcount, and in the reports."""
 
