@@ -12,7 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fugong.core.crypto import decrypt, encrypt, lookup_hash
+from fugong.core.bulk import rows_by_keys
+from fugong.core.crypto import decrypt, lookup_hasher
 from fugong.core.errors import UserError
 from fugong.core.imports.registry import Committed, Importer, RowCheck
 from fugong.core.jobs import JobError
@@ -79,6 +80,8 @@ SYNONYMS = {
     },
 }
 CHOICES = {"origin": Origin, "transport": Transport, "work_status": WorkStatus}
+# What a checked row carries beside its values, for the commit (not shown).
+HASHES = frozenset({"id_hash", "phone_hash"})
 
 
 def _readings() -> dict[str, dict[str, str]]:
@@ -103,19 +106,35 @@ class RosterCheck(RowCheck):
             raise TabularError(_("Choose the enterprise whose roster this is."))
         self.readings = _readings()
         self.seen: dict[str, int] = {}
+        self.hash_id = lookup_hasher(services.ID_PURPOSE)
+        self.hash_phone = lookup_hasher(services.PHONE_PURPOSE)
+        self.hashes: dict[str, str] = {}  # the chunk's ID numbers -> their hashes
         self.names: dict[str, str] = {}  # id hash -> the name on file (any enterprise)
 
     def load(self, keys) -> dict[str, dict]:
         """This enterprise's entries of the chunk's ID numbers (by hash), and the names on
-        file of those numbers: two queries a chunk."""
-        hashes = {lookup_hash(str(k), services.ID_PURPOSE): str(k) for k in keys}
-        self.names = dict(
-            Person.objects.filter(id_hash__in=list(hashes)).values_list("id_hash", "name")
+        file of those numbers: one query a chunk, two when some of them are on file."""
+        numbers = {str(k): services.id_number_text(k) for k in keys}
+        self.hashes = {n: self.hash_id(n) for n in set(numbers.values())}
+        persons = rows_by_keys(
+            Person, "id_hash", list(self.hashes.values()), ["id", "id_hash", "name"]
         )
-        rows = Employee.objects.filter(
-            enterprise=self.enterprise, person__id_hash__in=list(hashes)
-        ).values("pk", "person__id_hash")
-        return {hashes[r["person__id_hash"]]: r for r in rows}
+        self.names = {}
+        by_id = {}
+        for p in persons:
+            self.names[p["id_hash"]] = p["name"]
+            by_id[p["id"]] = p["id_hash"]
+        if not by_id:
+            return {}
+        entries = {
+            by_id[r["person_id"]]: r
+            for r in Employee.objects.filter(
+                enterprise=self.enterprise, person_id__in=list(by_id)
+            ).values("pk", "person_id")
+        }
+        return {
+            raw: entries[self.hashes[n]] for raw, n in numbers.items() if self.hashes[n] in entries
+        }
 
     def check(self, row, existing: dict | None) -> tuple[dict | None, str]:
         errors: dict[str, str] = dict(row.errors)
@@ -125,6 +144,7 @@ class RosterCheck(RowCheck):
         def fail(field: str, message: str) -> None:
             errors.setdefault(field, f"{BY_FIELD[field].label}：{message}")
 
+        digest = None
         try:
             number = services.id_number_clean(v.get("id_number") or "")
         except UserError as exc:
@@ -138,13 +158,13 @@ class RosterCheck(RowCheck):
             else:
                 self.seen[number] = row.number
                 out["id_number"] = number
+                digest = self.hashes.get(number) or self.hash_id(number)
+                out["id_hash"] = digest
         name = services.person_name(v.get("name"))
         if not name:
             fail("name", _("the name is empty."))
         out["name"] = name
-        on_file = self.names.get(lookup_hash(out["id_number"], services.ID_PURPOSE)) if (
-            "id_number" in out
-        ) else None  # fmt: skip
+        on_file = self.names.get(digest) if digest is not None else None
         if on_file is not None and name and on_file != name:
             fail("name", _("this ID number is registered under another name."))
         for field in ("origin", "transport", "work_status"):
@@ -170,6 +190,7 @@ class RosterCheck(RowCheck):
             if not phone.isdigit() or not 7 <= len(phone) <= 12:
                 fail("phone", _("a phone number is 7 to 12 digits."))
             out["phone"] = phone
+            out["phone_hash"] = self.hash_phone(phone)
         region = str(v.get("origin_region") or "")
         if region:
             if not (region.isdigit() and len(region) in (2, 4, 6)):
@@ -229,7 +250,7 @@ class RosterImporter(Importer):
         return RosterCheck(user, options)
 
     def sample(self, values: dict) -> dict[str, str]:
-        shown = {k: str(v) for k, v in values.items()}
+        shown = {k: str(v) for k, v in values.items() if k not in HASHES}
         for field, choices in CHOICES.items():  # the preview reads 本地, not "local"
             if values.get(field):
                 shown[field] = str(choices(values[field]).label)
@@ -240,17 +261,31 @@ class RosterImporter(Importer):
         return shown
 
     def storable(self, values: dict) -> dict:
-        out = super().storable(values)
-        for name in ("id_number", "phone"):
-            if out.get(name):
-                out[name] = encrypt(out[name])
+        return self.storable_many([values])[0]
+
+    def storable_many(self, rows: list[dict]) -> list[dict]:
+        """The ID number and the phone sealed (``id_sealed``, ``phone_sealed``) beside their
+        hashes: the commit writes them as they are (``services.employees_upsert``), without
+        opening or hashing them again. The key is read once a chunk."""
+        seal = services.sealer()
+        keep = super().storable
+        out = []
+        for values in rows:
+            row = keep(values)
+            for name, sealed in (("id_number", "id_sealed"), ("phone", "phone_sealed")):
+                if name in row:
+                    clear = row.pop(name)
+                    if clear:
+                        row[sealed] = seal(clear)
+            out.append(row)
         return out
 
     def restored(self, stored: dict) -> dict:
         row = dict(stored)
-        for name in ("id_number", "phone"):
-            if row.get(name):
-                row[name] = decrypt(row[name])
+        if "id_hash" not in row:  # set aside by a version before the hashes: in clear again
+            for name in ("id_number", "phone"):
+                if row.get(name):
+                    row[name] = decrypt(row[name])
         return row
 
     def before_commit(self, *, actor, options: dict) -> None:

@@ -280,7 +280,7 @@ def check(ctx: JobContext) -> dict:
         frames = checked_rows_file.write(good_rows, batch.pk)
         try:
             for good in checked_rows(batch, ctx, checked):
-                frames.chunk([kind.storable(v) for v in good])
+                frames.chunk(kind.storable_many(good))
         except TabularError as exc:
             preview = (
                 _headers_preview(exc.table, kind, batch) if isinstance(exc, MissingColumns) else {}

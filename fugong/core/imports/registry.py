@@ -150,6 +150,11 @@ class Importer:
                 out[name] = value
         return out
 
+    def storable_many(self, rows: list[dict]) -> list[dict]:
+        """``storable`` of a chunk's rows (an importer that seals its rows reads its key once
+        a chunk)."""
+        return [self.storable(values) for values in rows]
+
     def restored(self, stored: dict) -> dict:
         """A row set aside by ``storable`` as ``commit`` takes it."""
         return stored
