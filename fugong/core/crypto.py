@@ -27,6 +27,7 @@ import binascii
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -114,6 +115,20 @@ def lookup_hash(value: str, purpose: str) -> str:
     hashes of different kinds of value (an ID number's never equals a phone's)."""
     root = _decode_key(settings.FUGONG_LOOKUP_KEY) if settings.FUGONG_LOOKUP_KEY else keys()[0][1]
     return hmac.new(_lookup_key(root, purpose), value.encode(), hashlib.sha256).hexdigest()
+
+
+def lookup_hasher(purpose: str) -> Callable[[str], str]:
+    """``lookup_hash`` for many values of one purpose (the 5,000 ID numbers of a bulk call):
+    the key is read and the HMAC keyed once, then copied for each value."""
+    root = _decode_key(settings.FUGONG_LOOKUP_KEY) if settings.FUGONG_LOOKUP_KEY else keys()[0][1]
+    keyed = hmac.new(_lookup_key(root, purpose), digestmod=hashlib.sha256)
+
+    def digest(value: str) -> str:
+        one = keyed.copy()
+        one.update(value.encode())
+        return one.hexdigest()
+
+    return digest
 
 
 class EncryptedTextField(models.TextField):
