@@ -9,6 +9,7 @@ import datetime
 import enum
 import os
 from collections.abc import Callable
+from operator import itemgetter
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -27,7 +28,7 @@ from fugong.accounts.choices import Role
 from fugong.accounts.selectors import active_memberships
 from fugong.core import crypto
 from fugong.core.audit import audited_create, audited_update, record_many, snapshot_values
-from fugong.core.bulk import insert_rows, new_ids, rows_by_keys, update_rows
+from fugong.core.bulk import insert_rows, load_cache, new_ids, rows_by_keys, update_rows
 from fugong.core.crypto import decrypt, lookup_hash, lookup_hasher
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.imports.registry import Committed
@@ -381,6 +382,7 @@ def _plain(value):
 
 
 @transaction.atomic
+@load_cache()  # one large SQLite page cache for the people, entries and audit rows
 def employees_upsert(*, actor, enterprise, rows: list[dict], reason: str) -> Committed:
     """Write checked roster rows (the importer's): a person is found by the hash of their ID
     number or made, their entry on this roster made or changed where a value differs; a
@@ -446,7 +448,8 @@ def employees_upsert(*, actor, enterprise, rows: list[dict], reason: str) -> Com
         for pk, (_name, new) in zip(new_ids(Employee, len(made)), made, strict=True):
             new["id"] = pk
         columns = [*_ENTRY_COLUMNS, "phone"]
-        insert_rows(Employee, columns, ([new[c] for c in columns] for _name, new in made))
+        values_of = itemgetter(*columns)
+        insert_rows(Employee, columns, (values_of(new) for _name, new in made))
     groups: dict[tuple[str, ...], list[dict]] = {}
     for _name, _before, after, differs in changed:
         groups.setdefault(tuple(sorted(differs)), []).append(after)
@@ -457,11 +460,19 @@ def employees_upsert(*, actor, enterprise, rows: list[dict], reason: str) -> Com
             ((a["id"], *(a[c] for c in differs), now) for a in group),
         )
     label = f" · {enterprise.pk}"  # str(employee)
+    # A new entry's audit row holds what it was made with (its empty fields left out), as
+    # the enterprises' import writes them.
     record_many(
         actor=actor,
         model=Employee,
         changes=[
-            (v["id"], name + label, AuditAction.CREATE, None, snapshot_values(Employee, v))
+            (
+                v["id"],
+                name + label,
+                AuditAction.CREATE,
+                None,
+                snapshot_values(Employee, v, skip_empty=True),
+            )
             for name, v in made
         ]
         + [
