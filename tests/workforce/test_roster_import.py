@@ -186,3 +186,114 @@ def test_an_exported_roster_imports_back_unchanged(world, client):
     client.force_login(other.enterprise)
     client.post("/workforce/export/", {"enterprise": enterprise_of(c).pk})
     assert not Job.objects.filter(created_by=other.enterprise, kind="workforce.export").exists()
+
+
+def _assessed(employee) -> tuple:
+    """What ``rules.apply`` says of the entry now (on a copy: the entry is not changed)."""
+    from fugong.workforce import rules
+
+    copy = Employee.objects.select_related("enterprise__jurisdiction").get(pk=employee.pk)
+    copy.measure, copy.may_work_from, copy.measure_reason = "", None, ""
+    rules.apply([copy], rules.RuleBook())
+    return copy.measure, copy.may_work_from, copy.measure_reason
+
+
+def test_an_import_writes_the_assessment_and_changes_entries_found_by_their_hash(
+    world, county_rules
+):
+    from fugong.core.crypto import lookup_hash
+    from fugong.workforce.services import PHONE_PURPOSE
+
+    c = add_cast(world, "approval", "import_assessed")
+    rows = [
+        [1, "周一", number(30), "", "省外", "", "", ""],
+        [2, "周二", number(31), "13800003131", "本地", "", "", ""],
+        [3, "周三", number(32), "", "省内", "2026-12-20", "", ""],
+    ]
+    batch = run(c.enterprise, enterprise_of(c), roster_xlsx(rows))
+    assert batch.result["created"] == 3, batch.message
+    staff = {e.person.name: e for e in Employee.objects.filter(enterprise=enterprise_of(c))}
+    assert staff["周一"].measure == "defer" and staff["周三"].measure == "isolate"
+    for employee in staff.values():
+        assert (employee.measure, employee.may_work_from, employee.measure_reason) == (
+            _assessed(employee)
+        )
+    assert staff["周二"].phone_hash == lookup_hash("13800003131", PHONE_PURPOSE)
+    # Again with a phone and an origin changed: two entries updated, one unchanged.
+    rows[0][4] = "本地"
+    rows[1][3] = "13900003131"
+    again = run(c.enterprise, enterprise_of(c), roster_xlsx(rows))
+    assert again.status == ImportStatus.DONE, again.message
+    assert (again.result["created"], again.result["updated"]) == (0, 2)
+    assert again.result["unchanged"] == 1
+    staff = {e.person.name: e for e in Employee.objects.filter(enterprise=enterprise_of(c))}
+    assert staff["周一"].measure == "none" and staff["周一"].origin == "local"
+    assert staff["周一"].measure_reason == _assessed(staff["周一"])[2]
+    assert staff["周二"].phone == "13900003131"
+    assert staff["周二"].phone_hash == lookup_hash("13900003131", PHONE_PURPOSE)
+    assert Person.objects.filter(name__in=["周一", "周二", "周三"]).count() == 3
+    updates = AuditLog.objects.filter(
+        content_type__model="employee", action="update", object_id=str(staff["周一"].pk)
+    )
+    assert [(u.before["origin"], u.after["origin"]) for u in updates] == [
+        ("out_of_province", "local")
+    ]
+    assert updates[0].after["measure"] == "none"
+    logged = " ".join(
+        f"{r.before} {r.after}" for r in AuditLog.objects.filter(content_type__model="employee")
+    )
+    assert "3131" not in logged  # neither phone, in clear or as a hash's source
+
+
+def test_a_number_registered_meanwhile_under_another_name_is_refused_at_the_commit(world):
+    from fugong.workforce.services import person_for
+
+    c = add_cast(world, "approval", "import_meanwhile")
+    rows = [[1, "吴一", number(40), "", "本地"], [2, "吴二", number(41), "", "本地"]]
+    checked = run(c.enterprise, enterprise_of(c), roster_xlsx(rows), confirm=False)
+    person_for(name="吴三", id_number=number(40))  # another enterprise's roster, meanwhile
+    batch = imports.batch_confirm(user=c.enterprise, batch=checked, enqueue=False)
+    execute(batch.import_job_id)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED and "1" in batch.message
+    assert not Employee.objects.filter(enterprise=enterprise_of(c)).exists()
+    batch = imports.batch_confirm(user=c.enterprise, batch=batch, mode="good", enqueue=False)
+    execute(batch.import_job_id)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DONE, batch.message
+    assert batch.result["created"] == 1 and batch.result["rejected"] == 1
+    assert list(
+        Employee.objects.filter(enterprise=enterprise_of(c)).values_list("person__name", flat=True)
+    ) == ["吴二"]
+    assert Person.objects.get(name="吴三").id_number == number(40)
+
+
+def test_rows_set_aside_before_the_hashes_are_still_written(world):
+    """A batch checked by the version that set rows aside with only the ID number and phone
+    encrypted (no hashes) and committed after an upgrade."""
+    from fugong.core.crypto import encrypt
+    from fugong.workforce.importer import RosterImporter
+    from fugong.workforce.services import employees_upsert
+
+    c = add_cast(world, "approval", "import_older")
+    stored = {"name": "郑一", "id_number": encrypt(number(50)), "phone": encrypt("13800005050")}
+    row = RosterImporter().restored(stored | {"origin": "local"})
+    assert row["id_number"] == number(50) and row["phone"] == "13800005050"
+    done = employees_upsert(
+        actor=c.enterprise, enterprise=enterprise_of(c), rows=[row], reason="test"
+    )
+    assert done.created == 1
+    employee = Employee.objects.get(enterprise=enterprise_of(c))
+    assert employee.person.id_number == number(50) and employee.phone == "13800005050"
+
+
+def test_the_sealer_seals_as_encrypt_does():
+    from fugong.core.crypto import decrypt, encrypt
+    from fugong.workforce.services import sealer
+
+    seal = sealer()
+    first, second = seal(number(60)), seal(number(60))
+    assert first != second  # a fresh nonce each time
+    assert decrypt(first) == decrypt(second) == number(60)
+    assert first.split(".")[:2] == encrypt(number(60)).split(".")[:2]
+    assert len(first) == len(encrypt(number(60)))
