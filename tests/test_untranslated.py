@@ -51,6 +51,11 @@ NOT_PAGES = {
     "enterprises:import_errors": "error file download",
     "workforce:import_errors": "error file download",
     "workforce:export": "POST only (starts a job)",
+    "cases:step": "POST only",
+    "cases:extension_ask": "POST only",
+    "cases:extension_decide": "POST only",
+    "cases:callback": "POST only",
+    "cases:attachment": "file download",
     "enterprises:assignment_remove": "POST only",
     "resumption:notice": "PDF",
     "notifications:open": "marks a message read and redirects to what it names",
@@ -257,6 +262,10 @@ class Arguments:
             from fugong.workforce.phone_entry import enterprise_code
 
             return [{"code": enterprise_code(enterprise)}] if enterprise else []
+        if name == "cases:detail":
+            from fugong.cases.selectors import case_list
+
+            return [{"pk": c.pk} for c in case_list(user)[:1]]
         if name == "notifications:group":
             from fugong.notifications.setup import group_list
 

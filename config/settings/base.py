@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "fugong.reporting",
     "fugong.notifications",
     "fugong.workforce",
+    "fugong.cases",
     "fugong.reports",
     "fugong.demo",
 ]
@@ -337,6 +338,9 @@ FUGONG_NOTIFY_DEDUP_MINUTES = env_int("FUGONG_NOTIFY_DEDUP_MINUTES", 10)
 # Health records (check-ins) and travel history are deleted after this many days (PIPL);
 # the counts of each enterprise's days are kept.
 FUGONG_HEALTH_RETENTION_DAYS = env_int("FUGONG_HEALTH_RETENTION_DAYS", 30)
+# Requests (诉求): dispatched at once by the routing table when it names a department (the
+# dispatcher still re-routes a returned one); off: a command office dispatches each.
+FUGONG_CASES_AUTO_DISPATCH = env_bool("FUGONG_CASES_AUTO_DISPATCH", False)
 
 LOGGING = {
     "version": 1,

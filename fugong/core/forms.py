@@ -93,3 +93,20 @@ def html5_widgets(form: forms.BaseForm) -> None:
     """``html5_widget`` for every field of ``form``."""
     for field in form.fields.values():
         html5_widget(field)
+
+
+def style(form: forms.BaseForm) -> None:
+    """Widgets whose dates and numbers round-trip (fugong.core.forms), with Bootstrap classes
+    on every visible one."""
+    html5_widgets(form)
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
+            continue
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select form-select-sm"
+        else:
+            css = "form-control form-control-sm"
+        widget.attrs.setdefault("class", css)

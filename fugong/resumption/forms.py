@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fugong.core.forms import DateInput, html5_widgets
+from fugong.core.forms import DateInput, style
 from fugong.inspections.models import ItemKind
 from fugong.resumption.choices import AttachmentKind, CheckValue, Mode
 from fugong.resumption.models import APPLICATION_FIELDS, Filing
@@ -54,23 +54,6 @@ SECTIONS = [
         ],
     ),  # fmt: skip
 ]
-
-
-def style(form: forms.Form) -> None:
-    """Widgets whose dates and numbers round-trip (fugong.core.forms), with Bootstrap classes
-    on every visible one."""
-    html5_widgets(form)
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.HiddenInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
-            continue
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select form-select-sm"
-        else:
-            css = "form-control form-control-sm"
-        widget.attrs.setdefault("class", css)
 
 
 class ApplicationForm(forms.ModelForm):

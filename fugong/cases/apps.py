@@ -1,0 +1,68 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    """Requests (诉求) of enterprises answered on time and measured (issue 14, MISSION C5):
+    raised, dispatched by a routing table, handled by the departments within working-day
+    limits, replied, rated; the closed loop of the 12345 hotline."""
+
+    name = "fugong.cases"
+    label = "cases"
+    verbose_name = _("Requests")
+
+    def ready(self) -> None:
+        from fugong.accounts.choices import Role
+        from fugong.cases import events, work
+        from fugong.core import registry
+        from fugong.core.registry import MenuItem
+
+        for kind in events.KINDS:
+            registry.add_event_kind(kind)
+        for source in work.SOURCES:
+            registry.add_work_source(source)
+        registry.add_urls("cases/", "fugong.cases.urls", order=450)
+        registry.add_api_router("/cases", "fugong.cases.api.router", order=650)
+        registry.add_demo_step("cases", "fugong.cases.demo.build_cases", after=("users",))
+        registry.add_menu(
+            MenuItem(
+                _("Requests"),
+                "cases:list",
+                "chat-left-text",
+                frozenset(
+                    {
+                        Role.PLATFORM_ADMIN,
+                        Role.COMMAND,
+                        Role.CADRE,
+                        Role.ENTERPRISE,
+                        Role.PARK_OPERATOR,
+                    }
+                ),
+                "/cases/",
+                order=240,
+            ),
+            MenuItem(
+                _("Requests to dispatch"),
+                "cases:queue",
+                "signpost",
+                frozenset({Role.COMMAND}),
+                "/cases/queue/",
+                order=241,
+            ),
+            MenuItem(
+                _("Requests to handle"),
+                "cases:inbox",
+                "inbox",
+                frozenset({Role.DEPARTMENT, Role.REVIEWER}),
+                "/cases/inbox/",
+                order=242,
+            ),
+            MenuItem(
+                _("Overdue requests"),
+                "cases:overdue",
+                "alarm",
+                frozenset({Role.COMMAND, Role.DEPARTMENT, Role.REVIEWER}),
+                "/cases/overdue/",
+                order=243,
+            ),
+        )

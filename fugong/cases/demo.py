@@ -1,0 +1,98 @@
+"""The demo county's requests: a few from enterprises of each town in every state of the
+loop (waiting, dispatched, handled, replied, rated, one returned and one overdue), raised and
+moved by the demo's own users through the services."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from fugong.accounts.choices import Role
+from fugong.accounts.models import Membership
+from fugong.cases import services
+from fugong.cases.choices import Nature, Rating, Urgency
+from fugong.cases.models import Case, Category
+
+ASKS = [
+    (
+        "labour",
+        "返岗员工不足，急需招聘普工",
+        "节后返岗率不足六成，急需普工30名，请协助对接招聘渠道。",
+    ),
+    ("logistics", "原材料运输车辆无法进入", "外地供应商货车在卡口滞留，请协助办理通行手续。"),
+    ("finance", "流动资金紧张，申请贷款贴息", "疫情期间停产一个月，流动资金缺口约200万元。"),
+    ("supplies", "口罩和消毒液储备不足", "全厂复工需口罩每日400只，现有库存仅够三天。"),
+    ("utilities", "申请缓交电费", "停产期间仍有基本电费，请问能否缓交。"),
+    ("policy", "咨询社保减免政策", "我公司属于中小企业，能否享受社保费减免？如何办理？"),
+]
+
+
+def build_cases(b) -> None:
+    categories = {c.code: c for c in Category.objects.all()}
+    members = list(
+        Membership.objects.filter(role=Role.ENTERPRISE, is_active=True, enterprise__isnull=False)
+        .select_related("user", "enterprise__jurisdiction")
+        .order_by("pk")[: len(ASKS) * 3]
+    )
+    for i, m in enumerate(members):
+        code, title, text = ASKS[i % len(ASKS)]
+        case = services.case_raise(
+            actor=m.user,
+            enterprise=m.enterprise,
+            category=categories[code],
+            title=title,
+            text=text,
+            nature=Nature.CONSULT if code == "policy" else Nature.HELP,
+            urgency=Urgency.URGENT if i % 5 == 1 else Urgency.NORMAL,
+        )
+        _advance(case, i, m.user)
+
+
+def _user_of(case: Case, *, department: bool):
+    from fugong.cases import workflow as W
+
+    if department:
+        return (
+            Membership.objects.filter(office=case.lead_office, is_active=True)
+            .select_related("user")
+            .first()
+            .user
+        )
+    return (
+        Membership.objects.filter(W.dispatchers_q(case))
+        .select_related("user")
+        .order_by("-jurisdiction__depth")
+        .first()
+        .user
+    )
+
+
+def _advance(case: Case, i: int, enterprise_user) -> None:
+    """Move the request ``i % 6`` steps along: 0 waits for dispatch, 1 dispatched, 2 being
+    handled, 3 replied, 4 rated, 5 dispatched long ago and overdue."""
+    stage = i % 6
+    if stage == 0:
+        return
+    offices = services.route(case)
+    if not offices:
+        return
+    dispatcher = _user_of(case, department=False)
+    case = services.case_dispatch(actor=dispatcher, case=case, lead=offices[0], co=offices[1:])
+    if stage == 5:
+        Case.objects.filter(pk=case.pk).update(
+            due=timezone.localdate() - datetime.timedelta(days=3),
+            dispatched_at=timezone.now() - datetime.timedelta(days=10),
+        )
+        return
+    if stage == 1:
+        return
+    handler = _user_of(case, department=True)
+    case = services.case_accept(actor=handler, case=case)
+    if stage == 2:
+        return
+    case = services.case_reply(
+        actor=handler, case=case, reply="已对接相关科室，具体办理方式已电话告知企业负责人。"
+    )
+    if stage == 4:
+        services.case_rate(actor=enterprise_user, case=case, rating=Rating.SATISFIED)

@@ -1,0 +1,86 @@
+"""The forms of the request pages: raise, dispatch, the department's and the enterprise's
+steps, extension and callback."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fugong.cases.choices import Nature, Rating, Urgency
+from fugong.cases.models import Category
+from fugong.core.forms import style
+
+TEXTAREA = forms.Textarea(attrs={"rows": 4})
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class CaseForm(forms.Form):
+    enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=None)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.filter(is_active=True)
+    )
+    nature = forms.ChoiceField(label=_("Nature"), choices=Nature.choices, initial=Nature.HELP)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    title = forms.CharField(label=_("Title"), max_length=100)
+    text = forms.CharField(
+        label=_("What is asked"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("The problem, what has been tried, what help is needed."),
+    )
+    files = MultipleFileField(
+        label=_("Files"),
+        required=False,
+        help_text=_("Up to 5: PDF, Word (.docx), Excel (.xlsx), JPEG or PNG."),
+    )
+    from_visit = forms.BooleanField(label=_("Found on a visit (走访)"), required=False)
+
+    def __init__(self, *args, enterprises, on_behalf: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = enterprises
+        if enterprises.count() == 1:
+            self.fields["enterprise"].initial = enterprises.first()
+        if not on_behalf:
+            del self.fields["from_visit"]
+        style(self)
+
+
+class StepForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, widget=TEXTAREA, max_length=500)
+    reply = forms.CharField(label=_("Reply"), required=False, widget=TEXTAREA, max_length=4000)
+    rating = forms.ChoiceField(label=_("Rating"), required=False, choices=Rating.choices)
+    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ExtensionForm(forms.Form):
+    days = forms.IntegerField(label=_("More working days"), min_value=1, max_value=30)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+
+class CallbackForm(forms.Form):
+    note = forms.CharField(label=_("What was said"), max_length=1000, widget=TEXTAREA)
+    reached = forms.BooleanField(label=_("Reached the enterprise"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)

@@ -1,0 +1,363 @@
+"""Requests (诉求) of enterprises and their handling (issue 14, MISSION C5): the categories,
+time limits and routing table are data; a request moves through one transition table
+(``fugong.cases.workflow``) and keeps a timeline of events, extension requests and the
+dispatcher's callbacks."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fugong.accounts.choices import OfficeKind
+from fugong.cases.choices import (
+    ExtensionStatus,
+    Nature,
+    Rating,
+    RouteLevel,
+    Source,
+    Status,
+    Urgency,
+)
+from fugong.core.models import TimestampedModel
+from fugong.core.scope import ScopeRules
+
+CASE_SCOPE = ScopeRules(
+    jurisdiction_path="jurisdiction__path",  # command offices and grid chiefs of its place
+    office="offices",  # the departments it is dispatched to (lead and co-handling)
+    assigned_user="enterprise__assignments__user",  # the enterprise's 包保 cadres
+    enterprise="enterprise_id",  # the enterprise's own users
+    park_operator="enterprise__park__operator_id",
+    many=frozenset({"offices", "enterprise__assignments__user"}),
+)
+
+# What hangs off a request is seen by whoever sees the request.
+CASE_CHILD_SCOPE = ScopeRules(
+    jurisdiction_path="case__jurisdiction__path",
+    office="case__offices",
+    assigned_user="case__enterprise__assignments__user",
+    enterprise="case__enterprise_id",
+    park_operator="case__enterprise__park__operator_id",
+    many=frozenset({"case__offices", "case__enterprise__assignments__user"}),
+)
+
+
+class Category(models.Model):
+    """A category of requests (MISSION C5: 用工, 物流运输, 产业链供应链 …), kept as data."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    position = models.PositiveIntegerField(_("position"), default=10)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("request category")
+        verbose_name_plural = _("request categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TimeLimit(models.Model):
+    """Working days a department has to reply, by nature and urgency, optionally for one
+    category (the most specific row applies)."""
+
+    nature = models.CharField(_("nature"), max_length=20, choices=Nature.choices)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("category")
+    )
+    days = models.PositiveSmallIntegerField(_("working days"))
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nature", "urgency", "category"],
+                name="cases_time_limit_once",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nature} {self.urgency} {self.category_id or '*'}: {self.days}"
+
+
+class Route(TimestampedModel):
+    """One row of the dispatch table: requests of a category go to a department of this kind
+    at this level (the lowest position leads, the others co-handle). A jurisdiction's own
+    rows replace the table above it; rows without one are the default table."""
+
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("jurisdiction"),
+    )
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, verbose_name=_("category"))
+    office_kind = models.CharField(_("department"), max_length=20, choices=OfficeKind.choices)
+    level = models.CharField(
+        _("level"), max_length=10, choices=RouteLevel.choices, default=RouteLevel.COUNTY
+    )
+    position = models.PositiveIntegerField(_("position"), default=10)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("dispatch route")
+        verbose_name_plural = _("dispatch routes")
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.get_office_kind_display()}"
+
+
+class Case(TimestampedModel):
+    """An enterprise's request (诉求) from raising to the enterprise's rating."""
+
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("jurisdiction"),
+    )  # the enterprise's place when raised: who sees it and who dispatches it
+    issuer = models.ForeignKey(
+        "accounts.Jurisdiction",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("numbered by"),
+    )  # its town (or street), which numbers its requests
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("number"), max_length=40)
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="cases",
+        verbose_name=_("enterprise"),
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("raised by"),
+    )
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.ENTERPRISE
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    nature = models.CharField(
+        _("nature"), max_length=20, choices=Nature.choices, default=Nature.HELP
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    title = models.CharField(_("title"), max_length=100)
+    text = models.TextField(_("what is asked"), max_length=4000)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    lead_office = models.ForeignKey(
+        "accounts.Office",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("handling department"),
+    )
+    offices = models.ManyToManyField(
+        "accounts.Office",
+        blank=True,
+        related_name="+",
+        verbose_name=_("departments"),
+    )  # the lead and the co-handling departments: they see the request
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    due = models.DateField(_("reply due"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    reply = models.TextField(_("reply"), blank=True, max_length=4000)
+    on_time = models.BooleanField(_("replied on time"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True)
+    rating_reason = models.CharField(_("why"), max_length=500, blank=True)
+    reopened = models.BooleanField(_("reopened once"), default=False)
+
+    scope_rules = CASE_SCOPE
+    # Free text that may name people with their phones: masked in the audit log.
+    audit_masked_fields = ("title", "text", "reply", "rating_reason")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "year", "sequence"], name="cases_case_number_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "due"], name="cases_case_status_due"),
+            models.Index(fields=["lead_office", "status"], name="cases_case_office_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseEvent(models.Model):
+    """Every step of a request: who, when, for which department, from which state to which,
+    and why."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("request")
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_name = models.CharField(_("by"), max_length=150)
+    office = models.ForeignKey(
+        "accounts.Office",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(
+        _("from status"), max_length=20, choices=Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to status"), max_length=20, choices=Status.choices)
+    reason = models.TextField(_("reason"), blank=True)
+
+    scope_rules = CASE_CHILD_SCOPE
+    audit_masked_fields = ("reason",)
+
+    class Meta:
+        ordering = ["case", "at", "id"]
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action}"
+
+
+def attachment_path(instance: CaseAttachment, filename: str) -> str:
+    """The request's folder; the name is generated (``core.files.clean_upload``)."""
+    return f"cases/{instance.case_id}/{filename}"
+
+
+class CaseAttachment(models.Model):
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("request")
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("file type"), max_length=10)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    scope_rules = CASE_CHILD_SCOPE
+    audit_masked_fields = ("filename",)
+
+    class Meta:
+        ordering = ["case", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Extension(models.Model):
+    """A department asks the dispatcher for more working days (延期申请)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("request")
+    )
+    office = models.ForeignKey(
+        "accounts.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("department")
+    )
+    days = models.PositiveSmallIntegerField(_("more working days"))
+    why = models.CharField(_("reason"), max_length=500)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ExtensionStatus.choices,
+        default=ExtensionStatus.PENDING,
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("asked by"),
+    )
+    asked_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    scope_rules = CASE_CHILD_SCOPE
+    audit_masked_fields = ("why",)
+
+    class Meta:
+        ordering = ["case", "id"]
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} +{self.days}"
+
+
+class Callback(models.Model):
+    """The dispatcher's call back to the enterprise (回访), logged."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="callbacks", verbose_name=_("request")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    reached = models.BooleanField(_("reached the enterprise"), default=True)
+    note = models.CharField(_("what was said"), max_length=1000)
+
+    scope_rules = CASE_CHILD_SCOPE
+    audit_masked_fields = ("note",)
+
+    class Meta:
+        ordering = ["case", "id"]
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.at:%Y-%m-%d}"

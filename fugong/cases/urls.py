@@ -1,0 +1,19 @@
+from django.urls import path
+
+from fugong.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("queue/", views.queue, name="queue"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("new/", views.case_new, name="new"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/step/", views.case_step, name="step"),
+    path("<int:pk>/extensions/", views.extension_ask, name="extension_ask"),
+    path("<int:pk>/extensions/<int:ext>/", views.extension_decide, name="extension_decide"),
+    path("<int:pk>/callbacks/", views.callback_log, name="callback"),
+    path("<int:pk>/files/<int:file_id>/", views.attachment, name="attachment"),
+]

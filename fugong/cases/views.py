@@ -1,0 +1,275 @@
+"""The request pages: the list (the enterprise's own, a cadre's enterprises', a place's),
+the dispatcher's queue, a department's inbox, the overdue list; raising one; a request with
+its timeline and the forms of the steps the reader may take now."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fugong.accounts.selectors import active_memberships
+from fugong.cases import selectors, services
+from fugong.cases import workflow as W
+from fugong.cases.choices import WITH_DEPARTMENT, Source, Status
+from fugong.cases.forms import CallbackForm, CaseForm, ExtensionForm, StepForm
+from fugong.cases.models import Case, Category, Extension
+from fugong.core.errors import UserError
+from fugong.core.files import file_response
+from fugong.core.ids import parse_id
+from fugong.core.scope import scoped
+from fugong.enterprises.models import Enterprise
+
+PAGE = 50
+
+LISTS = {
+    "list": selectors.case_list,
+    "queue": selectors.dispatch_queue,
+    "inbox": selectors.inbox,
+    "overdue": selectors.overdue,
+}
+
+
+def _titles() -> dict[str, str]:
+    return {
+        "list": _("Requests"),
+        "queue": _("Requests to dispatch"),
+        "inbox": _("Requests to handle"),
+        "overdue": _("Overdue requests"),
+    }
+
+
+def _raisable(user):
+    """The enterprises the user may raise a request for (in their scope)."""
+    qs = scoped(Enterprise.objects.order_by("name"), user)
+    roles = {m.role for m in active_memberships(user)}
+    return qs if services.RAISERS & roles else qs.none()
+
+
+def _list(request: HttpRequest, which: str) -> HttpResponse:
+    qs = LISTS[which](request.user)
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    category = parse_id(request.GET.get("category"))
+    if category:
+        qs = qs.filter(category_id=category)
+    page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "which": which,
+            "title": _titles()[which],
+            "page": page,
+            "statuses": Status.choices,
+            "status": status,
+            "categories": Category.objects.filter(is_active=True),
+            "category": category,
+            "may_raise": which == "list" and _raisable(request.user).exists(),
+            "overdue_ids": {c.pk for c in page if W.overdue(c)},
+        },
+    )
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    return _list(request, "list")
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    if not selectors.is_dispatcher(request.user):
+        raise PermissionDenied(_("For command offices, which dispatch requests."))
+    return _list(request, "queue")
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    if not selectors.office_ids(request.user):
+        raise PermissionDenied(_("For departments, which handle requests."))
+    return _list(request, "inbox")
+
+
+@login_required
+def overdue(request: HttpRequest) -> HttpResponse:
+    return _list(request, "overdue")
+
+
+@login_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    enterprises = _raisable(request.user)
+    if not enterprises.exists():
+        raise PermissionDenied(_("Only an enterprise, its liaison or its cadres raise requests."))
+    own = request.user.memberships.filter(is_active=True, enterprise__isnull=False).exists()
+    form = CaseForm(
+        request.POST or None,
+        request.FILES or None,
+        enterprises=enterprises,
+        on_behalf=not own,
+        initial={"enterprise": parse_id(request.GET.get("enterprise"))},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.case_raise(
+                actor=request.user,
+                enterprise=data["enterprise"],
+                category=data["category"],
+                nature=data["nature"],
+                urgency=data["urgency"],
+                title=data["title"],
+                text=data["text"],
+                source=Source.VISIT if data.get("from_visit") else None,
+                uploads=data["files"],
+            )
+        except UserError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Request %(number)s raised.") % {"number": case.number})
+            return redirect("cases:detail", pk=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/new.html", {"form": form}, status=status)
+
+
+def _case(request: HttpRequest, pk: int) -> Case:
+    case = selectors.case_list(request.user).filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def _detail(request: HttpRequest, case: Case, *, error: str = "", status: int = 200, **forms):
+    actions = {t.action: t for t in W.available_actions(request.user, case)}
+    kinds = W.actor_kinds(request.user, case)
+    suggested = services.route(case) if "dispatch" in actions else []
+    context = {
+        "case": case,
+        "actions": actions,
+        "bare": [t for a, t in actions.items() if a not in W.FORM_ACTIONS],
+        "events": case.events.select_related("office"),
+        "attachments": case.attachments.all(),
+        "extensions": case.extensions.select_related("office"),
+        "callbacks": case.callbacks.select_related("by") if W.DISPATCHER in kinds else [],
+        "is_dispatcher": W.DISPATCHER in kinds,
+        "may_extend": W.HANDLER in kinds and case.status in WITH_DEPARTMENT,
+        "overdue": W.overdue(case),
+        "departments": services.departments_for(case) if "dispatch" in actions else [],
+        "suggested": suggested,
+        "suggested_ids": [o.pk for o in suggested],
+        "step_form": forms.get("step_form") or StepForm(initial={"revision": case.revision}),
+        "extension_form": forms.get("extension_form") or ExtensionForm(),
+        "callback_form": forms.get("callback_form") or CallbackForm(),
+        "error": error,
+    }
+    return render(request, "cases/detail.html", context, status=status)
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _case(request, pk))
+
+
+@login_required
+@require_POST
+def case_step(request: HttpRequest, pk: int) -> HttpResponse:
+    """One step of the request from its page (the action is named in the form)."""
+    case = _case(request, pk)
+    action = request.POST.get("action", "")
+    form = StepForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    common = {"actor": request.user, "case": case, "revision": data.get("revision")}
+    try:
+        if action == "dispatch":
+            departments = services.departments_for(case)
+            lead = departments.filter(pk=parse_id(request.POST.get("lead"))).first()
+            if lead is None:
+                raise UserError(_("Choose the department that replies."), code="department")
+            co_ids = [parse_id(v) for v in request.POST.getlist("co")]
+            co = list(departments.filter(pk__in=[i for i in co_ids if i]))
+            services.case_dispatch(lead=lead, co=co, **common)
+        elif action == "accept":
+            services.case_accept(**common)
+        elif action == "return":
+            services.case_return(reason=data.get("reason", ""), **common)
+        elif action == "reply":
+            services.case_reply(reply=data.get("reply", ""), **common)
+        elif action == "rate":
+            services.case_rate(
+                rating=data.get("rating", ""), reason=data.get("reason", ""), **common
+            )
+        elif action == "withdraw":
+            services.case_withdraw(reason=data.get("reason", ""), **common)
+        else:
+            raise Http404
+    except UserError as exc:
+        return _detail(
+            request, _case(request, pk), error=exc.message, status=exc.status, step_form=form
+        )
+    messages.success(request, _("Done."))
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def extension_ask(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        return _detail(
+            request, case, error=_("Correct the extension request."), status=400,
+            extension_form=form,
+        )  # fmt: skip
+    try:
+        services.extension_ask(actor=request.user, case=case, **form.cleaned_data)
+    except UserError as exc:
+        return _detail(request, case, error=exc.message, status=exc.status, extension_form=form)
+    messages.success(request, _("Asked: the dispatcher decides."))
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def extension_decide(request: HttpRequest, pk: int, ext: int) -> HttpResponse:
+    case = _case(request, pk)
+    extension = Extension.objects.filter(pk=ext, case=case).first()
+    if extension is None:
+        raise Http404
+    try:
+        services.extension_decide(
+            actor=request.user, extension=extension, approve=request.POST.get("approve") == "1"
+        )
+    except UserError as exc:
+        return _detail(request, case, error=exc.message, status=exc.status)
+    messages.success(request, _("Decided."))
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def callback_log(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    form = CallbackForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, case, error=_("Say what was said."), status=400, callback_form=form)
+    try:
+        services.callback_log(actor=request.user, case=case, **form.cleaned_data)
+    except UserError as exc:
+        return _detail(request, case, error=exc.message, status=exc.status, callback_form=form)
+    messages.success(request, _("Callback logged."))
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+def attachment(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
+    case = _case(request, pk)
+    f = case.attachments.filter(pk=file_id).first()
+    if f is None:
+        raise Http404
+    return file_response(f.file, kind=f.content_type, filename=f.filename)
