@@ -297,3 +297,27 @@ def test_the_sealer_seals_as_encrypt_does():
     assert decrypt(first) == decrypt(second) == number(60)
     assert first.split(".")[:2] == encrypt(number(60)).split(".")[:2]
     assert len(first) == len(encrypt(number(60)))
+
+
+def test_a_new_entrys_audit_row_is_what_snapshot_values_gives():
+    import datetime
+
+    from django.utils import timezone
+
+    from fugong.core.audit import snapshot_values
+    from fugong.workforce.services import _made_snapshots
+
+    now = timezone.now()
+    base = {f.attname: f.get_default() for f in Employee._meta.concrete_fields}
+    rows = [
+        base | {"id": 1, "created_at": now, "updated_at": now, "enterprise_id": 2, "person_id": 3,
+                "origin": "local", "measure": "none", "measure_reason": "没有适用的规则。",
+                "may_work_from": datetime.date(2026, 12, 7), "phone": "v1.x", "phone_hash": "ab"},
+        base | {"id": 4, "created_at": now, "updated_at": now, "enterprise_id": 2, "person_id": 5,
+                "origin": "city", "travel_14d": "武汉 13812345678", "transit_hours": 0,
+                "planned_return": datetime.date(2026, 12, 20), "dormitory": "3-101",
+                "work_status": "at_work"},
+    ]  # fmt: skip
+    made = list(_made_snapshots([("n", r) for r in rows], now))
+    assert made == [snapshot_values(Employee, r, skip_empty=True) for r in rows]
+    assert "13812345678" not in str(made) and "phone" not in made[0]
