@@ -266,6 +266,11 @@ class Arguments:
             from fugong.cases.selectors import case_list
 
             return [{"pk": c.pk} for c in case_list(user)[:1]]
+        if name == "cases:urge":
+            from fugong.cases.models import Urge
+            from fugong.core.scope import scoped
+
+            return [{"pk": u.pk} for u in scoped(Urge.objects.all(), user)[:1]]
         if name == "notifications:group":
             from fugong.notifications.setup import group_list
 

@@ -23,6 +23,8 @@ class CasesConfig(AppConfig):
             registry.add_work_source(source)
         registry.add_urls("cases/", "fugong.cases.urls", order=450)
         registry.add_api_router("/cases", "fugong.cases.api.router", order=650)
+        registry.add_startup_task(_escalate)
+        _register_figures()
         registry.add_demo_step("cases", "fugong.cases.demo.build_cases", after=("users",))
         registry.add_menu(
             MenuItem(
@@ -66,3 +68,39 @@ class CasesConfig(AppConfig):
                 order=243,
             ),
         )
+
+
+def _escalate(command) -> None:
+    """督办 when the server starts (and daily from cron: ``fugong escalate-cases``)."""
+    from fugong.cases.services import escalate_overdue
+
+    issued = escalate_overdue()
+    if issued:
+        command.stdout.write(f"Overdue requests escalated: {issued} urging notice(s).")
+
+
+def _register_figures() -> None:
+    """The requests, counted by the statistics layer (docs/statistics.md, "Requests")."""
+    from fugong.cases.choices import WITH_DEPARTMENT, Rating, Status
+    from fugong.cases.models import Case
+    from fugong.stats.sources import RequestSource, register_requests
+
+    register_requests(
+        RequestSource(
+            model=Case,
+            place_path="jurisdiction__path",
+            status="status",
+            withdrawn=Status.WITHDRAWN,
+            with_department=tuple(sorted(WITH_DEPARTMENT)),
+            created="created_at",
+            replied_at="replied_at",
+            on_time="on_time",
+            rating="rating",
+            content=(Rating.SATISFIED, Rating.BASIC),
+            rated_at="closed_at",
+            due="due",
+            escalation="escalation",
+            department="lead_office",
+            category="category",
+        )
+    )

@@ -1,5 +1,5 @@
 """The demo county's requests: a few from enterprises of each town in every state of the
-loop (waiting, dispatched, handled, replied, rated, one returned and one overdue), raised and
+loop (waiting, dispatched, handled, replied, rated, overdue and urged), raised and
 moved by the demo's own users through the services."""
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def build_cases(b) -> None:
             urgency=Urgency.URGENT if i % 5 == 1 else Urgency.NORMAL,
         )
         _advance(case, i, m.user)
+    services.escalate_overdue()  # the overdue ones get their 催办通知书
 
 
 def _user_of(case: Case, *, department: bool):

@@ -14,13 +14,14 @@ from django.utils.translation import gettext_lazy
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
 from fugong.cases import workflow as W
-from fugong.cases.models import Case, Extension
+from fugong.cases.models import Case, Extension, Urge
 from fugong.core.registry import EventKind
 
 WORKFLOW = "cases.case"
 RAISED = "cases.raised"
 EXTENSION_ASKED = "cases.extension_asked"
 EXTENSION_DECIDED = "cases.extension_decided"
+URGED = "cases.urged"
 
 
 def _members(q: Q) -> list[int]:
@@ -83,6 +84,18 @@ def extension_params(e: Extension, step: dict | None = None) -> dict:
     return {**params(e.case, step), "days": e.days, "status": e.get_status_display()}
 
 
+def urge_params(u: Urge, step: dict | None = None) -> dict:
+    return {**params(u.case, step), "urge": u.number, "office": u.office.name}
+
+
+def urged(u: Urge) -> list[int]:
+    """The department urged and the command office that issued the notice."""
+    return [
+        *lead_department(u.case),
+        *_members(Q(role=Role.COMMAND, jurisdiction_id=u.issuer_id)),
+    ]
+
+
 KINDS = [
     EventKind(
         code=RAISED,
@@ -143,5 +156,16 @@ KINDS = [
         title=lambda p: _("More time for request %(number)s: %(status)s") % p,
         url=lambda e: _url(e.case),
         params=extension_params,
+    ),
+    EventKind(
+        code=URGED,
+        label=gettext_lazy("A request is overdue: urging notice"),
+        recipients=urged,
+        title=lambda p: (
+            _("%(urge)s: request %(number)s is overdue; %(office)s must reply now.") % p
+        ),
+        url=lambda u: reverse("cases:urge", args=[u.pk]),
+        params=urge_params,
+        mandatory=True,
     ),
 ]

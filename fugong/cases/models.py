@@ -187,6 +187,7 @@ class Case(TimestampedModel):
     rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True)
     rating_reason = models.CharField(_("why"), max_length=500, blank=True)
     reopened = models.BooleanField(_("reopened once"), default=False)
+    escalation = models.PositiveSmallIntegerField(_("escalated"), default=0)  # levels up
 
     scope_rules = CASE_SCOPE
     # Free text that may name people with their phones: masked in the audit log.
@@ -361,3 +362,47 @@ class Callback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.at:%Y-%m-%d}"
+
+
+class Urge(models.Model):
+    """催办通知书: a request past its reply date is escalated one level up the tree; the
+    command office of that level issues a numbered notice to the department, and the
+    department's count of overdue requests holds it."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="urges", verbose_name=_("request")
+    )
+    level = models.PositiveSmallIntegerField(_("escalation"))  # 1: the first level up
+    issuer = models.ForeignKey(
+        "accounts.Jurisdiction",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    office = models.ForeignKey(
+        "accounts.Office",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("department"),
+    )  # the department urged (the lead when it was issued)
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("number"), max_length=40)
+    due_was = models.DateField(_("reply was due"))
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    scope_rules = CASE_CHILD_SCOPE
+
+    class Meta:
+        ordering = ["case", "level"]
+        verbose_name = _("urging notice")
+        verbose_name_plural = _("urging notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "year", "sequence"], name="cases_urge_number_once"
+            ),
+            models.UniqueConstraint(fields=["case", "level"], name="cases_urge_once_a_level"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

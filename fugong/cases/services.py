@@ -35,6 +35,7 @@ from fugong.cases.models import (
     Extension,
     Route,
     TimeLimit,
+    Urge,
 )
 from fugong.core import calendar, numbering, tree
 from fugong.core.audit import audited_create, audited_update
@@ -45,6 +46,9 @@ from fugong.enterprises.models import Assignment
 from fugong.notifications.services import event_raise
 
 NUMBERING = "cases.case"
+URGE_NUMBERING = "cases.urge"
+# Working days between two urgings of one request (each one a level higher).
+URGE_EVERY = 3
 ATTACHMENT_TYPES = ("pdf", "jpg", "png", "docx", "xlsx")
 MAX_ATTACHMENTS = 5
 COUNTY_DEPTH = 2
@@ -421,3 +425,53 @@ def assigned_cadres(case: Case) -> list[int]:
             "user_id", flat=True
         )
     )
+
+
+# ------------------------------------------------------------------------ 督办
+
+
+def escalate_overdue(*, today: datetime.date | None = None) -> int:
+    """督办: each request past its reply date and still with a department is escalated one
+    level up the tree (its town's county first, then the city, the province), every
+    URGE_EVERY working days while it stays overdue: the command office of that level issues
+    a numbered 催办通知书 to the department, told at once. Returns how many were issued."""
+    today = today or timezone.localdate()
+    issued = 0
+    overdue = Case.objects.filter(status__in=WITH_DEPARTMENT, due__lt=today).values_list(
+        "pk", flat=True
+    )
+    for pk in list(overdue):
+        issued += _urge(pk, today) is not None
+    return issued
+
+
+@transaction.atomic
+def _urge(pk: int, today: datetime.date) -> Urge | None:
+    case = W.CASES.lock(Case(pk=pk))
+    if case.status not in WITH_DEPARTMENT or case.due is None or case.due >= today:
+        return None  # replied or extended meanwhile
+    last = case.urges.order_by("-level").first()
+    if last is not None:
+        again = calendar.add_working_days(timezone.localdate(last.issued_at), URGE_EVERY)
+        if today < again:
+            return None
+    level = case.escalation + 1
+    depth = town_of(case.jurisdiction).depth - level
+    if depth < 0:
+        return None  # urged up to the top of the tree already
+    issuer = _above(case.jurisdiction, depth)
+    year = today.year
+    sequence = numbering.take(URGE_NUMBERING, issuer, year)
+    urge = Urge.objects.create(
+        case=case,
+        level=level,
+        issuer=issuer,
+        office=case.lead_office,
+        year=year,
+        sequence=sequence,
+        number=numbering.format_number(f"{issuer.name[:2]}催办", year, sequence),
+        due_was=case.due,
+    )
+    audited_update(case, actor="escalation", reason=urge.number, escalation=level)
+    event_raise(kind=events.URGED, subject=urge, params=events.urge_params(urge))
+    return urge

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/extensions/<int:ext>/", views.extension_decide, name="extension_decide"),
     path("<int:pk>/callbacks/", views.callback_log, name="callback"),
     path("<int:pk>/files/<int:file_id>/", views.attachment, name="attachment"),
+    path("urges/<int:pk>/", views.urge, name="urge"),
 ]

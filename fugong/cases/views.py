@@ -18,7 +18,7 @@ from fugong.cases import selectors, services
 from fugong.cases import workflow as W
 from fugong.cases.choices import WITH_DEPARTMENT, Source, Status
 from fugong.cases.forms import CallbackForm, CaseForm, ExtensionForm, StepForm
-from fugong.cases.models import Case, Category, Extension
+from fugong.cases.models import Case, Category, Extension, Urge
 from fugong.core.errors import UserError
 from fugong.core.files import file_response
 from fugong.core.ids import parse_id
@@ -155,6 +155,7 @@ def _detail(request: HttpRequest, case: Case, *, error: str = "", status: int = 
         "events": case.events.select_related("office"),
         "attachments": case.attachments.all(),
         "extensions": case.extensions.select_related("office"),
+        "urges": case.urges.select_related("issuer", "office"),
         "callbacks": case.callbacks.select_related("by") if W.DISPATCHER in kinds else [],
         "is_dispatcher": W.DISPATCHER in kinds,
         "may_extend": W.HANDLER in kinds and case.status in WITH_DEPARTMENT,
@@ -273,3 +274,20 @@ def attachment(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
     if f is None:
         raise Http404
     return file_response(f.file, kind=f.content_type, filename=f.filename)
+
+
+@login_required
+def urge(request: HttpRequest, pk: int) -> HttpResponse:
+    """A 催办通知书, to print."""
+    notice = (
+        scoped(Urge.objects.select_related("case__enterprise", "issuer", "office"), request.user)
+        .filter(pk=pk)
+        .first()
+    )
+    if notice is None:
+        raise Http404
+    return render(
+        request,
+        "cases/urge.html",
+        {"urge": notice, "case": notice.case, "reply_days": services.URGE_EVERY},
+    )

@@ -26,6 +26,7 @@ from fugong.enterprises.models import Assignment
 from fugong.resumption.choices import VALID
 from fugong.resumption.models import Acceptance, Filing, FilingEvent, Notice
 from fugong.stats import figures as F
+from fugong.stats import requests as stats_requests
 from fugong.stats import staff
 from fugong.stats.choices import Denominator
 
@@ -267,6 +268,38 @@ def roster_context(figures: staff.StaffFigures | None) -> dict:
     }
 
 
+def request_figures(*, user, node: Jurisdiction, day: datetime.date):
+    """The enterprises' requests (诉求) as of the end of the day, live."""
+    return stats_requests.compute(user=user, node=node, day=day)
+
+
+def requests_context(figures) -> dict:
+    """``{{ requests.… }}``: the requests' figures and ``.text``, the sentence the shipped
+    reports print (empty when no request was received)."""
+    cell = figures.total if figures is not None else stats_requests.RequestCell()
+    text = ""
+    if cell.received:
+        text = (
+            f"共受理企业诉求{cell.received}件，已答复{cell.replied}件（协调解决问题"
+            f"{cell.replied}个），回复率{pct(cell.reply_rate)}，按期办结率"
+            f"{pct(cell.on_time_rate)}"
+        )
+        if cell.rated:
+            text += f"，企业评价{cell.rated}件，满意率{pct(cell.satisfaction)}"
+        if cell.overdue:
+            text += f"；超期未答复{cell.overdue}件"
+        if cell.urged:
+            text += f"，发出催办通知书督办{cell.urged}件"
+        text += "。"
+    return {
+        **{name: getattr(cell, name) for name in stats_requests.NAMES},
+        "reply_rate": pct(cell.reply_rate),
+        "on_time_rate": pct(cell.on_time_rate),
+        "satisfaction": pct(cell.satisfaction),
+        "text": text,
+    }
+
+
 # ---------------------------------------------------------------------------- narrative
 
 
@@ -324,6 +357,11 @@ PLACEHOLDER_HELP: dict[str, object] = {
         ".back .return_rate .expected .checked .coverage .not_checked .abnormal .text (.text: "
         "the sentence the shipped reports print, empty when nobody is on a roster)"
     ),
+    "requests": _(
+        "enterprises' requests (诉求): .received .replied .on_time .overdue .urged .rated "
+        ".content .reply_rate .on_time_rate .satisfaction .text (.text: the sentence the "
+        "shipped reports print, empty when none was received)"
+    ),
     "next_steps": _("list of paragraphs of 下步工作打算 typed when asking for the report"),
     "problems": _("list of paragraphs of 存在的问题 typed when asking for the report"),
 }
@@ -334,6 +372,7 @@ def narrative_context(
     figures: F.Figures,
     help_given: Support,
     roster: staff.StaffFigures | None = None,
+    requests=None,
     next_steps: str = "",
     problems: str = "",
 ) -> dict:
@@ -377,6 +416,7 @@ def narrative_context(
         "subsectors": subsectors,
         "support": help_given.as_dict(),
         "roster": roster_context(roster),
+        "requests": requests_context(requests),
         "next_steps": paragraphs(next_steps, DEFAULT_NEXT_STEPS),
         "problems": paragraphs(problems, DEFAULT_PROBLEMS),
     }

@@ -31,6 +31,7 @@ def narrative(
         figures=figures,
         help_given=C.support(user=user, node=node, day=day),
         roster=C.roster_figures(user=user, node=node, day=day),
+        requests=C.request_figures(user=user, node=node, day=day),
         next_steps=next_steps,
         problems=problems,
     )

@@ -199,6 +199,7 @@ def sample_context(*, user, node: Jurisdiction) -> dict:
         figures=figures,
         help_given=C.support(user=user, node=node, day=day),
         roster=C.roster_figures(user=user, node=node, day=day),
+        requests=C.request_figures(user=user, node=node, day=day),
     )
 
 

@@ -174,3 +174,39 @@ def staff() -> StaffSource | None:
     """The registered rosters, or None when no app keeps them (the figures are then not
     shown)."""
     return _staff
+
+
+@dataclass(frozen=True)
+class RequestSource:
+    """Enterprises' requests (诉求) and their handling, counted for 事事有回音、件件有着落
+    (docs/statistics.md, "Requests")."""
+
+    model: type[models.Model]
+    place_path: str  # lookup of the jurisdiction path the request belongs to
+    status: str
+    withdrawn: str  # the status of a withdrawn request (not counted as received)
+    with_department: tuple[str, ...]  # statuses in which the reply date runs
+    created: str  # when it was raised
+    replied_at: str
+    on_time: str  # replied by the reply date (bool)
+    rating: str
+    content: tuple[str, ...]  # ratings counted as satisfied (满意, 基本满意)
+    rated_at: str  # when the rating closed it
+    due: str
+    escalation: str  # how many levels up it was urged (督办)
+    department: str  # foreign key to the lead department (an office)
+    category: str  # foreign key to its category
+
+
+_requests: RequestSource | None = None
+
+
+def register_requests(source: RequestSource) -> None:
+    global _requests
+    if _requests is not None and _requests != source:
+        raise ImproperlyConfigured("request figures already registered")
+    _requests = source
+
+
+def requests() -> RequestSource | None:
+    return _requests

@@ -25,6 +25,7 @@ from fugong.accounts.selectors import user_roles
 from fugong.core.errors import UserError
 from fugong.core.ids import parse_id
 from fugong.stats import figures as F
+from fugong.stats import requests as stats_requests
 from fugong.stats import selectors, staff
 from fugong.stats.choices import Denominator
 
@@ -368,6 +369,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "child_chart_json": json.dumps(_child_chart(fig), ensure_ascii=False),
             "trend_data": _trend_data(board.trend),
             "staff": staff.compute(user=request.user, node=node, day=day),
+            "requests": stats_requests.compute(user=request.user, node=node, day=day),
             # A child's row leads to its dashboard of the same day.
             "staff_link": reverse("stats:dashboard")
             + ("?" if day == timezone.localdate() else f"?day={day.isoformat()}&")

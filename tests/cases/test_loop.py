@@ -208,3 +208,91 @@ def test_time_limits_count_working_days_with_holidays():
     # Saturday 11 October a make-up working day.
     assert calendar.add_working_days(datetime.date(2025, 9, 30), 5) == datetime.date(2025, 10, 14)
     assert W.RETURN_DAYS == 1
+
+
+def test_an_overdue_request_is_escalated_one_level_up_with_a_numbered_notice(
+    world, client, django_capture_on_commit_callbacks
+):
+    c = add_cast(world, "approval", "case_urge")
+    rsj = world.county["w_county_rsj"]
+    case = raise_one(c)
+    case = services.case_dispatch(actor=c.town_cmd, case=case, lead=services.route(case)[0])
+    today = timezone.localdate()
+    services.escalate_overdue(today=today)
+    assert not case.urges.exists()  # not overdue yet
+    Case.objects.filter(pk=case.pk).update(due=today - datetime.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.escalate_overdue(today=today) >= 1
+    urge = case.urges.get()
+    county = world.county["w_county_cmd"].memberships.get().jurisdiction
+    assert urge.level == 1 and urge.issuer == county and "催办〔" in urge.number
+    assert urge.office.pk == rsj.memberships.get().office_id
+    assert Message.objects.filter(user=rsj, kind="cases.urged").exists()
+    assert Message.objects.filter(user=world.county["w_county_cmd"], kind="cases.urged").exists()
+    # Once a level: not again the same day; a level higher URGE_EVERY working days later.
+    services.escalate_overdue(today=today)
+    assert case.urges.count() == 1
+    later = calendar.add_working_days(today, services.URGE_EVERY)
+    services.escalate_overdue(today=later)
+    assert list(case.urges.values_list("level", flat=True)) == [1, 2]
+    assert case.urges.get(level=2).issuer == county.parent
+    # The department reads and prints it; another enterprise does not.
+    client.force_login(rsj)
+    page = client.get(f"/cases/urges/{urge.pk}/").content.decode()
+    assert "催办通知书" in page and case.number in page and urge.number in page
+    other = add_cast(world, "approval", "case_urge_other")
+    client.force_login(other.enterprise)
+    assert client.get(f"/cases/urges/{urge.pk}/").status_code == 404
+    # A replied request is not urged again.
+    services.case_reply(actor=rsj, case=case, reply="已办理")
+    services.escalate_overdue(today=calendar.add_working_days(later, 5))
+    assert case.urges.count() == 2
+
+
+def test_the_figures_measure_the_loop(world, client):
+    """Issue 14 point 7: received, replied, on time, overdue, urged, rated, satisfied, with
+    回复率, 按期办结率 and 满意率, per place, department and category, in the reader's scope;
+    on the dashboard and in the reports."""
+    from fugong.reports import context as C
+    from fugong.stats import requests as R
+
+    c = add_cast(world, "record", "case_figures")  # town 2: its own figures
+    rsj = world.county["w_county_rsj"]
+    town = c.town_cmd.memberships.get().jurisdiction
+    today = timezone.localdate()
+    before = R.compute(user=c.town_cmd, node=town, day=today).total
+    done = raise_one(c)
+    done = services.case_dispatch(actor=c.town_cmd, case=done, lead=services.route(done)[0])
+    done = services.case_reply(actor=rsj, case=done, reply="已办理")
+    services.case_rate(actor=c.enterprise, case=done, rating=Rating.BASIC)
+    late = raise_one(c)
+    late = services.case_dispatch(actor=c.town_cmd, case=late, lead=services.route(late)[0])
+    Case.objects.filter(pk=late.pk).update(due=today - datetime.timedelta(days=2))
+    services.escalate_overdue(today=today)
+    gone = raise_one(c)
+    services.case_withdraw(actor=c.enterprise, case=gone, reason="已解决")
+    after = R.compute(user=c.town_cmd, node=town, day=today)
+    t = after.total
+    delta = {n: getattr(t, n) - getattr(before, n) for n in R.NAMES}
+    assert delta == {
+        "received": 2,  # the withdrawn one is not counted
+        "replied": 1,
+        "on_time": 1,
+        "overdue": 1,
+        "urged": 1,
+        "rated": 1,
+        "content": 1,
+    }
+    hr = next(r for r in after.departments if r.key == rsj.memberships.get().office_id)
+    assert hr.cell.received >= 2 and hr.cell.overdue >= 1
+    assert any(r.name == "用工" for r in after.categories)
+    # Another town's command office counts none of it.
+    other = R.compute(user=world.county["w_t1_cmd"], node=town, day=today)
+    assert other.total.received == 0
+    # The dashboard and the reports.
+    client.force_login(c.town_cmd)
+    page = client.get(f"/stats/?node={town.pk}").content.decode()
+    assert 'data-testid="requests-tiles"' in page and 'data-testid="requests-departments"' in page
+    text = C.requests_context(after)["text"]
+    assert text.startswith(f"共受理企业诉求{t.received}件，已答复{t.replied}件") and "督办" in text
+    assert C.requests_context(None)["text"] == ""
