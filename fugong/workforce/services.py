@@ -10,6 +10,7 @@ import enum
 import os
 import re
 from collections.abc import Callable, Iterator
+from itertools import chain
 from operator import itemgetter
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -462,24 +463,21 @@ def employees_upsert(*, actor, enterprise, rows: list[dict], reason: str) -> Com
     assess = _Assessor(enterprise)
     defaults = {a: _plain(Employee._meta.get_field(a).get_default()) for a in _ENTRY_COLUMNS}
     defaults |= {"enterprise_id": enterprise.pk, "created_at": now, "updated_at": now}
-    made: list[tuple[str, dict]] = []  # (name, attname -> value, the phone sealed)
+    defaults["phone"] = ""
+    fresh: list[tuple[dict, int]] = []  # rows of new entries, with their person
     changed: list[tuple[str, dict, dict, list[str]]] = []  # name, before, after, columns
     unchanged = 0
     for digest, row in by_hash.items():
         person = persons[digest]
         if person["name"] != row["name"]:
             continue
+        entry = stored.get(person["id"])
+        if entry is None:
+            fresh.append((row, person["id"]))
+            continue
         values = {k: row[k] for k in EDITABLE if k in row}
         if row.get("phone_hash"):
             values["phone_hash"] = row["phone_hash"]
-        entry = stored.get(person["id"])
-        if entry is None:
-            new = defaults | values
-            new["person_id"] = person["id"]
-            new["phone"] = row["phone_sealed"] if "phone_hash" in values else ""
-            new.update(zip(_ASSESSED, assess(new), strict=True))
-            made.append((row["name"], new))
-            continue
         differs = [k for k, v in values.items() if entry[k] != v]
         if not differs:
             unchanged += 1
@@ -492,12 +490,25 @@ def employees_upsert(*, actor, enterprise, rows: list[dict], reason: str) -> Com
             after["phone"] = row["phone_sealed"]
             differs.append("phone")
         changed.append((row["name"], entry, after, differs))
-    if made:
-        for pk, (_name, new) in zip(new_ids(Employee, len(made)), made, strict=True):
-            new["id"] = pk
+    made: list[tuple[str, dict]] = []  # (name, attname -> value), as they are inserted
+    if fresh:
         columns = [*_ENTRY_COLUMNS, "phone"]
         values_of = itemgetter(*columns)
-        insert_rows(Employee, columns, (values_of(new) for _name, new in made))
+        ids = new_ids(Employee, len(fresh))
+
+        def new_entries() -> Iterator[tuple]:
+            """Each new entry's values, made as the insert takes them (PostgreSQL's COPY
+            takes them while the server writes the ones before: no query in here)."""
+            for pk, (row, person_id) in zip(ids, fresh, strict=True):
+                new = defaults | {k: row[k] for k in EDITABLE if k in row}
+                new["id"], new["person_id"] = pk, person_id
+                if row.get("phone_hash"):
+                    new["phone_hash"], new["phone"] = row["phone_hash"], row["phone_sealed"]
+                new.update(zip(_ASSESSED, assess(new), strict=True))
+                made.append((row["name"], new))
+                yield values_of(new)
+
+        insert_rows(Employee, columns, new_entries())
     groups: dict[tuple[str, ...], list[dict]] = {}
     for _name, _before, after, differs in changed:
         groups.setdefault(tuple(sorted(differs)), []).append(after)
@@ -509,24 +520,26 @@ def employees_upsert(*, actor, enterprise, rows: list[dict], reason: str) -> Com
         )
     label = f" · {enterprise.pk}"  # str(employee)
     # A new entry's audit row holds what it was made with (its empty fields left out), as
-    # the enterprises' import writes them.
+    # the enterprises' import writes them; made as the insert takes them, as above.
     record_many(
         actor=actor,
         model=Employee,
-        changes=[
-            (v["id"], name + label, AuditAction.CREATE, None, after)
-            for (name, v), after in zip(made, _made_snapshots(made, now), strict=True)
-        ]
-        + [
+        changes=chain(
             (
-                after["id"],
-                name + label,
-                AuditAction.UPDATE,
-                snapshot_values(Employee, before),
-                snapshot_values(Employee, after),
-            )
-            for name, before, after, _differs in changed
-        ],
+                (v["id"], name + label, AuditAction.CREATE, None, after)
+                for (name, v), after in zip(made, _made_snapshots(made, now), strict=True)
+            ),
+            (
+                (
+                    after["id"],
+                    name + label,
+                    AuditAction.UPDATE,
+                    snapshot_values(Employee, before),
+                    snapshot_values(Employee, after),
+                )
+                for name, before, after, _differs in changed
+            ),
+        ),
         reason=reason,
     )
     return Committed(created=len(made), updated=len(changed), unchanged=unchanged, refused=refused)
