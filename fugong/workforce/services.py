@@ -10,6 +10,7 @@ import enum
 import os
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 
@@ -99,13 +100,25 @@ def _fits(text: str) -> bool:
         raise InvalidLength()
     if text[-1] != ric.calc_check_digit(text):
         raise InvalidChecksum()
-    try:  # ric.get_birth_date of a number already compact (without compacting it again)
-        born = datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
-        raise InvalidComponent() from None
-    if born > datetime.date.today() or text[:2] not in PROVINCES:
+    born = _birth_day(text[6:14])  # ric.get_birth_date, without compacting the number again
+    if born is None:
+        raise InvalidComponent()
+    # (A birth year before the one this process started in is never in the future.)
+    if (born.year >= _STARTED_YEAR and born > datetime.date.today()) or text[:2] not in PROVINCES:
         raise InvalidComponent()
     return True
+
+
+_STARTED_YEAR = datetime.date.today().year
+
+
+@lru_cache(maxsize=65536)  # people share birth days: an import's 100,000 have a few thousand
+def _birth_day(digits: str) -> datetime.date | None:
+    """The day of "YYYYMMDD", None when there is no such day."""
+    try:
+        return datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
 
 
 def id_number_text(value) -> str:
