@@ -194,10 +194,16 @@ def _insert_many(rows: list[tuple], source: int) -> list[tuple[int, int, bool]]:
         return [(pk, employee_id, bool(abnormal)) for pk, employee_id, abnormal in cursor]
 
 
-def _insert_one(row: CheckIn) -> bool:
+def _insert_one(row: CheckIn, *, user_id: int | None = None) -> bool:
     """Insert ``row`` unless its person and half-day is stored already: whether it was
-    written (its pk set)."""
+    written (its pk set). With ``user_id``, the row's employee is that user's latest
+    employment, found by the insert itself (none: nothing written)."""
     if not _returning():
+        if user_id is not None:
+            employee = _own_employee(user_id)
+            if employee is None:
+                return False
+            row.employee = employee
         try:
             with transaction.atomic():
                 row.save(force_insert=True)
@@ -205,24 +211,46 @@ def _insert_one(row: CheckIn) -> bool:
             return False
         return True
     row.at = timezone.now()
-    fields = [CheckIn._meta.get_field(name) for name in _COLUMNS.split(", ")]
+    names = _COLUMNS.split(", ")
+    fields = [CheckIn._meta.get_field(name) for name in names]
     values = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
-    table = connection.ops.quote_name(CheckIn._meta.db_table)
+    q = connection.ops.quote_name
+    table = q(CheckIn._meta.db_table)
     marks = ", ".join(["%s"] * len(values))
+    if user_id is None:
+        sql = f"INSERT INTO {table} ({_COLUMNS}) VALUES ({marks}) {_CONFLICT}"
+    else:  # the employee's id from the one look-up of the user's employment
+        employee = Employee._meta
+        sql = (
+            f"INSERT INTO {table} ({_COLUMNS}) SELECT e.{q('id')}, {marks[4:]} "
+            f"FROM {q(employee.db_table)} e WHERE e.{q('user_id')} = %s "
+            f"ORDER BY e.{q('id')} DESC LIMIT 1 {_CONFLICT}"
+        )
+        values = [*values[1:], user_id]
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({_COLUMNS}) VALUES ({marks}) {_CONFLICT}", values)
+        cursor.execute(sql, values)
         written = cursor.fetchone()
     if written is None:
         return False
-    row.pk = written[0]
+    row.pk, row.employee_id = written[0], written[1]
     row._state.adding = False
     return True
+
+
+def _own_employee(user_id: int) -> Employee | None:
+    """The user's own entry on a roster (the latest, should they be on two)."""
+    return (
+        Employee.objects.filter(user_id=user_id)
+        .select_related("person", "enterprise")
+        .order_by("-pk")
+        .first()
+    )
 
 
 def checkin_record(
     *,
     actor,
-    employee: Employee,
+    employee: Employee | None,
     day: datetime.date,
     half: int,
     temperature,
@@ -233,23 +261,34 @@ def checkin_record(
 ) -> tuple[CheckIn, bool]:
     """The person's check-in (their own, or typed by their enterprise): (row, created). The
     same submission again (same key) gives the stored row; another for the half-day is
-    refused. A normal reading is one statement (no transaction around it: nothing else is
-    written); an abnormal one is written with its alert and the pass revoked, atomically."""
+    refused. ``employee`` None: the actor's own (their latest entry on a roster; none: refused),
+    found by the statement that writes the check-in. A normal reading is that one statement
+    (no transaction around it: nothing else is written); an abnormal one is written with its
+    alert and the pass revoked, atomically."""
     if (
-        actor != PROVED_BY_PHONE
+        employee is not None
+        and actor != PROVED_BY_PHONE
         and employee.user_id != getattr(actor, "pk", None)
         and not services.may_keep_roster(actor, employee.enterprise)
     ):
         raise NotAllowed(_("Only the person or their enterprise checks in for them."))
     values = _checked(day, half, temperature, symptoms, location)
     key = _key(key)
-    row = CheckIn(employee=employee, key=key, source=source, **values)
+    row = CheckIn(key=key, source=source, **values)
+    if employee is not None:
+        row.employee = employee
     with transaction.atomic() if row.abnormal else nullcontext():
-        made = _insert_one(row)
-        if made:
+        made = _insert_one(row, user_id=None if employee is not None else actor.pk)
+        if made and row.abnormal:
+            if employee is None:
+                row.employee = _own_employee(actor.pk)
             _alert([row])
     if made:
         return row, True
+    if employee is None:
+        employee = _own_employee(actor.pk)
+        if employee is None:
+            raise NotAllowed(_("Your account is on no enterprise's roster: ask your enterprise."))
     stored = CheckIn.objects.get(employee=employee, day=values["day"], half=values["half"])
     if key is not None and stored.key == key:
         stored.employee = employee

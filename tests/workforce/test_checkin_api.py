@@ -216,3 +216,34 @@ def test_the_hasher_of_many_numbers_hashes_as_lookup_hash():
     digest = lookup_hasher(services.ID_PURPOSE)
     for i in range(3):
         assert digest(number(i)) == lookup_hash(number(i), services.ID_PURPOSE)
+
+
+@pytest.mark.parametrize("returning", [True, False])
+def test_ones_own_check_in_finds_the_employee_with_either_writer(
+    world, monkeypatch, django_capture_on_commit_callbacks, returning
+):
+    c = add_cast(world, "approval", f"api_own_{returning}")
+    enterprise = c.enterprise.memberships.get().enterprise
+    employee = hire(c, 40 if returning else 41)
+    account = person(f"w_api_own_{returning}", Role.EMPLOYEE, enterprise=enterprise)
+    employee.user = account
+    employee.save(update_fields=["user"])
+    monkeypatch.setattr(checkins, "_returning", lambda: returning)
+    key = uuid.uuid4()
+    with django_capture_on_commit_callbacks(execute=True):
+        row, made = checkins.checkin_record(
+            actor=account, employee=None, day=TODAY, half=1, temperature=38.4, key=key
+        )
+    assert made and row.employee_id == employee.pk and row.abnormal
+    assert Event.objects.filter(kind="workforce.abnormal_checkin", subject_id=row.pk).exists()
+    again, made_again = checkins.checkin_record(
+        actor=account, employee=None, day=TODAY, half=1, temperature=38.4, key=key
+    )
+    assert not made_again and again.pk == row.pk
+    with pytest.raises(UserError) as twice:
+        checkins.checkin_record(actor=account, employee=None, day=TODAY, half=1, temperature=36)
+    assert twice.value.code == "duplicate"
+    nobody = person(f"w_api_nobody_{returning}", Role.EMPLOYEE, enterprise=enterprise)
+    with pytest.raises(UserError) as refused:
+        checkins.checkin_record(actor=nobody, employee=None, day=TODAY, half=1, temperature=36)
+    assert refused.value.code == "forbidden"
