@@ -55,6 +55,7 @@ NOT_PAGES = {
     "cases:extension_ask": "POST only",
     "cases:extension_decide": "POST only",
     "cases:callback": "POST only",
+    "cases:common_decide": "POST only",
     "cases:attachment": "file download",
     "enterprises:assignment_remove": "POST only",
     "resumption:notice": "PDF",

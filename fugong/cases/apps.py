@@ -13,7 +13,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from fugong.accounts.choices import Role
-        from fugong.cases import events, work
+        from fugong.cases import common, events, work  # noqa: F401  (common: its job)
         from fugong.core import registry
         from fugong.core.registry import MenuItem
 
@@ -58,6 +58,14 @@ class CasesConfig(AppConfig):
                 frozenset({Role.DEPARTMENT, Role.REVIEWER}),
                 "/cases/inbox/",
                 order=242,
+            ),
+            MenuItem(
+                _("Common problems"),
+                "cases:common",
+                "diagram-3",
+                frozenset({Role.COMMAND}),
+                "/cases/common/",
+                order=244,
             ),
             MenuItem(
                 _("Overdue requests"),

@@ -406,3 +406,51 @@ class Urge(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class CommonProblem(models.Model):
+    """共性问题: requests of several enterprises about the same thing, grouped by their text
+    (``fugong.cases.common``), which the command office may turn into a policy question."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("To decide")
+        POLICY = "policy", _("Turned into a policy question")
+        DISMISSED = "dismissed", _("Not a common problem")
+
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("jurisdiction"),
+    )  # the command office's place the grouping ran for
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    keywords = models.CharField(_("keywords"), max_length=200)
+    enterprises = models.PositiveIntegerField(_("enterprises"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    question = models.TextField(_("policy question"), blank=True, max_length=2000)
+    members = models.ManyToManyField(
+        Case, related_name="common_problems", verbose_name=_("requests")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    scope_rules = ScopeRules(jurisdiction_path="jurisdiction__path")
+    audit_masked_fields = ("question",)
+
+    class Meta:
+        ordering = ["-enterprises", "-id"]
+        verbose_name = _("common problem")
+        verbose_name_plural = _("common problems")
+
+    def __str__(self) -> str:
+        return f"{self.category} · {self.keywords}"

@@ -17,4 +17,6 @@ urlpatterns = [
     path("<int:pk>/callbacks/", views.callback_log, name="callback"),
     path("<int:pk>/files/<int:file_id>/", views.attachment, name="attachment"),
     path("urges/<int:pk>/", views.urge, name="urge"),
+    path("common/", views.common_problems, name="common"),
+    path("common/<int:pk>/", views.common_decide, name="common_decide"),
 ]

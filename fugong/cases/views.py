@@ -13,12 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fugong.accounts.selectors import active_memberships
-from fugong.cases import selectors, services
+from fugong.accounts.selectors import active_memberships, command_jurisdictions
+from fugong.cases import common, selectors, services
 from fugong.cases import workflow as W
 from fugong.cases.choices import WITH_DEPARTMENT, Source, Status
 from fugong.cases.forms import CallbackForm, CaseForm, ExtensionForm, StepForm
-from fugong.cases.models import Case, Category, Extension, Urge
+from fugong.cases.models import Case, Category, CommonProblem, Extension, Urge
 from fugong.core.errors import UserError
 from fugong.core.files import file_response
 from fugong.core.ids import parse_id
@@ -291,3 +291,46 @@ def urge(request: HttpRequest, pk: int) -> HttpResponse:
         "cases/urge.html",
         {"urge": notice, "case": notice.case, "reply_days": services.URGE_EVERY},
     )
+
+
+@login_required
+def common_problems(request: HttpRequest) -> HttpResponse:
+    """共性问题 of the command office's place: group now (a background job), the groups with
+    their requests, and the decision on each."""
+    places = command_jurisdictions(request.user)
+    if not places:
+        raise PermissionDenied(_("For command offices."))
+    place = places[0]
+    if request.method == "POST":
+        try:
+            job = common.grouping_start(actor=request.user, place=place)
+        except UserError as exc:
+            messages.error(request, exc.message)
+        else:
+            return redirect("core:job", pk=job.pk)
+    problems = (
+        scoped(CommonProblem.objects.select_related("category", "decided_by"), request.user)
+        .filter(jurisdiction__path__startswith=place.path)
+        .prefetch_related("members__enterprise")
+    )
+    return render(request, "cases/common.html", {"place": place, "problems": problems})
+
+
+@login_required
+@require_POST
+def common_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = scoped(CommonProblem.objects.all(), request.user).filter(pk=pk).first()
+    if problem is None:
+        raise Http404
+    try:
+        common.decide(
+            actor=request.user,
+            problem=problem,
+            state=request.POST.get("state", ""),
+            question=request.POST.get("question", ""),
+        )
+    except UserError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Decided."))
+    return redirect("cases:common")

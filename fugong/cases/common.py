@@ -1,0 +1,232 @@
+"""共性问题 (issue 14 point 5): open requests of several enterprises that ask about the same
+thing are grouped into one item the command office can turn into a policy question.
+
+A background job (``cases.group``) for one command office's place: each open request's title
+and text are cut into words (jieba), common words dropped; within each category, every pair
+of distinct word sets is compared (rapidfuzz's token-sort ratio, computed in C++ over the whole
+category at once); the request most like others leads a group of those at or above
+``THRESHOLD`` (a star, not a chain), and each group holding at least ``MIN_ENTERPRISES``
+enterprises becomes a ``CommonProblem`` with its members and its most frequent words.
+Running it again replaces the place's groups not yet decided; decided ones are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fugong.accounts.models import Jurisdiction
+from fugong.cases.choices import OPEN, Status
+from fugong.cases.models import Case, Category, CommonProblem
+from fugong.core.audit import audited_update
+from fugong.core.errors import NotAllowed, UserError
+from fugong.core.jobs import JobContext, job_handler, job_start
+from fugong.core.scope import scoped, subtree_q
+
+KIND = "cases.group"
+THRESHOLD = 60  # token-sort ratio (0-100) of two word sets asking the same thing
+MIN_ENTERPRISES = 2
+KEYWORDS = 5
+# Requests still waiting for an answer, or answered and not yet rated.
+GROUPED = (*OPEN, Status.REPLIED)
+
+# Words every request has: they say nothing of what it is about.
+STOPWORDS = frozenset(
+    [
+        "我们",
+        "我司",
+        "公司",
+        "企业",
+        "本公司",
+        "单位",
+        "问题",
+        "情况",
+        "需要",
+        "希望",
+        "请求",
+        "申请",
+        "协助",
+        "帮助",
+        "解决",
+        "相关",
+        "部门",
+        "政府",
+        "能否",
+        "是否",
+        "如何",
+        "怎么",
+        "目前",
+        "现在",
+        "已经",
+        "因为",
+        "由于",
+        "没有",
+        "可以",
+        "进行",
+        "一个",
+        "一些",
+        "这个",
+        "这些",
+        "那个",
+        "非常",
+        "比较",
+        "及时",
+        "尽快",
+        "请问",
+        "反映",
+        "存在",
+        "导致",
+        "影响",
+        "疫情",
+        "期间",
+        "复工",
+        "复产",
+    ]
+)
+_WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,}$")
+
+
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def words(text: str) -> list[str]:
+    """The words that say what a request is about (two characters or more, no digits or
+    punctuation, no common words)."""
+    return [w for w in _jieba().lcut(text) if _WORD.match(w) and w not in STOPWORDS]
+
+
+def _groups(items: list[tuple[int, int, str]]) -> list[list[int]]:
+    """``items``: (request id, enterprise id, its words). The groups of request ids asking
+    the same thing, each holding ``MIN_ENTERPRISES`` enterprises or more. Requests with the
+    same words are compared once. Groups are stars, not chains: the request most like
+    others leads its group of those like it (at ``THRESHOLD`` or above), then the next of
+    those left, so that A like B and B like C does not put A with C."""
+    from rapidfuzz import fuzz, process
+
+    same: dict[str, list[int]] = {}
+    for index, (_pk, _e, text) in enumerate(items):
+        if text:
+            same.setdefault(text, []).append(index)
+    texts = list(same)
+    if not texts:
+        return []
+    scores = process.cdist(
+        texts,
+        texts,
+        scorer=fuzz.token_sort_ratio,
+        score_cutoff=THRESHOLD,
+        dtype="uint8",
+        workers=-1,
+    )
+    like = scores > 0  # the diagonal too: each text is like itself
+    taken = [False] * len(texts)
+    out = []
+    for lead in sorted(range(len(texts)), key=lambda t: -int(like[t].sum())):
+        if taken[lead]:
+            continue
+        star = [t for t in like[lead].nonzero()[0].tolist() if not taken[t]]
+        for t in star:
+            taken[t] = True
+        members = [i for t in star for i in same[texts[t]]]
+        if len({items[i][1] for i in members}) >= MIN_ENTERPRISES:
+            out.append([items[i][0] for i in members])
+    return out
+
+
+def may_group(user, place: Jurisdiction) -> bool:
+    from fugong.accounts.selectors import command_jurisdictions
+
+    return any(place.path.startswith(p.path) for p in command_jurisdictions(user))
+
+
+def grouping_start(*, actor, place: Jurisdiction):
+    if not may_group(actor, place):
+        raise NotAllowed(_("Only the command office of the place groups its requests."))
+    return job_start(
+        kind=KIND,
+        title=_("Common problems of %(place)s") % {"place": place.name},
+        user=actor,
+        params={"place": place.pk},
+    )
+
+
+@job_handler(KIND, atomic=False)
+def group_requests(ctx: JobContext) -> dict:
+    place = Jurisdiction.objects.get(pk=ctx.params["place"])
+    if not may_group(ctx.user, place):
+        raise NotAllowed(_("Only the command office of the place groups its requests."))
+    qs = scoped(
+        Case.objects.filter(subtree_q("jurisdiction__path", place.path), status__in=GROUPED),
+        ctx.user,
+    )
+    by_category: dict[int, list[tuple[int, int, str]]] = {}
+    for pk, enterprise, category, title, text in qs.values_list(
+        "pk", "enterprise_id", "category_id", "title", "text"
+    ).iterator(chunk_size=2000):
+        by_category.setdefault(category, []).append(
+            (pk, enterprise, " ".join(sorted(set(words(f"{title} {text}")))))
+        )
+    total = sum(len(v) for v in by_category.values())
+    ctx.progress(0, total)
+    found: list[tuple[int, list[int], list[str]]] = []
+    done = 0
+    for category, items in by_category.items():
+        texts = {pk: t for pk, _e, t in items}
+        for members in _groups(items):
+            counted = Counter(w for pk in members for w in set(texts[pk].split()))
+            found.append((category, members, [w for w, _n in counted.most_common(KEYWORDS)]))
+        done += len(items)
+        ctx.progress(done)
+    enterprises = dict(qs.values_list("pk", "enterprise_id"))
+    with transaction.atomic():
+        CommonProblem.objects.filter(jurisdiction=place, state=CommonProblem.State.OPEN).delete()
+        for category, members, keywords in found:
+            problem = CommonProblem.objects.create(
+                jurisdiction=place,
+                category_id=category,
+                keywords=" ".join(keywords)[:200],
+                enterprises=len({enterprises[pk] for pk in members}),
+            )
+            problem.members.set(members)
+    ctx.message(
+        ngettext(
+            "%(n)d common problem found in %(total)d requests.",
+            "%(n)d common problems found in %(total)d requests.",
+            len(found),
+        )
+        % {"n": len(found), "total": total}
+    )
+    return {"requests": total, "groups": len(found)}
+
+
+def decide(*, actor, problem: CommonProblem, state: str, question: str = "") -> CommonProblem:
+    """Turn a common problem into a policy question (with the question), or dismiss it."""
+    if not may_group(actor, problem.jurisdiction):
+        raise NotAllowed(_("Only the command office of the place decides on it."))
+    if state not in (CommonProblem.State.POLICY, CommonProblem.State.DISMISSED):
+        raise UserError(_("Turn it into a policy question or dismiss it."), code="state")
+    question = (question or "").strip()
+    if state == CommonProblem.State.POLICY and not question:
+        raise UserError(_("Write the policy question."), code="question")
+    return audited_update(
+        problem,
+        actor=actor,
+        state=state,
+        question=question[:2000],
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
+
+
+def categories() -> dict[int, str]:
+    return dict(Category.objects.values_list("pk", "name"))
