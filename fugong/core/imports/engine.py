@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from fugong.core.bulk import load_cache
 from fugong.core.imports import checked as checked_rows_file
 from fugong.core.imports.models import HeaderMapping, ImportBatch, ImportMode, ImportStatus
 from fugong.core.imports.registry import Importer, importer
@@ -372,7 +373,10 @@ def commit(ctx: JobContext) -> dict:
     unchanged = done = preview.get("unchanged", 0)
     created = updated = refused = 0
     reason = _("Import of %(file)s") % {"file": batch.filename}
-    with batch.checked_file.open("rb") as stored:
+    # One large SQLite page cache for the whole import (core.bulk.load_cache): the pages an
+    # importer's calls dirty stay in memory until the commit instead of going to the journal
+    # after each call and coming back for the next (nothing on PostgreSQL).
+    with batch.checked_file.open("rb") as stored, load_cache():
         try:
             for rows in _grouped(checked_rows_file.read(stored, batch.pk), COMMIT_ROWS):
                 result = kind.commit(
