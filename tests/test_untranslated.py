@@ -56,6 +56,7 @@ NOT_PAGES = {
     "cases:extension_decide": "POST only",
     "cases:callback": "POST only",
     "cases:common_decide": "POST only",
+    "cases:visit_photo": "photo",
     "cases:attachment": "file download",
     "enterprises:assignment_remove": "POST only",
     "resumption:notice": "PDF",
@@ -267,6 +268,11 @@ class Arguments:
             from fugong.cases.selectors import case_list
 
             return [{"pk": c.pk} for c in case_list(user)[:1]]
+        if name == "cases:visit":
+            from fugong.cases.models import Visit
+            from fugong.core.scope import scoped
+
+            return [{"pk": v.pk} for v in scoped(Visit.objects.all(), user)[:1]]
         if name == "cases:urge":
             from fugong.cases.models import Urge
             from fugong.core.scope import scoped

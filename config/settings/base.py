@@ -341,6 +341,9 @@ FUGONG_HEALTH_RETENTION_DAYS = env_int("FUGONG_HEALTH_RETENTION_DAYS", 30)
 # Requests (诉求): dispatched at once by the routing table when it names a department (the
 # dispatcher still re-routes a returned one); off: a command office dispatches each.
 FUGONG_CASES_AUTO_DISPATCH = env_bool("FUGONG_CASES_AUTO_DISPATCH", False)
+# 无事不扰: at most this many visits to one enterprise in this many days, unless it asks.
+FUGONG_VISITS_QUIET_MAX = env_int("FUGONG_VISITS_QUIET_MAX", 2)
+FUGONG_VISITS_QUIET_DAYS = env_int("FUGONG_VISITS_QUIET_DAYS", 30)
 
 LOGGING = {
     "version": 1,

@@ -68,6 +68,22 @@ class CasesConfig(AppConfig):
                 order=244,
             ),
             MenuItem(
+                _("Visits"),
+                "cases:visits",
+                "person-walking",
+                frozenset({Role.CADRE, Role.COMMAND}),
+                "/cases/visits/",
+                order=245,
+            ),
+            MenuItem(
+                _("Visit coverage"),
+                "cases:coverage",
+                "bullseye",
+                frozenset({Role.COMMAND}),
+                "/cases/visits/coverage/",
+                order=246,
+            ),
+            MenuItem(
                 _("Overdue requests"),
                 "cases:overdue",
                 "alarm",

@@ -48,6 +48,33 @@ def build_cases(b) -> None:
         )
         _advance(case, i, m.user)
     services.escalate_overdue()  # the overdue ones get their 催办通知书
+    build_visits()
+
+
+def build_visits() -> None:
+    """Each 包保 cadre visited one of their enterprises last week, and plans one next week."""
+    from fugong.cases import visits
+    from fugong.enterprises.models import Assignment
+
+    today = timezone.localdate()
+    seen = set()
+    for a in Assignment.objects.select_related("user", "enterprise").order_by("pk")[:60]:
+        if {a.user_id, -a.enterprise_id} & seen or not visits.may_visit(a.user, a.enterprise):
+            continue
+        seen |= {a.user_id, -a.enterprise_id}  # one visit a cadre, one cadre an enterprise
+        done = visits.visit_plan(
+            actor=a.user, enterprise=a.enterprise, day=today - datetime.timedelta(days=7)
+        )
+        visits.visit_record(
+            actor=a.user,
+            visit=done,
+            met="企业负责人",
+            findings="已复工，员工返岗八成；反映普工短缺。",
+            day=today - datetime.timedelta(days=7),
+        )
+        visits.visit_plan(
+            actor=a.user, enterprise=a.enterprise, day=today + datetime.timedelta(days=7)
+        )
 
 
 def _user_of(case: Case, *, department: bool):

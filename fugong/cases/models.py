@@ -188,6 +188,14 @@ class Case(TimestampedModel):
     rating_reason = models.CharField(_("why"), max_length=500, blank=True)
     reopened = models.BooleanField(_("reopened once"), default=False)
     escalation = models.PositiveSmallIntegerField(_("escalated"), default=0)  # levels up
+    visit = models.ForeignKey(
+        "cases.Visit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+        verbose_name=_("raised on the visit"),
+    )
 
     scope_rules = CASE_SCOPE
     # Free text that may name people with their phones: masked in the audit log.
@@ -454,3 +462,113 @@ class CommonProblem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} · {self.keywords}"
+
+
+class VisitTarget(models.Model):
+    """A coverage target for visits (走访): every enterprise of a kind is visited at least once
+    in each period (seed 002: 100 % of the key enterprises; e.g. every key enterprise monthly).
+    A place's own targets replace those above it; rows without a place are the default."""
+
+    class Kind(models.TextChoices):
+        KEY = "key", _("Key enterprises")
+        ALL = "all", _("Every enterprise")
+
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("jurisdiction"),
+    )
+    kind = models.CharField(_("which enterprises"), max_length=10, choices=Kind.choices)
+    days = models.PositiveSmallIntegerField(_("period (days)"), default=30)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "days"]
+        verbose_name = _("visit target")
+        verbose_name_plural = _("visit targets")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} / {self.days}"
+
+
+class Visit(TimestampedModel):
+    """A visit (走访) to an enterprise by a cadre: planned, then done with what was found and
+    the requests raised from it, or cancelled."""
+
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="visits",
+        verbose_name=_("enterprise"),
+    )
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("jurisdiction"),
+    )  # fmt: skip
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("visitor"),
+    )
+    day = models.DateField(_("day"))  # planned, then the day it was made
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PLANNED
+    )
+    asked_by_enterprise = models.BooleanField(_("the enterprise asked for it"), default=False)
+    met = models.CharField(_("met"), max_length=200, blank=True)
+    findings = models.TextField(_("what was found"), blank=True, max_length=4000)
+
+    scope_rules = ScopeRules(
+        jurisdiction_path="jurisdiction__path",
+        assigned_user="enterprise__assignments__user",
+        enterprise="enterprise_id",
+        park_operator="enterprise__park__operator_id",
+        many=frozenset({"enterprise__assignments__user"}),
+    )
+    audit_masked_fields = ("met", "findings")
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        indexes = [models.Index(fields=["enterprise", "state", "day"], name="cases_visit_ent")]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.day}"
+
+
+def visit_photo_path(instance: VisitPhoto, filename: str) -> str:
+    return f"visits/{instance.visit_id}/{filename}"
+
+
+class VisitPhoto(models.Model):
+    visit = models.ForeignKey(
+        Visit, on_delete=models.CASCADE, related_name="photos", verbose_name=_("visit")
+    )
+    file = models.FileField(_("photo"), upload_to=visit_photo_path)
+    content_type = models.CharField(_("file type"), max_length=10)
+    size = models.PositiveIntegerField(_("size"))
+
+    scope_rules = ScopeRules(
+        jurisdiction_path="visit__jurisdiction__path",
+        assigned_user="visit__enterprise__assignments__user",
+        enterprise="visit__enterprise_id",
+        many=frozenset({"visit__enterprise__assignments__user"}),
+    )
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+
+    def __str__(self) -> str:
+        return f"{self.visit_id}/{self.pk}"

@@ -160,6 +160,7 @@ def case_raise(
     urgency: str = Urgency.NORMAL,
     source: str | None = None,
     uploads=(),
+    visit=None,
 ) -> Case:
     """A new request of ``enterprise``, numbered by its town (诉〔2026〕0001号), waiting for
     dispatch. Its files are checked before anything is stored."""
@@ -176,6 +177,10 @@ def case_raise(
         raise UserError(
             _("At most %(n)s files a request.") % {"n": MAX_ATTACHMENTS}, code="too_many"
         )
+    if visit is not None:
+        if visit.enterprise_id != enterprise.pk:
+            raise UserError(_("The visit was to another enterprise."), code="visit")
+        source = Source.VISIT
     files = [clean_upload(u, allowed=ATTACHMENT_TYPES, prefix="case") for u in uploads]
     place = enterprise.jurisdiction
     town = town_of(place)
@@ -198,6 +203,7 @@ def case_raise(
         urgency=urgency,
         title=title,
         text=text,
+        visit=visit,
     )
     W.case_event(case, actor=actor, action="raise", before="")
     for clean in files:

@@ -18,5 +18,9 @@ urlpatterns = [
     path("<int:pk>/files/<int:file_id>/", views.attachment, name="attachment"),
     path("urges/<int:pk>/", views.urge, name="urge"),
     path("common/", views.common_problems, name="common"),
+    path("visits/", views.visit_list, name="visits"),
+    path("visits/coverage/", views.visit_coverage, name="coverage"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit"),
+    path("visits/<int:pk>/photos/<int:photo>/", views.visit_photo, name="visit_photo"),
     path("common/<int:pk>/", views.common_decide, name="common_decide"),
 ]

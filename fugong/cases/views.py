@@ -4,21 +4,24 @@ its timeline and the forms of the steps the reader may take now."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fugong.accounts.selectors import active_memberships, command_jurisdictions
-from fugong.cases import common, selectors, services
+from fugong.cases import common, selectors, services, visits
 from fugong.cases import workflow as W
 from fugong.cases.choices import WITH_DEPARTMENT, Source, Status
 from fugong.cases.forms import CallbackForm, CaseForm, ExtensionForm, StepForm
-from fugong.cases.models import Case, Category, CommonProblem, Extension, Urge
+from fugong.cases.models import Case, Category, CommonProblem, Extension, Urge, Visit
 from fugong.core.errors import UserError
 from fugong.core.files import file_response
 from fugong.core.ids import parse_id
@@ -107,12 +110,20 @@ def case_new(request: HttpRequest) -> HttpResponse:
     if not enterprises.exists():
         raise PermissionDenied(_("Only an enterprise, its liaison or its cadres raise requests."))
     own = request.user.memberships.filter(is_active=True, enterprise__isnull=False).exists()
+    visit = (
+        scoped(Visit.objects.all(), request.user)
+        .filter(pk=parse_id(request.GET.get("visit") or request.POST.get("visit")))
+        .first()
+    )
     form = CaseForm(
         request.POST or None,
         request.FILES or None,
         enterprises=enterprises,
         on_behalf=not own,
-        initial={"enterprise": parse_id(request.GET.get("enterprise"))},
+        initial={
+            "enterprise": visit.enterprise_id if visit else parse_id(request.GET.get("enterprise")),
+            "from_visit": visit is not None,
+        },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -127,6 +138,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 text=data["text"],
                 source=Source.VISIT if data.get("from_visit") else None,
                 uploads=data["files"],
+                visit=visit,
             )
         except UserError as exc:
             form.add_error(None, exc.message)
@@ -134,7 +146,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Request %(number)s raised.") % {"number": case.number})
             return redirect("cases:detail", pk=case.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "cases/new.html", {"form": form}, status=status)
+    return render(request, "cases/new.html", {"form": form, "visit": visit}, status=status)
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
@@ -334,3 +346,126 @@ def common_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Decided."))
     return redirect("cases:common")
+
+
+# ---------------------------------------------------------------------------- visits
+
+
+@login_required
+def visit_list(request: HttpRequest) -> HttpResponse:
+    """The visits in the reader's scope; a cadre's own enterprises due for a visit; the plan
+    form (with what 无事不扰 says of the enterprise chosen)."""
+    visitor = bool({m.role for m in active_memberships(request.user)} & visits.VISITORS)
+    if not visitor:
+        raise PermissionDenied(_("For cadres and command offices."))
+    enterprises = scoped(Enterprise.objects.order_by("name"), request.user)
+    chosen = enterprises.filter(pk=parse_id(request.GET.get("enterprise"))).first()
+    if request.method == "POST":
+        chosen = enterprises.filter(pk=parse_id(request.POST.get("enterprise"))).first()
+        try:
+            if chosen is None:
+                raise UserError(_("Choose the enterprise."))
+            day = parse_day(request.POST.get("day"))
+            v = visits.visit_plan(
+                actor=request.user,
+                enterprise=chosen,
+                day=day,
+                asked=request.POST.get("asked") == "on",
+            )
+        except UserError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Visit planned."))
+            return redirect("cases:visit", pk=v.pk)
+    page = Paginator(
+        scoped(Visit.objects.select_related("enterprise", "visitor"), request.user), PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/visits.html",
+        {
+            "page": page,
+            "due": visits.my_due(request.user),
+            "enterprises": enterprises[:500],
+            "chosen": chosen,
+            "quiet": visits.quiet_text(chosen, timezone.localdate()) if chosen else "",
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _visit(request: HttpRequest, pk: int) -> Visit:
+    v = (
+        scoped(Visit.objects.select_related("enterprise", "visitor"), request.user)
+        .filter(pk=pk)
+        .first()
+    )
+    if v is None:
+        raise Http404
+    return v
+
+
+@login_required
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    v = _visit(request, pk)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "cancel":
+                visits.visit_cancel(actor=request.user, visit=v)
+            else:
+                visits.visit_record(
+                    actor=request.user,
+                    visit=v,
+                    met=request.POST.get("met", ""),
+                    findings=request.POST.get("findings", ""),
+                    day=parse_day(request.POST.get("day")),
+                    photos=request.FILES.getlist("photos"),
+                )
+        except UserError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cases:visit", pk=v.pk)
+    return render(
+        request,
+        "cases/visit.html",
+        {
+            "visit": v,
+            "photos": v.photos.all(),
+            "cases": v.cases.all(),
+            "may_act": visits.may_visit(request.user, v.enterprise),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def visit_photo(request: HttpRequest, pk: int, photo: int) -> HttpResponse:
+    p = _visit(request, pk).photos.filter(pk=photo).first()
+    if p is None:
+        raise Http404
+    return file_response(
+        p.file, kind=p.content_type, filename=f"visit-{pk}-{photo}.{p.content_type}", inline=True
+    )
+
+
+@login_required
+def visit_coverage(request: HttpRequest) -> HttpResponse:
+    """Coverage of each visit target under the command office's place, with the enterprises
+    not visited in time and their cadres."""
+    places = command_jurisdictions(request.user)
+    if not places:
+        raise PermissionDenied(_("For command offices."))
+    return render(
+        request,
+        "cases/coverage.html",
+        {"place": places[0], "coverage": visits.coverage(user=request.user, node=places[0])},
+    )
+
+
+def parse_day(value):
+    """A day typed on a form (YYYY-MM-DD), or a sentence."""
+    try:
+        return datetime.date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise UserError(_("Give the day as YYYY-MM-DD.")) from None

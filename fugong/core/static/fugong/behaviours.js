@@ -4,6 +4,7 @@
 //   <input type="checkbox" data-check-all="#bulk input[name=ids]">
 //                                        checks or clears every box the selector matches
 //   <form data-confirm="Remove this?">  asks before it is sent
+//   <button data-print>                  prints the page
 // Listeners are delegated from the document, so content swapped in by htmx works too.
 (function () {
   document.addEventListener("change", function (e) {
@@ -17,6 +18,13 @@
       document.querySelectorAll(el.getAttribute("data-check-all")).forEach(function (box) {
         box.checked = el.checked;
       });
+    }
+  });
+  document.addEventListener("click", function (e) {
+    var el = e.target instanceof Element ? e.target.closest("[data-print]") : null;
+    if (el) {
+      e.preventDefault();
+      window.print();
     }
   });
   document.addEventListener("submit", function (e) {
