@@ -56,6 +56,7 @@ NOT_PAGES = {
     "cases:extension_decide": "POST only",
     "cases:callback": "POST only",
     "cases:common_decide": "POST only",
+    "cases:note": "POST only",
     "cases:visit_photo": "photo",
     "cases:attachment": "file download",
     "enterprises:assignment_remove": "POST only",

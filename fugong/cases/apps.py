@@ -68,6 +68,14 @@ class CasesConfig(AppConfig):
                 order=244,
             ),
             MenuItem(
+                _("Green channel"),
+                "cases:green",
+                "lightning-charge",
+                frozenset({Role.COMMAND}),
+                "/cases/green/",
+                order=247,
+            ),
+            MenuItem(
                 _("Visits"),
                 "cases:visits",
                 "person-walking",

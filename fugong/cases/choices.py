@@ -30,6 +30,9 @@ class Nature(models.TextChoices):
     HELP = "help", _("Request for help")  # 求助
     COMPLAINT = "complaint", _("Complaint")  # 投诉
     SUGGESTION = "suggestion", _("Suggestion")  # 建议
+    # 帮办代办 (seed 001 §九): a task team handles a government procedure for the enterprise,
+    # logs each step and hands back the result.
+    PROXY = "proxy", _("Procedure handled on its behalf (帮办代办)")
 
 
 class Urgency(models.TextChoices):

@@ -572,3 +572,39 @@ class VisitPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit_id}/{self.pk}"
+
+
+class CaseNote(models.Model):
+    """A step of the handling logged by a department (帮办代办: each step of the procedure
+    done on the enterprise's behalf), seen by whoever sees the request."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="notes", verbose_name=_("request")
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    office = models.ForeignKey(
+        "accounts.Office",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    text = models.CharField(_("step"), max_length=1000)
+
+    scope_rules = CASE_CHILD_SCOPE
+    audit_masked_fields = ("text",)
+
+    class Meta:
+        ordering = ["case", "at", "id"]
+        verbose_name = _("handling step")
+        verbose_name_plural = _("handling steps")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.at:%Y-%m-%d}"

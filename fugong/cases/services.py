@@ -31,6 +31,7 @@ from fugong.cases.models import (
     Callback,
     Case,
     CaseAttachment,
+    CaseNote,
     Category,
     Extension,
     Route,
@@ -481,3 +482,15 @@ def _urge(pk: int, today: datetime.date) -> Urge | None:
     audited_update(case, actor="escalation", reason=urge.number, escalation=level)
     event_raise(kind=events.URGED, subject=urge, params=events.urge_params(urge))
     return urge
+
+
+def note_add(*, actor, case: Case, text: str) -> CaseNote:
+    """A step of the handling, logged by the lead or a co-handling department while the
+    request is with them (帮办代办: each step of the procedure)."""
+    kinds = W.actor_kinds(actor, case)
+    if not kinds & {W.HANDLER, W.CO_HANDLER} or case.status not in WITH_DEPARTMENT:
+        raise NotAllowed(_("Only its departments log steps, while handling it."))
+    text = _text(text, _("the step"), 1000)
+    return audited_create(
+        CaseNote, actor=actor, case=case, by=actor, office=W.office_of(actor, case), text=text
+    )

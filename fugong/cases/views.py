@@ -26,7 +26,8 @@ from fugong.core.errors import UserError
 from fugong.core.files import file_response
 from fugong.core.ids import parse_id
 from fugong.core.scope import scoped
-from fugong.enterprises.models import Enterprise
+from fugong.enterprises import services as enterprise_services
+from fugong.enterprises.models import Enterprise, GreenChannel, green_first
 
 PAGE = 50
 
@@ -56,6 +57,8 @@ def _raisable(user):
 
 def _list(request: HttpRequest, which: str) -> HttpResponse:
     qs = LISTS[which](request.user)
+    if which in ("list", "overdue"):  # the queues have it already
+        qs = qs.annotate(green=green_first())
     status = request.GET.get("status", "")
     if status in Status.values:
         qs = qs.filter(status=status)
@@ -168,9 +171,12 @@ def _detail(request: HttpRequest, case: Case, *, error: str = "", status: int = 
         "attachments": case.attachments.all(),
         "extensions": case.extensions.select_related("office"),
         "urges": case.urges.select_related("issuer", "office"),
+        "notes": case.notes.select_related("by", "office"),
+        "may_note": bool(kinds & {W.HANDLER, W.CO_HANDLER}) and case.status in WITH_DEPARTMENT,
         "callbacks": case.callbacks.select_related("by") if W.DISPATCHER in kinds else [],
         "is_dispatcher": W.DISPATCHER in kinds,
         "may_extend": W.HANDLER in kinds and case.status in WITH_DEPARTMENT,
+        "green": GreenChannel.objects.filter(enterprise=case.enterprise_id, is_active=True).first(),
         "overdue": W.overdue(case),
         "departments": services.departments_for(case) if "dispatch" in actions else [],
         "suggested": suggested,
@@ -469,3 +475,50 @@ def parse_day(value):
         return datetime.date.fromisoformat((value or "").strip())
     except ValueError:
         raise UserError(_("Give the day as YYYY-MM-DD.")) from None
+
+
+@login_required
+def green_channels(request: HttpRequest) -> HttpResponse:
+    """绿色通道: the enterprises of the command office's place put first in every queue; set
+    one (with the reason) or take it off."""
+    places = command_jurisdictions(request.user)
+    if not places:
+        raise PermissionDenied(_("For command offices."))
+    enterprises = scoped(Enterprise.objects.order_by("name"), request.user)
+    if request.method == "POST":
+        enterprise = enterprises.filter(pk=parse_id(request.POST.get("enterprise"))).first()
+        try:
+            if enterprise is None:
+                raise UserError(_("Choose the enterprise."))
+            enterprise_services.green_channel_set(
+                actor=request.user,
+                enterprise=enterprise,
+                on=request.POST.get("on") == "1",
+                reason=request.POST.get("reason", ""),
+            )
+        except UserError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cases:green")
+    channels = scoped(
+        GreenChannel.objects.filter(is_active=True).select_related("enterprise", "set_by"),
+        request.user,
+    ).order_by("enterprise__name")
+    return render(
+        request,
+        "cases/green.html",
+        {"channels": channels, "enterprises": enterprises[:1000], "place": places[0]},
+    )
+
+
+@login_required
+@require_POST
+def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    try:
+        services.note_add(actor=request.user, case=case, text=request.POST.get("text", ""))
+    except UserError as exc:
+        return _detail(request, case, error=exc.message, status=exc.status)
+    messages.success(request, _("Step logged."))
+    return redirect("cases:detail", pk=case.pk)

@@ -309,3 +309,46 @@ class Assignment(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.enterprise}"
+
+
+class GreenChannel(TimestampedModel):
+    """绿色通道 (seed 001 §九): an enterprise put first in every queue (requests to dispatch
+    and handle, filings to review), with who set it and why."""
+
+    enterprise = models.OneToOneField(
+        Enterprise,
+        on_delete=models.CASCADE,
+        related_name="green_channel",
+        verbose_name=_("enterprise"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    why = models.CharField(_("why"), max_length=300)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+
+    scope_rules = ScopeRules(
+        jurisdiction_path="enterprise__jurisdiction__path",
+        assigned_user="enterprise__assignments__user",
+        enterprise="enterprise_id",
+        many=frozenset({"enterprise__assignments__user"}),
+    )
+    audit_masked_fields = ("why",)
+
+    class Meta:
+        verbose_name = _("green channel")
+        verbose_name_plural = _("green channels")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}"
+
+
+def green_first(enterprise_field: str = "enterprise"):
+    """An annotation for ordering a queue: True for rows of enterprises on a green channel."""
+    return models.Exists(
+        GreenChannel.objects.filter(enterprise=models.OuterRef(enterprise_field), is_active=True)
+    )

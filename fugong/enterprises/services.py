@@ -600,3 +600,34 @@ def enterprise_routes_bulk_add(
                             {"routed_offices": after}))  # fmt: skip
     record_many(actor=actor, model=Enterprise, changes=changes, reason=reason)
     return len(new_rows)
+
+
+@transaction.atomic
+def green_channel_set(*, actor, enterprise: Enterprise, on: bool, reason: str = ""):
+    """Put an enterprise on the green channel (first in every queue), or take it off; the
+    command offices whose place holds it decide, with the reason. Audited."""
+    from fugong.accounts.selectors import command_jurisdictions
+    from fugong.enterprises.models import GreenChannel
+
+    places = command_jurisdictions(actor)
+    if not any(enterprise.jurisdiction.path.startswith(p.path) for p in places):
+        raise NotAllowed(_("Only the command offices of its place set its green channel."))
+    reason = (reason or "").strip()
+    if on and not reason:
+        raise UserError(_("Say why it gets the green channel."), code="reason_required")
+    current = GreenChannel.objects.select_for_update().filter(enterprise=enterprise).first()
+    if current is None:
+        if not on:
+            return None
+        return audited_create(
+            GreenChannel,
+            actor=actor,
+            reason=_("Green channel"),
+            enterprise=enterprise,
+            why=reason[:300],
+            set_by=actor,
+        )
+    changes = {"is_active": on, "set_by": actor}
+    if on:
+        changes["why"] = reason[:300]
+    return audited_update(current, actor=actor, **changes)

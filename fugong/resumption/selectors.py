@@ -9,6 +9,7 @@ from fugong.accounts.choices import Role
 from fugong.accounts.models import User
 from fugong.accounts.selectors import active_memberships
 from fugong.core.scope import scoped
+from fugong.enterprises.models import green_first
 from fugong.resumption import workflow
 from fugong.resumption.choices import PENDING_GOVERNMENT
 from fugong.resumption.models import Filing, FilingAttachment, FilingEvent, FilingVersion
@@ -44,8 +45,9 @@ QUEUE_STATES = PENDING_GOVERNMENT
 def review_queue(
     *, user, office_id: int | None = None, overdue_only: bool = False
 ) -> QuerySet[Filing]:
-    """Filings waiting for government in the user's scope, most urgent first: seed 004's
-    priorities (the stored priority score), then the oldest submission."""
+    """Filings waiting for government in the user's scope, most urgent first: enterprises on
+    the green channel, then seed 004's priorities (the stored priority score), then the
+    oldest submission."""
     qs = filing_list(user=user).filter(status__in=QUEUE_STATES)
     if office_id is not None:
         through = Filing.routed_offices.through
@@ -54,7 +56,8 @@ def review_queue(
         )
     if overdue_only:
         qs = qs.filter(stage_due__lt=timezone.localdate())
-    return qs.order_by("-priority", "submitted_at", "pk")
+    # An enterprise on the green channel (绿色通道) comes first, then seed 004's priorities.
+    return qs.annotate(green=green_first()).order_by("-green", "-priority", "submitted_at", "pk")
 
 
 def inspector_choices(filing: Filing) -> QuerySet:
