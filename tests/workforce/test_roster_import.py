@@ -321,3 +321,33 @@ def test_a_new_entrys_audit_row_is_what_snapshot_values_gives():
     made = list(_made_snapshots([("n", r) for r in rows], now))
     assert made == [snapshot_values(Employee, r, skip_empty=True) for r in rows]
     assert "13812345678" not in str(made) and "phone" not in made[0]
+
+
+def test_a_person_made_meanwhile_by_another_import_is_read_again(world, monkeypatch):
+    """The upsert reads the people on file, then inserts the others: a person inserted in
+    between (another import) makes the insert fail; it reads them again and goes on."""
+    from fugong.workforce import services
+
+    c = add_cast(world, "approval", "import_race")
+    services.person_for(name="冯一", id_number=number(70))
+    real = services.rows_by_keys
+    calls = []
+
+    def stale(model, key, keys, columns):  # the first read misses the person made meanwhile
+        calls.append(model)
+        if model is Person and calls.count(Person) == 1:
+            return []
+        return real(model, key, keys, columns)
+
+    monkeypatch.setattr(services, "rows_by_keys", stale)
+    rows = [
+        {"name": "冯一", "id_number": number(70), "origin": "local"},
+        {"name": "冯二", "id_number": number(71), "origin": "local"},
+    ]
+    done = services.employees_upsert(
+        actor=c.enterprise, enterprise=enterprise_of(c), rows=rows, reason="test"
+    )
+    assert (done.created, done.refused) == (2, [])
+    assert calls.count(Person) == 2
+    assert Person.objects.filter(name__in=["冯一", "冯二"]).count() == 2
+    assert Employee.objects.filter(enterprise=enterprise_of(c)).count() == 2
