@@ -36,7 +36,7 @@ class Nature(models.TextChoices):
 
 
 class Urgency(models.TextChoices):
-    NORMAL = "normal", _("Normal")  # 一般
+    NORMAL = "normal", _("Not urgent")  # 一般
     URGENT = "urgent", _("Urgent")  # 紧急
 
 

@@ -33,7 +33,7 @@ class MultipleFileField(forms.FileField):
 class CaseForm(forms.Form):
     enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=None)
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.filter(is_active=True)
+        label=_("Request category"), queryset=Category.objects.filter(is_active=True)
     )
     nature = forms.ChoiceField(label=_("Nature"), choices=Nature.choices, initial=Nature.HELP)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
@@ -54,8 +54,8 @@ class CaseForm(forms.Form):
     def __init__(self, *args, enterprises, on_behalf: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = enterprises
-        if enterprises.count() == 1:
-            self.fields["enterprise"].initial = enterprises.first()
+        if enterprises.count() == 1 and not self.initial.get("enterprise"):
+            self.initial["enterprise"] = enterprises.first().pk  # the one it may choose
         if not on_behalf:
             del self.fields["from_visit"]
         style(self)
