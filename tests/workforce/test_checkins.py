@@ -264,3 +264,113 @@ def test_the_bulk_api_refuses_impossible_readings_in_chinese(world, client):
     out = answer.json()
     assert out["accepted"] == 0 and [r["index"] for r in out["refused"]] == [0, 1, 2]
     assert all("不是体温" in r["message"] or "今天或昨天" in r["message"] for r in out["refused"])
+
+
+def _counts_are_live(day, half):
+    """The database's counts (triggers of migration 0007) equal a live count of the rows."""
+    from django.db.models import Count
+
+    from fugong.workforce.models import CheckInTally, Employee, StaffCount
+
+    live_expected = dict(
+        Employee.objects.filter(work_status__in=checkins.EXPECTED)
+        .values_list("enterprise_id")
+        .annotate(n=Count("pk"))
+    )
+    kept_expected = {s.enterprise_id: s.expected for s in StaffCount.objects.exclude(expected=0)}
+    assert kept_expected == live_expected
+    live_checked = dict(
+        CheckIn.objects.filter(day=day, half=half, employee__work_status__in=checkins.EXPECTED)
+        .values_list("employee__enterprise_id")
+        .annotate(n=Count("pk"))
+    )
+    kept_checked = {
+        t.enterprise_id: t.checked
+        for t in CheckInTally.objects.filter(day=day, half=half).exclude(checked=0)
+    }
+    assert kept_checked == live_checked
+
+
+def test_the_overviews_counts_follow_every_writer(world):
+    from fugong.workforce.models import Employee
+
+    c = add_cast(world, "approval", "checkin_counts")
+    enterprise = c.enterprise.memberships.get().enterprise
+    staff = [hire(c, 70 + i) for i in range(4)]
+    hire(c, 74, work_status=WorkStatus.NOT_RETURNED)
+    yesterday = TODAY - datetime.timedelta(days=1)
+    for day in (yesterday, TODAY):
+        for half in (0, 1):
+            _counts_are_live(day, half)
+    checkins.checkin_record(
+        actor=c.enterprise, employee=staff[0], day=TODAY, half=0, temperature="36.5"
+    )
+    checkins.checkins_bulk(  # the bulk writer, with a re-sent item and yesterday's
+        actor=c.enterprise,
+        enterprise=enterprise,
+        items=[
+            {"id_number": number(70 + i), "day": d, "half": 0, "temperature": 36.5}
+            for i in range(3)
+            for d in (TODAY, yesterday)
+        ],
+    )
+    _counts_are_live(TODAY, 0)
+    _counts_are_live(yesterday, 0)
+    # A status changed after checking in: the count and the check-in go with the person.
+    staff[1].work_status = WorkStatus.LEFT
+    staff[1].save()
+    _counts_are_live(TODAY, 0)
+    Employee.objects.filter(pk=staff[1].pk).update(work_status=WorkStatus.AT_WORK)
+    _counts_are_live(TODAY, 0)
+    Employee.objects.filter(pk__in=[s.pk for s in staff]).update(
+        work_status=WorkStatus.OBSERVING
+    )  # one statement, several people: still expected
+    _counts_are_live(TODAY, 0)
+    # A check-in deleted, a person deleted with their check-ins (Django's cascade).
+    CheckIn.objects.filter(employee=staff[2], day=TODAY).delete()
+    _counts_are_live(TODAY, 0)
+    staff[3].checkins.all().delete()
+    staff[3].passes.all().delete()
+    staff[3].delete()
+    _counts_are_live(TODAY, 0)
+    _counts_are_live(yesterday, 0)
+    # Rows of an older day (not counted) and of two half-days of one slot in one statement.
+    CheckIn.objects.bulk_create(
+        [
+            CheckIn(employee=staff[0], day=TODAY - datetime.timedelta(days=d), half=0, tenths=365)
+            for d in (2, 4)
+        ]
+    )
+    _counts_are_live(TODAY, 0)
+    _counts_are_live(yesterday, 0)
+    abnormal, missing = checkins.overview(user=c.inspector, day=TODAY, half=0)
+    expected = Employee.objects.filter(
+        enterprise=enterprise, work_status__in=checkins.EXPECTED
+    ).count()
+    done = CheckIn.objects.filter(
+        employee__enterprise=enterprise,
+        day=TODAY,
+        half=0,
+        employee__work_status__in=checkins.EXPECTED,
+    ).count()
+    assert (enterprise.name, expected - done, expected) in missing
+
+
+def test_the_counts_are_filled_from_the_data_on_migrating(world):
+    import importlib
+
+    from django.db import connection
+
+    from fugong.workforce.models import CheckInTally, StaffCount
+
+    migration = importlib.import_module("fugong.workforce.migrations.0007_counts")
+    c = add_cast(world, "approval", "checkin_fill")
+    someone = hire(c, 80)
+    checkins.checkin_record(
+        actor=c.enterprise, employee=someone, day=TODAY, half=1, temperature="36.5"
+    )
+    StaffCount.objects.all().delete()
+    CheckInTally.objects.all().delete()
+    with connection.cursor() as cursor:
+        migration.fill(cursor, connection.vendor)
+    _counts_are_live(TODAY, 1)
