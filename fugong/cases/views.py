@@ -65,7 +65,7 @@ def _list(request: HttpRequest, which: str) -> HttpResponse:
     category = parse_id(request.GET.get("category"))
     if category:
         qs = qs.filter(category_id=category)
-    page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
+    page = Paginator(qs.only(*selectors.LIST_FIELDS), PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "cases/list.html",
