@@ -78,12 +78,27 @@ def keys() -> tuple[tuple[str, bytes], ...]:
     return _keys(tuple(settings.FUGONG_FIELD_KEYS))
 
 
-def encrypt(text: str) -> str:
+def sealer() -> Callable[[str], str]:
+    """``encrypt`` for many values (an import's 100,000 ID numbers and phones): the key read
+    and the cipher made once. Each value: ``v1.<key id>.<base64url(nonce + ciphertext +
+    tag)>`` with a fresh random nonce and the key id as associated data."""
     key_id, key = keys()[0]
-    nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, text.encode(), key_id.encode())
-    body = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
-    return f"{VERSION}.{key_id}.{body}"
+    cipher = AESGCM(key)
+    prefix = f"{VERSION}.{key_id}."
+    bound = key_id.encode()
+    urandom, b64 = os.urandom, base64.urlsafe_b64encode
+
+    def seal(text: str) -> str:
+        nonce = urandom(NONCE_BYTES)
+        return prefix + b64(nonce + cipher.encrypt(nonce, text.encode(), bound)).decode().rstrip(
+            "="
+        )
+
+    return seal
+
+
+def encrypt(text: str) -> str:
+    return sealer()(text)
 
 
 def decrypt(stored: str) -> str:

@@ -4,17 +4,14 @@ use."""
 
 from __future__ import annotations
 
-import base64
 import datetime
 import enum
-import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -290,26 +287,8 @@ def roster_enterprises(user, *, own_only: bool = False):
     return Enterprise.objects.filter(pk__in=ids)
 
 
-def sealer() -> Callable[[str], str]:
-    """``crypto.encrypt`` for many values (an import's 100,000 ID numbers and phones): the
-    key read and the cipher made once, where ``encrypt`` reads the settings and makes the
-    cipher for every value (half its time). The same text as ``encrypt`` gives
-    (``v1.<key id>.<base64url(nonce + ciphertext + tag)>``, a fresh random nonce each
-    value), opened by ``crypto.decrypt``."""
-    key_id, key = crypto.keys()[0]
-    cipher = AESGCM(key)
-    prefix = f"{crypto.VERSION}.{key_id}."
-    bound = key_id.encode()  # the associated data: the key id, as encrypt binds it
-    size = crypto.NONCE_BYTES
-    urandom, b64 = os.urandom, base64.urlsafe_b64encode
-
-    def seal(text: str) -> str:
-        nonce = urandom(size)
-        return prefix + b64(nonce + cipher.encrypt(nonce, text.encode(), bound)).decode().rstrip(
-            "="
-        )
-
-    return seal
+# An import's many values sealed with the key read once (the one format: core.crypto).
+sealer = crypto.sealer
 
 
 # The stored columns of an entry the upsert reads and writes (the phone itself is not read:
