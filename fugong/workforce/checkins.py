@@ -9,6 +9,7 @@ once through the notification engine and revokes the person's pass."""
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import uuid
 from contextlib import nullcontext
@@ -150,6 +151,11 @@ _COLUMNS = "employee_id, day, half, tenths, symptoms, location, abnormal, source
 _CONFLICT = "ON CONFLICT (employee_id, day, half) DO NOTHING RETURNING id, employee_id, abnormal"
 
 
+@functools.cache
+def _fields() -> list:
+    return [CheckIn._meta.get_field(name) for name in _COLUMNS.split(", ")]
+
+
 def _returning() -> bool:
     """Whether the database writes with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
     (PostgreSQL; SQLite from 3.35): what was written comes back from the one statement, what
@@ -211,9 +217,7 @@ def _insert_one(row: CheckIn, *, user_id: int | None = None) -> bool:
             return False
         return True
     row.at = timezone.now()
-    names = _COLUMNS.split(", ")
-    fields = [CheckIn._meta.get_field(name) for name in names]
-    values = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+    values = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in _fields()]
     q = connection.ops.quote_name
     table = q(CheckIn._meta.db_table)
     marks = ", ".join(["%s"] * len(values))
@@ -362,13 +366,16 @@ def _staff_by_hash(enterprise_id: int, hashes: list[str]) -> dict[str, int]:
     q = connection.ops.quote_name
     employee, person = Employee._meta, Employee._meta.get_field("person").related_model._meta
     if connection.vendor == "postgresql":
+        # From the list: 5,000 look-ups of the unique indexes (the planner may still choose
+        # to scan; it does so while the tables are small).
         sql = (
-            f"SELECT p.{q('id_hash')}, e.{q('id')} FROM {q(employee.db_table)} e "
-            f"JOIN {q(person.db_table)} p ON p.{q('id')} = e.{q('person_id')} "
-            f"WHERE e.{q('enterprise_id')} = %s "
-            f"AND p.{q('id_hash')} = ANY(string_to_array(%s, ','))"
+            f"SELECT p.{q('id_hash')}, e.{q('id')} "
+            "FROM unnest(string_to_array(%s, ',')) AS h(v) "
+            f"JOIN {q(person.db_table)} p ON p.{q('id_hash')} = h.v "
+            f"JOIN {q(employee.db_table)} e ON e.{q('person_id')} = p.{q('id')} "
+            f"AND e.{q('enterprise_id')} = %s"
         )
-        params = [enterprise_id, ",".join(hashes)]  # hex digits: no comma in them
+        params = [",".join(hashes), enterprise_id]  # hex digits: no comma in them
     else:
         # From the list (CROSS JOIN keeps SQLite's order): 5,000 look-ups of the unique
         # indexes, not a scan of a roster of 100,000.
