@@ -108,6 +108,9 @@ def database_from_env() -> dict:
             "init_command": (
                 "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
                 f"PRAGMA foreign_keys=ON;PRAGMA busy_timeout={busy * 1000};"
+                # Triggers' and sorts' temporary tables in memory (the workforce counts'
+                # triggers halve their cost on a roster import).
+                "PRAGMA temp_store=MEMORY;"
             ),
             "transaction_mode": "IMMEDIATE",
             "timeout": busy,
