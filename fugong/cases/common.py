@@ -95,6 +95,12 @@ _WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,}$")
 def _jieba():
     import jieba
 
+    # jieba logs to stderr through a handler of its own: drop it, so its few lines go
+    # through the site's logging (whose handlers mask personal data) like everything else.
+    logger = logging.getLogger("jieba")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    logger.propagate = True
     jieba.setLogLevel(logging.WARNING)
     return jieba
 

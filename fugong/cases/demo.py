@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
-from fugong.cases import services
+from fugong.cases import defaults, services
 from fugong.cases.choices import Nature, Rating, Urgency
 from fugong.cases.models import Case, Category
 
@@ -29,6 +29,7 @@ ASKS = [
 
 
 def build_cases(b) -> None:
+    defaults.ensure()  # a flushed test database lost what the migrations wrote
     categories = {c.code: c for c in Category.objects.all()}
     members = list(
         Membership.objects.filter(role=Role.ENTERPRISE, is_active=True, enterprise__isnull=False)
