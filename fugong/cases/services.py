@@ -207,8 +207,10 @@ def case_raise(
         visit=visit,
     )
     W.case_event(case, actor=actor, action="raise", before="")
-    for clean in files:
-        CaseAttachment.objects.create(
+    for clean in files:  # each file audited, as a filing's attachments are
+        audited_create(
+            CaseAttachment,
+            actor=actor,
             case=case,
             file=clean.content,
             filename=clean.filename,
@@ -469,7 +471,9 @@ def _urge(pk: int, today: datetime.date) -> Urge | None:
     issuer = _above(case.jurisdiction, depth)
     year = today.year
     sequence = numbering.take(URGE_NUMBERING, issuer, year)
-    urge = Urge.objects.create(
+    urge = audited_create(
+        Urge,
+        actor="escalation",
         case=case,
         level=level,
         issuer=issuer,

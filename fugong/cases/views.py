@@ -4,8 +4,6 @@ its timeline and the forms of the steps the reader may take now."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -28,6 +26,7 @@ from fugong.core.ids import parse_id
 from fugong.core.scope import scoped
 from fugong.enterprises import services as enterprise_services
 from fugong.enterprises.models import Enterprise, GreenChannel, green_first
+from fugong.stats.figures import parse_day
 
 PAGE = 50
 
@@ -467,14 +466,6 @@ def visit_coverage(request: HttpRequest) -> HttpResponse:
         "cases/coverage.html",
         {"place": places[0], "coverage": visits.coverage(user=request.user, node=places[0])},
     )
-
-
-def parse_day(value):
-    """A day typed on a form (YYYY-MM-DD), or a sentence."""
-    try:
-        return datetime.date.fromisoformat((value or "").strip())
-    except ValueError:
-        raise UserError(_("Give the day as YYYY-MM-DD.")) from None
 
 
 @login_required

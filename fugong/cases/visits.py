@@ -103,6 +103,8 @@ def visit_record(
     day = day or timezone.localdate()
     if day > timezone.localdate():
         raise UserError(_("A visit is recorded once made, not before."), code="day")
+    if day < timezone.localdate() - datetime.timedelta(days=30):
+        raise UserError(_("Plan a visit for a day to come, or record one of this month."))
     photos = list(photos)
     if len(photos) + visit.photos.count() > MAX_PHOTOS:
         raise UserError(_("At most %(n)s photos a visit.") % {"n": MAX_PHOTOS})
@@ -116,7 +118,9 @@ def visit_record(
         day=day,
     )
     for c in cleaned:
-        VisitPhoto.objects.create(visit=visit, file=c.content, content_type=c.kind, size=c.size)
+        audited_create(
+            VisitPhoto, actor=actor, visit=visit, file=c.content, content_type=c.kind, size=c.size
+        )
     return visit
 
 
