@@ -54,6 +54,20 @@ def _raisable(user):
     return qs if services.RAISERS & roles else qs.none()
 
 
+# At most this many enterprises in a drop-down; beyond, the page asks for part of the name.
+CHOICES = 300
+
+
+def _choices(request: HttpRequest, enterprises):
+    """The enterprises a drop-down offers: those whose name holds ``?q=``, or all when they
+    are few; (the choices, the text searched, whether some were left out)."""
+    q = (request.GET.get("q") or "").replace("\x00", "").strip()[:50]
+    if q:
+        enterprises = enterprises.filter(name__contains=q)
+    offered = list(enterprises[: CHOICES + 1])
+    return offered[:CHOICES], q, len(offered) > CHOICES
+
+
 def _list(request: HttpRequest, which: str) -> HttpResponse:
     qs = LISTS[which](request.user)
     if which in ("list", "overdue"):  # the queues have it already
@@ -127,7 +141,15 @@ def case_new(request: HttpRequest) -> HttpResponse:
             "from_visit": visit is not None,
         },
     )
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    # The drop-down offers the enterprises found by name (a county has thousands), the one
+    # chosen or posted kept.
+    offered, q, more = _choices(request, enterprises)
+    keep = [form.initial.get("enterprise"), parse_id(request.POST.get("enterprise"))]
+    form.fields["enterprise"].queryset = enterprises.filter(
+        pk__in=[e.pk for e in offered] + [k for k in keep if k]
+    )
+    if valid:
         data = form.cleaned_data
         try:
             case = services.case_raise(
@@ -148,7 +170,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Request %(number)s raised.") % {"number": case.number})
             return redirect("cases:detail", pk=case.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "cases/new.html", {"form": form, "visit": visit}, status=status)
+    return render(
+        request,
+        "cases/new.html",
+        {"form": form, "visit": visit, "q": q, "more": more},
+        status=status,
+    )
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
@@ -391,7 +418,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "due": visits.my_due(request.user),
-            "enterprises": enterprises[:500],
+            **dict(zip(("enterprises", "q", "more"), _choices(request, enterprises), strict=True)),
             "chosen": chosen,
             "quiet": visits.quiet_text(chosen, timezone.localdate()) if chosen else "",
             "today": timezone.localdate(),
@@ -499,7 +526,11 @@ def green_channels(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/green.html",
-        {"channels": channels, "enterprises": enterprises[:1000], "place": places[0]},
+        {
+            "channels": channels,
+            "place": places[0],
+            **dict(zip(("enterprises", "q", "more"), _choices(request, enterprises), strict=True)),
+        },
     )
 
 

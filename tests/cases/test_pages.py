@@ -152,3 +152,32 @@ def test_the_api(world, client):
     other = add_cast(world, "approval", "case_api_other")
     theirs = bearer(issue_token(client, other.enterprise.username))
     assert client.get(f"/api/v1/cases/{case['id']}", headers=theirs).status_code == 404
+
+
+def test_a_long_list_of_enterprises_is_searched_not_listed(world, client, monkeypatch):
+    """A county command office may raise for thousands of enterprises: the form lists the
+    first few and a search by name, and a posted enterprise outside them is still taken."""
+    from fugong.cases import views
+
+    monkeypatch.setattr(views, "CHOICES", 1)
+    c = add_cast(world, "approval", "case_many")
+    enterprise = c.enterprise.memberships.get().enterprise
+    client.force_login(c.town_cmd)
+    page = client.get("/cases/new/").content.decode()
+    assert 'data-testid="enterprise-search"' in page and page.count('<option value="') < 60
+    found = client.get("/cases/new/", {"q": enterprise.name}).content.decode()
+    assert f'<option value="{enterprise.pk}"' in found
+    answer = client.post(
+        "/cases/new/",
+        {
+            "enterprise": enterprise.pk,
+            "category": Category.objects.get(code="labour").pk,
+            "nature": "help",
+            "urgency": "normal",
+            "title": "代企业反映",
+            "text": "走访中企业反映缺工。",
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:300]
+    assert Case.objects.filter(enterprise=enterprise, title="代企业反映").exists()
+    assert 'data-testid="enterprise-search"' in client.get("/cases/green/").content.decode()
