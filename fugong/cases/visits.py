@@ -103,7 +103,8 @@ def visit_record(
     day = day or timezone.localdate()
     if day > timezone.localdate():
         raise UserError(_("A visit is recorded once made, not before."), code="day")
-    if day < timezone.localdate() - datetime.timedelta(days=30):
+    if day != visit.day and day < timezone.localdate() - datetime.timedelta(days=30):
+        # (a record corrected later keeps its day)
         raise UserError(_("Plan a visit for a day to come, or record one of this month."))
     photos = list(photos)
     if len(photos) + visit.photos.count() > MAX_PHOTOS:

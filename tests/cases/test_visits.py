@@ -102,3 +102,26 @@ def test_coverage_of_key_enterprises_and_the_cadres_due_list(world, client):
     client.force_login(c.town_cmd)
     page = client.get("/cases/visits/coverage/").content.decode()
     assert 'data-testid="coverage-rate"' in page
+
+
+def test_an_old_record_corrected_keeps_its_day_and_a_day_of_long_ago_is_refused(world, client):
+    c = add_cast(world, "approval", "visit_old")
+    enterprise = c.enterprise.memberships.get().enterprise
+    v = visits.visit_plan(actor=c.inspector, enterprise=enterprise, day=TODAY)
+    with pytest.raises(UserError):
+        visits.visit_record(
+            actor=c.inspector, visit=v, met="", findings="x", day=datetime.date(1, 1, 2)
+        )
+    visits.visit_record(actor=c.inspector, visit=v, met="王", findings="正常")
+    old = TODAY - datetime.timedelta(days=60)
+    Visit.objects.filter(pk=v.pk).update(day=old)  # recorded two months ago
+    client.force_login(c.inspector)
+    page = client.get(f"/cases/visits/{v.pk}/").content.decode()
+    assert f'value="{old:%Y-%m-%d}"' in page
+    answer = client.post(
+        f"/cases/visits/{v.pk}/",
+        {"day": f"{old:%Y-%m-%d}", "met": "王", "findings": "正常，已补充"},
+    )
+    assert answer.status_code == 302
+    v.refresh_from_db()
+    assert v.day == old and v.findings == "正常，已补充"
