@@ -160,6 +160,29 @@ def case_get(request, pk: int):
     return _case(request, pk)
 
 
+# Before the step route, whose {action} would take "extensions" for an action.
+class ExtensionIn(Schema):
+    days: int = Field(ge=1, le=30)
+    reason: Text = Field(max_length=500)
+
+
+class ExtensionOut(Schema):
+    id: int
+    days: int
+    status: str
+
+
+@router.post(
+    "/{int:pk}/extensions",
+    response={201: ExtensionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def extension_ask(request, pk: int, payload: ExtensionIn):
+    e = services.extension_ask(
+        actor=request.auth, case=_case(request, pk), days=payload.days, reason=payload.reason
+    )
+    return Answer(201, {"id": e.pk, "days": e.days, "status": e.status})
+
+
 class StepIn(Schema):
     reason: Text = Field("", max_length=500)
     reply: Text = Field("", max_length=4000)
@@ -198,28 +221,6 @@ def case_step(request, pk: int, action: str, payload: StepIn):
     else:
         raise Http404
     return Case.objects.get(pk=case.pk)
-
-
-class ExtensionIn(Schema):
-    days: int = Field(ge=1, le=30)
-    reason: Text = Field(max_length=500)
-
-
-class ExtensionOut(Schema):
-    id: int
-    days: int
-    status: str
-
-
-@router.post(
-    "/{int:pk}/extensions",
-    response={201: ExtensionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-)
-def extension_ask(request, pk: int, payload: ExtensionIn):
-    e = services.extension_ask(
-        actor=request.auth, case=_case(request, pk), days=payload.days, reason=payload.reason
-    )
-    return Answer(201, {"id": e.pk, "days": e.days, "status": e.status})
 
 
 class DecisionIn(Schema):

@@ -65,7 +65,16 @@ class StepForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, widget=TEXTAREA, max_length=500)
     reply = forms.CharField(label=_("Reply"), required=False, widget=TEXTAREA, max_length=4000)
     rating = forms.ChoiceField(label=_("Rating"), required=False, choices=Rating.choices)
-    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    revision = forms.IntegerField(
+        label="",
+        required=False,
+        min_value=0,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": _("This page is out of date: reload it and try again."),
+            "min_value": _("This page is out of date: reload it and try again."),
+        },
+    )
 
 
 class ExtensionForm(forms.Form):

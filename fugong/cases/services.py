@@ -7,6 +7,7 @@ transition table (``workflow.CASES``) and is audited; the notifications follow t
 from __future__ import annotations
 
 import datetime
+import unicodedata
 
 from django.conf import settings
 from django.db import transaction
@@ -137,9 +138,13 @@ def departments_for(case: Case):
 # ------------------------------------------------------------------------ raising
 
 
-def _text(value: str, field: str, limit: int) -> str:
-    value = (value or "").strip()
-    if not value:
+def _text(value, field: str, limit: int, *, required: bool = True) -> str:
+    """Typed text without control characters (PostgreSQL refuses NUL), trimmed; a sentence
+    when it is missing (``required``) or longer than ``limit``, never cut silently."""
+    value = "".join(
+        ch for ch in str(value or "") if ch in "\t\n\r" or unicodedata.category(ch) != "Cc"
+    ).strip()
+    if not value and required:
         raise UserError(_("Fill in %(field)s.") % {"field": field}, code="required")
     if len(value) > limit:
         raise UserError(
@@ -147,6 +152,9 @@ def _text(value: str, field: str, limit: int) -> str:
             code="too_long",
         )
     return value
+
+
+text_checked = _text
 
 
 @transaction.atomic
@@ -314,7 +322,7 @@ def case_rate(*, actor, case: Case, rating: str, reason: str = "", revision=None
     closes as unsatisfied."""
     if rating not in Rating.values:
         raise UserError(_("Choose satisfied, basically satisfied or unsatisfied."), code="rating")
-    reason = (reason or "").strip()[:500]
+    reason = _text(reason, _("the reason"), 500, required=False)
     if rating == Rating.UNSATISFIED and not reason:
         raise UserError(_("Say why you are not satisfied."), code="reason_required")
     case = W.CASES.lock(case)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fugong.accounts.models import Office
 from fugong.accounts.selectors import active_memberships, command_jurisdictions
 from fugong.cases import common, selectors, services, visits
 from fugong.cases import workflow as W
@@ -178,6 +179,16 @@ def case_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _form_errors(form) -> str:
+    """A form's errors as one sentence a user can act on: each field's label and message."""
+    parts = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = str(field.label) if field is not None and field.label else ""
+        parts += [f"{label}：{e}" if label else str(e) for e in errors]
+    return "；".join(parts)
+
+
 def _case(request: HttpRequest, pk: int) -> Case:
     case = selectors.case_list(request.user).filter(pk=pk).first()
     if case is None:
@@ -227,7 +238,12 @@ def case_step(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     action = request.POST.get("action", "")
     form = StepForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():  # too long, not a rating, a forged revision: say which
+        return _detail(
+            request, case, error=_form_errors(form), status=400, step_form=StepForm(
+                initial={"revision": case.revision, "reply": request.POST.get("reply", "")}
+            ),
+        )  # fmt: skip
     data = form.cleaned_data
     common = {"actor": request.user, "case": case, "revision": data.get("revision")}
     try:
@@ -237,7 +253,8 @@ def case_step(request: HttpRequest, pk: int) -> HttpResponse:
             if lead is None:
                 raise UserError(_("Choose the department that replies."), code="department")
             co_ids = [parse_id(v) for v in request.POST.getlist("co")]
-            co = list(departments.filter(pk__in=[i for i in co_ids if i]))
+            # all of them: one outside the request's places is refused with a sentence
+            co = list(Office.objects.filter(pk__in=[i for i in co_ids if i]))
             services.case_dispatch(lead=lead, co=co, **common)
         elif action == "accept":
             services.case_accept(**common)
@@ -267,10 +284,7 @@ def extension_ask(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = ExtensionForm(request.POST)
     if not form.is_valid():
-        return _detail(
-            request, case, error=_("Correct the extension request."), status=400,
-            extension_form=form,
-        )  # fmt: skip
+        return _detail(request, case, error=_form_errors(form), status=400, extension_form=form)
     try:
         services.extension_ask(actor=request.user, case=case, **form.cleaned_data)
     except UserError as exc:

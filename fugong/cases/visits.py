@@ -19,6 +19,7 @@ from fugong.accounts.choices import Role
 from fugong.accounts.models import Jurisdiction
 from fugong.accounts.selectors import active_memberships
 from fugong.cases.models import Visit, VisitPhoto, VisitTarget
+from fugong.cases.services import text_checked
 from fugong.core import tree
 from fugong.core.audit import audited_create, audited_update
 from fugong.core.errors import NotAllowed, UserError
@@ -70,6 +71,8 @@ def visit_plan(*, actor, enterprise, day: datetime.date, asked: bool = False) ->
         raise NotAllowed(_("Only its cadres and the command offices above it visit it."))
     if day < timezone.localdate() - datetime.timedelta(days=30):
         raise UserError(_("Plan a visit for a day to come, or record one of this month."))
+    if day > timezone.localdate() + datetime.timedelta(days=366):
+        raise UserError(_("Plan a visit within the coming year."), code="day")
     Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()  # one at a time
     if not asked and recent(enterprise, day).count() >= settings.FUGONG_VISITS_QUIET_MAX:
         raise UserError(
@@ -97,9 +100,8 @@ def visit_record(
         raise NotAllowed(_("Only its cadres and the command offices above it visit it."))
     if visit.state == Visit.State.CANCELLED:
         raise UserError(_("This visit was cancelled."))
-    findings = (findings or "").strip()
-    if not findings:
-        raise UserError(_("Write what was found."), code="findings")
+    findings = text_checked(findings, _("what was found"), 4000)
+    met = text_checked(met, _("whom you met"), 200, required=False)
     day = day or timezone.localdate()
     if day > timezone.localdate():
         raise UserError(_("A visit is recorded once made, not before."), code="day")
@@ -114,8 +116,8 @@ def visit_record(
         visit,
         actor=actor,
         state=Visit.State.DONE,
-        met=(met or "").strip()[:200],
-        findings=findings[:4000],
+        met=met,
+        findings=findings,
         day=day,
     )
     for c in cleaned:

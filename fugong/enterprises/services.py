@@ -612,9 +612,11 @@ def green_channel_set(*, actor, enterprise: Enterprise, on: bool, reason: str = 
     places = command_jurisdictions(actor)
     if not any(enterprise.jurisdiction.path.startswith(p.path) for p in places):
         raise NotAllowed(_("Only the command offices of its place set its green channel."))
-    reason = (reason or "").strip()
+    reason = "".join(ch for ch in (reason or "") if ch.isprintable() or ch == "\n").strip()
     if on and not reason:
         raise UserError(_("Say why it gets the green channel."), code="reason_required")
+    if len(reason) > 300:
+        raise UserError(_("Say why in 300 characters or fewer."), code="too_long")
     current = GreenChannel.objects.select_for_update().filter(enterprise=enterprise).first()
     if current is None:
         if not on:
@@ -624,10 +626,10 @@ def green_channel_set(*, actor, enterprise: Enterprise, on: bool, reason: str = 
             actor=actor,
             reason=_("Green channel"),
             enterprise=enterprise,
-            why=reason[:300],
+            why=reason,
             set_by=actor,
         )
     changes = {"is_active": on, "set_by": actor}
     if on:
-        changes["why"] = reason[:300]
+        changes["why"] = reason
     return audited_update(current, actor=actor, **changes)

@@ -181,3 +181,61 @@ def test_a_long_list_of_enterprises_is_searched_not_listed(world, client, monkey
     assert answer.status_code == 302, answer.content.decode()[:300]
     assert Case.objects.filter(enterprise=enterprise, title="代企业反映").exists()
     assert 'data-testid="enterprise-search"' in client.get("/cases/green/").content.decode()
+
+
+def test_what_a_hostile_or_hurried_user_sends_gets_a_sentence(world, client):
+    """Found by a probe: too long a reply or reason said "fill it in"; a forged revision was
+    ignored; an outside co-handling office was dropped silently; the API's extension request
+    was unreachable (404); a visit in year 9999 was planned; long findings were cut silently."""
+    import datetime
+
+    from django.utils import timezone
+
+    from fugong.cases import visits
+    from fugong.core.errors import UserError
+
+    c = add_cast(world, "approval", "case_hostile")
+    enterprise = c.enterprise.memberships.get().enterprise
+    case = services.case_raise(
+        actor=c.enterprise,
+        enterprise=enterprise,
+        category=Category.objects.get(code="labour"),
+        title="缺人",
+        text="缺人手",
+    )
+    client.force_login(c.town_cmd)
+    lead = services.route(case)[0]
+    forged = client.post(
+        f"/cases/{case.pk}/step/", {"action": "dispatch", "lead": lead.pk, "revision": "abc"}
+    )
+    assert forged.status_code == 400 and "刷新" in forged.content.decode()
+    outside = add_cast(world, "record", "case_hostile_other").town_cmd.memberships.get().office
+    refused = client.post(
+        f"/cases/{case.pk}/step/",
+        {"action": "dispatch", "lead": lead.pk, "co": [outside.pk], "revision": 0},
+    )
+    assert refused.status_code == 400
+    case.refresh_from_db()
+    assert case.status == Status.SUBMITTED
+    client.post(f"/cases/{case.pk}/step/", {"action": "dispatch", "lead": lead.pk})
+    rsj = world.county["w_county_rsj"]
+    client.force_login(rsj)
+    long_reply = client.post(f"/cases/{case.pk}/step/", {"action": "reply", "reply": "长" * 5000})
+    assert long_reply.status_code == 400 and "4000" in long_reply.content.decode()
+    bad_days = client.post(f"/cases/{case.pk}/extensions/", {"days": 31, "reason": "x"})
+    assert bad_days.status_code == 400 and "30" in bad_days.content.decode()
+    api = client.post(
+        f"/api/v1/cases/{case.pk}/extensions",
+        json.dumps({"days": 3, "reason": "需协调"}),
+        content_type="application/json",
+        headers=bearer(issue_token(client, "w_county_rsj")),
+    )
+    assert api.status_code == 201, api.content
+    with __import__("pytest").raises(UserError):
+        visits.visit_plan(actor=c.inspector, enterprise=enterprise, day=datetime.date(9999, 12, 31))
+    v = visits.visit_plan(actor=c.inspector, enterprise=enterprise, day=timezone.localdate())
+    with __import__("pytest").raises(UserError):
+        visits.visit_record(actor=c.inspector, visit=v, met="", findings="长" * 5000)
+    visits.visit_record(actor=c.inspector, visit=v, met="王\x00五", findings="正常")
+    v.refresh_from_db()
+    assert v.met == "王五"
