@@ -45,30 +45,39 @@ class Person(TimestampedModel):
     name = models.CharField(_("name"), max_length=60)
     id_number = EncryptedTextField(_("ID number"))
     # HMAC of the ID number (crypto.lookup_hash, purpose "id_number"): one person per number.
-    id_hash = models.CharField(_("ID number hash"), max_length=64, unique=True)
+    # Unique by a constraint in Meta, not unique=True: on PostgreSQL Django would add a
+    # second index for LIKE (varchar_pattern_ops) beside it, which no query uses and every
+    # insert pays for.
+    id_hash = models.CharField(_("ID number hash"), max_length=64)
 
     audit_excluded_fields = ("id_number", "id_hash")
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        constraints = [
+            models.UniqueConstraint(fields=["id_hash"], name="workforce_person_once_per_number")
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
 class Employee(TimestampedModel):
+    # No index of its own: the once-per-enterprise and the roster indexes start with it.
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         on_delete=models.CASCADE,
         related_name="employees",
         verbose_name=_("enterprise"),
+        db_index=False,
     )
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="employments", verbose_name=_("person")
     )
     phone = EncryptedTextField(_("phone"), blank=True)
-    phone_hash = models.CharField(_("phone hash"), max_length=64, blank=True, db_index=True)
+    # Indexed in Meta (not db_index=True, which adds a LIKE index on PostgreSQL, as above).
+    phone_hash = models.CharField(_("phone hash"), max_length=64, blank=True)
     origin = models.CharField(_("origin"), max_length=20, choices=Origin.choices)
     travel_14d = models.CharField(_("travel in the last 14 days"), max_length=300, blank=True)
     planned_return = models.DateField(_("planned return date"), null=True, blank=True)
@@ -105,7 +114,10 @@ class Employee(TimestampedModel):
                 fields=["enterprise", "person"], name="workforce_employee_once_per_enterprise"
             )
         ]
-        indexes = [models.Index(fields=["enterprise", "work_status"], name="workforce_roster")]
+        indexes = [
+            models.Index(fields=["enterprise", "work_status"], name="workforce_roster"),
+            models.Index(fields=["phone_hash"], name="workforce_employee_phone"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} · {self.enterprise_id}"

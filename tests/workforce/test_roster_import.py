@@ -351,3 +351,35 @@ def test_a_person_made_meanwhile_by_another_import_is_read_again(world, monkeypa
     assert calls.count(Person) == 2
     assert Person.objects.filter(name__in=["冯一", "冯二"]).count() == 2
     assert Employee.objects.filter(enterprise=enterprise_of(c)).count() == 2
+
+
+def test_an_upsert_larger_than_a_statement_writes_every_row_and_the_count_follows(world):
+    """More entries than one SQLite statement takes (core.bulk.insert_rows writes many rows a
+    statement, inside the upsert's savepoint, into a table whose triggers keep the staff
+    count): every person, entry and audit row is written and the count equals a recount."""
+    from fugong.workforce.models import COUNTED_STATUSES, StaffCount
+    from fugong.workforce.services import employees_upsert
+
+    c = add_cast(world, "approval", "import_large")
+    enterprise = enterprise_of(c)
+    statuses = ["at_work", "not_returned", "observing"]
+    rows = [
+        {"name": f"卫{i}", "id_number": number(i % 1000, born=f"1991{1 + i // 1000:02d}01"),
+         "phone": f"139{i:08d}", "origin": "local", "work_status": statuses[i % 3]}
+        for i in range(4100)
+    ]  # fmt: skip
+    done = employees_upsert(actor=c.enterprise, enterprise=enterprise, rows=rows, reason="test")
+    assert (done.created, done.refused) == (4100, [])
+    staff = Employee.objects.filter(enterprise=enterprise)
+    assert staff.count() == 4100
+    assert Person.objects.filter(name__startswith="卫").count() == 4100
+    assert {e.person.name: e.phone for e in staff.select_related("person")} == {
+        r["name"]: r["phone"] for r in rows
+    }
+    from django.contrib.contenttypes.models import ContentType
+
+    entries = AuditLog.objects.filter(content_type=ContentType.objects.get_for_model(Employee))
+    assert entries.filter(object_id__in=[str(e.pk) for e in staff]).count() == 4100
+    expected = staff.filter(work_status__in=COUNTED_STATUSES).count()
+    assert expected == 2733  # at work or observing: two of every three
+    assert StaffCount.objects.get(enterprise=enterprise).expected == expected
