@@ -211,8 +211,18 @@ class Case(TimestampedModel):
             )
         ]
         indexes = [
-            models.Index(fields=["status", "due"], name="cases_case_status_due"),
+            # The inbox and the overdue list read a status in this order, a page at a time
+            # (selectors.Queue), and the dispatcher's queue in the next.
+            models.Index(fields=["status", "due", "id"], name="cases_case_status_due_id"),
+            models.Index(
+                fields=["status", "-urgency", "created_at", "id"], name="cases_case_queue"
+            ),
             models.Index(fields=["lead_office", "status"], name="cases_case_office_status"),
+            # The green channel's requests of a queue: its few enterprises' open ones.
+            models.Index(fields=["enterprise", "status"], name="cases_case_ent_status"),
+            # A command office's counts (its places' requests waiting or overdue), read from
+            # the index alone.
+            models.Index(fields=["jurisdiction", "status", "due"], name="cases_case_place_status"),
         ]
 
     def __str__(self) -> str:

@@ -26,16 +26,16 @@ from fugong.core.files import file_response
 from fugong.core.ids import parse_id
 from fugong.core.scope import scoped
 from fugong.enterprises import services as enterprise_services
-from fugong.enterprises.models import Enterprise, GreenChannel, green_first
+from fugong.enterprises.models import Enterprise, GreenChannel
 from fugong.stats.figures import parse_day
 
 PAGE = 50
 
 LISTS = {
     "list": selectors.case_list,
-    "queue": selectors.dispatch_queue,
-    "inbox": selectors.inbox,
-    "overdue": selectors.overdue,
+    "queue": selectors.queue_pages,
+    "inbox": selectors.inbox_pages,
+    "overdue": selectors.overdue_pages,
 }
 
 
@@ -70,16 +70,21 @@ def _choices(request: HttpRequest, enterprises):
 
 
 def _list(request: HttpRequest, which: str) -> HttpResponse:
-    qs = LISTS[which](request.user)
-    if which in ("list", "overdue"):  # the queues have it already
-        qs = qs.annotate(green=green_first())
+    qs = LISTS[which](request.user)  # the queues: a selectors.Queue, read a page at a time
+    if which == "list":
+        qs = qs.only(*selectors.LIST_FIELDS)
     status = request.GET.get("status", "")
     if status in Status.values:
         qs = qs.filter(status=status)
     category = parse_id(request.GET.get("category"))
     if category:
         qs = qs.filter(category_id=category)
-    page = Paginator(qs.only(*selectors.LIST_FIELDS), PAGE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
+    if which == "list":  # the green channel's mark on the rows shown, not on every row sorted
+        page.object_list = selectors.mark_green(page.object_list)
+    labels = dict(Status.choices)  # get_status_display builds this for every row
+    for c in page:
+        c.status_label = labels.get(c.status, c.status)
     return render(
         request,
         "cases/list.html",
