@@ -256,3 +256,70 @@ def test_the_admin_site_action_revokes_tokens(client, login):
     )
     assert response.status_code == 302
     assert not works(client, theirs)
+
+
+def _token_cases(user):
+    """(label, raw) for each kind of token the API meets, valid or not."""
+    valid, raw_valid = api_token_issue(user=user("town01_cmd"))
+    revoked, raw_revoked = api_token_issue(user=user("town01_cmd"))
+    ApiToken.objects.filter(pk=revoked.pk).update(revoked=True)
+    expired, raw_expired = api_token_issue(user=user("town01_cmd"))
+    ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    inactive, raw_inactive = api_token_issue(user=user("town02_cmd"))
+    User.objects.filter(pk=inactive.user_id).update(is_active=False)
+    return [
+        ("valid", raw_valid),
+        ("revoked", raw_revoked),
+        ("expired", raw_expired),
+        ("inactive user", raw_inactive),
+        ("unknown", "x" * 40),
+        ("too long", raw_valid + "x" * 200),
+        ("empty", ""),
+    ]
+
+
+def test_the_fast_lanes_token_check_answers_as_the_apis(user):
+    """accounts.services.api_token_user_id (and api_token_cte on PostgreSQL), the API's fast
+    lane's token check in plain statements, decide each token as api_token_authenticate does,
+    and record the last use as it does."""
+    from django.db import connection
+
+    from fugong.accounts.services import (
+        api_token_authenticate,
+        api_token_cte,
+        api_token_user_id,
+        hash_token,
+    )
+
+    def by_cte(raw):
+        if not raw or len(raw) > 200:  # the lane refuses these before asking
+            return None
+        sql, params = api_token_cte("%s", [hash_token(raw)])
+        with connection.cursor() as cursor:
+            cursor.execute(sql + "SELECT user_id FROM api_token", params)
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    checks = [api_token_user_id] + ([by_cte] if connection.vendor == "postgresql" else [])
+    answers = {}
+    for label, raw in _token_cases(user):
+        ApiToken.objects.update(last_used_at=None)
+        token = api_token_authenticate(raw)
+        expected = token.user_id if token else None
+        for check in checks:
+            ApiToken.objects.update(last_used_at=None)
+            assert check(raw) == expected, (label, check)
+            used = ApiToken.objects.filter(last_used_at__isnull=False)
+            assert list(used.values_list("user_id", flat=True)) == (
+                [expected] if expected else []
+            ), (label, check)
+        answers[label] = expected is not None
+    assert answers == {
+        "valid": True,
+        "revoked": False,
+        "expired": False,
+        "inactive user": False,
+        "unknown": False,
+        "too long": False,
+        "empty": False,
+    }

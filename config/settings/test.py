@@ -18,3 +18,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The API's fast lane writes on the request's own connection (inside the test's transaction),
+# not from its writing thread (fugong/core/fastlane.py).
+FUGONG_FASTLANE_THREAD = False

@@ -103,6 +103,19 @@ class DemoStep:
 
 
 @dataclass(frozen=True)
+class FastRoute:
+    """An API call answered in front of Django in its common case (``fugong.core.fastlane``):
+    ``method path`` exactly (no pattern, no query string), a body of at most ``max_body``
+    bytes. ``handler(environ, body)`` returns ``(status, payload)``, or None for Django to
+    answer the request as it always does."""
+
+    method: str
+    path: str
+    handler: Callable[[dict, bytes], tuple[int, dict] | None]
+    max_body: int = 4096
+
+
+@dataclass(frozen=True)
 class WorkItem:
     """One thing waiting for the user ("my work", 待办): what it is, where to act on it, by
     when (a day, a moment, or None), and whether that time has passed."""
@@ -170,6 +183,7 @@ _startup: list[Callable[[Any], None]] = []
 _work: dict[str, WorkSource] = {}
 _events: dict[str, EventKind] = {}
 _top_bar: list[tuple[int, str]] = []
+_fast: dict[tuple[str, str], FastRoute] = {}
 
 
 # -- declaring (from AppConfig.ready) ---------------------------------------------------------
@@ -205,6 +219,13 @@ def add_event_kind(kind: EventKind) -> None:
     if kind.code in _events:
         raise ValueError(f"event kind {kind.code!r} is declared twice")
     _events[kind.code] = kind
+
+
+def add_fast_route(route: FastRoute) -> None:
+    key = (route.method, route.path)
+    if key in _fast:
+        raise ValueError(f"fast route {route.method} {route.path} is declared twice")
+    _fast[key] = route
 
 
 def add_top_bar(template: str, *, order: int) -> None:
@@ -285,6 +306,11 @@ def event_kinds_for(workflow: str, action: str, target: str) -> list[EventKind]:
         for k in _events.values()
         if k.workflow == workflow and action in k.actions and (not k.targets or target in k.targets)
     ]
+
+
+def fast_route(method: str, path: str) -> FastRoute | None:
+    """The fast route of this request, if any (read on every request: a dict look-up)."""
+    return _fast.get((method, path))
 
 
 def top_bar() -> list[str]:

@@ -29,6 +29,9 @@ class WorkforceConfig(AppConfig):
         _register_staff_figures()
         registry.add_urls("workforce/", "fugong.workforce.urls", order=400)
         registry.add_api_router("/workforce", "fugong.workforce.api.router", order=600)
+        from fugong.workforce import fastlane
+
+        registry.add_fast_route(fastlane.ROUTE)  # one's own check-in, in front of Django
         registry.add_startup_task(_purge_health)
         registry.add_demo_step("roster", "fugong.workforce.demo.build_roster", after=("users",))
         registry.add_menu(
