@@ -19,10 +19,12 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 BATCH = 2000
 
 
-def _converter(field: models.Field) -> Callable[[Any], Any] | None:
+def _converter(field: models.Field, *, as_text: bool = False) -> Callable[[Any], Any] | None:
     """None when the database driver takes the Python value as it is. A converter remembers
     its last value (columns such as "created at" repeat one value on every row), a day's or
-    stamp's converter every value it met."""
+    stamp's converter every value it met. ``as_text``: days and stamps as their ISO text (for
+    COPY's text format: the driver formats a datetime anew on every row, 1.4 µs each, a
+    string it copies)."""
     if isinstance(
         field, models.BooleanField | models.CharField | models.TextField | models.IntegerField
     ):
@@ -47,7 +49,10 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
             if key not in seen:
                 if len(seen) > 10_000:
                     seen.clear()
-                seen[key] = field.get_db_prep_save(value, conn)
+                converted = field.get_db_prep_save(value, conn)
+                if as_text and converted is not None:
+                    converted = converted.isoformat()
+                seen[key] = converted
             return seen[key]
 
         return convert_day
@@ -70,7 +75,10 @@ def insert_rows(
     PostgreSQL, statements of up to ``BATCH`` rows each on SQLite. Neither goes through
     Django's cursor wrappers (no query log, no ``execute_wrapper``)."""
     fields = [model._meta.get_field(_field_name(model, c)) for c in columns]
-    converters = [(i, conv) for i, f in enumerate(fields) if (conv := _converter(f)) is not None]
+    copy = connection.vendor == "postgresql"
+    converters = [
+        (i, conv) for i, f in enumerate(fields) if (conv := _converter(f, as_text=copy)) is not None
+    ]
     quote = connection.ops.quote_name
     # Names come from the model's metadata, quoted; values are parameters.
     table = quote(model._meta.db_table)
@@ -85,7 +93,7 @@ def insert_rows(
 
     count = 0
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if copy:
             from psycopg.copy import QueuedLibpqWriter  # the driver of this database only
 
             # Rows are formatted here while a thread sends them: the server inserts and
@@ -201,9 +209,12 @@ def new_ids(model: type[models.Model], count: int) -> list[int]:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The sequence's name looked up once: as an argument of nextval the look-up ran
+            # for every id (25,000 ids: 80 ms against 9).
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [quote(table), pk])
+            sequence = cursor.fetchone()[0]
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [quote(table), pk, count],
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
             )
             return [row[0] for row in cursor.fetchall()]
         # A write (of nothing) first: it takes the write lock before the highest id is read.
@@ -251,7 +262,13 @@ def rows_by_keys(
     fetched: list[tuple] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"{select} = ANY(%s)", [keys])
+            if all(type(k) is str for k in keys):
+                # As one JSON text: the driver dumps a list element by element in Python
+                # (0.4 s for an import's 100,000 hashes), json.dumps in C.
+                any_of = "ARRAY(SELECT jsonb_array_elements_text(%s::jsonb))"
+                cursor.execute(f"{select} = ANY({any_of})", [json.dumps(keys)])
+            else:
+                cursor.execute(f"{select} = ANY(%s)", [keys])
             fetched = cursor.fetchall()
         else:
             for start in range(0, len(keys), 5000):

@@ -122,3 +122,36 @@ def test_days_and_flags_that_repeat_read_back_as_the_orm_gives_them():
     got = {r["credit_code"]: (r["resumed_on"], r["has_canteen"]) for r in read}
     assert [got[c] for c in codes] == [(d, i % 2 == 0) for i, d in enumerate(days)]
     assert all(type(flag) is bool for _day, flag in got.values())
+
+
+def test_stamps_in_any_zone_read_back_to_the_microsecond():
+    """On PostgreSQL days and stamps go to COPY as their ISO text (converted once a value):
+    a stamp in the site's zone, in UTC or with microseconds reads back as the same instant."""
+    shanghai = datetime.timezone(datetime.timedelta(hours=8))
+    stamps = [
+        datetime.datetime(2026, 12, 7, 23, 59, 59, 999999, tzinfo=shanghai),
+        datetime.datetime(2026, 12, 7, 15, 59, 59, 999999, tzinfo=datetime.UTC),
+        timezone.now(),
+    ]
+    insert_rows(AuditLog, AUDIT, [audit_row(100 + i, None, at=at) for i, at in enumerate(stamps)])
+    read = dict(
+        AuditLog.objects.filter(object_repr__startswith="企业").values_list("object_id", "at")
+    )
+    assert [read[str(100 + i)] for i in range(3)] == stamps
+    assert read["100"] == read["101"]  # the same instant, written in two zones
+
+
+def test_rows_by_keys_finds_text_keys_with_any_character():
+    """On PostgreSQL text keys go as one JSON text: quotes, backslashes, commas and Chinese
+    in a key still find exactly their rows; keys not stored find nothing."""
+    ct = ContentType.objects.get_for_model(Enterprise).pk
+    odd = ['a"b', "c\\d", "e,f", "中文", "{g}", " h ", "i'j"]
+    insert_rows(
+        AuditLog,
+        AUDIT,
+        [(timezone.now(), "", "", "create", ct, k, "奇", None, None, "") for k in odd],
+    )
+    found = rows_by_keys(
+        AuditLog, "object_id", [*odd, "missing", "a"], ["object_id", "object_repr"]
+    )
+    assert sorted(r["object_id"] for r in found) == sorted(odd)
