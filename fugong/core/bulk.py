@@ -306,3 +306,22 @@ def rows_by_keys(
             values[i] = value
         out.append(dict(zip(columns, values, strict=True)))
     return out
+
+
+def fetchall(sql: str, params: list, *, prepare: bool = False) -> list[tuple]:
+    """The rows of ``sql`` (``%s`` placeholders) on the default connection, inside its
+    transaction. On PostgreSQL the parameters are bound by the server: Django's cursors bind
+    them on the client, quoting each into the statement's text (12 ms for the 300 kB of a
+    bulk call's 5,000 check-ins, and the server then parses them as literals); with
+    ``prepare`` the statement is also prepared once a connection (planned once: about half
+    the database's work for the fast lane's one insert). Errors are Django's."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    import psycopg  # the driver of this database only
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=prepare or None)
+        return cursor.fetchall()

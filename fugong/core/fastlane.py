@@ -31,7 +31,7 @@ from functools import cache
 from http import HTTPStatus
 
 from django.conf import settings
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connections
 
 from fugong.core import registry
 from fugong.core.registry import FastRoute
@@ -132,22 +132,6 @@ class FastLane:
         except Exception:  # Django answers it, with its own error handling
             logger.exception("fast route %s %s failed; Django answers", route.method, route.path)
         return None
-
-
-def fetchall(sql: str, params: list) -> list[tuple]:
-    """The rows of ``sql`` on the default connection. On PostgreSQL the statement is prepared
-    once a connection (Django's cursors bind parameters on the client, so each statement is
-    planned anew: about half the database's work for a lane's one insert)."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    import psycopg
-
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        return cursor.fetchall()
 
 
 class Batcher:

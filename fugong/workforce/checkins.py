@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from fugong.accounts.models import hash_token
 from fugong.accounts.services import api_token_cte, api_token_user_id
-from fugong.core import fastlane
+from fugong.core.bulk import fetchall
 from fugong.core.crypto import lookup_hasher
 from fugong.core.errors import NotAllowed, UserError
 from fugong.notifications.services import event_raise
@@ -171,33 +171,49 @@ def _returning() -> bool:
 def _insert_many(rows: list[tuple], source: int) -> list[tuple[int, int, bool]]:
     """Insert ``rows`` (employee_id, day, half, tenths, symptoms, location, abnormal, key) in
     one statement, skipping any person and half-day stored already: (id, employee_id,
-    abnormal) of those written. The rows travel as one JSON text (one parameter whatever
-    their number, no model instance, no per-field preparation)."""
+    abnormal) of those written. The rows travel as a few texts (PostgreSQL: one a column;
+    SQLite: one JSON text): a few parameters whatever their number, no model instance, no
+    per-field preparation."""
     table = connection.ops.quote_name(CheckIn._meta.db_table)
     now = timezone.now()
     days = {day: day.isoformat() for day in {row[1] for row in rows}}  # today, yesterday
     if connection.vendor == "postgresql":
-        body = json.dumps(
-            [(e, days[d], h, t, s, lo, a, k and str(k)) for e, d, h, t, s, lo, a, k in rows]
-        )
+        # A column a parameter, each one text of comma-separated values (keys: empty for
+        # none), unnested together and bound by the server: cheaper than taking every field
+        # of every row out of JSON (half the statement's time) and than Django's binding on
+        # the client (which quotes the text into the statement).
+        e, d, h, t, sy, lo, a, k = zip(*rows, strict=True)
+        columns = [
+            ",".join(map(str, e)),
+            ",".join([days[x] for x in d]),
+            ",".join(map(str, h)),
+            ",".join(map(str, t)),
+            ",".join(map(str, sy)),
+            ",".join(map(str, lo)),
+            ",".join(["t" if x else "f" for x in a]),
+            ",".join(["" if x is None else str(x) for x in k]),
+        ]
+        types = ("bigint", "date", "smallint", "smallint", "smallint", "smallint", "boolean")
+        arrays = [f"string_to_array(%s, ',')::{t}[]" for t in types]
         sql = (
             f"INSERT INTO {table} ({_COLUMNS}) "
-            "SELECT (r->>0)::bigint, (r->>1)::date, (r->>2)::smallint, (r->>3)::smallint, "
-            "(r->>4)::smallint, (r->>5)::smallint, (r->>6)::boolean, %s, (r->>7)::uuid, %s "
-            f"FROM json_array_elements(%s::json) AS r {_CONFLICT}"
+            "SELECT e, d, h, t, sy, lo, a, %s, k, %s "
+            f"FROM unnest({', '.join(arrays)}, string_to_array(%s, ',', '')::uuid[]) "
+            f"AS r(e, d, h, t, sy, lo, a, k) {_CONFLICT}"
         )
-    else:
-        body = json.dumps(
-            [(e, days[d], h, t, s, lo, a, k and k.hex) for e, d, h, t, s, lo, a, k in rows]
-        )
-        now = connection.ops.adapt_datetimefield_value(now)
-        picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(7))
-        # "WHERE true": else SQLite reads the ON of ON CONFLICT as a join's.
-        sql = (
-            f"INSERT INTO {table} ({_COLUMNS}) "
-            f"SELECT {picks}, %s, json_extract(value, '$[7]'), %s "
-            f"FROM json_each(%s) WHERE true {_CONFLICT}"
-        )
+        written = fetchall(sql, [source, now, *columns])
+        return [(pk, employee_id, bool(abnormal)) for pk, employee_id, abnormal in written]
+    body = json.dumps(
+        [(e, days[d], h, t, s, lo, a, k and k.hex) for e, d, h, t, s, lo, a, k in rows]
+    )
+    now = connection.ops.adapt_datetimefield_value(now)
+    picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(7))
+    # "WHERE true": else SQLite reads the ON of ON CONFLICT as a join's.
+    sql = (
+        f"INSERT INTO {table} ({_COLUMNS}) "
+        f"SELECT {picks}, %s, json_extract(value, '$[7]'), %s "
+        f"FROM json_each(%s) WHERE true {_CONFLICT}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [source, now, body])
         return [(pk, employee_id, bool(abnormal)) for pk, employee_id, abnormal in cursor]
@@ -281,7 +297,7 @@ def checkins_own_by_tokens(items: list[tuple[str, CheckIn]]) -> list[bool | None
     )
     now = connection.ops.adapt_datetimefield_value(now)
     values = [json.dumps(sent), *params, Source.PHONE, now]
-    for n, pk, employee_id, abnormal, t_, made in fastlane.fetchall(sql, values):
+    for n, pk, employee_id, abnormal, t_, made in fetchall(sql, values, prepare=True):
         row = items[n][1]
         row.pk, row.employee_id, row.abnormal, row.tenths = pk, employee_id, abnormal, t_
         row._state.adding = False
@@ -481,7 +497,8 @@ def _staff_by_hash(enterprise_id: int, hashes: list[str]) -> dict[str, int]:
             f"JOIN {q(employee.db_table)} e ON e.{q('person_id')} = p.{q('id')} "
             f"AND e.{q('enterprise_id')} = %s"
         )
-        params = [",".join(hashes), enterprise_id]  # hex digits: no comma in them
+        # Bound by the server (Django's cursor would quote the 330 kB into the statement).
+        return dict(fetchall(sql, [",".join(hashes), enterprise_id]))  # hex: no comma in them
     else:
         # From the list (CROSS JOIN keeps SQLite's order): 5,000 look-ups of the unique
         # indexes, not a scan of a roster of 100,000.
