@@ -202,6 +202,15 @@ def _like(texts: list[str]):
     return order, offsets, np.concatenate(indices)
 
 
+def _by_words(items: list[tuple[int, int, str]]) -> dict[str, list[int]]:
+    """{words: the indexes of the items with them}, items without words left out."""
+    same: dict[str, list[int]] = {}
+    for index, (_pk, _e, text) in enumerate(items):
+        if text:
+            same.setdefault(text, []).append(index)
+    return same
+
+
 def _groups(items: list[tuple[int, int, str]]) -> list[list[int]]:
     """``items``: (request id, enterprise id, its words). The groups of request ids asking
     the same thing, each holding ``MIN_ENTERPRISES`` enterprises or more. Requests with the
@@ -211,10 +220,7 @@ def _groups(items: list[tuple[int, int, str]]) -> list[list[int]]:
     of comparing every pair (``_groups_all_pairs``), found in a fraction of the time."""
     import numpy as np
 
-    same: dict[str, list[int]] = {}
-    for index, (_pk, _e, text) in enumerate(items):
-        if text:
-            same.setdefault(text, []).append(index)
+    same = _by_words(items)
     texts = list(same)
     if not texts:
         return []
@@ -243,10 +249,7 @@ def _groups_all_pairs(items: list[tuple[int, int, str]]) -> list[list[int]]:
     --check``)."""
     from rapidfuzz import fuzz, process
 
-    same: dict[str, list[int]] = {}
-    for index, (_pk, _e, text) in enumerate(items):
-        if text:
-            same.setdefault(text, []).append(index)
+    same = _by_words(items)
     texts = list(same)
     if not texts:
         return []

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from stdnum.cn import ric
 
 from fugong.accounts.choices import Role
 from fugong.accounts.testing import person
@@ -23,6 +22,7 @@ from fugong.resumption.testing import add_cast, build_casts
 from fugong.workforce import checkins, passes, services
 from fugong.workforce.choices import Origin, PassStatus, Source, WorkStatus
 from fugong.workforce.models import CheckIn
+from fugong.workforce.testing import id_number
 
 _built, world = world_fixtures(build_casts, scope="module")
 TODAY = timezone.localdate()
@@ -30,8 +30,7 @@ URL = "/api/v1/workforce/checkin"
 
 
 def number(i: int) -> str:
-    body = f"430103{1970 + i % 30}0202{i:03d}"
-    return body + ric.calc_check_digit(body + "0")
+    return id_number(i, born="0202")
 
 
 def hire(c, i, **fields):

@@ -10,7 +10,6 @@ import uuid
 
 import pytest
 from django.utils import timezone
-from stdnum.cn import ric
 
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.testing import bearer, issue_token, world_fixtures
@@ -19,14 +18,14 @@ from fugong.resumption.testing import add_cast, build_casts
 from fugong.workforce import checkins, passes, services
 from fugong.workforce.choices import Origin, PassStatus, Symptom, WorkStatus
 from fugong.workforce.models import CheckIn
+from fugong.workforce.testing import id_number
 
 _built, world = world_fixtures(build_casts, scope="module")
 TODAY = timezone.localdate()
 
 
 def number(i: int) -> str:
-    body = f"430102{1970 + i % 30}1111{i:03d}"
-    return body + ric.calc_check_digit(body + "0")
+    return id_number(i, place="430102", born="1111")
 
 
 def hire(c, i, **fields):

@@ -13,7 +13,6 @@ import uuid
 
 import pytest
 from django.utils import timezone
-from stdnum.cn import ric
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import ApiToken
@@ -27,6 +26,7 @@ from fugong.resumption.testing import add_cast, build_casts
 from fugong.workforce import checkins, services
 from fugong.workforce.choices import Origin, Source, WorkStatus
 from fugong.workforce.models import CheckIn, CheckInTally
+from fugong.workforce.testing import id_number
 
 _built, world = world_fixtures(build_casts, scope="module")
 TODAY = timezone.localdate()
@@ -34,8 +34,7 @@ URL = "/api/v1/workforce/checkin"
 
 
 def number(i: int) -> str:
-    body = f"430103{1970 + i % 30}0303{i:03d}"
-    return body + ric.calc_check_digit(body + "0")
+    return id_number(i)
 
 
 @pytest.fixture

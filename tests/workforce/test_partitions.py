@@ -14,7 +14,6 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
-from stdnum.cn import ric
 
 from fugong.core.errors import UserError
 from fugong.core.testing import world_fixtures
@@ -22,6 +21,7 @@ from fugong.resumption.testing import add_cast, build_casts
 from fugong.workforce import checkins, partitions, retention, services
 from fugong.workforce.choices import Origin, WorkStatus
 from fugong.workforce.models import CheckIn, CheckInDay, Purge
+from fugong.workforce.testing import id_number
 
 _built, world = world_fixtures(build_casts, scope="module")
 TODAY = timezone.localdate()
@@ -32,8 +32,7 @@ postgresql = pytest.mark.skipif(
 
 
 def number(i: int) -> str:
-    body = f"440304{1975 + i % 20}0909{i:03d}"
-    return body + ric.calc_check_digit(body + "0")
+    return id_number(i, place="440304", born="0909", first_year=1975)
 
 
 def hire(c, i):
