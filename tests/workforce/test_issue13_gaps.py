@@ -244,3 +244,38 @@ def test_a_travel_history_goes_after_the_period_whatever_else_changed(world):
     retention.purge()
     employee.refresh_from_db()
     assert employee.travel_14d == ""
+
+
+# -- point 1: every field of the roster through the import and the export ----------------------
+def test_travel_transit_and_dormitory_go_through_the_import_and_back_out(world, client):
+    from fugong.core.jobs import execute
+    from fugong.core.models import Job
+
+    c = add_cast(world, "approval", "gap_fields")
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "身份证号码", "来源地", "近14天旅居史", "交通方式", "途中时长", "宿舍"])
+    ws.append(["审计十一", number(11), "省外", "途经某站", "包车", 6, "3-201"])
+    out = io.BytesIO()
+    wb.save(out)
+    batch = run_import(
+        KIND, c.enterprise, out.getvalue(), place=enterprise_of(c).pk, filename="花名册.xlsx"
+    )
+    assert batch.status == ImportStatus.DONE, batch.message
+    e = Employee.objects.get(enterprise=enterprise_of(c))
+    assert (e.travel_14d, e.transport, e.transit_hours, e.dormitory) == (
+        "途经某站",
+        "charter_bus",
+        6,
+        "3-201",
+    )
+    client.force_login(c.enterprise)
+    assert client.post("/workforce/export/").status_code == 302
+    job = Job.objects.filter(created_by=c.enterprise, kind="workforce.export").latest("pk")
+    if job.status != "succeeded":
+        execute(job.pk)
+        job.refresh_from_db()
+    again = run_import(
+        KIND, c.enterprise, job.result_file.read(), place=enterprise_of(c).pk, filename="x.xlsx"
+    )
+    assert again.status == ImportStatus.DONE and again.result["unchanged"] == 1, again.result
