@@ -102,6 +102,7 @@ def build_roster(b) -> None:
                         phone_hash=lookup_hash(phone, PHONE_PURPOSE),
                         origin=origin,
                         travel_14d="途经杭州东站" if far else "",
+                        travel_at=timezone.now() if far else None,
                         planned_return=today + datetime.timedelta(days=b.rng.randrange(-7, 10)),
                         transport=Transport.CHARTER_BUS if far else Transport.CAR,
                         transit_hours=b.rng.randrange(1, 20) if far else 1,

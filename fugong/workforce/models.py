@@ -84,6 +84,11 @@ class Employee(TimestampedModel):
     phone_hash = models.CharField(_("phone hash"), max_length=64, blank=True)
     origin = models.CharField(_("origin"), max_length=20, choices=Origin.choices)
     travel_14d = models.CharField(_("travel in the last 14 days"), max_length=300, blank=True)
+    # When the travel history was written (retention deletes it a period after this, whatever
+    # else of the entry changes later); None without one.
+    travel_at = models.DateTimeField(
+        _("travel history written"), null=True, blank=True, editable=False
+    )
     planned_return = models.DateField(_("planned return date"), null=True, blank=True)
     transport = models.CharField(
         _("transport"), max_length=20, choices=Transport.choices, blank=True

@@ -63,8 +63,11 @@ def purge(*, today: datetime.date | None = None) -> dict[str, int]:
                 break
             deleted += CheckIn.objects.filter(pk__in=ids, day__lt=before).delete()[0]
     stale = timezone.make_aware(datetime.datetime.combine(before, datetime.time.min))
+    # A travel history goes a period after it was written, whatever else changed since.
     travel = (
-        Employee.objects.filter(updated_at__lt=stale).exclude(travel_14d="").update(travel_14d="")
+        Employee.objects.filter(travel_at__lt=stale)
+        .exclude(travel_14d="")
+        .update(travel_14d="", travel_at=None)
     )
     done = {"checkins": deleted, "travel_14d": travel}
     for what, count in done.items():

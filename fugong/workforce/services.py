@@ -217,6 +217,8 @@ def employee_create(*, actor, enterprise, name: str, id_number: str, phone: str 
             _("%(name)s is already on the roster.") % {"name": person.name}, code="duplicate"
         )
     phone = "".join(str(phone or "").split())
+    if fields.get("travel_14d"):
+        fields["travel_at"] = timezone.now()
     employee = audited_create(
         Employee,
         actor=actor,
@@ -268,6 +270,8 @@ def employee_update(*, actor, employee: Employee, phone: str | None = None, **fi
         if phone != employee.phone:
             fields["phone"] = phone
             fields["phone_hash"] = lookup_hash(phone, PHONE_PURPOSE) if phone else ""
+    if "travel_14d" in fields and fields["travel_14d"] != employee.travel_14d:
+        fields["travel_at"] = timezone.now() if fields["travel_14d"] else None
     employee = audited_update(employee, actor=actor, reason=_("Roster"), **fields)
     _assess([employee])
     return employee
@@ -478,6 +482,9 @@ def employees_upsert(*, actor, enterprise, rows: list[dict], reason: str) -> Com
         after.update(zip(_ASSESSED, assess(after), strict=True))
         after["updated_at"] = now
         differs += [k for k in _ASSESSED if after[k] != entry[k]]
+        if "travel_14d" in differs:  # its age counts from now (retention)
+            after["travel_at"] = now if after["travel_14d"] else None
+            differs.append("travel_at")
         if "phone_hash" in differs:
             after["phone"] = row["phone_sealed"]
             differs.append("phone")
@@ -494,6 +501,8 @@ def employees_upsert(*, actor, enterprise, rows: list[dict], reason: str) -> Com
             for pk, (row, person_id) in zip(ids, fresh, strict=True):
                 new = defaults | {k: row[k] for k in EDITABLE if k in row}
                 new["id"], new["person_id"] = pk, person_id
+                if new["travel_14d"]:
+                    new["travel_at"] = now
                 if row.get("phone_hash"):
                     new["phone_hash"], new["phone"] = row["phone_hash"], row["phone_sealed"]
                 new.update(zip(_ASSESSED, assess(new), strict=True))

@@ -226,24 +226,33 @@ def test_an_impossible_date_on_the_roster_is_refused_and_nothing_is_stored(world
 
 
 # -- point 6: the travel history's age ----------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: retention.purge dates a travel history by the entry's updated_at, so any "
-    "later change of the entry (work status, phone, dormitory) keeps the old travel history "
-    "another full period",
-)
 @override_settings(FUGONG_HEALTH_RETENTION_DAYS=30)
 def test_a_travel_history_goes_after_the_period_whatever_else_changed(world):
+    """Retention dates a travel history by when it was written (``travel_at``), not by the
+    entry's last change: a later change of work status keeps no old history; a history
+    written again recently stays; the import and the form both date what they write."""
     c = add_cast(world, "approval", "gap_travel")
-    employee = hire(c, 10, travel_14d="途经某站", work_status=WorkStatus.NOT_RETURNED)
-    Employee.objects.filter(pk=employee.pk).update(
-        updated_at=timezone.now() - datetime.timedelta(days=40)
+    old = hire(c, 10, travel_14d="途经某站", work_status=WorkStatus.NOT_RETURNED)
+    assert old.travel_at is not None  # dated when written
+    rewritten = hire(c, 11, travel_14d="途经甲站", work_status=WorkStatus.NOT_RETURNED)
+    forty_days_ago = timezone.now() - datetime.timedelta(days=40)
+    Employee.objects.filter(pk__in=[old.pk, rewritten.pk]).update(
+        updated_at=forty_days_ago, travel_at=forty_days_ago
     )
-    employee.refresh_from_db()
-    services.employee_update(actor=c.enterprise, employee=employee, work_status=WorkStatus.AT_WORK)
-    retention.purge()
-    employee.refresh_from_db()
-    assert employee.travel_14d == ""
+    old.refresh_from_db()
+    services.employee_update(actor=c.enterprise, employee=old, work_status=WorkStatus.AT_WORK)
+    rewritten.refresh_from_db()
+    services.employee_update(actor=c.enterprise, employee=rewritten, travel_14d="途经乙站")
+    done = retention.purge()
+    old.refresh_from_db()
+    rewritten.refresh_from_db()
+    assert (old.travel_14d, old.travel_at) == ("", None)
+    assert rewritten.travel_14d == "途经乙站" and rewritten.travel_at > forty_days_ago
+    assert done["travel_14d"] >= 1
+    # Cleared by hand: no date left either.
+    services.employee_update(actor=c.enterprise, employee=rewritten, travel_14d="")
+    rewritten.refresh_from_db()
+    assert rewritten.travel_at is None
 
 
 # -- point 1: every field of the roster through the import and the export ----------------------
@@ -269,6 +278,7 @@ def test_travel_transit_and_dormitory_go_through_the_import_and_back_out(world, 
         6,
         "3-201",
     )
+    assert e.travel_at is not None  # the import dates the history it writes (retention)
     client.force_login(c.enterprise)
     assert client.post("/workforce/export/").status_code == 302
     job = Job.objects.filter(created_by=c.enterprise, kind="workforce.export").latest("pk")

@@ -46,7 +46,7 @@ def test_old_health_records_go_their_counts_stay_and_each_purge_is_logged(world)
         CheckIn.objects.create(employee=e, day=old, half=0, tenths=365 + i, abnormal=i == 2)
         CheckIn.objects.create(employee=e, day=TODAY, half=0, tenths=365)
     Employee.objects.filter(pk__in=[e.pk for e in staff[:2]]).update(
-        updated_at=timezone.now() - datetime.timedelta(days=40)
+        travel_at=timezone.now() - datetime.timedelta(days=40)  # written 40 days ago
     )
     done = retention.purge()
     assert done == {"checkins": 3, "travel_14d": 2}
