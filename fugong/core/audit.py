@@ -7,6 +7,7 @@ import datetime
 import decimal
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -161,11 +162,12 @@ def record_many(
     *,
     actor,
     model: type[models.Model],
-    changes: list[tuple[Any, str, str, dict | None, dict | None]],
+    changes: Iterable[tuple[Any, str, str, dict | None, dict | None]],
     reason: str = "",
 ) -> int:
     """Audit rows for a bulk write (imports, demo data): one row per changed object.
-    ``changes`` holds (pk, repr, action, before, after) of objects of ``model``."""
+    ``changes`` holds (pk, repr, action, before, after) of objects of ``model`` (an iterable:
+    made as the rows are written, with no query in it)."""
     ctx = context.current()
     is_user = actor is not None and getattr(actor, "pk", None) is not None
     actor_id = actor.pk if is_user else None

@@ -9,6 +9,7 @@ only with values that are already validated.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -126,22 +127,90 @@ def insert_rows(
         # SQLite's own cursor, with its own placeholders: Django's would rewrite each long
         # statement's placeholders by a regular expression (20 ms a statement). Its errors
         # become Django's as through Django's cursor.
-        execute = sqlite3.Cursor.execute
         batch: list[Any] = []
         size = 0
-        with load_cache(), connection.wrap_database_errors:
+        with load_cache(), connection.wrap_database_errors, _Writer(raw) as execute:
             for values in prepared():
                 batch += values
                 size += 1
                 if size == per:
-                    execute(raw, full, batch)
+                    execute(full, batch)
                     count += size
                     batch, size = [], 0
             if size:
                 sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * size)}"  # noqa: S608
-                execute(raw, sql, batch)
+                execute(sql, batch)
                 count += size
     return count
+
+
+class _Writer:
+    """Runs SQLite statements on a thread of its own while the caller makes the next
+    statement's rows: sqlite3 lets other threads run while SQLite writes a statement (a
+    statement of hundreds of rows: B-trees, indexes, checks), so making the rows (conversions,
+    JSON, what the rows' iterable computes) and writing them take two cores instead of
+    following each other. One statement at a time, in order; the connection is used by the
+    writer alone meanwhile (no query in the rows' iterable, as for PostgreSQL's COPY). The
+    first statement runs on the caller's thread (a load of one statement starts no thread);
+    leaving waits for the last one and raises the writer's error, if any."""
+
+    def __init__(self, cursor) -> None:
+        self.cursor = cursor
+        self.thread = None
+        self.queue = None
+        self.error: BaseException | None = None
+        self.abandoned = False  # the caller failed: the statements left are not run
+
+    def __enter__(self) -> Callable[[str, list[Any]], None]:
+        return self.execute
+
+    def execute(self, sql: str, params: list[Any]) -> None:
+        import sqlite3  # the driver of this database only
+
+        if self.thread is None and self.queue is None:
+            self.queue = ()  # the next statement goes to the thread
+            sqlite3.Cursor.execute(self.cursor, sql, params)
+            return
+        if self.thread is None:
+            import queue
+            import threading
+
+            self.queue = queue.Queue(maxsize=1)  # one statement made ahead, no more
+            self.thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
+            self.thread.start()
+        if self.error is not None:
+            self._stop()
+        self.queue.put((sql, params))
+
+    def _run(self) -> None:
+        import sqlite3  # the driver of this database only
+
+        while (item := self.queue.get()) is not None:
+            if self.error is None and not self.abandoned:
+                try:
+                    sqlite3.Cursor.execute(self.cursor, *item)
+                except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread
+                    self.error = exc
+
+    def _stop(self) -> None:
+        """Wait for the statements given so far; raise the writer's error."""
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+            self.queue = ()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is None:
+            self._stop()
+            return
+        self.abandoned = True  # the caller's error is raised, not the writer's
+        self.error = None
+        with contextlib.suppress(BaseException):
+            self._stop()
 
 
 # SQLite's page cache while rows are loaded, in KiB: the default 2 MB cannot hold the index

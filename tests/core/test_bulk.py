@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import threading
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from fugong.accounts.testing import build_county
+from fugong.core import bulk
 from fugong.core.bulk import insert_rows, new_ids, rows_by_keys
 from fugong.core.models import AuditLog
 from fugong.enterprises.demo_profiles import credit_code
@@ -77,10 +79,51 @@ def test_a_row_the_database_refuses_stops_the_load_with_its_error_and_writes_not
     before = AuditLog.objects.count()
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows(AuditLog, ["id", *AUDIT], rows)
-    assert AuditLog.objects.count() == before
+    assert AuditLog.objects.count() == before and not _writers()
     with connection.cursor() as cursor:  # the connection is usable again
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+def _writers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "sqlite-writer"]
+
+
+def test_a_load_of_many_statements_writes_every_row_in_order(monkeypatch):
+    """SQLite writes each statement on a thread while the next one's rows are made: every
+    row is written, in order, and the thread has ended when insert_rows returns."""
+    monkeypatch.setattr(bulk, "BATCH", 7)
+    made = []
+
+    def rows():
+        for i in range(100):
+            made.append(i)
+            yield audit_row(i, {"i": i, "名": f"第{i}行"})
+
+    assert insert_rows(AuditLog, AUDIT, rows()) == 100 and made == list(range(100))
+    stored = AuditLog.objects.filter(object_repr__startswith="企业").order_by("pk")
+    assert [(r.object_id, r.after) for r in stored] == [
+        (str(i), {"i": i, "名": f"第{i}行"}) for i in range(100)
+    ]
+    assert not _writers()
+
+
+def test_rows_that_fail_to_be_made_stop_the_load_with_their_own_error(monkeypatch):
+    """An error while the rows are made (a statement being written meanwhile) is the one
+    raised; the writer stops, nothing is written and the connection is usable."""
+    monkeypatch.setattr(bulk, "BATCH", 5)
+
+    def rows():
+        for i in range(30):
+            if i == 23:
+                raise ValueError("row 23")
+            yield audit_row(i, {"i": i})
+
+    before = AuditLog.objects.count()
+    with pytest.raises(ValueError, match="row 23"), transaction.atomic():
+        insert_rows(AuditLog, AUDIT, rows())
+    assert AuditLog.objects.count() == before and not _writers()
+    assert insert_rows(AuditLog, AUDIT, [audit_row(1, None)]) == 1
 
 
 def test_new_ids_come_after_every_id_given_and_rows_insert_with_them():
