@@ -32,6 +32,10 @@ class WorkforceConfig(AppConfig):
         from fugong.workforce import fastlane
 
         registry.add_fast_route(fastlane.ROUTE)  # one's own check-in, in front of Django
+        from fugong.workforce import home
+
+        for tile in home.TILES:
+            registry.add_home_tile(tile)
         registry.add_startup_task(_purge_health)
         registry.add_demo_step("roster", "fugong.workforce.demo.build_roster", after=("users",))
         registry.add_menu(

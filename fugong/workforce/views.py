@@ -26,7 +26,7 @@ from fugong.core.jobs import job_start
 from fugong.core.masking import mask_id_number, mask_phone
 from fugong.core.scope import scoped
 from fugong.stats import staff
-from fugong.workforce import checkins, export, passes, rules, selectors, services
+from fugong.workforce import checkins, export, home, passes, rules, selectors, services
 from fugong.workforce import phone_entry as phone_entry_mod
 from fugong.workforce.choices import Half, Location, Origin, PassStatus, Symptom, WorkStatus
 from fugong.workforce.forms import EmployeeForm, OriginRuleForm, RegionRiskForm
@@ -279,38 +279,22 @@ def _checkin_posted(request: HttpRequest, *, actor, employee) -> None:
 def me(request: HttpRequest) -> HttpResponse:
     """The employee's own page (a phone): their status, their pass, and the check-in of this
     half-day (a retried submission is the same check-in: the form carries its key)."""
-    mine = list(
-        Employee.objects.filter(user=request.user)
-        .select_related("person", "enterprise")
-        .order_by("-pk")
-    )
-    if not mine:
+    employee = home.mine(request.user)
+    if employee is None:
         raise PermissionDenied(_("Your account is on no enterprise's roster: ask your enterprise."))
-    employee = mine[0]
     if request.method == "POST":
         try:
             _checkin_posted(request, actor=request.user, employee=employee)
         except (UserError, ValueError) as exc:
             messages.error(request, getattr(exc, "message", _("Check what you typed.")))
         return redirect("workforce:me")
-    today = timezone.localdate()
-    half = checkins.current_half()
-    done = employee.checkins.filter(day=today, half=half).first()
-    live = employee.passes.filter(status=PassStatus.VALID).order_by("-pk").first()
+    day = home.my_day(employee)
+    live = day["pass"]
     qr = segno.make(_gate_url(request, live), error="m").svg_inline(scale=4) if live else ""
     return render(
         request,
         "workforce/me.html",
-        {
-            "employee": employee,
-            "done": done,
-            "half": Half(half).label,
-            "key": uuid.uuid4(),
-            "symptoms": Symptom.choices,
-            "locations": Location.choices,
-            "pass": live,
-            "qr": qr,
-        },
+        {**day, "qr": qr},
     )
 
 
