@@ -1,6 +1,7 @@
 """Requests (诉求) in the JSON API: list in the caller's scope (the dispatcher's queue, a
 department's inbox, the overdue list), raise, read with the actions the caller may take now,
-and take them; extension requests and callbacks."""
+and take them; extension requests. Callbacks, notes, files, urges, visits, common problems,
+the green channel and the figures: ``api_more.py``."""
 
 import datetime
 
@@ -181,6 +182,11 @@ def extension_ask(request, pk: int, payload: ExtensionIn):
         actor=request.auth, case=_case(request, pk), days=payload.days, reason=payload.reason
     )
     return Answer(201, {"id": e.pk, "days": e.days, "status": e.status})
+
+
+# The rest of the module (callbacks, notes, files, urges, visits, common problems, green
+# channel, the figures): registered here, before the step route, for the same reason.
+from fugong.cases import api_more  # noqa: E402, F401
 
 
 class StepIn(Schema):

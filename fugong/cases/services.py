@@ -26,6 +26,7 @@ from fugong.cases.choices import (
     Rating,
     RouteLevel,
     Source,
+    Status,
     Urgency,
 )
 from fugong.cases.models import (
@@ -43,6 +44,7 @@ from fugong.core import calendar, numbering, tree
 from fugong.core.audit import audited_create, audited_update
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.files import clean_upload
+from fugong.core.permissions import general_refusal
 from fugong.core.scope import scoped
 from fugong.enterprises.models import Assignment
 from fugong.notifications.services import event_raise
@@ -505,4 +507,35 @@ def note_add(*, actor, case: Case, text: str) -> CaseNote:
     text = _text(text, _("the step"), 1000)
     return audited_create(
         CaseNote, actor=actor, case=case, by=actor, office=W.office_of(actor, case), text=text
+    )
+
+
+# ------------------------------------------------------------------------ attachments
+
+
+@transaction.atomic
+def attachment_add(*, actor, case: Case, upload) -> CaseAttachment:
+    """A file added to a request after it was raised (the API's ``POST …/files``): by the
+    enterprise's side while it is open or waiting for the rating, by its departments while
+    they handle it; checked as at raising (``clean_upload``), MAX_ATTACHMENTS a request."""
+    case = W.CASES.lock(case)
+    kinds = W.actor_kinds(actor, case)
+    enterprise_side = W.ENTERPRISE in kinds and case.status not in (Status.CLOSED, Status.WITHDRAWN)
+    department = bool(kinds & {W.HANDLER, W.CO_HANDLER}) and case.status in WITH_DEPARTMENT
+    if not (enterprise_side or department):
+        raise NotAllowed(general_refusal())
+    if case.attachments.count() >= MAX_ATTACHMENTS:
+        raise UserError(
+            _("At most %(n)s files a request.") % {"n": MAX_ATTACHMENTS}, code="too_many"
+        )
+    clean = clean_upload(upload, allowed=ATTACHMENT_TYPES, prefix="case")
+    return audited_create(
+        CaseAttachment,
+        actor=actor,
+        case=case,
+        file=clean.content,
+        filename=clean.filename,
+        content_type=clean.kind,
+        size=clean.size,
+        uploaded_by=actor,
     )
