@@ -3,7 +3,9 @@ than FUGONG_HEALTH_RETENTION_DAYS are deleted; before the check-ins go, each ent
 counts of each half-day are kept (``CheckInDay``); each purge is logged (``Purge``: what,
 older than which day, how many). Run by ``fugong purge-health`` (cron, nightly) and when
 the server starts. On PostgreSQL the check-ins are partitioned by month (``partitions``): a
-month past the period goes whole."""
+month past the period goes whole. The roster's files go with them: the uploaded roster
+files, their error and checked files, and the roster exports, which hold ID numbers, phones
+and travel histories as the enterprise kept them."""
 
 from __future__ import annotations
 
@@ -69,8 +71,38 @@ def purge(*, today: datetime.date | None = None) -> dict[str, int]:
         .exclude(travel_14d="")
         .update(travel_14d="", travel_at=None)
     )
-    done = {"checkins": deleted, "travel_14d": travel}
+    done = {"checkins": deleted, "travel_14d": travel, "roster_files": _purge_files(stale)}
     for what, count in done.items():
         if count:
             Purge.objects.create(what=what, before=before, count=count)
     return done
+
+
+def _purge_files(stale: datetime.datetime) -> int:
+    """Delete the roster imports' files (uploaded, errors, checked rows) and the roster
+    exports' files made before ``stale``; the batches and jobs stay (what was done, by
+    whom, the counts), their files blank. Returns how many files went."""
+    from fugong.core.imports.models import ImportBatch
+    from fugong.core.models import Job
+    from fugong.workforce import export, importer
+
+    count = 0
+    holders = [
+        (
+            ImportBatch.objects.filter(kind=importer.KIND, created_at__lt=stale),
+            ("file", "error_file", "checked_file"),
+        ),
+        (Job.objects.filter(kind=export.KIND, created_at__lt=stale), ("result_file",)),
+    ]
+    for queryset, fields in holders:
+        held = Q()
+        for name in fields:
+            held |= ~Q(**{name: ""})
+        for holder in queryset.filter(held).iterator(chunk_size=500):
+            for name in fields:
+                stored = getattr(holder, name)
+                if stored:
+                    stored.delete(save=False)  # the file, and the field blanked
+                    count += 1
+            type(holder).objects.filter(pk=holder.pk).update(**dict.fromkeys(fields, ""))
+    return count

@@ -5,6 +5,7 @@ stays."""
 from __future__ import annotations
 
 import datetime
+import os
 
 from django.core.management import call_command
 from django.test import override_settings
@@ -49,7 +50,7 @@ def test_old_health_records_go_their_counts_stay_and_each_purge_is_logged(world)
         travel_at=timezone.now() - datetime.timedelta(days=40)  # written 40 days ago
     )
     done = retention.purge()
-    assert done == {"checkins": 3, "travel_14d": 2}
+    assert done == {"checkins": 3, "travel_14d": 2, "roster_files": 0}
     assert not CheckIn.objects.filter(day=old).exists()
     assert CheckIn.objects.filter(day=TODAY, employee__in=staff).count() == 3  # recent stays
     kept = CheckInDay.objects.get(enterprise=enterprise, day=old, half=0)
@@ -64,3 +65,45 @@ def test_old_health_records_go_their_counts_stay_and_each_purge_is_logged(world)
     logged = Purge.objects.count()
     call_command("purge_health")
     assert Purge.objects.count() == logged
+
+
+@override_settings(FUGONG_HEALTH_RETENTION_DAYS=30)
+def test_the_roster_files_go_with_the_health_records(world):
+    """An uploaded roster, its error and checked files, and a roster export hold ID numbers,
+    phones and travel histories in clear: past the period they are deleted (the batch and
+    the job stay, their files blank), counted and logged; recent ones and other kinds'
+    files stay."""
+    from django.core.files.base import ContentFile
+
+    from fugong.core.imports.models import ImportBatch
+    from fugong.core.models import Job
+    from fugong.workforce import export, importer
+
+    c = add_cast(world, "approval", "retention_files")
+    old = timezone.now() - datetime.timedelta(days=40)
+
+    def batch(kind: str, when) -> ImportBatch:
+        made = ImportBatch(kind=kind, created_by=c.enterprise, filename="花名册.xlsx")
+        made.file.save("roster.xlsx", ContentFile(b"id numbers"), save=False)
+        made.error_file.save("errors.xlsx", ContentFile(b"refused rows"), save=False)
+        made.save()
+        ImportBatch.objects.filter(pk=made.pk).update(created_at=when)
+        return made
+
+    gone, recent = batch(importer.KIND, old), batch(importer.KIND, timezone.now())
+    other = batch("enterprises", old)
+    job = Job.objects.create(kind=export.KIND, title="导出花名册", created_by=c.enterprise)
+    job.result_file.save("roster-export.xlsx", ContentFile(b"phones"), save=True)
+    Job.objects.filter(pk=job.pk).update(created_at=old)
+    paths = [gone.file.path, gone.error_file.path, job.result_file.path]
+    done = retention.purge()
+    assert done["roster_files"] == 3
+    gone.refresh_from_db()
+    job.refresh_from_db()
+    assert (gone.file.name, gone.error_file.name, job.result_file.name) == ("", "", "")
+    assert not any(os.path.exists(p) for p in paths)
+    for kept in (recent, other):
+        kept.refresh_from_db()
+        assert kept.file and kept.file.storage.exists(kept.file.name)
+    assert Purge.objects.filter(what="roster_files", count=3).exists()
+    assert retention.purge()["roster_files"] == 0  # nothing left to delete

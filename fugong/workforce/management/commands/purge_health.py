@@ -1,4 +1,4 @@
-"""``fugong purge-health``: delete the check-ins and travel histories older than
+"""``fugong purge-health``: delete the check-ins, travel histories and roster files older than
 FUGONG_HEALTH_RETENTION_DAYS (the counts are kept; each purge is logged). Run nightly."""
 
 from django.core.management.base import BaseCommand
@@ -12,5 +12,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         done = purge()
         self.stdout.write(
-            f"{done['checkins']} check-in(s) and {done['travel_14d']} travel history(ies) deleted."
+            f"{done['checkins']} check-in(s), {done['travel_14d']} travel history(ies) and "
+            f"{done['roster_files']} roster file(s) deleted."
         )
