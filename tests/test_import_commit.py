@@ -7,11 +7,12 @@ import random
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 
-from fugong.accounts.models import User
+from fugong.accounts.models import User, phone_validator
 from fugong.accounts.testing import build_county
 from fugong.core.models import AuditLog
-from fugong.enterprises import services
+from fugong.enterprises import io, services
 from fugong.enterprises.demo_profiles import credit_code
 from fugong.enterprises.models import Enterprise
 
@@ -52,3 +53,21 @@ def test_new_rows_of_many_places_keep_their_ids_in_row_order_and_their_own_value
     assert {(a.object_id, a.after["name"], a.after["employee_count"]) for a in audit} == {
         (str(pk), row["name"], row["employee_count"]) for pk, row in zip(ids, rows, strict=True)
     }
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["13812345678", "0571-88886666", "057188886666", "12812345678", "1381234567",
+     "138123456789", "0571-8888", "13812345678\n", "１３８１２３４５６７８", "", "abc"],
+)  # fmt: skip
+def test_the_rows_phone_check_is_the_validators(phone):
+    """``io.check_phone`` (the check's own compiled pattern) accepts and refuses what the
+    form's validator does, with its message."""
+    try:
+        phone_validator(phone)
+    except ValidationError as exc:
+        with pytest.raises(ValidationError) as refused:
+            io.check_phone(phone)
+        assert refused.value.messages == exc.messages
+    else:
+        io.check_phone(phone)

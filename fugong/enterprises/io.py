@@ -144,6 +144,17 @@ _AS_STORED = frozenset({*rules.PEOPLE, "resumed_on", *BOOL_FIELDS})
 _LOOKUPS = {"category": CATEGORY_LOOKUP, "ledger": LEDGER_LOOKUP, "tier": TIER_LOOKUP}
 
 
+# The phone validator's own pattern, compiled here: a row's phone is checked by one search,
+# not through the validator's lazily compiled pattern (100,000 rows: 0.15 s of CPU).
+_PHONE_RE = re.compile(phone_validator.regex.pattern, phone_validator.regex.flags)
+
+
+def check_phone(text: str) -> None:
+    """``phone_validator(text)``: a phone it refuses still goes through it (its message)."""
+    if phone_validator.inverse_match or not _PHONE_RE.search(text):
+        phone_validator(text)
+
+
 def join_sentences(messages: list[str]) -> str:
     """One line of a row's problems: "…网格；台账类别…。", not "…网格。；台账类别…"."""
     return "；".join([m.rstrip("。.") for m in messages[:-1]] + messages[-1:])
@@ -452,7 +463,7 @@ class RowChecker(RowCheck):
             if phone != existing["contact_phone"]:
                 return False
             try:
-                phone_validator(phone)
+                check_phone(phone)
             except ValidationError:
                 return False
             return True
@@ -628,7 +639,7 @@ class RowChecker(RowCheck):
         phone = v.get("contact_phone")
         if phone and "*" not in str(phone):  # a masked phone from an export means "unchanged"
             try:
-                phone_validator(str(phone))
+                check_phone(str(phone))
                 out["contact_phone"] = str(phone)
             except ValidationError:
                 fail(

@@ -397,9 +397,14 @@ _COLUMN_NAMES = frozenset((UPSERT_NAMES | UPSERT_ATTNAMES) - RELATIONS)
 
 def _as_attnames(row: dict) -> dict:
     """Model-level values (relations as objects, or already as ids) to column values."""
-    out = {name: row[name] for name in row.keys() & _COLUMN_NAMES}
-    for name in row.keys() & RELATIONS:
-        value = row[name]
+    out = {}
+    relations = None
+    for name, value in row.items():  # one pass (an import gives 100,000 rows)
+        if name in _COLUMN_NAMES:
+            out[name] = value
+        elif name in RELATIONS:
+            relations = [*(relations or ()), (name, value)]
+    for name, value in relations or ():  # an object given wins over its id
         out[f"{name}_id"] = value.pk if value is not None else None
     return out
 
