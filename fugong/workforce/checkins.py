@@ -20,11 +20,15 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fugong.accounts.choices import Role
 from fugong.accounts.models import hash_token
+from fugong.accounts.selectors import active_memberships
 from fugong.accounts.services import api_token_cte, api_token_user_id
 from fugong.core.bulk import fetchall
 from fugong.core.crypto import lookup_hasher
 from fugong.core.errors import NotAllowed, UserError
+from fugong.core.scope import scoped
+from fugong.enterprises.models import Enterprise
 from fugong.notifications.services import event_raise
 from fugong.workforce import services
 from fugong.workforce.choices import Half, Location, Source, Symptom, WorkStatus
@@ -556,12 +560,27 @@ def not_reported(*, enterprise, day: datetime.date, half: int):
     )
 
 
+OVERSEERS = frozenset({Role.CADRE, Role.COMMAND, Role.PLATFORM_ADMIN})  # see the 未报 lists
+
+
+def may_remind(actor, enterprise) -> bool:
+    """The enterprise's own users, and the grid chiefs, cadres and command offices whose
+    scope holds it (their 未报 list, ``overview``)."""
+    if services.may_keep_roster(actor, enterprise):
+        return True
+    roles = {m.role for m in active_memberships(actor)}
+    if not (roles & OVERSEERS or actor.is_superuser):
+        return False
+    return scoped(Enterprise.objects.filter(pk=enterprise.pk), actor).exists()
+
+
 @transaction.atomic
 def remind(*, actor, enterprise, day: datetime.date, half: int) -> int:
     """催报: remind each person of the 未报 list who has an account (their inbox, and email
-    where they chose it); once a half-day however often it is pressed. Returns how many."""
-    if not services.may_keep_roster(actor, enterprise):
-        raise NotAllowed(_("Only the enterprise's own users keep its roster."))
+    where they chose it); once a half-day however often it is pressed, by the enterprise or
+    by a grid chief or command office above it. Returns how many."""
+    if not may_remind(actor, enterprise):
+        raise NotAllowed(_("Only the enterprise's own users and those in charge of it remind."))
     told = 0
     for employee in (
         not_reported(enterprise=enterprise, day=day, half=half)
@@ -586,13 +605,11 @@ EXPECTED = [WorkStatus.AT_WORK, WorkStatus.OBSERVING, WorkStatus.REMOTE]
 def overview(*, user, day: datetime.date, half: int, limit: int = 100):
     """For a grid chief, a town or a county: today's abnormal check-ins in their scope (on
     the partial index of the abnormal), and the enterprises with people not checked in for
-    the half-day, most first: (name, not checked in, expected). The counts are the
+    the half-day, most first: (name, not checked in, expected, enterprise id). The counts are the
     database's own (``StaffCount``, ``CheckInTally``, kept by triggers): one row an
     enterprise, whatever the number of people (600,000 in a county)."""
     from django.db.models import F, FilteredRelation, Q
     from django.db.models.functions import Coalesce
-
-    from fugong.core.scope import scoped
 
     abnormal = (
         scoped(CheckIn.objects.filter(day=day, abnormal=True), user)
@@ -621,6 +638,6 @@ def overview(*, user, day: datetime.date, half: int, limit: int = 100):
         .annotate(missing=F("expected") - Coalesce(F("now__checked"), 0))
         .filter(missing__gt=0)
         .order_by("-missing", "enterprise_id")
-        .values_list("enterprise__name", "missing", "expected")[:limit]
+        .values_list("enterprise__name", "missing", "expected", "enterprise_id")[:limit]
     )
     return list(abnormal), list(missing)

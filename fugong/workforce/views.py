@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from fugong.core.ids import parse_id
 from fugong.core.jobs import job_start
 from fugong.core.masking import mask_id_number, mask_phone
 from fugong.core.scope import scoped
+from fugong.enterprises.models import Enterprise
 from fugong.stats import staff
 from fugong.workforce import checkins, export, home, passes, rules, selectors, services
 from fugong.workforce import phone_entry as phone_entry_mod
@@ -343,16 +344,23 @@ def health(request: HttpRequest) -> HttpResponse:
     """The grid chief's, town's or county's view of the day: abnormal check-ins, and the
     enterprises whose people have not checked in (未报), in the user's scope."""
     if (
-        not {m.role for m in active_memberships(request.user)}
-        & {
-            Role.CADRE,
-            Role.COMMAND,
-            Role.PLATFORM_ADMIN,
-        }
+        not {m.role for m in active_memberships(request.user)} & checkins.OVERSEERS
         and not request.user.is_superuser
     ):
         raise PermissionDenied(_("For grid chiefs and command offices."))
     day, half = timezone.localdate(), checkins.current_half()
+    if request.method == "POST":  # 催报 of one enterprise of the list
+        enterprise = get_object_or_404(
+            scoped(Enterprise.objects.all(), request.user),
+            pk=parse_id(request.POST.get("enterprise")),
+        )
+        told = checkins.remind(actor=request.user, enterprise=enterprise, day=day, half=half)
+        messages.success(
+            request,
+            _("%(n)s people of %(enterprise)s reminded.")
+            % {"n": told, "enterprise": enterprise.name},
+        )
+        return redirect("workforce:health")
     abnormal, missing = checkins.overview(user=request.user, day=day, half=half)
     for c in abnormal:
         c.name = passes.masked_name(c.employee.person.name)
