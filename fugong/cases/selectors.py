@@ -105,11 +105,13 @@ def inbox(user):
 
 
 def overdue(user):
-    """Requests past their reply date and still with a department."""
+    """Requests past their reply date and still with a department, the green channel's
+    first (priority in every list of work, issue 14 point 8), then the longest overdue."""
     return (
         case_list(user)
         .filter(status__in=WITH_DEPARTMENT, due__lt=timezone.localdate())
-        .order_by("due", "id")
+        .annotate(green=green_first())
+        .order_by("-green", "due", "id")
     )
 
 
@@ -252,7 +254,6 @@ def overdue_pages(user) -> Queue:
         rows=case_list(user).filter(due__lt=timezone.localdate()),
         statuses=tuple(sorted(WITH_DEPARTMENT)),
         order=("due", "id"),
-        green_first=False,
     )
 
 

@@ -291,11 +291,6 @@ def test_a_rating_is_the_enterprises_once_after_a_reply_through_the_api_too(worl
         services.case_rate(actor=c.enterprise, case=case, rating=Rating.BASIC)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: the overdue list (selectors.overdue / overdue_pages) does not put the "
-    "green channel first, though issue 14 point 8 asks priority in every queue",
-)
 def test_the_green_channel_comes_first_in_the_overdue_list_too(world):
     from fugong.enterprises.services import green_channel_set
 
