@@ -20,7 +20,7 @@ from schemathesis.config import SchemathesisConfig
 
 pytestmark = pytest.mark.django_db
 
-# Examples per operation and generation mode (valid and invalid data); 39 operations, two users.
+# Examples per operation and generation mode (valid and invalid data); every operation, two users.
 MAX_EXAMPLES = 8
 
 CONFIG = SchemathesisConfig.from_dict(
