@@ -528,7 +528,7 @@ def enterprises_upsert(*, actor, rows: list[dict], reason: str = "") -> UpsertRe
                     result.created.update(zip(new, ids, strict=True))
                     return ids
 
-                counted.insert(insert)
+                counted.insert(insert, units=new.values())  # counted from these values
             if changed:
                 counted.flush()  # a unit inserted by an earlier chunk may change here
                 columns = sorted(

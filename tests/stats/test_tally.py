@@ -325,6 +325,41 @@ def test_the_upserts_bulk_insert_is_counted_as_a_recount_would_count_it(demo):
     assert_agrees([hand.day, hand.day - 3 * DAY])
 
 
+def test_units_counted_from_their_values_are_counted_as_the_table_would_be(demo):
+    """The upsert hands its new units' values to the tally (``BulkInserts._count``), which
+    counts them without reading them back: the same rows as counting the table again, for
+    places from the grid up to the city (the city and above not tallied), an industry that is
+    no division (no section), several places and keys in one flush, in several chunks."""
+    hand = build_hand_town()
+    admin = User.objects.get(username="admin")
+    grid = Jurisdiction.objects.filter(level="grid").first()
+    city = Jurisdiction.objects.get(level="county").parent
+    places = [grid, grid.parent, hand.village, hand.town, hand.town.parent, city]
+    section = Industry.objects.filter(level="section").first()
+    industries = [*Industry.objects.filter(level="division").order_by("code")[:2], section, None]
+    rows = [
+        {
+            "name": f"按值{i}号公司",
+            "credit_code": credit_code(8400 + i),
+            "jurisdiction": places[i % len(places)],
+            "industry": industries[i % len(industries)],
+            "category": [Category.INDUSTRY_ABOVE, ""][i % 2],
+            "ledger": [Ledger.CAN_RESUME, ""][i % 2],
+            "employee_count": 3 * i,
+            "resumed_on": hand.day if i % 3 else None,
+            "returned_count": i if i % 5 else None,
+        }
+        for i in range(40)
+    ]
+    with mock.patch.object(services, "UPSERT_CHUNK", 7):
+        result = services.enterprises_upsert(actor=admin, rows=rows)
+    assert len(result.created) == 40
+    counted = tally_rows()
+    tally.rebuild()
+    assert counted == tally_rows()
+    assert_agrees([hand.day])
+
+
 def test_a_unit_inserted_and_changed_by_one_upsert_is_counted_once(demo):
     """A credit code twice in one upsert, the second time in a later chunk: the unit the first
     chunk inserted (counted at the end with the others) is counted before the second chunk
