@@ -4,6 +4,7 @@ and audits is what the rows say, whatever order it writes them in."""
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -11,10 +12,12 @@ from django.core.exceptions import ValidationError
 
 from fugong.accounts.models import User, phone_validator
 from fugong.accounts.testing import build_county
+from fugong.core.audit import history_for
 from fugong.core.models import AuditLog
 from fugong.enterprises import io, services
+from fugong.enterprises.choices import Category
 from fugong.enterprises.demo_profiles import credit_code
-from fugong.enterprises.models import Enterprise
+from fugong.enterprises.models import Enterprise, Industry
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +74,18 @@ def test_the_rows_phone_check_is_the_validators(phone):
         assert refused.value.messages == exc.messages
     else:
         io.check_phone(phone)
+
+
+def test_the_derived_category_is_plain_text_and_audited_as_the_choices_value():
+    county = build_county()
+    admin = User.objects.get(username="w_admin")
+    industry = Industry.objects.get(code="34")
+    values = {"industry": industry, "revenue_last_year": Decimal(3000)}
+    derived = services.derived_fields(values, threshold=None)
+    assert type(derived["category"]) is str and derived["category"] == Category.INDUSTRY_ABOVE
+    code = credit_code(random.Random(12), county.county.code)
+    row = {"name": "派生公司", "credit_code": code, "jurisdiction": county.grid, **values}
+    result = services.enterprises_upsert(actor=admin, rows=[row])
+    e = Enterprise.objects.get(pk=result.created[code])
+    assert e.category == Category.INDUSTRY_ABOVE
+    assert history_for(e).first().after["category"] == "industry_above"

@@ -82,7 +82,9 @@ def derived_fields(values: dict, *, threshold: Decimal | None) -> dict:
             "Stated in the imported file."
         )
     else:
-        out["category"] = derived.value
+        # Plain text, not the choice's member: what is compared, audited and written (an
+        # import's 100,000 members each cost the audit snapshot and sqlite3's adapter look-up).
+        out["category"] = str(derived.value)
     if not values.get("is_key_overridden"):
         out["is_key"] = bool(
             derive_key(tax_paid=values.get("tax_paid_last_year"), threshold=threshold).value
