@@ -218,16 +218,7 @@ def case_raise(
     )
     W.case_event(case, actor=actor, action="raise", before="")
     for clean in files:  # each file audited, as a filing's attachments are
-        audited_create(
-            CaseAttachment,
-            actor=actor,
-            case=case,
-            file=clean.content,
-            filename=clean.filename,
-            content_type=clean.kind,
-            size=clean.size,
-            uploaded_by=actor,
-        )
+        _attach(case, clean, actor=actor)
     if settings.FUGONG_CASES_AUTO_DISPATCH:
         offices = route(case)
         if offices:
@@ -528,7 +519,11 @@ def attachment_add(*, actor, case: Case, upload) -> CaseAttachment:
         raise UserError(
             _("At most %(n)s files a request.") % {"n": MAX_ATTACHMENTS}, code="too_many"
         )
-    clean = clean_upload(upload, allowed=ATTACHMENT_TYPES, prefix="case")
+    return _attach(case, clean_upload(upload, allowed=ATTACHMENT_TYPES, prefix="case"), actor=actor)
+
+
+def _attach(case: Case, clean, *, actor) -> CaseAttachment:
+    """Store a checked file (``core.files.clean_upload``'s) on the request, audited."""
     return audited_create(
         CaseAttachment,
         actor=actor,

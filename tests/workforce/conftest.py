@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.cache import cache
+from django.test import override_settings
 from django.utils import timezone
 
 from fugong.workforce import rules
 from fugong.workforce.choices import Measure, Origin
 from fugong.workforce.models import OriginRule
+from tests.notifications.fakes import FakeGateway
 
 EARLIER = timezone.localdate() - datetime.timedelta(days=30)
 
@@ -45,3 +48,14 @@ def county_rules(_built, django_db_blocker):
             made.append(rule)
         yield made
         OriginRule.objects.filter(pk__in=[r.pk for r in made]).delete()
+
+
+@pytest.fixture
+def gateway():
+    """A fake SMS gateway for the phone check-in (its codes readable), the cache cleared."""
+    cache.clear()
+    with (
+        FakeGateway() as server,
+        override_settings(FUGONG_SMS_URL=server.url, FUGONG_SMS_CODE_TEMPLATE="SMS_CODE_1"),
+    ):
+        yield server

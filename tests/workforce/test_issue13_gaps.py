@@ -11,7 +11,6 @@ import datetime
 import io
 import logging
 
-import pytest
 from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
@@ -30,7 +29,6 @@ from fugong.workforce.choices import Measure, Origin, PassStatus, WorkStatus
 from fugong.workforce.importer import KIND
 from fugong.workforce.models import CheckIn, Employee, OriginRule
 from fugong.workforce.testing import id_number
-from tests.notifications.fakes import FakeGateway
 
 _built, world = world_fixtures(build_casts, scope="module")
 TODAY = timezone.localdate()
@@ -154,14 +152,6 @@ def test_the_employees_home_page_shows_their_status_and_check_in(world, county_r
 
 
 # -- bad input: a check-in QR code of another enterprise ---------------------------------------
-@pytest.fixture
-def gateway():
-    cache.clear()
-    with (
-        FakeGateway() as server,
-        override_settings(FUGONG_SMS_URL=server.url, FUGONG_SMS_CODE_TEMPLATE="SMS_CODE_1"),
-    ):
-        yield server
 
 
 def test_another_enterprises_check_in_qr_code_checks_nobody_in(world, gateway, client, caplog):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 from stdnum.cn import ric
@@ -19,7 +18,6 @@ from fugong.resumption.testing import add_cast, build_casts
 from fugong.workforce import phone_entry, services
 from fugong.workforce.choices import Origin, WorkStatus
 from fugong.workforce.models import CheckIn
-from tests.notifications.fakes import FakeGateway
 
 _built, world = world_fixtures(build_casts, scope="module")
 
@@ -27,16 +25,6 @@ _built, world = world_fixtures(build_casts, scope="module")
 def number(i: int) -> str:
     body = f"420106{1980 + i % 20}0303{i:03d}"
     return body + ric.calc_check_digit(body + "0")
-
-
-@pytest.fixture
-def gateway():
-    cache.clear()
-    with (
-        FakeGateway() as server,
-        override_settings(FUGONG_SMS_URL=server.url, FUGONG_SMS_CODE_TEMPLATE="SMS_CODE_1"),
-    ):
-        yield server
 
 
 def hire(c, i, phone):
