@@ -251,12 +251,13 @@ def _import_twice(path, profile: bool = False) -> dict[str, tuple[float, float]]
         imported = time.perf_counter() - started
         imported_cpu = time.process_time() - cpu
         batch.refresh_from_db()
-        # CPU: this process's alone (not the sheet reader's nor PostgreSQL's), which other
-        # work on the machine disturbs less than the wall time.
+        # CPU: this process's alone (all its threads: SQLite's writer too; not the sheet
+        # reader's nor PostgreSQL's), which other work on the machine disturbs less than the
+        # wall time; the load average (one minute) says how much other work there was.
         print(
             f"  {attempt}: check {checked:.1f} s (CPU {checked_cpu:.1f} s), "
             f"commit {imported:.1f} s (CPU {imported_cpu:.1f} s); "
-            f"result {batch.result or batch.message}"
+            f"load average {os.getloadavg()[0]:.1f}; result {batch.result or batch.message}"
         )
         out[attempt] = (checked, imported)
     return out
