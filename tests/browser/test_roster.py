@@ -69,3 +69,25 @@ def test_an_employee_checks_in_on_a_360_px_phone(new_page, artifacts):
     assert employee.checkins.get().abnormal
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts / "checkin-360.png"), full_page=True)
+
+
+def test_an_employee_checks_in_from_the_home_page_on_a_360_px_phone(new_page, artifacts):
+    """The employee's home page after logging in (issue 13 point 7): their status, the
+    check-in form and their pass; checking in from it lands on their own page, done."""
+    employee = (
+        Employee.objects.filter(user__isnull=False).select_related("user").order_by("-pk").first()
+    )
+    employee.checkins.all().delete()
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    log_in(page, employee.user.username)
+    page.goto("/")
+    expect(page.get_by_test_id("my-status")).to_be_visible()
+    expect(page.get_by_role("link", name="我的打卡和通行码")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_label("体温（°C）").fill("36.6")
+    page.get_by_role("button", name="打卡").click()
+    expect(page.get_by_test_id("checked-in")).to_contain_text("36.6")
+    assert "/workforce/me/" in page.url and employee.checkins.count() == 1
+    page.goto("/")
+    expect(page.get_by_test_id("checked-in")).to_be_visible()
+    page.screenshot(path=str(artifacts / "employee-home-360.png"), full_page=True)
