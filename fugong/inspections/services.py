@@ -1,12 +1,42 @@
-"""Writes to checklist templates."""
+"""Every write of the inspections app: checklist templates, inspections (planned, recorded,
+self-checks submitted and reviewed), rectification orders (整改通知书) and orders to stop
+(责令停业). Atomic, audited, keyword-only."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from fugong.accounts.models import Jurisdiction
+from fugong.core import numbering, tree
 from fugong.core.audit import audited_create, audited_update
-from fugong.inspections.models import ChecklistItem, ChecklistTemplate
+from fugong.core.calendar import add_working_days
+from fugong.core.errors import Conflict, NotAllowed, UserError
+from fugong.inspections import checklists, workflow
+from fugong.inspections.checklists import Answer
+from fugong.inspections.choices import (
+    InspectionKind,
+    InspectionStatus,
+    ItemKind,
+    OrderStatus,
+    StopStatus,
+)
+from fugong.inspections.models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    Inspection,
+    InspectionAnswer,
+    Rectification,
+    StopOrder,
+)
+
+RECTIFICATION = "inspections.rectification"  # the kinds in core's document counters
+STOP = "inspections.stop"
+TOWN_DEPTH = 3  # a town or a street numbers the orders of its enterprises
 
 
 def template_in_use(template: ChecklistTemplate) -> bool:
@@ -24,6 +54,12 @@ def template_in_use(template: ChecklistTemplate) -> bool:
     )
 
 
+ITEM_FIELDS = (
+    "position", "text", "kind", "required", "photo_required", "group", "points", "critical",
+    "applies_if", "minimum",
+)  # fmt: skip
+
+
 @transaction.atomic
 def template_new_version(*, actor, template: ChecklistTemplate) -> ChecklistTemplate:
     """Copy ``template`` with its items as the next version, put the copy in use and the
@@ -37,17 +73,13 @@ def template_new_version(*, actor, template: ChecklistTemplate) -> ChecklistTemp
         name=template.name,
         kind=template.kind,
         source=template.source,
+        pass_rule=template.pass_rule,
+        pass_score=template.pass_score,
+        rectify_days=template.rectify_days,
         is_active=True,
     )
     ChecklistItem.objects.bulk_create(
-        ChecklistItem(
-            template=copy,
-            position=item.position,
-            text=item.text,
-            kind=item.kind,
-            required=item.required,
-            photo_required=item.photo_required,
-        )
+        ChecklistItem(template=copy, **{name: getattr(item, name) for name in ITEM_FIELDS})
         for item in template.items.all()
     )
     for old in ChecklistTemplate.objects.filter(code=template.code, is_active=True).exclude(
@@ -55,3 +87,372 @@ def template_new_version(*, actor, template: ChecklistTemplate) -> ChecklistTemp
     ):
         audited_update(old, actor=actor, is_active=False, reason="new version")
     return copy
+
+
+def _user(actor):
+    return actor if getattr(actor, "pk", None) is not None else None
+
+
+def town_of(place: Jurisdiction) -> Jurisdiction:
+    """The town (or street) of ``place``: it numbers the orders (``place`` when higher)."""
+    if place.depth <= TOWN_DEPTH:
+        return place
+    return Jurisdiction.objects.get(path=tree.ancestor_paths(place)[TOWN_DEPTH])
+
+
+def _numbered(kind: str, label: str, place: Jurisdiction, now: datetime.datetime) -> dict:
+    town = town_of(place)
+    year = timezone.localtime(now).year
+    sequence = numbering.take(kind, town, year)
+    return {
+        "issuer": town,
+        "year": year,
+        "sequence": sequence,
+        "number": numbering.format_number(f"{town.name[:2]}{label}", year, sequence),
+    }
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
+def may_plan(actor, enterprise) -> bool:
+    """A command office of the enterprise's place or above, or a reviewing office or
+    department whose place covers the enterprise's."""
+    probe = Inspection(enterprise=enterprise, jurisdiction=enterprise.jurisdiction)
+    if workflow.PLANNER in workflow.actor_kinds(actor, probe):
+        return True
+    return bool(planning_offices(actor, enterprise))
+
+
+def planning_offices(actor, enterprise) -> list:
+    """The offices ``actor`` belongs to (reviewing or department) whose place covers the
+    enterprise's: an inspection planned by their member is that office's."""
+    from fugong.accounts.choices import Role
+    from fugong.accounts.selectors import active_memberships
+
+    above = set(tree.ancestor_paths(enterprise.jurisdiction))
+    return [
+        m.office
+        for m in active_memberships(actor)
+        if m.role in (Role.REVIEWER, Role.DEPARTMENT)
+        and m.office is not None
+        and m.office.is_active
+        and m.office.jurisdiction.path in above
+    ]
+
+
+@transaction.atomic
+def inspection_plan(
+    *,
+    actor,
+    enterprise,
+    kind: str,
+    template: ChecklistTemplate,
+    date: datetime.date,
+    inspector=None,
+    office=None,
+    order: Rectification | None = None,
+    stop: StopOrder | None = None,
+    due: datetime.date | None = None,
+) -> Inspection:
+    """Plan an inspection of ``enterprise`` on ``template`` (its version in use). A self-check
+    is the enterprise's to fill by ``due`` (default: the date); a re-inspection follows an
+    order or an order to stop."""
+    if kind not in InspectionKind.values:
+        raise UserError(_("Choose the kind of inspection."), code="kind")
+    if not template.is_active:
+        raise UserError(_("Choose a checklist in use."), code="template")
+    system = isinstance(actor, str)
+    if not system and not may_plan(actor, enterprise):
+        raise NotAllowed(_("You may not plan inspections of this enterprise."))
+    if date < timezone.localdate() and kind != InspectionKind.SELF_CHECK:
+        raise UserError(_("Choose today or a later day."), code="date")
+    if office is None and not system:
+        offices = planning_offices(actor, enterprise)
+        office = offices[0] if offices else None
+    if inspector is not None and kind == InspectionKind.SELF_CHECK:
+        inspector = None
+    return audited_create(
+        Inspection,
+        actor=actor,
+        enterprise=enterprise,
+        jurisdiction=enterprise.jurisdiction,
+        office=office,
+        kind=kind,
+        template=template,
+        planned_for=date,
+        due=due or (date if kind == InspectionKind.SELF_CHECK else None),
+        planned_by=_user(actor),
+        inspector=inspector,
+        order=order,
+        stop=stop,
+    )
+
+
+# --- filling the checklist -----------------------------------------------------------------
+
+
+def _may_fill(actor, inspection: Inspection) -> bool:
+    kinds = workflow.actor_kinds(actor, inspection)
+    if inspection.kind == InspectionKind.SELF_CHECK:
+        return workflow.ENTERPRISE in kinds
+    return workflow.INSPECTOR in kinds
+
+
+def inspection_save_draft(*, actor, inspection: Inspection, draft: dict[str, str]) -> bool:
+    """Keep what was typed on the checklist page (the page sends it as the inspector goes, so
+    a dropped connection or a closed phone loses nothing). Not audited: a draft decides
+    nothing. False when the inspection is no longer open."""
+    if not _may_fill(actor, inspection):
+        raise NotAllowed(_("You may not fill in this checklist."))
+    clean = {str(k)[:40]: str(v)[:4000] for k, v in list(draft.items())[:400]}
+    return bool(
+        Inspection.objects.filter(pk=inspection.pk, status=InspectionStatus.PLANNED).update(
+            draft=clean
+        )
+    )
+
+
+def _store_answers(inspection: Inspection, result: checklists.Result) -> None:
+    inspection.answers.all().delete()  # a self-check sent back is filled again
+    for row in result.rows:
+        if not row.applies:
+            continue
+        item, answer = row.item, row.answer
+        stored = InspectionAnswer(
+            inspection=inspection,
+            item=item,
+            value=answer.value if item.kind == ItemKind.CHECK else "",
+            number=answer.number if answer.number not in ("", None) else None,
+            text=answer.text.strip()[:1000],
+            failed=row.failed,
+        )
+        if row.photo is not None:
+            stored.photo.save(row.photo.content.name, row.photo.content, save=False)
+        stored.save()
+
+
+def _evaluate(inspection: Inspection, answers: dict[int, Answer], opinion: str, *, needs_opinion):
+    result = checklists.evaluate(inspection.template, answers, enterprise=inspection.enterprise)
+    if needs_opinion and not opinion.strip():
+        result.problems.append(_("Write the inspector's opinion."))
+    result.raise_problems()
+    return result
+
+
+@transaction.atomic
+def inspection_record(
+    *,
+    actor,
+    inspection: Inspection,
+    answers: dict[int, Answer],
+    opinion: str,
+    revision: int | None = None,
+    rectify_by: datetime.date | None = None,
+) -> Inspection:
+    """Record an on-site inspection: the answers, the score and the result. A failed one
+    opens a rectification order with its failed items; a re-inspection closes its order when
+    passed, or sends it back to be rectified again with a new deadline."""
+    inspection = workflow.INSPECTIONS.lock(inspection)
+    workflow.INSPECTIONS.check(inspection, actor=actor, action="record", revision=revision)
+    result = _evaluate(inspection, answers, opinion, needs_opinion=True)
+    _store_answers(inspection, result)
+    now = timezone.now()
+    workflow.INSPECTIONS.apply(
+        inspection, actor=actor, action="record", revision=revision, locked=True,
+        reason=_("%(n)s checklist items answered") % {"n": len(result.rows)},
+        inspector=_user(actor) or inspection.inspector, performed_at=now, score=result.score,
+        passed=result.passed, opinion=opinion.strip(), draft={},
+    )  # fmt: skip
+    _after_result(actor, inspection, result, now=now, rectify_by=rectify_by)
+    return inspection
+
+
+def _after_result(actor, inspection, result, *, now, rectify_by=None) -> None:
+    order = inspection.order
+    if order is not None and order.status in (OrderStatus.OPEN, OrderStatus.REPORTED):
+        order = workflow.ORDERS.lock(order)
+        step = f"re-inspection {inspection.pk}"
+        if result.passed:
+            workflow.ORDERS.apply(
+                order, actor=step, action="close", closed_at=now,
+                on_time=timezone.localdate(now) <= order.deadline,
+            )  # fmt: skip
+            return
+        if order.status == OrderStatus.REPORTED:
+            workflow.ORDERS.apply(
+                order, actor=step, action="reopen", items=result.failed,
+                deadline=rectify_by or _deadline(inspection, now),
+            )  # fmt: skip
+        return
+    if not result.passed and inspection.stop_id is None:
+        rectification_issue(actor=actor, inspection=inspection, items=result.failed,
+                            deadline=rectify_by, now=now)  # fmt: skip
+
+
+def _deadline(inspection: Inspection, now) -> datetime.date:
+    return add_working_days(timezone.localdate(now), inspection.template.rectify_days)
+
+
+@transaction.atomic
+def self_check_submit(
+    *, actor, inspection: Inspection, answers: dict[int, Answer], opinion: str = "",
+    revision: int | None = None,
+) -> Inspection:  # fmt: skip
+    """The enterprise submits its self-check (自查) for review; the score is computed now."""
+    inspection = workflow.INSPECTIONS.lock(inspection)
+    workflow.INSPECTIONS.check(inspection, actor=actor, action="submit", revision=revision)
+    result = _evaluate(inspection, answers, opinion, needs_opinion=False)
+    _store_answers(inspection, result)
+    return workflow.INSPECTIONS.apply(
+        inspection, actor=actor, action="submit", revision=revision, locked=True,
+        performed_at=timezone.now(), inspector=_user(actor), score=result.score,
+        passed=result.passed, opinion=opinion.strip(), draft={},
+    )  # fmt: skip
+
+
+@transaction.atomic
+def self_check_review(
+    *, actor, inspection: Inspection, accept: bool, reason: str = "",
+    revision: int | None = None, rectify_by: datetime.date | None = None,
+) -> Inspection:  # fmt: skip
+    """Accept a submitted self-check (a failed one opens a rectification order, as an
+    inspection would) or send it back to the enterprise with the reason."""
+    inspection = workflow.INSPECTIONS.lock(inspection)
+    action = "accept" if accept else "send_back"
+    now = timezone.now()
+    inspection = workflow.INSPECTIONS.apply(
+        inspection, actor=actor, action=action, reason=reason, revision=revision, locked=True,
+        reviewed_by=_user(actor), reviewed_at=now,
+    )  # fmt: skip
+    if accept and not inspection.passed:
+        failed = [
+            {"item": a.item.position, "text": a.item.text, "note": a.text}
+            for a in inspection.answers.filter(failed=True).select_related("item")
+        ]
+        rectification_issue(
+            actor=actor, inspection=inspection, items=failed, deadline=rectify_by, now=now
+        )
+    return inspection
+
+
+# --- rectification orders ------------------------------------------------------------------
+
+
+def rectification_issue(*, actor, inspection: Inspection, items: list[dict], deadline=None,
+                        now=None) -> Rectification:  # fmt: skip
+    """Issue the numbered rectification order (整改通知书) of a failed inspection."""
+    now = now or timezone.now()
+    deadline = deadline or _deadline(inspection, now)
+    if deadline < timezone.localdate(now):
+        raise UserError(_("The rectification deadline cannot be in the past."), code="deadline")
+    return audited_create(
+        Rectification,
+        actor=actor,
+        inspection=inspection,
+        enterprise_id=inspection.enterprise_id,
+        jurisdiction_id=inspection.jurisdiction_id,
+        office=inspection.office,
+        items=items,
+        deadline=deadline,
+        issued_at=now,
+        issued_by=_user(actor),
+        **_numbered(RECTIFICATION, "整改", inspection.jurisdiction, now),
+    )
+
+
+@transaction.atomic
+def rectification_report(
+    *, actor, order: Rectification, report: str, revision: int | None = None
+) -> Rectification:
+    """The enterprise reports what it did; the re-inspection is planned at once, for the
+    inspector of the failed inspection, on the next working day."""
+    report = report.strip()
+    if not report:
+        raise UserError(_("Say what was done to rectify each item."), code="report")
+    order = workflow.ORDERS.apply(
+        order, actor=actor, action="report", revision=revision, report=report,
+        reported_at=timezone.now(),
+    )  # fmt: skip
+    first = order.inspection
+    if not order.reinspections.filter(status=InspectionStatus.PLANNED).exists():
+        inspection_plan(
+            actor="rectification report",
+            enterprise=order.enterprise,
+            kind=InspectionKind.REINSPECTION,
+            template=_in_use(first.template),
+            date=add_working_days(timezone.localdate(), 1),
+            inspector=first.inspector if first.kind != InspectionKind.SELF_CHECK else None,
+            office=order.office,
+            order=order,
+        )
+    return order
+
+
+def _in_use(template: ChecklistTemplate) -> ChecklistTemplate:
+    """The version of ``template``'s checklist in use now (itself when none is)."""
+    return (
+        ChecklistTemplate.objects.filter(code=template.code, is_active=True)
+        .order_by("-version")
+        .first()
+        or template
+    )
+
+
+# --- orders to stop ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def stop_issue(
+    *, actor, enterprise, facts: str, basis: str = "", inspection: Inspection | None = None,
+    order: Rectification | None = None,
+) -> StopOrder:  # fmt: skip
+    """Order the enterprise to stop operating (责令停业), with the facts found as its record.
+    Only a planner (a command office over it, or its responsible office) may."""
+    facts = facts.strip()
+    if not facts:
+        raise UserError(_("Write down the facts found: they are the order's record."))
+    probe = inspection or order or Inspection(enterprise=enterprise,
+                                              jurisdiction=enterprise.jurisdiction)  # fmt: skip
+    if workflow.PLANNER not in workflow.actor_kinds(actor, probe) and not planning_offices(
+        actor, enterprise
+    ):
+        raise NotAllowed(_("You may not order this enterprise to stop."))
+    if StopOrder.objects.filter(enterprise=enterprise, status=StopStatus.IN_FORCE).exists():
+        raise Conflict(_("An order to stop this enterprise is already in force."))
+    now = timezone.now()
+    offices = [] if isinstance(actor, str) else planning_offices(actor, enterprise)
+    return audited_create(
+        StopOrder,
+        actor=actor,
+        enterprise=enterprise,
+        jurisdiction=enterprise.jurisdiction,
+        office=(inspection.office if inspection else None) or (offices[0] if offices else None),
+        inspection=inspection,
+        order=order,
+        facts=facts,
+        basis=basis.strip(),
+        issued_at=now,
+        issued_by=_user(actor),
+        **_numbered(STOP, "停业", enterprise.jurisdiction, now),
+    )
+
+
+@transaction.atomic
+def stop_lift(*, actor, stop: StopOrder, reason: str, revision: int | None = None) -> StopOrder:
+    """Lift an order to stop: only after a re-inspection made for it has passed."""
+    passed = (
+        stop.reinspections.filter(
+            status=InspectionStatus.DONE, passed=True, performed_at__gte=stop.issued_at
+        )  # fmt: skip
+        .order_by("-performed_at")
+        .first()
+    )
+    if passed is None:
+        raise Conflict(
+            _("The order can be lifted only after a re-inspection has passed: plan one first.")
+        )
+    return workflow.STOPS.apply(
+        stop, actor=actor, action="lift", reason=reason, revision=revision,
+        lifted_at=timezone.now(), lifted_by=_user(actor), lifted_on=passed,
+    )  # fmt: skip

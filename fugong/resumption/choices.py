@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fugong.inspections.choices import CheckValue as CheckValue  # the checklist engine's
+
 
 class Mode(models.TextChoices):
     """How a jurisdiction lets enterprises resume; the seeds disagree, so it is chosen per
@@ -78,9 +80,3 @@ class AttachmentKind(models.TextChoices):
     COMMITMENT = "commitment", _("Commitment letter")  # 承诺书
     BUS_LIST = "bus_list", _("Commuter bus list")  # 通勤班车明细表
     OTHER = "other", _("Other")
-
-
-class CheckValue(models.TextChoices):
-    PASS = "pass", _("Pass")
-    FAIL = "fail", _("Fail")
-    NOT_APPLICABLE = "na", _("Not applicable")

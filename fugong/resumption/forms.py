@@ -4,10 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fugong.core.forms import DateInput, style
-from fugong.inspections.models import ItemKind
-from fugong.resumption.choices import AttachmentKind, CheckValue, Mode
+from fugong.inspections.forms import ChecklistForm
+from fugong.resumption.choices import AttachmentKind, Mode
 from fugong.resumption.models import APPLICATION_FIELDS, Filing
-from fugong.resumption.services import Answer
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
@@ -132,61 +131,8 @@ class ConfirmForm(forms.Form):
     )
 
 
-class AcceptanceForm(forms.Form):
-    """The checklist of one template version: a field (or two) per item."""
-
-    opinion = forms.CharField(label=_("Inspector's opinion"), widget=TEXTAREA, required=False)
-    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, template, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.items = list(template.items.all())
-        for item in self.items:
-            key = f"item_{item.pk}"
-            if item.kind == ItemKind.CHECK:
-                self.fields[key] = forms.ChoiceField(
-                    label=item.text,
-                    choices=CheckValue.choices,
-                    widget=forms.RadioSelect,
-                    required=False,
-                )
-            elif item.kind == ItemKind.NUMBER:
-                # As stored (AcceptanceAnswer.number): a larger number is a form error.
-                self.fields[key] = forms.DecimalField(
-                    label=item.text, required=False, max_digits=12, decimal_places=2
-                )
-            self.fields[f"{key}_text"] = forms.CharField(
-                label=_("Note"), required=False, max_length=1000
-            )
-            if item.kind == ItemKind.PHOTO or item.photo_required:
-                self.fields[f"{key}_photo"] = forms.FileField(
-                    label=_("Photo"),
-                    required=False,
-                    widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
-                )
-        style(self)
-
-    def rows(self):
-        for item in self.items:
-            key = f"item_{item.pk}"
-            yield {
-                "item": item,
-                "value": self[key] if key in self.fields else None,
-                "text": self[f"{key}_text"],
-                "photo": self[f"{key}_photo"] if f"{key}_photo" in self.fields else None,
-            }
-
-    def answers(self):
-        result = {}
-        for item in self.items:
-            key = f"item_{item.pk}"
-            result[item.pk] = Answer(
-                value=self.cleaned_data.get(key) or "" if item.kind == ItemKind.CHECK else "",
-                number=self.cleaned_data.get(key) if item.kind == ItemKind.NUMBER else None,
-                text=self.cleaned_data.get(f"{key}_text") or "",
-                photo=self.cleaned_data.get(f"{key}_photo"),
-            )
-        return result
+class AcceptanceForm(ChecklistForm):
+    """The on-site acceptance's checklist (the checklist engine's form)."""
 
 
 class GroupForm(ApplicationForm):

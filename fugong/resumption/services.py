@@ -5,7 +5,6 @@ the state and the actor, records an event and an audit row (Saleor's order actio
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +23,8 @@ from fugong.enterprises import rules as enterprise_rules
 from fugong.enterprises.choices import Category, Ledger, Tier
 from fugong.enterprises.models import Enterprise, Park
 from fugong.enterprises.services import enterprise_routes_bulk_add
+from fugong.inspections import checklists
+from fugong.inspections.checklists import Answer
 from fugong.inspections.models import ChecklistTemplate, ItemKind
 from fugong.resumption import checks, policy, workflow
 from fugong.resumption.choices import (
@@ -31,7 +32,6 @@ from fugong.resumption.choices import (
     EDITABLE,
     VALID,
     AttachmentKind,
-    CheckValue,
     Mode,
 )
 from fugong.resumption.models import (
@@ -49,7 +49,6 @@ from fugong.resumption.models import (
 from fugong.stats.locks import check_resumption_date
 
 ATTACHMENT_TYPES = ("pdf", "docx", "xlsx", "jpg", "png")
-PHOTO_TYPES = ("jpg", "png")
 ABOVE_SIZE = {Category.INDUSTRY_ABOVE, Category.TRADE_ABOVE, Category.HOSPITALITY_ABOVE,
               Category.SERVICES_ABOVE}  # fmt: skip
 CULTIVATED = {Tier.MAJOR, Tier.HIGH_GROWTH, Tier.KEY_SUPPORT}
@@ -469,63 +468,27 @@ def acceptance_schedule(
     )
 
 
-@dataclass
-class Answer:
-    value: str = ""
-    number: object = None
-    text: str = ""
-    photo: object = None  # an uploaded file
-
-
 @transaction.atomic
 def acceptance_record(
     *, actor, filing: Filing, answers: dict[int, Answer], opinion: str, revision: int | None = None
 ) -> Acceptance:
-    """Record the checklist. Every required item must be answered and every required photo
-    taken; any failed item fails the acceptance, and all of them are returned to the
-    enterprise at once (一次性告知)."""
+    """Record the checklist through the checklist engine (``inspections.checklists``): every
+    required item must be answered and every required photo taken; the template's pass rule
+    decides (the acceptance's: any failed item fails it), and all failed items are returned to
+    the enterprise at once (一次性告知)."""
     filing = _locked(filing)
     _check_revision(filing, revision)
     acceptance = filing.acceptances.filter(performed_at__isnull=True).order_by("-pk").first()
     if acceptance is None:
         raise Conflict(_("No on-site acceptance is scheduled for this filing."))
-    problems: list[str] = []
-    failed: list[dict] = []
-    rows = []
-    for item in acceptance.template.items.all():
-        answer = answers.get(item.pk) or Answer()
-        label = f"{item.position}. {item.text}"
-        if item.kind == ItemKind.CHECK:
-            if answer.value not in CheckValue.values:
-                if item.required:
-                    problems.append(
-                        _("%(item)s: choose pass, fail or not applicable.") % {"item": label}
-                    )
-                continue
-            if answer.value == CheckValue.FAIL:
-                failed.append(
-                    {"item": item.position, "text": item.text, "note": answer.text.strip()}
-                )
-        elif item.kind == ItemKind.NUMBER and answer.number in (None, "") and item.required:
-            problems.append(_("%(item)s: enter a number.") % {"item": label})
-        elif item.kind == ItemKind.TEXT and not answer.text.strip() and item.required:
-            problems.append(_("%(item)s: write what you found.") % {"item": label})
-        needs_photo = item.kind == ItemKind.PHOTO or item.photo_required
-        if needs_photo and not answer.photo and answer.value != CheckValue.NOT_APPLICABLE:
-            problems.append(_("%(item)s: add a photo.") % {"item": label})
-        photo = None
-        if answer.photo:
-            try:  # re-encoded, under a generated name
-                photo = clean_upload(answer.photo, allowed=PHOTO_TYPES, prefix="photo")
-            except UserError as exc:
-                problems.append(f"{label}: {exc.message}")
-        rows.append((item, answer, photo))
+    result = checklists.evaluate(acceptance.template, answers, enterprise=filing.enterprise)
     if not opinion.strip():
-        problems.append(_("Write the inspector's opinion."))
-    if problems:
-        raise UserError(" ".join(problems), code="checklist_incomplete")
-    for item, answer, photo in rows:
-        row = AcceptanceAnswer(
+        result.problems.append(_("Write the inspector's opinion."))
+    result.raise_problems()
+    rows = [row for row in result.rows if row.applies]
+    for row in rows:
+        item, answer, photo = row.item, row.answer, row.photo
+        stored = AcceptanceAnswer(
             acceptance=acceptance,
             item=item,
             value=answer.value if item.kind == ItemKind.CHECK else "",
@@ -533,9 +496,10 @@ def acceptance_record(
             text=answer.text.strip(),
         )
         if photo is not None:
-            row.photo.save(photo.content.name, photo.content, save=False)
-        row.save()
-    passed = not failed
+            stored.photo.save(photo.content.name, photo.content, save=False)
+        stored.save()
+    failed = result.failed
+    passed = result.passed
     audited_update(
         acceptance,
         actor=actor,

@@ -377,7 +377,7 @@ def acceptance_record(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("resumption:detail", filing.pk)
     form = AcceptanceForm(
         request.POST or None, request.FILES or None, template=acceptance.template,
-        initial={"revision": filing.revision},
+        enterprise=filing.enterprise, initial={"revision": filing.revision},
     )  # fmt: skip
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -399,15 +399,7 @@ def acceptance_record(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("resumption:detail", filing.pk)
     elif request.method == "POST":  # e.g. an empty photo: say which item and why
-        labels = {
-            f"item_{i.pk}{part}": f"{i.position}. {i.text}"
-            for i in form.items
-            for part in ("", "_text", "_photo")
-        }
-        error = " ".join(
-            f"{labels.get(name, '')}: {' '.join(problems)}".lstrip(": ")
-            for name, problems in form.errors.items()
-        )
+        error = form.error_sentence()
     return render(
         request,
         "resumption/acceptance.html",
