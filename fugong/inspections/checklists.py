@@ -312,7 +312,7 @@ def evaluate(template, answers: dict[int, Answer], *, enterprise=None, items=Non
             if item.kind == ItemKind.NUMBER:
                 note = (note + " " if note else "") + _("%(n)s, at least %(min)s needed.") % {
                     "n": answer.number,
-                    "min": item.minimum,
+                    "min": format(item.minimum.normalize(), "f"),
                 }
             result.failed.append({"item": item.position, "text": item.text, "note": note})
         result.rows.append(Row(item, answer, photo, failed))

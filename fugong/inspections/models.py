@@ -362,3 +362,114 @@ class StopOrder(NumberedDocument):
             models.UniqueConstraint(fields=["issuer", "year", "sequence"], name="stop_number_once")
         ]
         indexes = [models.Index(fields=["enterprise", "status"], name="stop_enterprise")]
+
+
+# --- 双随机: random draws of targets and inspectors ------------------------------------------
+
+
+class Draw(TimestampedModel):
+    """A random draw (双随机): targets drawn from a filtered list of enterprises and inspectors
+    from a pool, with everything needed to re-run it (the filter as data, the candidates and
+    the pool in the order used, the 包保 conflicts, the seed, the algorithm) and a digest of
+    that record. Published on the public page by an explicit step of the office."""
+
+    place = models.ForeignKey(
+        "accounts.Jurisdiction", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("place"),
+    )  # fmt: skip
+    office = models.ForeignKey(
+        "accounts.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("drawing office"),
+    )  # fmt: skip
+    template = models.ForeignKey(
+        ChecklistTemplate, on_delete=models.PROTECT, related_name="draws",
+        verbose_name=_("checklist template"),
+    )  # fmt: skip
+    planned_for = models.DateField(_("inspection date"))
+    # Numbered by the place's town (core.numbering), like the orders.
+    issuer = models.ForeignKey(
+        "accounts.Jurisdiction", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("issued by"),
+    )  # fmt: skip
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("number"), max_length=40)
+    # The record: what anyone needs to re-run the draw (``fugong.inspections.draws``).
+    criteria = models.JSONField(_("filter"), default=dict, blank=True)
+    target_count = models.PositiveIntegerField(_("targets"))
+    per_target = models.PositiveSmallIntegerField(_("inspectors per target"), default=2)
+    candidates = models.JSONField(_("candidate enterprises"), default=list)
+    pool = models.JSONField(_("inspector pool"), default=list)
+    conflicts = models.JSONField(_("conflicts of interest"), default=dict, blank=True)
+    seed = models.CharField(_("seed"), max_length=64)
+    algorithm = models.CharField(_("algorithm"), max_length=40)
+    digest = models.CharField(_("digest (SHA-256)"), max_length=64)
+    drawn_at = models.DateTimeField(_("drawn at"))
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("drawn by"),
+    )  # fmt: skip
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("published by"),
+    )  # fmt: skip
+
+    scope_rules = ScopeRules(jurisdiction_path="place__path", office="office_id")
+    # The candidate list and the pool are long; the audit row keeps their digest instead.
+    audit_excluded_fields = ("candidates", "pool", "conflicts")
+
+    class Meta:
+        ordering = ["-drawn_at", "-id"]
+        verbose_name = _("random draw")
+        verbose_name_plural = _("random draws")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "year", "sequence"], name="draw_number_once")
+        ]
+        indexes = [
+            models.Index(fields=["place", "drawn_at"], name="draw_place"),
+            models.Index(fields=["published_at"], name="draw_published"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DrawTarget(models.Model):
+    """One enterprise drawn, in the order drawn, with its team of inspectors (user ids, the
+    first is the inspection's inspector, the second its companion) and the random inspection
+    planned for it."""
+
+    draw = models.ForeignKey(
+        Draw, on_delete=models.CASCADE, related_name="picks", verbose_name=_("random draw")
+    )
+    position = models.PositiveIntegerField(_("position"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("enterprise"),
+    )  # fmt: skip
+    inspectors = models.JSONField(_("inspectors"), default=list)
+    companion = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("companion inspector"),
+    )  # fmt: skip
+    inspection = models.OneToOneField(
+        Inspection, on_delete=models.PROTECT, related_name="draw_pick",
+        verbose_name=_("inspection"),
+    )  # fmt: skip
+
+    scope_rules = ScopeRules(
+        jurisdiction_path="draw__place__path", office="draw__office_id", user="companion_id"
+    )
+
+    class Meta:
+        ordering = ["draw", "position"]
+        verbose_name = _("drawn target")
+        verbose_name_plural = _("drawn targets")
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "position"], name="draw_target_position"),
+            models.UniqueConstraint(fields=["draw", "enterprise"], name="draw_target_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.draw_id}#{self.position} {self.enterprise_id}"

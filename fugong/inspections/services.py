@@ -250,9 +250,9 @@ def inspection_record(
     revision: int | None = None,
     rectify_by: datetime.date | None = None,
 ) -> Inspection:
-    """Record an on-site inspection: the answers, the score and the result. A failed one
-    opens a rectification order with its failed items; a re-inspection closes its order when
-    passed, or sends it back to be rectified again with a new deadline."""
+    """Record an on-site inspection: the answers, the score and the result. Failed items open
+    a rectification order (even when the score passes); a re-inspection closes its order when
+    no item fails again, or sends it back to be rectified again with a new deadline."""
     inspection = workflow.INSPECTIONS.lock(inspection)
     workflow.INSPECTIONS.check(inspection, actor=actor, action="record", revision=revision)
     result = _evaluate(inspection, answers, opinion, needs_opinion=True)
@@ -273,7 +273,7 @@ def _after_result(actor, inspection, result, *, now, rectify_by=None) -> None:
     if order is not None and order.status in (OrderStatus.OPEN, OrderStatus.REPORTED):
         order = workflow.ORDERS.lock(order)
         step = f"re-inspection {inspection.pk}"
-        if result.passed:
+        if not result.failed:  # every item put right
             workflow.ORDERS.apply(
                 order, actor=step, action="close", closed_at=now,
                 on_time=timezone.localdate(now) <= order.deadline,
@@ -285,7 +285,7 @@ def _after_result(actor, inspection, result, *, now, rectify_by=None) -> None:
                 deadline=rectify_by or _deadline(inspection, now),
             )  # fmt: skip
         return
-    if not result.passed and inspection.stop_id is None:
+    if result.failed and inspection.stop_id is None:  # failed items are ordered put right
         rectification_issue(actor=actor, inspection=inspection, items=result.failed,
                             deadline=rectify_by, now=now)  # fmt: skip
 
@@ -325,14 +325,15 @@ def self_check_review(
         inspection, actor=actor, action=action, reason=reason, revision=revision, locked=True,
         reviewed_by=_user(actor), reviewed_at=now,
     )  # fmt: skip
-    if accept and not inspection.passed:
+    if accept:
         failed = [
             {"item": a.item.position, "text": a.item.text, "note": a.text}
             for a in inspection.answers.filter(failed=True).select_related("item")
         ]
-        rectification_issue(
-            actor=actor, inspection=inspection, items=failed, deadline=rectify_by, now=now
-        )
+        if failed:
+            rectification_issue(
+                actor=actor, inspection=inspection, items=failed, deadline=rectify_by, now=now
+            )
     return inspection
 
 

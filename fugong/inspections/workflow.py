@@ -3,9 +3,11 @@ workflow engine (``fugong.core.workflow``), and who is what to them."""
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.choices import Role
+from fugong.accounts.models import User
 from fugong.accounts.selectors import active_memberships
 from fugong.core import tree
 from fugong.core.workflow import Workflow, transition
@@ -85,3 +87,27 @@ ORDERS = Workflow("inspections.rectification", ORDER_TRANSITIONS, roles=actor_ki
 STOPS = Workflow(
     "inspections.stoporder", STOP_TRANSITIONS, roles=actor_kinds, revision_field="revision"
 )
+
+
+def is_command(user) -> bool:
+    return any(m.role == Role.COMMAND for m in active_memberships(user))
+
+
+def inspectors_for(enterprise):
+    """Who may be named to inspect ``enterprise``: members of the command offices, reviewing
+    offices and departments over its place, and its 包保 cadres."""
+    above = tree.ancestor_paths(enterprise.jurisdiction)
+    return (
+        User.objects.filter(
+            Q(memberships__role=Role.COMMAND, memberships__jurisdiction__path__in=above)
+            | Q(
+                memberships__role__in=[Role.REVIEWER, Role.DEPARTMENT],
+                memberships__office__jurisdiction__path__in=above,
+            )
+            | Q(memberships__role=Role.CADRE, assignments__enterprise=enterprise),
+            is_active=True,
+            memberships__is_active=True,
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )

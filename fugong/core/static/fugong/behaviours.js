@@ -34,3 +34,91 @@
     }
   });
 })();
+
+// A form that keeps what was typed if the connection drops (a checklist filled on a phone):
+//   <form data-draft="inspection-12" data-draft-url="/inspections/12/draft/">
+//     ... <span data-draft-status></span>
+// Every change is kept in the phone's own storage at once (files are not) and sent to the
+// server's draft a moment later; on load, fields the server left empty are filled from the
+// phone's copy. <div data-draft-clear="inspection-12"> on a later page forgets the copy.
+(function () {
+  function fields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.type !== "file" && el.type !== "hidden" && el.type !== "submit";
+    });
+  }
+  function read(form) {
+    var data = {};
+    fields(form).forEach(function (el) {
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
+      if (el.value !== "") data[el.name] = el.value;
+    });
+    return data;
+  }
+  function restore(form, data) {
+    fields(form).forEach(function (el) {
+      if (!(el.name in data)) return;
+      if (el.type === "radio" || el.type === "checkbox") {
+        var group = form.querySelectorAll('[name="' + el.name + '"]:checked');
+        if (!group.length && el.value === data[el.name]) el.checked = true;
+      } else if (el.value === "") {
+        el.value = data[el.name];
+      }
+    });
+  }
+  function setup(form) {
+    var key = "fugong-draft:" + form.getAttribute("data-draft");
+    var status = form.querySelector("[data-draft-status]");
+    var timer = null;
+    try {
+      restore(form, JSON.parse(window.localStorage.getItem(key) || "{}"));
+    } catch (err) {
+      /* a broken copy is ignored */
+    }
+    function send() {
+      var url = form.getAttribute("data-draft-url");
+      if (!url || !window.fetch) return;
+      var body = new FormData();
+      var data = read(form);
+      Object.keys(data).forEach(function (name) {
+        body.append(name, data[name]);
+      });
+      var token = form.querySelector("[name=csrfmiddlewaretoken]");
+      if (token) body.append("csrfmiddlewaretoken", token.value);
+      window
+        .fetch(url, { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (response) {
+          return response.ok ? response.text() : Promise.reject(response.status);
+        })
+        .then(function (text) {
+          if (status) status.textContent = text;
+        })
+        .catch(function () {
+          if (status) status.textContent = status.getAttribute("data-offline") || "";
+        });
+    }
+    function changed() {
+      try {
+        window.localStorage.setItem(key, JSON.stringify(read(form)));
+      } catch (err) {
+        /* storage full or off: the server's copy still works */
+      }
+      window.clearTimeout(timer);
+      timer = window.setTimeout(send, 1500);
+    }
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
+  }
+  function init() {
+    document.querySelectorAll("form[data-draft]").forEach(setup);
+    document.querySelectorAll("[data-draft-clear]").forEach(function (el) {
+      try {
+        window.localStorage.removeItem("fugong-draft:" + el.getAttribute("data-draft-clear"));
+      } catch (err) {
+        /* nothing kept */
+      }
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
