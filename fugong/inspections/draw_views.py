@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fugong.core.errors import UserError
+from fugong.core.scope import get_scope
 from fugong.inspections import draws
 from fugong.inspections.draw_forms import DrawForm
 from fugong.inspections.models import Draw
@@ -32,7 +33,7 @@ def _draw(request: HttpRequest, pk: int) -> Draw:
 def draw_list(request: HttpRequest) -> HttpResponse:
     may_draw = draws.may_draw(request.user)
     qs = draws.draws_in_scope(request.user)
-    if not may_draw and not qs.exists():
+    if not (may_draw or get_scope(request.user).everything or qs.exists()):
         raise PermissionDenied(_("Random draws are made by command offices and reviewing offices."))
     page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
     return render(request, "inspections/draws/list.html", {"page": page, "may_draw": may_draw})
