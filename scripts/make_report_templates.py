@@ -89,6 +89,12 @@ class Writer:
         self.text("{{ p }}")
         self.plain("{%p endfor %}")
 
+    def section_if(self, condition: str, text: str, rest: str) -> None:
+        """A subheading with its text, left out when ``condition`` is false."""
+        self.plain(f"{{%p if {condition} %}}")
+        self.subheading(text, rest)
+        self.plain("{%p endif %}")
+
     def save(self, name: str) -> Path:
         OUT.mkdir(parents=True, exist_ok=True)
         path = OUT / name
@@ -119,6 +125,7 @@ def town() -> Path:
         "{{ node_name }}现有各类经济主体{{ total.units }}户，其中各类型企业{{ enterprises.units }}"
         "户，企业用工人数约{{ total.employees_wan }}万人。截至{{ day_cn }}，{{ node_name }}各类经济"
         "主体{{ total.rate_text }}，总复工人数{{ total.returned }}人，返工率{{ total.return_rate }}。"
+        "{{ roster.text }}"
     )
     w.text(
         "其中：1.规模以上工业企业{{ industry_above.units }}户，{{ industry_above.rate_text }}，"
@@ -135,7 +142,7 @@ def town() -> Path:
     w.subheading(
         "（一）建立服务企业联系机制，实施“一企一策”精准扶持。",
         "成立工作专班，班子成员点对点帮扶企业，深入企业一线，对接联系协调解决企业复工复产、"
-        "返工保障、疫情防控工作中存在的困难和问题。" + SUPPORT,
+        "返工保障、疫情防控工作中存在的困难和问题。" + SUPPORT + "{{ requests.text }}",
     )
     w.subheading(
         "（二）主动兑现政策共度时艰，实施“政企携手”倾力扶持。",
@@ -145,6 +152,7 @@ def town() -> Path:
         "（三）完善保障提供精心服务，实施“暖企助企”用心扶持。",
         "线上招聘、援企稳岗补贴、返岗包车、防控知识宣讲等情况：{{ no_data }}。",
     )
+    w.section_if("inspections.text", "（四）加强检查督导，督促整改落实。", "{{ inspections.text }}")
     w.heading("三、下步工作打算")
     w.paragraphs("next_steps")
     return w.save("narrative_town.docx")
@@ -195,12 +203,13 @@ def county() -> Path:
         "（二）强服务，用心扶持。",
         "坚持问题导向，采取“现场办公+协调部门+责任人员”的工作方式打通企业服务“最后一公里”。"
         + SUPPORT
-        + "金融支持、招聘用工、降低用电成本等情况：{{ no_data }}。",
+        + "金融支持、招聘用工、降低用电成本等情况：{{ no_data }}。{{ requests.text }}",
     )
     w.subheading(
         "（三）抓监测，实现“开门稳”。",
-        "规模以上工业总产值、工业增加值及批发、零售、住宿、餐饮销售额（营业额）：{{ no_data }}。",
+        "规模以上工业总产值、工业增加值及批发、零售、住宿、餐饮销售额（营业额）：{{ no_data }}。{{ roster.text }}",
     )
+    w.section_if("inspections.text", "（四）严检查，抓整改。", "{{ inspections.text }}")
     w.heading("3、存在的问题")
     w.paragraphs("problems")
     w.heading("4、下步工作打算")

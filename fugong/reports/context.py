@@ -26,6 +26,7 @@ from fugong.enterprises.models import Assignment
 from fugong.resumption.choices import VALID
 from fugong.resumption.models import Acceptance, Filing, FilingEvent, Notice
 from fugong.stats import figures as F
+from fugong.stats import inspections as stats_inspections
 from fugong.stats import requests as stats_requests
 from fugong.stats import staff
 from fugong.stats.choices import Denominator
@@ -300,6 +301,54 @@ def requests_context(figures) -> dict:
     }
 
 
+def inspection_figures(*, user, node: Jurisdiction, day: datetime.date):
+    """Inspections and rectification up to the end of the day, live."""
+    return stats_inspections.compute(user=user, node=node, end=day)
+
+
+def inspections_context(figures) -> dict:
+    """``{{ inspections.… }}``: the figures of inspections and rectification, and ``.text``,
+    the sentence the shipped reports print (empty when there was no inspection, self-check,
+    order or order to stop)."""
+    cell = figures.total if figures is not None else stats_inspections.InspectionCell()
+    kinds = []
+    if figures is not None:
+        with translation.override("zh-hans"):
+            kinds = [
+                {"name": label, "done": n} for _value, label, n in figures.kind_rows(cell) if n
+            ]
+    text = ""
+    if not cell.empty:
+        parts = []
+        if cell.done:
+            by_kind = "、".join(f"{k['name']}{k['done']}次" for k in kinds)
+            parts.append(
+                f"共开展检查{cell.done}次（{by_kind}），合格{cell.passed}次、不合格{cell.failed}次，"
+                f"合格率{pct(cell.pass_rate)}"
+            )
+        if cell.self_submitted or cell.self_accepted:
+            parts.append(f"企业提交自查{cell.self_submitted}次，审核通过{cell.self_accepted}次")
+        if cell.issued or cell.closed or cell.open:
+            parts.append(
+                f"下发整改通知书{cell.issued}份，整改销号{cell.closed}份，其中按期整改"
+                f"{cell.on_time}份，按期整改率{pct(cell.on_time_rate)}；尚在整改{cell.open}份"
+                + (f"，其中逾期未整改{cell.overdue}份" if cell.overdue else "")
+            )
+        if cell.stops_issued or cell.stops_in_force or cell.stops_lifted:
+            parts.append(
+                f"责令停业{cell.stops_issued}家次，解除{cell.stops_lifted}家次，"
+                f"仍在停业{cell.stops_in_force}家"
+            )
+        text = f"截至{cn_day(figures.end)}，" + "；".join(parts) + "。"
+    return {
+        **{name: getattr(cell, name) for name in stats_inspections.NAMES},
+        "pass_rate": pct(cell.pass_rate),
+        "on_time_rate": pct(cell.on_time_rate),
+        "kinds": kinds,
+        "text": text,
+    }
+
+
 # ---------------------------------------------------------------------------- narrative
 
 
@@ -362,6 +411,12 @@ PLACEHOLDER_HELP: dict[str, object] = {
         ".content .reply_rate .on_time_rate .satisfaction .text (.text: the sentence the "
         "shipped reports print, empty when none was received)"
     ),
+    "inspections": _(
+        "inspections and rectification up to the day: .done .passed .failed .pass_rate "
+        ".self_submitted .self_accepted .issued .closed .on_time .on_time_rate .open .overdue "
+        ".stops_issued .stops_in_force .stops_lifted .kinds (list: .name .done) .text (.text: "
+        "the sentence the shipped reports print, empty when there was none)"
+    ),
     "next_steps": _("list of paragraphs of 下步工作打算 typed when asking for the report"),
     "problems": _("list of paragraphs of 存在的问题 typed when asking for the report"),
 }
@@ -373,6 +428,7 @@ def narrative_context(
     help_given: Support,
     roster: staff.StaffFigures | None = None,
     requests=None,
+    inspections=None,
     next_steps: str = "",
     problems: str = "",
 ) -> dict:
@@ -417,6 +473,7 @@ def narrative_context(
         "support": help_given.as_dict(),
         "roster": roster_context(roster),
         "requests": requests_context(requests),
+        "inspections": inspections_context(inspections),
         "next_steps": paragraphs(next_steps, DEFAULT_NEXT_STEPS),
         "problems": paragraphs(problems, DEFAULT_PROBLEMS),
     }

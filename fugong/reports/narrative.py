@@ -32,6 +32,7 @@ def narrative(
         help_given=C.support(user=user, node=node, day=day),
         roster=C.roster_figures(user=user, node=node, day=day),
         requests=C.request_figures(user=user, node=node, day=day),
+        inspections=C.inspection_figures(user=user, node=node, day=day),
         next_steps=next_steps,
         problems=problems,
     )

@@ -200,6 +200,7 @@ def sample_context(*, user, node: Jurisdiction) -> dict:
         help_given=C.support(user=user, node=node, day=day),
         roster=C.roster_figures(user=user, node=node, day=day),
         requests=C.request_figures(user=user, node=node, day=day),
+        inspections=C.inspection_figures(user=user, node=node, day=day),
     )
 
 

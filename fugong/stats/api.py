@@ -17,12 +17,15 @@ from urllib.parse import urlencode
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from fugong.accounts.models import Jurisdiction
 from fugong.core.api_types import ErrorOut, Id, Text
+from fugong.core.errors import UserError
 from fugong.stats import figures as F
+from fugong.stats import inspections as stats_inspections
 from fugong.stats import selectors as stats_selectors
 from fugong.stats import services, staff
 from fugong.stats.choices import Denominator
@@ -391,6 +394,87 @@ def staff_figures(request, params: Query[NodeDayQuery]):
         "children": [
             {"jurisdiction": _node_out(c.jurisdiction), **c.cell.as_dict()}
             for c in figures.children
+        ],
+        "direct": figures.direct.as_dict(),
+    }
+
+
+class InspectionCellOut(Schema):
+    """Inspections of the period and the orders they led to (docs/statistics.md,
+    "Inspections and rectification"). ``open``, ``overdue`` and ``stops_in_force`` are counted
+    at the end of the period; the rates are percentages, null when there is nothing to divide
+    by."""
+
+    done: int = Field(description="on-site inspections performed in the period")
+    passed: int
+    failed: int
+    self_submitted: int = Field(description="self-checks submitted in the period")
+    self_accepted: int = Field(description="self-checks accepted in the period")
+    issued: int = Field(description="rectification orders issued in the period")
+    closed: int = Field(description="orders closed in the period")
+    on_time: int = Field(description="of those, closed by their deadline")
+    open: int = Field(description="orders open at the end of the period")
+    overdue: int = Field(description="of those, past their deadline")
+    stops_issued: int
+    stops_in_force: int
+    stops_lifted: int
+    by_kind: dict[str, int] = Field(description="inspections done per kind")
+    pass_rate: Decimal | None
+    on_time_rate: Decimal | None
+
+
+class InspectionChildOut(InspectionCellOut):
+    jurisdiction: NodeOut
+
+
+class InspectionKindOut(Schema):
+    kind: str
+    label: str
+
+
+class InspectionsOut(Schema):
+    node: NodeOut
+    start: datetime.date | None = Field(description="The period's first day; null: none")
+    end: datetime.date
+    kinds: list[InspectionKindOut]
+    total: InspectionCellOut
+    children: list[InspectionChildOut]
+    direct: InspectionCellOut = Field(description="Of the enterprises on the node itself")
+
+
+class PeriodQuery(Schema):
+    node: Id | None = Field(None, description="A jurisdiction id; default: your own")
+    start: DayText | None = Field(None, description="YYYY-MM-DD; empty: from the beginning")
+    end: DayText | None = None
+
+
+@router.get("/inspections", response={200: InspectionsOut, 400: ErrorOut, 404: ErrorOut})
+def inspection_figures(request, params: Query[PeriodQuery]):
+    """Inspections done (by kind), passed and failed, self-checks, rectification orders
+    issued, closed, closed on time, open and overdue, and orders to stop, for a period (both
+    days included), over what you may see, per child (docs/statistics.md, "Inspections and
+    rectification"). 404 where no inspections are kept."""
+    node = _node(request, params.node)
+    end = _day(node, params.end)
+    start = F.parse_day(params.start) if params.start else None
+    if start is not None and start > end:
+        raise UserError(
+            _("The period starts on %(start)s, after its end (%(end)s); swap the two days.")
+            % {"start": start.isoformat(), "end": end.isoformat()},
+            code="bad_period",
+        )
+    figures = stats_inspections.compute(user=request.auth, node=node, start=start, end=end)
+    if figures is None:
+        raise Http404
+    return {
+        "node": _node_out(node),
+        "start": start,
+        "end": end,
+        "kinds": [{"kind": value, "label": str(label)} for value, label in figures.kinds],
+        "total": figures.total.as_dict(),
+        "children": [
+            {"jurisdiction": _node_out(r.jurisdiction), **r.cell.as_dict()}
+            for r in figures.children
         ],
         "direct": figures.direct.as_dict(),
     }

@@ -210,3 +210,50 @@ def register_requests(source: RequestSource) -> None:
 
 def requests() -> RequestSource | None:
     return _requests
+
+
+@dataclass(frozen=True)
+class InspectionSource:
+    """Inspections, rectification orders (整改通知书) and orders to stop (责令停业), counted for
+    the leadership (docs/statistics.md, "Inspections and rectification"). Each of the three
+    models has the place lookup ``place_path`` (the enterprise's jurisdiction when it was
+    made) and the data scope of its own ``scope_rules``."""
+
+    inspections: type[models.Model]
+    kind: str
+    status: str
+    done: str  # the status of an inspection performed (or a self-check accepted)
+    submitted: str  # the status of a self-check waiting for review
+    performed_at: str  # when it was performed (a self-check: submitted)
+    passed: str  # bool
+    reviewed_at: str  # when a self-check was accepted or sent back
+    kinds: Choices  # the kinds done on site, in display order (value, label)
+    self_check: str  # the kind of an enterprise's self-check
+    orders: type[models.Model]
+    order_status: str
+    order_cancelled: str  # the status of a cancelled order (never counted)
+    order_closed: str  # the status of an order closed by a passed re-inspection
+    issued_at: str  # when an order or an order to stop was issued (both models)
+    deadline: str  # the order's current deadline (a date)
+    closed_at: str
+    on_time: str  # bool: closed by the deadline
+    stops: type[models.Model]
+    lifted_at: str
+    place_path: str = "jurisdiction__path"
+
+
+_inspections: InspectionSource | None = None
+
+
+def register_inspections(source: InspectionSource) -> None:
+    """Declare the inspections; the inspections app does, from ``ready()``."""
+    global _inspections
+    if _inspections is not None and _inspections != source:
+        raise ImproperlyConfigured("inspection figures already registered")
+    _inspections = source
+
+
+def inspections() -> InspectionSource | None:
+    """The registered inspections, or None when no app keeps them (the figures are then not
+    shown)."""
+    return _inspections

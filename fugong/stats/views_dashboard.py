@@ -25,6 +25,7 @@ from fugong.accounts.selectors import user_roles
 from fugong.core.errors import UserError
 from fugong.core.ids import parse_id
 from fugong.stats import figures as F
+from fugong.stats import inspections as stats_inspections
 from fugong.stats import requests as stats_requests
 from fugong.stats import selectors, staff
 from fugong.stats.choices import Denominator
@@ -370,6 +371,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "trend_data": _trend_data(board.trend),
             "staff": staff.compute(user=request.user, node=node, day=day),
             "requests": stats_requests.compute(user=request.user, node=node, day=day),
+            "inspections": stats_inspections.compute(user=request.user, node=node, end=day),
             # A child's row leads to its dashboard of the same day.
             "staff_link": reverse("stats:dashboard")
             + ("?" if day == timezone.localdate() else f"?day={day.isoformat()}&")
