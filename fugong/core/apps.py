@@ -26,6 +26,7 @@ class CoreConfig(AppConfig):
             )
         )
         registry.add_api_router("/jobs", "fugong.core.jobs_api.router", order=300)
+        registry.add_startup_task(_sweep_files)
         registry.add_menu(
             MenuItem(_("My work"), "core:my_work", "list-check", None, "/work/", order=5),
             MenuItem(
@@ -41,3 +42,11 @@ class CoreConfig(AppConfig):
         ):
             if label in apps.app_configs:
                 apps.get_app_config(label).verbose_name = name
+
+
+def _sweep_files(command) -> None:
+    """Have the worker delete the uploaded files no row names (fugong/core/orphans.py); nightly
+    from cron too: ``fugong sweep-files``."""
+    from fugong.core.orphans import sweep_files
+
+    sweep_files.enqueue()

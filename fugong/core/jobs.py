@@ -49,6 +49,7 @@ from django_tasks import task
 from fugong.core.busy import busy_job_message, is_database_busy
 from fugong.core.errors import UserError
 from fugong.core.models import Job, JobStatus
+from fugong.core.orphans import save_upload
 from fugong.core.workflow import Workflow, transition
 
 logger = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ class JobContext:
     def save_file(self, name: str, content: bytes | IO[bytes]) -> None:
         """Attach the result file: bytes, or an open binary file (streamed, not loaded)."""
         data = ContentFile(content) if isinstance(content, bytes) else File(content)
-        self.job.result_file.save(name, data, save=False)
+        save_upload(self.job.result_file, name, data)  # gone again if the job rolls back
 
 
 def live_progress(job: Job) -> tuple[int, int]:

@@ -25,6 +25,7 @@ from fugong.core.imports.registry import Importer, importer
 from fugong.core.imports.workflow import BATCHES, SYSTEM
 from fugong.core.jobs import JobContext, JobError, job_handler
 from fugong.core.masking import mask_structure
+from fugong.core.orphans import save_upload
 from fugong.core.tabular import SourceRow, Table, TabularError, mapping_key, read_table
 from fugong.core.xlsx import XlsxStreamWriter
 
@@ -293,11 +294,11 @@ def check(ctx: JobContext) -> dict:
         if kind.personal_data:  # no ID number or phone in the stored preview
             batch.preview = mask_structure(batch.preview)
         if checked.errors:
-            batch.error_file.save(
-                f"errors-{batch.pk}.xlsx", ContentFile(error_file(checked)), save=False
+            save_upload(
+                batch.error_file, f"errors-{batch.pk}.xlsx", ContentFile(error_file(checked))
             )
         good_rows.seek(0)
-        batch.checked_file.save(f"checked-{batch.pk}.bin", File(good_rows), save=False)
+        save_upload(batch.checked_file, f"checked-{batch.pk}.bin", File(good_rows))
     batch.save(update_fields=["preview", "error_file", "checked_file"])
     if checked.total == 0:
         BATCHES.apply(

@@ -17,6 +17,7 @@ from fugong.core.imports.registry import importer
 from fugong.core.imports.workflow import BATCHES, SYSTEM
 from fugong.core.jobs import job_start
 from fugong.core.models import JobStatus
+from fugong.core.orphans import save_upload
 from fugong.core.scope import scoped
 from fugong.core.tabular import mapping_key, spreadsheet_kind
 
@@ -89,9 +90,7 @@ def batch_start(
         kind=kind, created_by=user, filename=safe_filename(filename), mode=mode, options=options
     )
     # Stored under a generated name: nothing the user typed reaches the storage path.
-    batch.file.save(
-        stored_name(spreadsheet_kind(content), "import"), ContentFile(content), save=False
-    )
+    save_upload(batch.file, stored_name(spreadsheet_kind(content), "import"), ContentFile(content))
     batch.save()
     batch.check_job = _start_check(user=user, batch=batch, enqueue=enqueue)
     batch.save(update_fields=["check_job"])
