@@ -39,6 +39,9 @@ def fingerprint() -> tuple:
 
 
 def wipe() -> None:
+    from fugong.inspections.models import Draw
+
+    Draw.objects.all().delete()  # it names a place (the enterprises' inspections cascade)
     Notice.objects.all().delete()
     Filing.objects.all().delete()
     FilingGroup.objects.all().delete()

@@ -61,6 +61,13 @@ NOT_PAGES = {
     "cases:attachment": "file download",
     "enterprises:assignment_remove": "POST only",
     "resumption:notice": "PDF",
+    "inspections:draft": "POST only (the checklist's draft)",
+    "inspections:step": "POST only",
+    "inspections:stop_new": "POST only",
+    "inspections:answer_photo": "photo",
+    "inspections:draws:publish": "POST only",
+    "inspections:draws:record": "JSON",
+    "open_draws:record": "JSON",
     "notifications:open": "marks a message read and redirects to what it names",
     "notifications:read_all": "POST only",
     "notifications:robot_test": "POST only",
@@ -279,6 +286,25 @@ class Arguments:
             from fugong.core.scope import scoped
 
             return [{"pk": u.pk} for u in scoped(Urge.objects.all(), user)[:1]]
+        if name.startswith("inspections:") and name.split(":")[1] in ("detail", "fill"):
+            from fugong.inspections.selectors import inspection_list
+
+            return [{"pk": i.pk} for i in inspection_list(user).order_by("status", "pk")[:2]]
+        if name == "inspections:order":
+            from fugong.inspections.selectors import order_list
+
+            return [{"pk": o.pk} for o in order_list(user).order_by("pk")[:1]]
+        if name == "inspections:stop":
+            from fugong.inspections.selectors import stop_list
+
+            return [{"pk": s.pk} for s in stop_list(user).order_by("pk")[:1]]
+        if name in ("inspections:draws:detail", "open_draws:detail"):
+            from fugong.inspections import draws
+
+            found = (
+                draws.published_draws() if name.startswith("open") else draws.draws_in_scope(user)
+            )
+            return [{"pk": d.pk} for d in found.order_by("pk")[:1]]
         if name == "notifications:group":
             from fugong.notifications.setup import group_list
 

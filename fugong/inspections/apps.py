@@ -17,6 +17,7 @@ class InspectionsConfig(AppConfig):
 
     def ready(self) -> None:
         registry.add_urls("inspections/", "fugong.inspections.urls", order=460)
+        registry.add_urls("open/inspections/", "fugong.inspections.public_urls", order=470)
         registry.add_menu(
             MenuItem(
                 _("Inspections"),
@@ -27,6 +28,14 @@ class InspectionsConfig(AppConfig):
                 order=460,
             ),
             MenuItem(
+                _("Random draws"),
+                "inspections:draws:list",
+                "shuffle",
+                frozenset({Role.PLATFORM_ADMIN, Role.COMMAND, Role.REVIEWER, Role.DEPARTMENT}),
+                "/inspections/draws/",
+                order=462,
+            ),
+            MenuItem(
                 _("Rectification orders"),
                 "inspections:orders",
                 "exclamation-diamond",
@@ -35,3 +44,42 @@ class InspectionsConfig(AppConfig):
                 order=465,
             ),
         )
+        registry.add_demo_step(
+            "inspections", "fugong.inspections.demo.build_inspections", after=("cases",)
+        )
+        _register_figures()
+
+
+def _register_figures() -> None:
+    """Inspections, rectification orders and orders to stop, counted by the statistics layer
+    (docs/statistics.md, "Inspections and rectification")."""
+    from fugong.inspections.choices import InspectionKind, InspectionStatus, OrderStatus
+    from fugong.inspections.models import Inspection, Rectification, StopOrder
+    from fugong.stats.sources import InspectionSource, register_inspections
+
+    register_inspections(
+        InspectionSource(
+            inspections=Inspection,
+            kind="kind",
+            status="status",
+            done=InspectionStatus.DONE,
+            submitted=InspectionStatus.SUBMITTED,
+            performed_at="performed_at",
+            passed="passed",
+            reviewed_at="reviewed_at",
+            kinds=tuple(
+                (k.value, k.label) for k in InspectionKind if k != InspectionKind.SELF_CHECK
+            ),
+            self_check=InspectionKind.SELF_CHECK,
+            orders=Rectification,
+            order_status="status",
+            order_cancelled=OrderStatus.CANCELLED,
+            order_closed=OrderStatus.CLOSED,
+            issued_at="issued_at",
+            deadline="deadline",
+            closed_at="closed_at",
+            on_time="on_time",
+            stops=StopOrder,
+            lifted_at="lifted_at",
+        )
+    )

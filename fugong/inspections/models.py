@@ -180,11 +180,11 @@ class Inspection(TimestampedModel):
     )  # fmt: skip
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     order = models.ForeignKey(
-        "inspections.Rectification", null=True, blank=True, on_delete=models.PROTECT,
+        "inspections.Rectification", null=True, blank=True, on_delete=models.RESTRICT,
         related_name="reinspections", verbose_name=_("re-inspects the order"),
     )  # fmt: skip
     stop = models.ForeignKey(
-        "inspections.StopOrder", null=True, blank=True, on_delete=models.PROTECT,
+        "inspections.StopOrder", null=True, blank=True, on_delete=models.RESTRICT,
         related_name="reinspections", verbose_name=_("re-inspects the order to stop"),
     )  # fmt: skip
 
@@ -292,7 +292,7 @@ class Rectification(NumberedDocument):
     what it did, and the re-inspection that closes it."""
 
     inspection = models.OneToOneField(
-        Inspection, on_delete=models.PROTECT, related_name="rectification",
+        Inspection, on_delete=models.RESTRICT, related_name="rectification",
         verbose_name=_("inspection"),
     )  # fmt: skip
     items = models.JSONField(_("items to rectify"), default=list)
@@ -330,11 +330,11 @@ class StopOrder(NumberedDocument):
     after a passed re-inspection (seed 000: 立即责令停业并立案调查)."""
 
     inspection = models.ForeignKey(
-        Inspection, null=True, blank=True, on_delete=models.PROTECT, related_name="stops",
+        Inspection, null=True, blank=True, on_delete=models.RESTRICT, related_name="stops",
         verbose_name=_("inspection"),
     )  # fmt: skip
     order = models.ForeignKey(
-        Rectification, null=True, blank=True, on_delete=models.PROTECT, related_name="stops",
+        Rectification, null=True, blank=True, on_delete=models.RESTRICT, related_name="stops",
         verbose_name=_("rectification order"),
     )  # fmt: skip
     facts = models.TextField(_("facts found"), max_length=4000)  # the record
@@ -348,7 +348,7 @@ class StopOrder(NumberedDocument):
         related_name="+", verbose_name=_("lifted by"),
     )  # fmt: skip
     lifted_on = models.ForeignKey(
-        Inspection, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        Inspection, null=True, blank=True, on_delete=models.RESTRICT, related_name="+",
         verbose_name=_("lifted on the re-inspection"),
     )  # fmt: skip
 
@@ -445,7 +445,7 @@ class DrawTarget(models.Model):
     )
     position = models.PositiveIntegerField(_("position"))
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="+",
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
         verbose_name=_("enterprise"),
     )  # fmt: skip
     inspectors = models.JSONField(_("inspectors"), default=list)
@@ -454,7 +454,7 @@ class DrawTarget(models.Model):
         related_name="+", verbose_name=_("companion inspector"),
     )  # fmt: skip
     inspection = models.OneToOneField(
-        Inspection, on_delete=models.PROTECT, related_name="draw_pick",
+        Inspection, on_delete=models.RESTRICT, related_name="draw_pick",
         verbose_name=_("inspection"),
     )  # fmt: skip
 

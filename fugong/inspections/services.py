@@ -16,6 +16,7 @@ from fugong.core import numbering, tree
 from fugong.core.audit import audited_create, audited_update
 from fugong.core.calendar import add_working_days
 from fugong.core.errors import Conflict, NotAllowed, UserError
+from fugong.core.orphans import save_upload
 from fugong.inspections import checklists, workflow
 from fugong.inspections.checklists import Answer
 from fugong.inspections.choices import (
@@ -228,7 +229,7 @@ def _store_answers(inspection: Inspection, result: checklists.Result) -> None:
             failed=row.failed,
         )
         if row.photo is not None:
-            stored.photo.save(row.photo.content.name, row.photo.content, save=False)
+            save_upload(stored.photo, row.photo.content.name, row.photo.content)
         stored.save()
 
 

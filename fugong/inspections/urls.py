@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from fugong.inspections import views
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:pk>/", views.order_detail, name="order"),
     path("stops/<int:pk>/", views.stop_detail, name="stop"),
+    path("draws/", include("fugong.inspections.draw_urls")),
 ]

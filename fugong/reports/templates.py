@@ -24,6 +24,7 @@ from fugong.accounts.models import Jurisdiction
 from fugong.core import tree
 from fugong.core.audit import audited_create, audited_update
 from fugong.core.errors import NotAllowed, UserError
+from fugong.core.orphans import save_upload
 from fugong.core.scope import scoped
 from fugong.reports import context as C
 from fugong.reports import sandbox
@@ -256,7 +257,7 @@ def template_upload(*, user, node: Jurisdiction, kind: str, uploaded_file) -> Re
             actor=user,
             jurisdiction=node,
             kind=kind,
-            file=ContentFile(data, name=stored_name),
+            file=save_upload(ReportTemplate().file, stored_name, ContentFile(data)),
             filename=name,
             uploaded_by=user,
             is_active=True,

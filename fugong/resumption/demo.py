@@ -8,13 +8,12 @@ street procedure of seed 004) and the third declares and commits (告知承诺�
 from __future__ import annotations
 
 import datetime
-import io
 
-import segno
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from fugong.core.audit import audited_create
+from fugong.core.images import png_bytes as png_bytes
 from fugong.enterprises import services as enterprise_services
 from fugong.enterprises.choices import NEEDS_RESUMPTION
 from fugong.enterprises.models import Enterprise
@@ -60,13 +59,6 @@ def ensure_defaults() -> None:
     create_default_routing(RoutingRule)
     create_default_rules(FilingRule)
     create_default_templates(ChecklistTemplate, ChecklistItem)
-
-
-def png_bytes(text: str) -> bytes:
-    """A small real PNG (a QR code of ``text``): a stand-in for an inspector's photo."""
-    out = io.BytesIO()
-    segno.make(text, micro=False).save(out, kind="png", scale=4)
-    return out.getvalue()
 
 
 def application_values(b, enterprise, today: datetime.date) -> dict:

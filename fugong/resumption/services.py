@@ -18,6 +18,7 @@ from fugong.core.calendar import add_working_days
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.files import clean_upload
 from fugong.core.models import AuditAction
+from fugong.core.orphans import save_upload
 from fugong.core.scope import scoped
 from fugong.enterprises import rules as enterprise_rules
 from fugong.enterprises.choices import Category, Ledger, Tier
@@ -260,7 +261,7 @@ def attachment_add(*, actor, filing: Filing, kind: str, upload) -> FilingAttachm
         size=clean.size,
         uploaded_by=_user(actor),
     )
-    attachment.file.save(clean.content.name, clean.content, save=False)
+    save_upload(attachment.file, clean.content.name, clean.content)
     attachment.save()
     Filing.objects.filter(pk=filing.pk).update(revision=filing.revision + 1)
     record(
@@ -496,7 +497,7 @@ def acceptance_record(
             text=answer.text.strip(),
         )
         if photo is not None:
-            stored.photo.save(photo.content.name, photo.content, save=False)
+            save_upload(stored.photo, photo.content.name, photo.content)
         stored.save()
     failed = result.failed
     passed = result.passed

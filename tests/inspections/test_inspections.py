@@ -75,7 +75,7 @@ def form_data(t, enterprise, *, fail=(), opinion="检查完毕"):
     return {**data, **files}
 
 
-def test_the_four_checklists_of_the_seeds():
+def test_the_four_checklists_of_the_seeds(db):
     kinds = dict(ChecklistTemplate.objects.filter(is_active=True).values_list("code", "kind"))
     assert {"acceptance", "post_resumption", "safety", "restaurant"} <= set(kinds)
     post = template("post_resumption")
