@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "captcha",  # django-simple-captcha: the public tip page's CAPTCHA, drawn by Pillow here
     "fugong.core",
     "fugong.accounts",
     "fugong.enterprises",
@@ -376,3 +377,8 @@ LOGGING = {
 }
 
 FUGONG_SITE_NAME = _("Work and Production Resumption Platform")
+
+# The public tip page's CAPTCHA (django-simple-captcha, drawn by Pillow on this server): a
+# picture stays valid 30 minutes (time to write the tip) and may be tried once.
+CAPTCHA_TIMEOUT = 30
+CAPTCHA_LENGTH = 4

@@ -186,7 +186,7 @@ def extension_ask(request, pk: int, payload: ExtensionIn):
 
 # The rest of the module (callbacks, notes, files, urges, visits, common problems, green
 # channel, the figures): registered here, before the step route, for the same reason.
-from fugong.cases import api_more  # noqa: E402, F401
+from fugong.cases import api_more, api_tips  # noqa: E402, F401  (api_tips: 举报)
 
 
 class StepIn(Schema):

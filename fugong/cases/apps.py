@@ -22,8 +22,12 @@ class CasesConfig(AppConfig):
         for source in work.SOURCES:
             registry.add_work_source(source)
         registry.add_urls("cases/", "fugong.cases.urls", order=450)
+        # 举报: the public page (no login) and its CAPTCHA's pictures.
+        registry.add_urls("tips/captcha/", "captcha.urls", order=451)
+        registry.add_urls("tips/", "fugong.cases.public_urls", order=452)
         registry.add_api_router("/cases", "fugong.cases.api.router", order=650)
         registry.add_startup_task(_escalate)
+        _name_the_captcha()
         _register_figures()
         registry.add_demo_step("cases", "fugong.cases.demo.build_cases", after=("users",))
         registry.add_menu(
@@ -92,6 +96,14 @@ class CasesConfig(AppConfig):
                 order=246,
             ),
             MenuItem(
+                _("Tips"),
+                "cases:tips",
+                "megaphone",
+                frozenset({Role.COMMAND, Role.DEPARTMENT, Role.REVIEWER}),
+                "/cases/tips/",
+                order=248,
+            ),
+            MenuItem(
                 _("Overdue requests"),
                 "cases:overdue",
                 "alarm",
@@ -100,6 +112,20 @@ class CasesConfig(AppConfig):
                 order=243,
             ),
         )
+
+
+def _name_the_captcha() -> None:
+    """django-simple-captcha (the public tip page's CAPTCHA) names its app and model in plain
+    English, not marked for translation: named here, so the admin's permission lists show
+    them in the user's language."""
+    from django.apps import apps
+
+    if "captcha" in apps.app_configs:
+        from captcha.models import CaptchaStore
+
+        apps.get_app_config("captcha").verbose_name = _("CAPTCHA")
+        CaptchaStore._meta.verbose_name = _("CAPTCHA picture")
+        CaptchaStore._meta.verbose_name_plural = _("CAPTCHA pictures")
 
 
 def _escalate(command) -> None:

@@ -63,3 +63,14 @@ class RouteLevel(models.TextChoices):
 
     TOWN = "town", _("The enterprise's town or street")
     COUNTY = "county", _("The county")
+
+
+class TipStatus(models.TextChoices):
+    """A whistle-blowing report (举报): received → screened and dispatched → replied → closed,
+    or dismissed by the screener with the reason."""
+
+    RECEIVED = "received", _("Received, waiting for screening")  # 待甄别
+    DISPATCHED = "dispatched", _("Dispatched to a department")  # 已转办
+    REPLIED = "replied", _("Replied by the department")  # 已答复
+    CLOSED = "closed", _("Closed")  # 已办结
+    DISMISSED = "dismissed", _("Dismissed")  # 不予受理

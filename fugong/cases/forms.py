@@ -3,6 +3,7 @@ steps, extension and callback."""
 
 from __future__ import annotations
 
+from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +90,89 @@ class ExtensionForm(forms.Form):
 class CallbackForm(forms.Form):
     note = forms.CharField(label=_("What was said"), max_length=1000, widget=TEXTAREA)
     reached = forms.BooleanField(label=_("Reached the enterprise"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+
+# ---------------------------------------------------------------------------- 举报 (tips)
+
+
+class TipCaptchaInput(CaptchaTextInput):
+    """django-simple-captcha's widget (the picture drawn by Pillow on this server, no
+    internet) with our own markup: a translated alt text and Bootstrap's input."""
+
+    template_name = "cases/tips/captcha_widget.html"
+
+
+class TipForm(forms.Form):
+    """The public page's form (no login)."""
+
+    place = forms.ModelChoiceField(
+        label=_("Town or street"),
+        queryset=None,
+        empty_label=_("Choose the town or street"),
+        error_messages={"required": _("Choose the town or street the enterprise is in.")},
+    )
+    enterprise_name = forms.CharField(
+        label=_("Enterprise"),
+        max_length=200,
+        help_text=_("Its name as you know it, or where it is."),
+        error_messages={"required": _("Name the enterprise you report.")},
+    )
+    text = forms.CharField(
+        label=_("What you report"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What happens, where and since when; at most 2,000 characters."),
+        error_messages={"required": _("Say what you report.")},
+    )
+    by_staff = forms.BooleanField(label=_("I work at this enterprise"), required=False)
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+        help_text=_("One JPEG or PNG picture; its location data is removed."),
+    )
+    contact_name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)
+    contact_phone = forms.CharField(
+        label=_("Your phone (optional)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        help_text=_(
+            "Only if the office may call you back. It is kept encrypted, shown only to the "
+            "officers who handle the tip, never to the enterprise."
+        ),
+    )
+    captcha = CaptchaField(
+        label=_("Characters in the picture"),
+        widget=TipCaptchaInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+        error_messages={
+            "invalid": _("The characters do not match the picture: type the new ones."),
+            "required": _("Type the characters in the picture."),
+        },
+    )
+
+    def __init__(self, *args, places, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["place"].queryset = places
+        self.fields["place"].label_from_instance = lambda j: (
+            f"{j.parent.name} · {j.name}" if j.parent_id else j.name
+        )
+        style(self)
+
+
+class TipLookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        error_messages={"required": _("Type the tracking code you were given.")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,8 +17,10 @@ from fugong.cases.choices import (
     RouteLevel,
     Source,
     Status,
+    TipStatus,
     Urgency,
 )
+from fugong.core.crypto import EncryptedTextField
 from fugong.core.models import TimestampedModel
 from fugong.core.scope import ScopeRules
 
@@ -618,3 +620,148 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.at:%Y-%m-%d}"
+
+
+# ---------------------------------------------------------------------------- 举报 (tips)
+
+# Who sees a tip through the generic ``scoped()``: only the department it is dispatched to.
+# The command offices of its town and above see it through ``tips.tip_list``, which reads
+# their memberships' places: a place-wide rule here would also reach the cadres (包保, grid
+# chiefs) whose memberships name a place, and they are the enterprise's liaisons. No rule
+# reaches the enterprise, its park operator or its cadres: whistle-blowers are protected.
+TIP_SCOPE = ScopeRules(office="lead_office_id")
+
+
+def tip_photo_path(instance: Tip, filename: str) -> str:
+    """The year's folder; the name is generated (``core.files.clean_upload``)."""
+    return f"tips/{instance.year}/{filename}"
+
+
+class Tip(TimestampedModel):
+    """举报: a report by an enterprise's staff or a member of the public about an enterprise
+    (seed 004: 鼓励企业内部职工、社会知情群众举报), sent without login from the public page,
+    screened by the town's command office, dispatched to a department like a request (the
+    routing table, the working-day time limit), replied and closed, or dismissed. The
+    reporter keeps a tracking code to read the status and the reply; only its keyed hash is
+    stored. The contact, if given, is encrypted at rest and never audited."""
+
+    jurisdiction = models.ForeignKey(
+        "accounts.Jurisdiction",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("town or street"),
+    )  # the town or street it concerns: it numbers the tip and screens it
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("number"), max_length=40)
+    enterprise_name = models.CharField(_("enterprise reported"), max_length=200)
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("matched enterprise"),
+    )  # set by the screener; no reverse accessor from the enterprise on purpose
+    text = models.TextField(_("what is reported"), max_length=2000)
+    by_staff = models.BooleanField(_("reported by a member of its staff"), default=False)
+    contact_name = EncryptedTextField(_("contact name"), blank=True)
+    contact_phone = EncryptedTextField(_("contact phone"), blank=True)
+    photo = models.FileField(_("photo"), upload_to=tip_photo_path, blank=True)
+    photo_type = models.CharField(_("photo type"), max_length=10, blank=True)
+    code_hash = models.CharField(_("tracking code (hash)"), max_length=64, unique=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=TipStatus.choices, default=TipStatus.RECEIVED
+    )
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    lead_office = models.ForeignKey(
+        "accounts.Office",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("screened by"),
+    )
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    due = models.DateField(_("reply by"), null=True, blank=True)
+    reply = models.TextField(_("reply"), blank=True, max_length=2000)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    on_time = models.BooleanField(_("replied on time"), null=True, blank=True)
+    dismissal = models.CharField(_("why it was dismissed"), max_length=500, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    scope_rules = TIP_SCOPE
+    # The contact is personal data and the code a secret: neither reaches the audit log.
+    audit_excluded_fields = ("contact_name", "contact_phone", "code_hash")
+    audit_masked_fields = ("text", "enterprise_name", "reply", "dismissal")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("tip")
+        verbose_name_plural = _("tips")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "year", "sequence"], name="cases_tip_number_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "due", "id"], name="cases_tip_status_due"),
+            models.Index(fields=["lead_office", "status"], name="cases_tip_office_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TipEvent(models.Model):
+    """Every step of a tip: who (the reporter is nobody), when, from which state to which,
+    and why."""
+
+    tip = models.ForeignKey(
+        Tip, on_delete=models.CASCADE, related_name="events", verbose_name=_("tip")
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_name = models.CharField(_("by"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(
+        _("from status"), max_length=20, choices=TipStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to status"), max_length=20, choices=TipStatus.choices)
+    reason = models.TextField(_("reason"), blank=True)
+
+    scope_rules = ScopeRules(office="tip__lead_office_id")
+    audit_masked_fields = ("reason",)
+
+    class Meta:
+        ordering = ["tip", "at", "id"]
+        verbose_name = _("tip event")
+        verbose_name_plural = _("tip events")
+
+    def __str__(self) -> str:
+        return f"{self.tip_id} {self.action}"

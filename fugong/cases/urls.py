@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fugong.cases import views
+from fugong.cases import tip_views, views
 
 app_name = "cases"
 
@@ -25,4 +25,9 @@ urlpatterns = [
     path("visits/<int:pk>/", views.visit_detail, name="visit"),
     path("visits/<int:pk>/photos/<int:photo>/", views.visit_photo, name="visit_photo"),
     path("common/<int:pk>/", views.common_decide, name="common_decide"),
+    path("tips/", tip_views.tip_list, name="tips"),
+    path("tips/<int:pk>/", tip_views.tip_detail, name="tip"),
+    path("tips/<int:pk>/step/", tip_views.tip_step, name="tip_step"),
+    path("tips/<int:pk>/contact/", tip_views.tip_contact, name="tip_contact"),
+    path("tips/<int:pk>/photo/", tip_views.tip_photo, name="tip_photo"),
 ]
