@@ -18,6 +18,7 @@ class InspectionsConfig(AppConfig):
     def ready(self) -> None:
         registry.add_urls("inspections/", "fugong.inspections.urls", order=460)
         registry.add_urls("open/inspections/", "fugong.inspections.public_urls", order=470)
+        registry.add_api_router("/inspections", "fugong.inspections.api.router", order=660)
         registry.add_menu(
             MenuItem(
                 _("Inspections"),

@@ -202,6 +202,8 @@ class Inspection(TimestampedModel):
             models.Index(fields=["office", "status", "planned_for"], name="insp_office"),
             models.Index(fields=["enterprise", "status"], name="insp_enterprise"),
             models.Index(fields=["jurisdiction", "status", "planned_for"], name="insp_place"),
+            # Everything in a county's scope, newest first, a page at a time.
+            models.Index(fields=["-planned_for", "-id"], name="insp_recent"),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from PIL import Image
 
 from fugong.core.calendar import add_working_days
 from fugong.core.errors import Conflict, NotAllowed, UserError
-from fugong.core.testing import world_fixtures
+from fugong.core.testing import bearer, issue_token, world_fixtures
 from fugong.inspections import checklists, services
 from fugong.inspections.checklists import Answer
 from fugong.inspections.choices import (
@@ -382,3 +383,44 @@ def test_planning_from_the_page(world, client):
         f"?enterprise={enterprise.pk}"
         not in client.get("/inspections/plan/?q=" + enterprise.name[:4]).content.decode()
     )
+
+
+def test_the_api_lists_in_scope_and_takes_the_report(world, client):
+    c = add_cast(world, "approval", "api")
+    enterprise = c.enterprise.memberships.get().enterprise
+    safety = template("safety")
+    planned = services.inspection_plan(actor=c.town_cmd, enterprise=enterprise,
+                                       kind="unannounced", template=safety, date=TODAY,
+                                       inspector=c.inspector)  # fmt: skip
+    inspector = bearer(issue_token(client, c.inspector.username))
+    mine = client.get("/api/v1/inspections?view=mine", headers=inspector).json()["items"]
+    assert planned.pk in [i["id"] for i in mine]
+    ent = bearer(issue_token(client, c.enterprise.username))
+    # Unannounced: not in the enterprise's list nor readable before it is done.
+    assert planned.pk not in [
+        i["id"] for i in client.get("/api/v1/inspections", headers=ent).json()["items"]
+    ]
+    assert client.get(f"/api/v1/inspections/{planned.pk}", headers=ent).status_code == 404
+    services.inspection_record(actor=c.inspector, inspection=planned,
+                               answers=answers(safety, fail=[2]), opinion="暗访")  # fmt: skip
+    detail = client.get(f"/api/v1/inspections/{planned.pk}", headers=ent).json()
+    assert detail["passed"] is False and [a["item"] for a in detail["answers"] if a["failed"]] == [
+        2
+    ]
+    order_id = detail["rectification_id"]
+    orders = client.get("/api/v1/inspections/orders", headers=ent).json()["items"]
+    assert [o["id"] for o in orders] == [order_id]
+    report = client.post(f"/api/v1/inspections/orders/{order_id}/report",
+                         json.dumps({"report": "已整改"}), content_type="application/json",
+                         headers=ent)  # fmt: skip
+    assert report.status_code == 200 and report.json()["status"] == "reported"
+    other = bearer(issue_token(client, world["record"].enterprise.username))
+    assert client.get(f"/api/v1/inspections/{planned.pk}", headers=other).status_code == 404
+    assert client.get("/api/v1/inspections/orders", headers=other).json()["items"] == []
+    Rectification.objects.filter(pk=order_id).update(
+        status="open", deadline=TODAY - datetime.timedelta(days=1)
+    )
+    town = bearer(issue_token(client, c.town_cmd.username))
+    overdue = client.get("/api/v1/inspections/orders?overdue=true", headers=town).json()
+    assert order_id in [o["id"] for o in overdue["items"]]
+    assert all(o["overdue"] for o in overdue["items"])
