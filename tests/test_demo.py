@@ -39,9 +39,11 @@ def fingerprint() -> tuple:
 
 
 def wipe() -> None:
+    from fugong.cases.models import Tip
     from fugong.inspections.models import Draw
 
     Draw.objects.all().delete()  # it names a place (the enterprises' inspections cascade)
+    Tip.objects.all().delete()  # tips name places and offices
     Notice.objects.all().delete()
     Filing.objects.all().delete()
     FilingGroup.objects.all().delete()

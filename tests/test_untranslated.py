@@ -96,6 +96,14 @@ NOT_PAGES = {
     "accounts:logout": "POST only",
     "accounts:api_token_revoke": "POST only",
     "accounts:api_tokens_revoke": "POST only",
+    "cases:tip_step": "POST only",
+    "cases:tip_contact": "POST only",
+    "cases:tip_photo": "photo download",
+    "tips:done": "the receipt, shown once after a tip is sent",
+    "captcha-image": "CAPTCHA picture",
+    "captcha-image-2x": "CAPTCHA picture",
+    "captcha-audio": "CAPTCHA sound (not used)",
+    "captcha-refresh": "CAPTCHA JSON (not used)",
 }
 
 # Forms not sent empty: they sign out, switch the language or revoke the tokens in use.
@@ -206,7 +214,11 @@ def url_patterns(resolver=None, prefix: str = "", namespace: str = "") -> Iterat
         if isinstance(entry, URLResolver):
             if route.startswith(("api/", "admin/")):
                 continue  # the API (tests/test_schemathesis.py); the admin, below
-            ns = entry.namespace or namespace
+            ns = (  # nested: inspections:draws
+                f"{namespace}:{entry.namespace}"
+                if namespace and entry.namespace
+                else (entry.namespace or namespace)
+            )
             yield from url_patterns(entry, route, ns)
         elif isinstance(entry, URLPattern) and entry.name:
             name = f"{namespace}:{entry.name}" if namespace else entry.name
@@ -305,6 +317,10 @@ class Arguments:
                 draws.published_draws() if name.startswith("open") else draws.draws_in_scope(user)
             )
             return [{"pk": d.pk} for d in found.order_by("pk")[:1]]
+        if name == "cases:tip":
+            from fugong.cases.tips import tip_list
+
+            return [{"pk": t.pk} for t in tip_list(user)[:1]]
         if name == "notifications:group":
             from fugong.notifications.setup import group_list
 

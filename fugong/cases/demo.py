@@ -12,7 +12,7 @@ from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
 from fugong.cases import defaults, services
 from fugong.cases.choices import Nature, Rating, Urgency
-from fugong.cases.models import Case, Category
+from fugong.cases.models import Case, Category, Tip
 
 ASKS = [
     (
@@ -50,6 +50,7 @@ def build_cases(b) -> None:
         _advance(case, i, m.user)
     services.escalate_overdue()  # the overdue ones get their 催办通知书
     build_visits()
+    build_tips(members)
 
 
 def build_visits() -> None:
@@ -125,3 +126,68 @@ def _advance(case: Case, i: int, enterprise_user) -> None:
     )
     if stage == 4:
         services.case_rate(actor=enterprise_user, case=case, rating=Rating.SATISFIED)
+
+
+TIPS = [
+    ("车间工人未佩戴口罩，进厂不测体温。", True, "labour"),
+    ("仓库消防通道堆满货物，灭火器过期。", False, "other"),
+    ("从省外返回的员工未隔离就上岗。", True, "labour"),
+    ("食堂员工就餐不分餐，聚集用餐。", False, "other"),
+    ("夜间偷偷开工，未报备复工。", False, "other"),
+]
+
+
+def build_tips(members) -> None:
+    """举报 about the demo's enterprises, one in each state: waiting for screening,
+    dispatched, replied, closed, dismissed, and one overdue; sent through the public page's
+    service, screened and answered by the demo's own officers."""
+    from fugong.cases import tips
+    from fugong.cases import workflow as W
+
+    categories = {c.code: c for c in Category.objects.all()}
+    for i, m in enumerate(members[: len(TIPS) + 1]):
+        text, by_staff, code = TIPS[i % len(TIPS)]
+        town = services.town_of(m.enterprise.jurisdiction)
+        tip, _code = tips.tip_submit(
+            place=town,
+            enterprise_name=m.enterprise.name,
+            text=text,
+            by_staff=by_staff,
+            contact_phone="13800001111" if i % 2 else "",
+        )
+        stage = i % 6  # 0 waits, 1 dispatched, 2 replied, 3 closed, 4 dismissed, 5 overdue
+        if stage == 0:
+            continue
+        screener = (
+            Membership.objects.filter(W.dispatchers_q(tip))
+            .select_related("user")
+            .order_by("-jurisdiction__depth")
+            .first()
+        )
+        if screener is None:
+            continue
+        if stage == 4:
+            tips.tip_dismiss(actor=screener.user, tip=tip, reason="经核查，举报内容与事实不符。")
+            continue
+        if not tips.suggested(tip, categories[code]):
+            continue
+        tip = tips.tip_dispatch(
+            actor=screener.user, tip=tip, category=categories[code], enterprise=m.enterprise
+        )
+        if stage == 5:
+            Tip.objects.filter(pk=tip.pk).update(
+                due=timezone.localdate() - datetime.timedelta(days=2)
+            )
+            continue
+        if stage == 1:
+            continue
+        handler = (
+            Membership.objects.filter(office=tip.lead_office, is_active=True)
+            .select_related("user")
+            .first()
+        )
+        tip = tips.tip_reply(
+            actor=handler.user, tip=tip, reply="已到现场核查，责令企业立即整改，将跟踪复查。"
+        )
+        if stage == 3:
+            tips.tip_close(actor=screener.user, tip=tip)
