@@ -44,6 +44,7 @@ from fugong.core import calendar, numbering, tree
 from fugong.core.audit import audited_create, audited_update
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.files import clean_upload
+from fugong.core.orphans import save_upload
 from fugong.core.permissions import general_refusal
 from fugong.core.scope import scoped
 from fugong.enterprises.models import Assignment
@@ -528,7 +529,7 @@ def _attach(case: Case, clean, *, actor) -> CaseAttachment:
         CaseAttachment,
         actor=actor,
         case=case,
-        file=clean.content,
+        file=save_upload(CaseAttachment(case=case).file, clean.content.name, clean.content),
         filename=clean.filename,
         content_type=clean.kind,
         size=clean.size,

@@ -43,6 +43,7 @@ from fugong.core import calendar, crypto, numbering, tree
 from fugong.core.audit import audited_create
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.files import clean_upload
+from fugong.core.orphans import save_upload
 from fugong.core.scope import get_scope, subtree_q
 from fugong.core.workflow import Transition, Workflow, transition
 from fugong.enterprises.models import Enterprise
@@ -314,7 +315,7 @@ def tip_submit(
         by_staff=bool(by_staff),
         contact_name=contact_name,
         contact_phone=contact_phone,
-        photo=clean.content if clean else "",
+        photo=save_upload(Tip(year=year).photo, clean.content.name, clean.content) if clean else "",
         photo_type=clean.kind if clean else "",
         code_hash=crypto.lookup_hash(code, CODE_PURPOSE),
     )

@@ -24,6 +24,7 @@ from fugong.core import tree
 from fugong.core.audit import audited_create, audited_update
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.files import clean_upload
+from fugong.core.orphans import save_upload
 from fugong.core.scope import scoped, subtree_q
 from fugong.enterprises.models import Assignment, Enterprise
 
@@ -122,7 +123,12 @@ def visit_record(
     )
     for c in cleaned:
         audited_create(
-            VisitPhoto, actor=actor, visit=visit, file=c.content, content_type=c.kind, size=c.size
+            VisitPhoto,
+            actor=actor,
+            visit=visit,
+            file=save_upload(VisitPhoto(visit=visit).file, c.content.name, c.content),
+            content_type=c.kind,
+            size=c.size,
         )
     return visit
 

@@ -424,3 +424,46 @@ def test_the_api_lists_in_scope_and_takes_the_report(world, client):
     overdue = client.get("/api/v1/inspections/orders?overdue=true", headers=town).json()
     assert order_id in [o["id"] for o in overdue["items"]]
     assert all(o["overdue"] for o in overdue["items"])
+
+
+def test_no_photo_is_left_behind_when_recording_fails(world, settings, tmp_path, monkeypatch):
+    """Point 7: photos written before a step fails (here: the order cannot be issued; in the
+    acceptance: the filing's step) leave no file once the transaction rolls back."""
+    from fugong.resumption import services as resumption
+    from fugong.resumption.choices import Status
+    from fugong.resumption.testing import answers as acceptance_answers
+    from fugong.resumption.testing import new_filing
+
+    settings.MEDIA_ROOT = tmp_path
+    c = add_cast(world, "approval", "orphans")
+    enterprise = c.enterprise.memberships.get().enterprise
+    post = template("post_resumption")
+    inspection = services.inspection_plan(actor=c.town_cmd, enterprise=enterprise,
+                                          kind="scheduled", template=post, date=TODAY,
+                                          inspector=c.inspector)  # fmt: skip
+
+    def refuse(*args, **kwargs):
+        raise Conflict("refused")
+
+    monkeypatch.setattr(services, "rectification_issue", refuse)
+    with pytest.raises(Conflict):
+        services.inspection_record(actor=c.inspector, inspection=inspection,
+                                   answers=answers(post, fail=[5]), opinion="x")  # fmt: skip
+    assert not list(tmp_path.rglob("*.*")), "the photos of a rolled-back inspection stay"
+    # The same inspection recorded for real keeps its photos.
+    monkeypatch.undo()
+    settings.MEDIA_ROOT = tmp_path
+    services.inspection_record(actor=c.inspector, inspection=inspection,
+                               answers=answers(post), opinion="合格")  # fmt: skip
+    assert len(list(tmp_path.rglob("*.*"))) == post.items.filter(photo_required=True).count()
+    # The acceptance: its photos go when the filing's step fails after they were written.
+    filing = new_filing(c, Status.ACCEPTANCE_SCHEDULED)
+    acceptance = filing.acceptances.get()
+    before = set(tmp_path.rglob("*.*"))
+    monkeypatch.setattr(resumption, "_transition", refuse)
+    with pytest.raises(Conflict):
+        resumption.acceptance_record(
+            actor=acceptance.inspector or c.inspector, filing=filing,
+            answers=acceptance_answers(acceptance.template), opinion="合格",
+        )  # fmt: skip
+    assert set(tmp_path.rglob("*.*")) == before
