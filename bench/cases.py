@@ -192,6 +192,24 @@ def explain(client, url: str) -> None:
                 print("       ", " ".join(str(v) for v in row))
 
 
+def time_pages(pages, runs: int, *, plans: bool = False, width: int = 24) -> None:
+    """Time each (user, url) with ``timed`` and print a line for it (and its plans)."""
+    from django.test import Client
+
+    for user, url in pages:
+        client = Client()
+        client.force_login(user)
+        t = timed(client, url, runs)
+        print(
+            f"{url:{width}} as {user.username:14} median {t['median']:6.1f} ms"
+            f"  p95 {t['p95']:6.1f} ms  CPU {t['cpu']:6.1f} ms"
+            f"  in the database {t['sql']:6.1f} ms  {t['queries']} queries"
+            f"  HTTP {t['status']}"
+        )
+        if plans:
+            explain(client, url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=REQUESTS)
@@ -203,7 +221,6 @@ def main() -> None:
     from django.conf import settings
     from django.core.paginator import Paginator
     from django.db import transaction
-    from django.test import Client
 
     from fugong.accounts.models import Membership
     from fugong.cases.selectors import inbox
@@ -230,25 +247,15 @@ def main() -> None:
             )
             enterprise = Membership.objects.filter(role="enterprise", is_active=True).first().user
             last = Paginator(inbox(hr), PAGE).num_pages
-            for user, url in (
+            pages = [
                 (hr, "/cases/inbox/"),
                 (hr, f"/cases/inbox/?page={last}"),
                 (hr, "/cases/overdue/"),
                 (county, "/cases/overdue/"),
                 (county, "/cases/queue/"),
                 (enterprise, "/cases/"),
-            ):
-                client = Client()
-                client.force_login(user)
-                t = timed(client, url, args.runs)
-                print(
-                    f"{url:24} as {user.username:14} median {t['median']:6.1f} ms"
-                    f"  p95 {t['p95']:6.1f} ms  CPU {t['cpu']:6.1f} ms"
-                    f"  in the database {t['sql']:6.1f} ms  {t['queries']} queries"
-                    f"  HTTP {t['status']}"
-                )
-                if args.explain:
-                    explain(client, url)
+            ]
+            time_pages(pages, args.runs, plans=args.explain)
             raise Rollback
     except Rollback:
         pass

@@ -126,9 +126,8 @@ def main() -> None:
     from django.conf import settings
     from django.db import transaction
     from django.db.models import Count
-    from django.test import Client
 
-    from bench.cases import explain, timed
+    from bench.cases import time_pages
     from fugong.accounts.models import Membership, User
     from fugong.inspections.models import Inspection
 
@@ -158,25 +157,15 @@ def main() -> None:
             )
             enterprise = Membership.objects.filter(role="enterprise", is_active=True).first().user
             print(f"the busiest inspector has {busiest['n']} planned inspections")
-            for user, url in (
+            pages = [
                 (inspector, "/inspections/"),
                 (inspector, "/inspections/?page=3"),
                 (office, "/inspections/orders/?overdue=1"),
                 (county, "/inspections/orders/?overdue=1"),
                 (county, "/inspections/?which=all"),
                 (enterprise, "/inspections/?which=all"),
-            ):
-                client = Client()
-                client.force_login(user)
-                t = timed(client, url, args.runs)
-                print(
-                    f"{url:32} as {user.username:14} median {t['median']:6.1f} ms"
-                    f"  p95 {t['p95']:6.1f} ms  CPU {t['cpu']:6.1f} ms"
-                    f"  in the database {t['sql']:6.1f} ms  {t['queries']} queries"
-                    f"  HTTP {t['status']}"
-                )
-                if args.explain:
-                    explain(client, url)
+            ]
+            time_pages(pages, args.runs, plans=args.explain, width=32)
             raise Rollback
     except Rollback:
         pass

@@ -10,7 +10,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pytest
 from django.utils import timezone
 
 from fugong.core.testing import world_fixtures
@@ -41,38 +40,11 @@ from fugong.stats import sources
 K = InspectionKind
 
 
-def inspection_source() -> sources.InspectionSource:
-    """The inspections app's declaration (to be registered from its ``ready()``)."""
-    return sources.InspectionSource(
-        inspections=Inspection,
-        kind="kind",
-        status="status",
-        done=InspectionStatus.DONE,
-        submitted=InspectionStatus.SUBMITTED,
-        performed_at="performed_at",
-        passed="passed",
-        reviewed_at="reviewed_at",
-        kinds=tuple((k.value, k.label) for k in InspectionKind if k != InspectionKind.SELF_CHECK),
-        self_check=InspectionKind.SELF_CHECK,
-        orders=Rectification,
-        order_status="status",
-        order_cancelled=OrderStatus.CANCELLED,
-        order_closed=OrderStatus.CLOSED,
-        issued_at="issued_at",
-        deadline="deadline",
-        closed_at="closed_at",
-        on_time="on_time",
-        stops=StopOrder,
-        lifted_at="lifted_at",
-    )
-
-
-@pytest.fixture(autouse=True)
-def registered(monkeypatch):
-    """The figures read what the inspections app registers; until its ``ready()`` does, the
-    tests register the same declaration."""
-    if sources.inspections() is None:
-        monkeypatch.setattr(sources, "_inspections", inspection_source())
+def test_the_inspections_app_registers_its_figures():
+    source = sources.inspections()
+    assert source is not None and source.inspections is Inspection
+    assert source.orders is Rectification and source.stops is StopOrder
+    assert InspectionKind.SELF_CHECK not in dict(source.kinds)
 
 
 @dataclass
