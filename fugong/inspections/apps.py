@@ -45,6 +45,10 @@ class InspectionsConfig(AppConfig):
                 order=465,
             ),
         )
+        from fugong.inspections import events
+
+        for kind in events.KINDS:
+            registry.add_event_kind(kind)
         registry.add_demo_step(
             "inspections", "fugong.inspections.demo.build_inspections", after=("cases",)
         )

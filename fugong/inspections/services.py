@@ -17,7 +17,7 @@ from fugong.core.audit import audited_create, audited_update
 from fugong.core.calendar import add_working_days
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.orphans import save_upload
-from fugong.inspections import checklists, workflow
+from fugong.inspections import checklists, events, workflow
 from fugong.inspections.checklists import Answer
 from fugong.inspections.choices import (
     InspectionKind,
@@ -34,6 +34,7 @@ from fugong.inspections.models import (
     Rectification,
     StopOrder,
 )
+from fugong.notifications.services import event_raise
 
 RECTIFICATION = "inspections.rectification"  # the kinds in core's document counters
 STOP = "inspections.stop"
@@ -173,7 +174,7 @@ def inspection_plan(
         office = offices[0] if offices else None
     if inspector is not None and kind == InspectionKind.SELF_CHECK:
         inspector = None
-    return audited_create(
+    inspection = audited_create(
         Inspection,
         actor=actor,
         enterprise=enterprise,
@@ -188,6 +189,9 @@ def inspection_plan(
         order=order,
         stop=stop,
     )
+    event_raise(kind=events.PLANNED, subject=inspection, actor=actor,
+                params=events.params(inspection))  # fmt: skip
+    return inspection
 
 
 # --- filling the checklist -----------------------------------------------------------------
@@ -348,7 +352,7 @@ def rectification_issue(*, actor, inspection: Inspection, items: list[dict], dea
     deadline = deadline or _deadline(inspection, now)
     if deadline < timezone.localdate(now):
         raise UserError(_("The rectification deadline cannot be in the past."), code="deadline")
-    return audited_create(
+    order = audited_create(
         Rectification,
         actor=actor,
         inspection=inspection,
@@ -361,6 +365,8 @@ def rectification_issue(*, actor, inspection: Inspection, items: list[dict], dea
         issued_by=_user(actor),
         **_numbered(RECTIFICATION, "整改", inspection.jurisdiction, now),
     )
+    event_raise(kind=events.ORDERED, subject=order, actor=actor, params=events.params(order))
+    return order
 
 
 @transaction.atomic
@@ -388,6 +394,7 @@ def rectification_report(
             office=order.office,
             order=order,
         )
+    event_raise(kind=events.REPORTED, subject=order, actor=actor, params=events.params(order))
     return order
 
 
@@ -424,7 +431,7 @@ def stop_issue(
         raise Conflict(_("An order to stop this enterprise is already in force."))
     now = timezone.now()
     offices = [] if isinstance(actor, str) else planning_offices(actor, enterprise)
-    return audited_create(
+    stop = audited_create(
         StopOrder,
         actor=actor,
         enterprise=enterprise,
@@ -438,6 +445,8 @@ def stop_issue(
         issued_by=_user(actor),
         **_numbered(STOP, "停业", enterprise.jurisdiction, now),
     )
+    event_raise(kind=events.STOPPED, subject=stop, actor=actor, params=events.params(stop))
+    return stop
 
 
 @transaction.atomic

@@ -467,3 +467,49 @@ def test_no_photo_is_left_behind_when_recording_fails(world, settings, tmp_path,
             answers=acceptance_answers(acceptance.template), opinion="合格",
         )  # fmt: skip
     assert set(tmp_path.rglob("*.*")) == before
+
+
+def test_people_are_told_at_each_hand_over(world, django_capture_on_commit_callbacks):
+    from fugong.notifications.models import Message
+
+    c = add_cast(world, "approval", "told")
+    enterprise = c.enterprise.memberships.get().enterprise
+    safety, restaurant = template("safety"), template("restaurant")
+
+    def told(user, kind) -> bool:
+        return Message.objects.filter(user=user, kind=f"inspections.{kind}").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        secret = services.inspection_plan(actor=c.town_cmd, enterprise=enterprise,
+                                          kind="unannounced", template=safety, date=TODAY,
+                                          inspector=c.inspector)  # fmt: skip
+    assert told(c.inspector, "planned") and not told(c.enterprise, "planned")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inspection_record(actor=c.inspector, inspection=secret,
+                                   answers=answers(safety, fail=[1]), opinion="暗访")  # fmt: skip
+    assert told(c.enterprise, "ordered")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.rectification_report(actor=c.enterprise, order=secret.rectification,
+                                      report="已整改")  # fmt: skip
+    assert told(c.inspector, "reported")
+    with django_capture_on_commit_callbacks(execute=True):
+        check = services.inspection_plan(
+            actor=c.reviewer,
+            enterprise=enterprise,
+            kind="self_check",
+            template=restaurant,
+            date=TODAY,
+        )
+    assert told(c.enterprise, "planned")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.self_check_submit(actor=c.enterprise, inspection=check,
+                                   answers=answers(restaurant))  # fmt: skip
+    assert told(c.reviewer, "submitted")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.self_check_review(actor=c.reviewer, inspection=check, accept=False,
+                                   reason="缺照片")  # fmt: skip
+    assert told(c.enterprise, "sent_back")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.stop_issue(actor=c.town_cmd, enterprise=enterprise, facts="无证经营")
+    assert told(c.enterprise, "stopped")
+    assert not told(world["record"].enterprise, "stopped")
