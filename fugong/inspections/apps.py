@@ -45,10 +45,12 @@ class InspectionsConfig(AppConfig):
                 order=465,
             ),
         )
-        from fugong.inspections import events
+        from fugong.inspections import events, work
 
         for kind in events.KINDS:
             registry.add_event_kind(kind)
+        for source in work.SOURCES:
+            registry.add_work_source(source)
         registry.add_demo_step(
             "inspections", "fugong.inspections.demo.build_inspections", after=("cases",)
         )

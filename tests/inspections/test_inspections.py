@@ -513,3 +513,24 @@ def test_people_are_told_at_each_hand_over(world, django_capture_on_commit_callb
         services.stop_issue(actor=c.town_cmd, enterprise=enterprise, facts="无证经营")
     assert told(c.enterprise, "stopped")
     assert not told(world["record"].enterprise, "stopped")
+
+
+def test_my_work_lists_what_is_waiting(world, client):
+    c = add_cast(world, "approval", "work")
+    enterprise = c.enterprise.memberships.get().enterprise
+    safety, restaurant = template("safety"), template("restaurant")
+    services.inspection_plan(actor=c.town_cmd, enterprise=enterprise, kind="spot",
+                             template=safety, date=TODAY, inspector=c.inspector)  # fmt: skip
+    check = services.inspection_plan(
+        actor=c.reviewer, enterprise=enterprise, kind="self_check", template=restaurant, date=TODAY
+    )
+    client.force_login(c.inspector)
+    page = client.get("/work/").content.decode()
+    assert "要做的检查" in page and enterprise.name in page
+    client.force_login(c.enterprise)
+    page = client.get("/work/").content.decode()
+    assert "要填写的自查" in page and f"/inspections/{check.pk}/" in page
+    services.self_check_submit(actor=c.enterprise, inspection=check, answers=answers(restaurant))
+    client.force_login(c.reviewer)
+    page = client.get("/work/").content.decode()
+    assert "待审核的自查" in page and f"/inspections/{check.pk}/" in page
