@@ -33,6 +33,15 @@ from fugong.inspections.choices import CheckValue, InspectionKind, InspectionSta
 from fugong.inspections.models import ChecklistTemplate, Draw, DrawTarget, Inspection
 
 TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    """Today as each test starts (a run may cross midnight in the county's time zone)."""
+    global TODAY
+    TODAY = timezone.localdate()
+
+
 PHONES = {
     "w_t1_cmd": "13900000001",
     "w_t1_jmb": "13900000002",

@@ -34,6 +34,13 @@ _built, world = world_fixtures(build_casts, scope="module")
 TODAY = timezone.localdate()
 
 
+@pytest.fixture(autouse=True)
+def _today():
+    """Today as each test starts (a run may cross midnight in the county's time zone)."""
+    global TODAY
+    TODAY = timezone.localdate()
+
+
 def template(code: str) -> ChecklistTemplate:
     return ChecklistTemplate.objects.get(code=code, is_active=True)
 
