@@ -96,12 +96,7 @@ def time_limit(category: Category, nature: str, urgency: str) -> int:
     return rows.get(category.pk, rows.get(None, DEFAULT_DAYS))
 
 
-def _above(place: Jurisdiction, depth: int) -> Jurisdiction:
-    """The place at ``depth`` on the way up to ``place`` (``place`` itself when it is
-    higher)."""
-    if place.depth <= depth:
-        return place
-    return Jurisdiction.objects.get(path=tree.ancestor_paths(place)[depth])
+_above = tree.at_depth  # the place at a depth on the way up (itself when higher)
 
 
 def town_of(place: Jurisdiction) -> Jurisdiction:

@@ -24,6 +24,14 @@ def ancestor_paths(node: Any) -> list[str]:
     return paths_to(node.path)
 
 
+def at_depth(node: Any, depth: int) -> Any:
+    """The node at ``depth`` on the way up to ``node`` (``node`` itself when it is as high or
+    higher): a town's, a county's."""
+    if node.depth <= depth:
+        return node
+    return type(node)._default_manager.get(path=ancestor_paths(node)[depth])
+
+
 def paths_to(path: str) -> list[str]:
     """The paths from the root down to ``path`` itself, root first
     ("/33/3304/" -> ["/33/", "/33/3304/"]; "" -> [])."""

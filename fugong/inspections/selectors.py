@@ -52,7 +52,7 @@ def my_inspections(user) -> QuerySet[Inspection]:
     if offices:
         mine |= Q(office_id__in=offices, inspector__isnull=True)
     return (
-        Inspection.objects.select_related(*LIST_RELATED)
+        scoped(Inspection.objects.select_related(*LIST_RELATED), user)
         .filter(mine, status=InspectionStatus.PLANNED)
         .exclude(kind=InspectionKind.SELF_CHECK)
         .order_by("planned_for", "id")

@@ -97,9 +97,7 @@ def _user(actor):
 
 def town_of(place: Jurisdiction) -> Jurisdiction:
     """The town (or street) of ``place``: it numbers the orders (``place`` when higher)."""
-    if place.depth <= TOWN_DEPTH:
-        return place
-    return Jurisdiction.objects.get(path=tree.ancestor_paths(place)[TOWN_DEPTH])
+    return tree.at_depth(place, TOWN_DEPTH)
 
 
 def _numbered(kind: str, label: str, place: Jurisdiction, now: datetime.datetime) -> dict:
@@ -405,6 +403,20 @@ def _in_use(template: ChecklistTemplate) -> ChecklistTemplate:
         .order_by("-version")
         .first()
         or template
+    )
+
+
+def inspection_cancel(*, actor, inspection: Inspection, reason: str, revision=None) -> Inspection:
+    """Cancel a planned inspection, with the reason (the planners)."""
+    return workflow.INSPECTIONS.apply(
+        inspection, actor=actor, action="cancel", reason=reason, revision=revision
+    )
+
+
+def rectification_cancel(*, actor, order: Rectification, reason: str, revision=None):
+    """Cancel a rectification order, with the reason (the planners)."""
+    return workflow.ORDERS.apply(
+        order, actor=actor, action="cancel", reason=reason, revision=revision
     )
 
 

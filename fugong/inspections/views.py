@@ -258,8 +258,8 @@ def step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 reason=reason, revision=revision,
             )  # fmt: skip
         elif action == "cancel":
-            workflow.INSPECTIONS.apply(
-                inspection, actor=request.user, action="cancel", reason=reason, revision=revision
+            services.inspection_cancel(
+                actor=request.user, inspection=inspection, reason=reason, revision=revision
             )
         else:
             raise Http404
@@ -353,8 +353,8 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     revision=form.cleaned_data.get("revision"),
                 )  # fmt: skip
             elif action == "cancel":
-                workflow.ORDERS.apply(
-                    order, actor=request.user, action="cancel",
+                services.rectification_cancel(
+                    actor=request.user, order=order,
                     reason=(request.POST.get("reason") or "").strip()[:1000],
                     revision=parse_id(request.POST.get("revision")),
                 )  # fmt: skip
