@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "fugong.accounts",
     "fugong.enterprises",
     "fugong.inspections",
+    "fugong.policies",
     "fugong.resumption",
     "fugong.stats",
     "fugong.reporting",
