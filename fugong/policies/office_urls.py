@@ -1,0 +1,3 @@
+"""Filled in by the pages of issue 16."""
+
+urlpatterns: list = []

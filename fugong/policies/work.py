@@ -1,0 +1,3 @@
+"""Policies in "my work" (待办) (filled in by issue 16's pages)."""
+
+SOURCES: list = []
