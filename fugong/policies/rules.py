@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import datetime
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -354,6 +355,8 @@ _OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 def _formula_tree(formula: str) -> ast.Expression:
     text = formula.replace("×", "*").replace("÷", "/").replace("（", "(").replace("）", ")")
     text = text.replace("，", ",")
+    # 5% as offices write it: a number over 100.
+    text = re.sub(r"(\d+(?:\.\d+)?)\s*[%％]", r"(\1/100)", text)
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
