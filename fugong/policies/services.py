@@ -8,7 +8,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,19 +83,20 @@ def benefit_save(
     _require_reviewer(actor, policy)
     conditions, formula = check_benefit(conditions, formula, cap)
     values = {"conditions": conditions, "formula": formula, "cap": cap, **fields}
-    try:
-        with transaction.atomic():
-            if benefit is None:
-                benefit = audited_create(Benefit, actor=actor, policy=policy, **values)
-            else:
-                values["revision"] = benefit.revision + 1
-                benefit = audited_update(benefit, actor=actor, **values)
-    except IntegrityError as exc:
+    taken = policy.benefits.filter(position=fields.get("position"))
+    if benefit is not None:
+        taken = taken.exclude(pk=benefit.pk)
+    if taken.exists():
         raise UserError(
             _("Article %(n)s of this policy exists already; give another number.")
             % {"n": fields.get("position")},
             code="duplicate",
-        ) from exc
+        )
+    if benefit is None:
+        benefit = audited_create(Benefit, actor=actor, policy=policy, **values)
+    else:
+        values["revision"] = benefit.revision + 1
+        benefit = audited_update(benefit, actor=actor, **values)
     if policy.status == PolicyStatus.PUBLISHED:
         _rematch(actor, [benefit.pk])
     return benefit
