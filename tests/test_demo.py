@@ -41,7 +41,13 @@ def fingerprint() -> tuple:
 def wipe() -> None:
     from fugong.cases.models import Tip
     from fugong.inspections.models import Draw
+    from fugong.policies.models import Claim, Payment, Policy
 
+    # The ledger is never deleted by accident: reversals, payments, claims, then the policies.
+    Payment.objects.exclude(reverses=None).delete()
+    Payment.objects.all().delete()
+    Claim.objects.all().delete()
+    Policy.objects.all().delete()
     Draw.objects.all().delete()  # it names a place (the enterprises' inspections cascade)
     Tip.objects.all().delete()  # tips name places and offices
     Notice.objects.all().delete()
