@@ -59,7 +59,15 @@ def policy_save(*, actor, policy: Policy | None = None, **fields) -> Policy:
             )
         return audited_create(Policy, actor=actor, created_by=actor, **fields)
     _require_reviewer(actor, policy)
-    fields.pop("issuer", None) if policy.status != PolicyStatus.DRAFT else None
+    issuer = fields.get("issuer")
+    if issuer is not None and issuer.pk != policy.issuer_id:
+        if policy.status != PolicyStatus.DRAFT:
+            raise UserError(_("The issuing place of a published policy cannot change."))
+        if not reviews(actor, Policy(issuer=issuer)):
+            raise NotAllowed(
+                _("Only a command office of %(place)s or above may issue its policies.")
+                % {"place": issuer.name}
+            )
     policy = audited_update(policy, actor=actor, revision=policy.revision + 1, **fields)
     if policy.status == PolicyStatus.PUBLISHED:
         _rematch(actor, [b.pk for b in policy.benefits.all()])
