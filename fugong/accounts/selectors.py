@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from fugong.accounts.choices import Role
@@ -168,3 +168,15 @@ def sees_personal_data(user: User, *, enterprise_id: int | None) -> bool:
         if m.role == Role.ENTERPRISE and enterprise_id and m.enterprise_id == enterprise_id:
             return True
     return False
+
+
+def member_ids(q: Q) -> list[int]:
+    """The users of the active memberships matching ``q``, once each (who an event tells)."""
+    return list(
+        Membership.objects.filter(q, is_active=True).values_list("user_id", flat=True).distinct()
+    )
+
+
+def enterprise_user_ids(enterprise_id: int | None) -> list[int]:
+    """The enterprise's own users."""
+    return member_ids(Q(role=Role.ENTERPRISE, enterprise_id=enterprise_id))

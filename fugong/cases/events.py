@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fugong.accounts.choices import Role
-from fugong.accounts.models import Membership
+from fugong.accounts.selectors import member_ids
 from fugong.cases import workflow as W
 from fugong.cases.models import Case, Extension, Urge
 from fugong.core.registry import EventKind
@@ -24,30 +24,24 @@ EXTENSION_DECIDED = "cases.extension_decided"
 URGED = "cases.urged"
 
 
-def _members(q: Q) -> list[int]:
-    return list(
-        Membership.objects.filter(q, is_active=True).values_list("user_id", flat=True).distinct()
-    )
-
-
 def dispatchers(case: Case) -> list[int]:
-    return _members(W.dispatchers_q(case))
+    return member_ids(W.dispatchers_q(case))
 
 
 def departments(case: Case) -> list[int]:
     """The members of every department the request is dispatched to."""
-    return _members(Q(role__in=[Role.DEPARTMENT, Role.REVIEWER], office__in=case.offices.all()))
+    return member_ids(Q(role__in=[Role.DEPARTMENT, Role.REVIEWER], office__in=case.offices.all()))
 
 
 def lead_department(case: Case) -> list[int]:
     if not case.lead_office_id:
         return []
-    return _members(Q(role__in=[Role.DEPARTMENT, Role.REVIEWER], office_id=case.lead_office_id))
+    return member_ids(Q(role__in=[Role.DEPARTMENT, Role.REVIEWER], office_id=case.lead_office_id))
 
 
 def enterprise_side(case: Case) -> list[int]:
     """The enterprise's users and whoever raised the request for it."""
-    ids = _members(Q(role=Role.ENTERPRISE, enterprise_id=case.enterprise_id))
+    ids = member_ids(Q(role=Role.ENTERPRISE, enterprise_id=case.enterprise_id))
     if case.raised_by_id:
         ids.append(case.raised_by_id)
     return ids
@@ -92,7 +86,7 @@ def urged(u: Urge) -> list[int]:
     """The department urged and the command office that issued the notice."""
     return [
         *lead_department(u.case),
-        *_members(Q(role=Role.COMMAND, jurisdiction_id=u.issuer_id)),
+        *member_ids(Q(role=Role.COMMAND, jurisdiction_id=u.issuer_id)),
     ]
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fugong.accounts.choices import Role
-from fugong.accounts.models import Membership
+from fugong.accounts.selectors import enterprise_user_ids, member_ids
 from fugong.core import tree
 from fugong.core.registry import EventKind
 from fugong.inspections.choices import InspectionKind
@@ -24,14 +24,8 @@ REPORTED = "inspections.reported"
 STOPPED = "inspections.stopped"
 
 
-def _members(q: Q) -> list[int]:
-    return list(
-        Membership.objects.filter(q, is_active=True).values_list("user_id", flat=True).distinct()
-    )
-
-
 def enterprise_users(obj) -> list[int]:
-    return _members(Q(role=Role.ENTERPRISE, enterprise_id=obj.enterprise_id))
+    return enterprise_user_ids(obj.enterprise_id)
 
 
 def office_side(obj) -> list[int]:
@@ -40,7 +34,7 @@ def office_side(obj) -> list[int]:
           jurisdiction__depth=3)  # fmt: skip
     if obj.office_id:
         q |= Q(role__in=[Role.REVIEWER, Role.DEPARTMENT], office_id=obj.office_id)
-    return _members(q)
+    return member_ids(q)
 
 
 def planned_for(i: Inspection) -> list[int]:
@@ -48,7 +42,7 @@ def planned_for(i: Inspection) -> list[int]:
         return enterprise_users(i)
     if i.inspector_id:
         return [i.inspector_id]
-    return _members(Q(role__in=[Role.REVIEWER, Role.DEPARTMENT], office_id=i.office_id))
+    return member_ids(Q(role__in=[Role.REVIEWER, Role.DEPARTMENT], office_id=i.office_id))
 
 
 def reinspector(order: Rectification) -> list[int]:

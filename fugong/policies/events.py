@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
+from fugong.accounts.selectors import enterprise_user_ids, member_ids
 from fugong.core import tree
 from fugong.core.registry import EventKind
 
@@ -18,14 +19,8 @@ ELIGIBLE = "policies.eligible"
 PAID = "policies.paid"
 
 
-def _members(q: Q) -> list[int]:
-    return list(
-        Membership.objects.filter(q, is_active=True).values_list("user_id", flat=True).distinct()
-    )
-
-
 def enterprise_users(obj) -> list[int]:
-    return _members(Q(role=Role.ENTERPRISE, enterprise_id=obj.enterprise_id))
+    return enterprise_user_ids(obj.enterprise_id)
 
 
 def reviewers(claim) -> list[int]:
@@ -33,7 +28,7 @@ def reviewers(claim) -> list[int]:
     q = Q(role=Role.COMMAND, jurisdiction__path__in=tree.ancestor_paths(policy.issuer))
     if policy.office_id:
         q |= Q(role__in=[Role.REVIEWER, Role.DEPARTMENT], office_id=policy.office_id)
-    return _members(q)
+    return member_ids(q)
 
 
 def _claim(obj):

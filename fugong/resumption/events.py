@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fugong.accounts.choices import Level, Role
-from fugong.accounts.models import Membership
+from fugong.accounts.selectors import member_ids
 from fugong.core import tree
 from fugong.core.registry import EventKind
 from fugong.enterprises.models import Assignment
@@ -22,19 +22,13 @@ S = Status
 WORKFLOW = "resumption.filing"
 
 
-def _members(q: Q) -> list[int]:
-    return list(
-        Membership.objects.filter(q, is_active=True).values_list("user_id", flat=True).distinct()
-    )
-
-
 def lead_reviewers(filing: Filing) -> list[int]:
     """The members of the office that reviews the filing (every office it is routed to when
     none leads)."""
     roles = Q(role__in=[Role.REVIEWER, Role.PARK_OPERATOR])
     if filing.lead_office_id:
-        return _members(roles & Q(office_id=filing.lead_office_id))
-    return _members(roles & Q(office__in=filing.routed_offices.all()))
+        return member_ids(roles & Q(office_id=filing.lead_office_id))
+    return member_ids(roles & Q(office__in=filing.routed_offices.all()))
 
 
 def enterprise_users(filing: Filing) -> list[int]:
@@ -43,7 +37,7 @@ def enterprise_users(filing: Filing) -> list[int]:
     park = filing.enterprise.park
     if park is not None and park.operator_id:
         q |= Q(role=Role.PARK_OPERATOR, office_id=park.operator_id)
-    return _members(q)
+    return member_ids(q)
 
 
 def inspector(filing: Filing) -> list[int]:
@@ -56,7 +50,7 @@ def approvers(filing: Filing) -> list[int]:
     """The command offices that approve the filing (``workflow._approves``): its town's or
     above, the county's or above when the rules ask for the county's approval."""
     highest = 2 if filing.needs_county_approval else 3
-    return _members(
+    return member_ids(
         Q(
             role=Role.COMMAND,
             jurisdiction__path__in=tree.ancestor_paths(filing.jurisdiction),
