@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from fugong.accounts.choices import Role
@@ -303,6 +304,12 @@ def test_an_enterprise_sees_its_own_eligibility_and_not_the_list_of_others(town,
     body = page(client, f"/policies/benefits/{benefit.pk}/")
     assert 'data-testid="my-eligibility"' in body and owner.enterprise.name in body
     assert 'data-testid="eligible"' in body
+    try:  # the enterprise's own pages (mine_urls) link its claim from here
+        claim_new = reverse("policies:claim_new", args=[benefit.pk])
+    except NoReverseMatch:
+        claim_new = None
+    if claim_new and not Claim.objects.filter(benefit=benefit, enterprise=owner.enterprise):
+        assert f'href="{claim_new}?enterprise={owner.enterprise_id}"' in body
     assert 'data-testid="eligible-table"' not in body
     assert not [name for name in others if name in body]
     # A benefit with conditions: each met or not, with the enterprise's own value.
