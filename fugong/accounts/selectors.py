@@ -180,3 +180,17 @@ def member_ids(q: Q) -> list[int]:
 def enterprise_user_ids(enterprise_id: int | None) -> list[int]:
     """The enterprise's own users."""
     return member_ids(Q(role=Role.ENTERPRISE, enterprise_id=enterprise_id))
+
+
+def office_ids(user: User) -> list[int]:
+    """The offices the user works in as a department or reviewer (requests, inspections)."""
+    return [
+        m.office_id
+        for m in active_memberships(user)
+        if m.role in (Role.DEPARTMENT, Role.REVIEWER) and m.office_id
+    ]
+
+
+def is_command(user: User) -> bool:
+    """Is the user a member of a command office (指挥部)?"""
+    return any(m.role == Role.COMMAND for m in active_memberships(user))

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from fugong.accounts.choices import Role
-from fugong.accounts.selectors import active_memberships
+from fugong.accounts.selectors import active_memberships, office_ids
 from fugong.cases.choices import WITH_DEPARTMENT, ExtensionStatus, Status
 from fugong.cases.models import Case, Extension
 from fugong.core.scope import get_scope, scope_q, scoped
@@ -55,14 +55,6 @@ def case_list(user):
 
 def is_dispatcher(user) -> bool:
     return any(m.role == Role.COMMAND for m in active_memberships(user))
-
-
-def office_ids(user) -> list[int]:
-    return [
-        m.office_id
-        for m in active_memberships(user)
-        if m.role in (Role.DEPARTMENT, Role.REVIEWER) and m.office_id
-    ]
 
 
 def dispatch_queue(user):

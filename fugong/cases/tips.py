@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Jurisdiction, Office
-from fugong.accounts.selectors import active_memberships
+from fugong.accounts.selectors import active_memberships, is_command, office_ids
 from fugong.cases import services
 from fugong.cases import workflow as CW
 from fugong.cases.choices import Nature, TipStatus, Urgency
@@ -188,15 +188,7 @@ def tip_list(user):
 
 
 def is_screener(user) -> bool:
-    return any(m.role == Role.COMMAND for m in active_memberships(user))
-
-
-def office_ids(user) -> list[int]:
-    return [
-        m.office_id
-        for m in active_memberships(user)
-        if m.role in (Role.DEPARTMENT, Role.REVIEWER) and m.office_id
-    ]
+    return is_command(user)
 
 
 def to_screen(user):

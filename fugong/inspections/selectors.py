@@ -9,8 +9,7 @@ import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from fugong.accounts.choices import Role
-from fugong.accounts.selectors import active_memberships
+from fugong.accounts.selectors import office_ids
 from fugong.core.scope import get_scope, scoped
 from fugong.inspections.choices import InspectionKind, InspectionStatus, OrderStatus, StopStatus
 from fugong.inspections.models import Inspection, Rectification, StopOrder
@@ -34,14 +33,6 @@ def inspection_list(user) -> QuerySet[Inspection]:
             Q(status=InspectionStatus.PLANNED) & ~Q(kind=InspectionKind.SELF_CHECK)
         ).exclude(status=InspectionStatus.CANCELLED)
     return qs
-
-
-def office_ids(user) -> list[int]:
-    return [
-        m.office_id
-        for m in active_memberships(user)
-        if m.role in (Role.REVIEWER, Role.DEPARTMENT) and m.office_id
-    ]
 
 
 def my_inspections(user) -> QuerySet[Inspection]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fugong.accounts.selectors import is_command
 from fugong.core.errors import UserError
 from fugong.core.files import file_response, sniff
 from fugong.core.ids import parse_id
@@ -68,7 +69,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             "kind": request.GET.get("kind", ""),
             "status": request.GET.get("status", ""),
             "may_plan": bool(selectors.office_ids(request.user))
-            or workflow.is_command(request.user),
+            or is_command(request.user),
             "today": timezone.localdate(),
         },
     )

@@ -89,10 +89,6 @@ STOPS = Workflow(
 )
 
 
-def is_command(user) -> bool:
-    return any(m.role == Role.COMMAND for m in active_memberships(user))
-
-
 def inspectors_for(enterprise):
     """Who may be named to inspect ``enterprise``: members of the command offices, reviewing
     offices and departments over its place, and its 包保 cadres."""
