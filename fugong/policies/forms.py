@@ -290,6 +290,14 @@ class ConditionRows:
         op = rules.OPS[rules.FACTS[fact].kind][0] if fact else ""
         return ConditionRow(index, fact, op, [], place_choices(issuer))
 
+    def compact(self) -> ConditionRows:
+        """Without the rows left empty, numbered as the conditions are (a refusal names
+        "condition 2": the second row shown)."""
+        kept = [row for row in self.rows if row.fact]
+        for i, row in enumerate(kept):
+            row.index = i
+        return ConditionRows(kept)
+
     def conditions(self) -> list[dict]:
         """The conditions of the rows that name a fact (a row left empty is no condition)."""
         return [row.condition() for row in self.rows if row.fact]

@@ -395,7 +395,7 @@ def _benefit_form(request, policy: Policy, benefit: Benefit | None) -> HttpRespo
                     **form.fields_for_service(),
                 )  # fmt: skip
             except UserError as exc:
-                error, status = exc.message, exc.status
+                error, status, rows = exc.message, exc.status, rows.compact()
             else:
                 messages.success(request, _("Article saved."))
                 return redirect("policies:benefit", saved.pk)

@@ -247,6 +247,7 @@ def test_a_bad_formula_or_condition_is_refused_with_the_reason_and_the_input_kep
     )
     body = answer.content.decode()
     assert answer.status_code == 400 and "ZZ" in body and 'value="ZZ 99"' in body
+    assert body.count('data-testid="condition-row"') == 2  # the empty row left out
     assert policy.benefits.count() == before
     # Adding a row shows the form again as typed, without saving or complaining.
     answer = client.post(url, benefit_data(add_condition="1", save=""))
