@@ -183,6 +183,7 @@ _startup: list[Callable[[Any], None]] = []
 _work: dict[str, WorkSource] = {}
 _events: dict[str, EventKind] = {}
 _top_bar: list[tuple[int, str]] = []
+_suspensions: list[Callable[[int], list[str]]] = []
 _fast: dict[tuple[str, str], FastRoute] = {}
 
 
@@ -232,6 +233,13 @@ def add_top_bar(template: str, *, order: int) -> None:
     """A template included in the top bar of every page for a signed-in user, beside the
     user's menu (the inbox's unread badge)."""
     _top_bar.append((order, template))
+
+
+def add_suspension(check: Callable[[int], list[str]]) -> None:
+    """Something that suspends an enterprise's permission to work (an order to stop in force):
+    ``check(enterprise_id)`` names each, e.g. "责令停业 青溪停业〔2026〕0001号". The public
+    page of a resumption notice shows them, so that a checkpoint scanning it knows."""
+    _suspensions.append(check)
 
 
 def provide(hook: str, function: Callable) -> None:
@@ -311,6 +319,10 @@ def event_kinds_for(workflow: str, action: str, target: str) -> list[EventKind]:
 def fast_route(method: str, path: str) -> FastRoute | None:
     """The fast route of this request, if any (read on every request: a dict look-up)."""
     return _fast.get((method, path))
+
+
+def suspensions(enterprise_id: int) -> list[str]:
+    return [text for check in _suspensions for text in check(enterprise_id)]
 
 
 def top_bar() -> list[str]:

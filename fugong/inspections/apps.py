@@ -51,10 +51,24 @@ class InspectionsConfig(AppConfig):
             registry.add_event_kind(kind)
         for source in work.SOURCES:
             registry.add_work_source(source)
+        registry.add_suspension(_stops_in_force)
         registry.add_demo_step(
             "inspections", "fugong.inspections.demo.build_inspections", after=("cases",)
         )
         _register_figures()
+
+
+def _stops_in_force(enterprise_id: int) -> list[str]:
+    """An order to stop in force suspends the enterprise's resumption notice."""
+    from django.utils.translation import gettext as _t
+
+    from fugong.inspections.choices import StopStatus
+    from fugong.inspections.models import StopOrder
+
+    numbers = StopOrder.objects.filter(
+        enterprise_id=enterprise_id, status=StopStatus.IN_FORCE
+    ).values_list("number", flat=True)
+    return [_t("Ordered to stop operating (%(number)s)") % {"number": n} for n in numbers]
 
 
 def _register_figures() -> None:

@@ -9,10 +9,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from fugong.core import registry
 from fugong.resumption.models import Notice
 
 VALID = "valid"
 REVOKED = "revoked"
+SUSPENDED = "suspended"  # valid, but an order to stop is in force (registry.suspensions)
 UNKNOWN = "unknown"
 
 
@@ -28,8 +30,10 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         response = render(request, "resumption/verify.html", {"state": UNKNOWN}, status=404)
     else:
         enterprise = notice.filing.enterprise
+        suspended = [] if notice.revoked else registry.suspensions(enterprise.pk)
         context = {
-            "state": REVOKED if notice.revoked else VALID,
+            "state": REVOKED if notice.revoked else SUSPENDED if suspended else VALID,
+            "suspensions": suspended,
             # Only public particulars, copied out so the template cannot reach anything else.
             "number": notice.number,
             "enterprise_name": enterprise.name,

@@ -138,6 +138,26 @@ def test_verify_page_revoked(english, notice):
     assert "内部原因" not in html
 
 
+def test_verify_page_suspended_while_an_order_to_stop_is_in_force(client, notice):
+    """A checkpoint scanning the notice of an enterprise ordered to stop must see it."""
+    from fugong.accounts.models import Membership
+    from fugong.core import tree
+    from fugong.inspections import services
+    from fugong.inspections.choices import StopStatus
+
+    enterprise = notice.filing.enterprise
+    command = Membership.objects.filter(
+        role="command", jurisdiction__path__in=tree.ancestor_paths(enterprise.jurisdiction)
+    ).first()
+    stop = services.stop_issue(actor=command.user, enterprise=enterprise, facts="无证经营")
+    html = client.get(f"/v/{notice.token}/").content.decode()
+    assert 'data-state="suspended"' in html
+    assert stop.number in html and "暂停有效" in html
+    assert 'data-state="valid"' not in html
+    type(stop).objects.filter(pk=stop.pk).update(status=StopStatus.LIFTED)
+    assert 'data-state="valid"' in client.get(f"/v/{notice.token}/").content.decode()
+
+
 def test_verify_page_unknown_token_is_404(english, demo):
     response = english.get("/v/no-such-notice-token/")
     assert response.status_code == 404
