@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema
 from ninja import Status as Answer
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fugong.core.api_types import INT_MAX, ErrorOut, Id, Pagination, Text
@@ -413,6 +414,18 @@ def claim_step(request, pk: int, payload: ClaimStepIn):
         reason=payload.reason, revision=payload.revision, amount=payload.amount,
     )  # fmt: skip
     return _claim(request, pk)
+
+
+@router.post(
+    "/claims/{int:pk}/files",
+    response={201: ClaimFileOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def claim_file_add(request, pk: int, file: File[UploadedFile]):  # noqa: B008
+    """Attach a file to a claim being filled in (multipart: file = PDF, Word .docx, Excel
+    .xlsx, JPEG or PNG, told from its content, not its name; at most 10 a claim)."""
+    attached = services.claim_attach(actor=request.auth, claim=_claim(request, pk), upload=file)
+    return Answer(201, {"id": attached.pk, "name": attached.name, "kind": attached.kind,
+                        "size": attached.size})  # fmt: skip
 
 
 # --- the disbursement ledger ---------------------------------------------------------------

@@ -9,6 +9,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from fugong.core.scope import scoped
@@ -25,6 +26,7 @@ SUBSIDY = "新增防疫物资生产线设备投入补助"
 NO_CUT_OFF = "欠费不停电"
 POWER = "降低一般工商业电费5%"  # 免申即享
 FUND = "财政专项扶持资金"  # the county's, on application
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def token(client, username: str) -> dict:
@@ -144,8 +146,22 @@ def test_the_steps_of_a_claim(client):
     ent = token(client, "town01_ent1")
     measure = benefit(NO_CUT_OFF)
     claim = post(client, f"{API}/claims", ent, {"benefit": measure.pk}).json()
+    files = f"{API}/claims/{claim['id']}/files"
+    pdf = SimpleUploadedFile("证明.pdf", PDF, content_type="application/pdf")
+    attached = client.post(files, {"file": pdf}, headers=ent)
+    assert attached.status_code == 201 and attached.json()["kind"] == "pdf"
+    exe = SimpleUploadedFile(
+        "发票.pdf", b"MZ\x90\x00" + b"\x00" * 64, content_type="application/pdf"
+    )
+    refused = client.post(files, {"file": exe}, headers=ent)
+    assert refused.status_code == 400 and "发票.pdf" in refused.json()["message"]
+    other = client.post(files, {"file": pdf}, headers=token(client, "town01_ent2"))
+    assert other.status_code == 404
     url = f"{API}/claims/{claim['id']}/steps"
     submitted = post(client, url, ent, {"action": "submit", "revision": claim["revision"]})
+    assert [f["name"] for f in submitted.json()["files"]] == ["证明.pdf"]
+    late = client.post(files, {"file": SimpleUploadedFile("x.pdf", PDF)}, headers=ent)
+    assert late.status_code == 403
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
     stale = post(client, url, ent, {"action": "withdraw", "revision": claim["revision"]})
     assert stale.status_code == 409 and stale.json()["code"] == "conflict"
