@@ -32,8 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fugong.accounts.choices import Role
-from fugong.accounts.models import Jurisdiction, Office
+from fugong.accounts.choices import OfficeKind, Role
+from fugong.accounts.models import Jurisdiction, Membership, Office
 from fugong.accounts.selectors import active_memberships, is_command, office_ids
 from fugong.cases import services
 from fugong.cases import workflow as CW
@@ -318,9 +318,19 @@ def tip_submit(
 # ---------------------------------------------------------------------------- the steps
 
 
+# Not for a whistle-blower's report: the park operator may run the very park of the firm
+# reported, and the power company is not a public authority.
+NOT_FOR_TIPS = (OfficeKind.PARK_OPERATOR, OfficeKind.POWER)
+
+
 def departments_for(tip: Tip):
-    """The departments a screener may send ``tip`` to (as for a request of its place)."""
-    return services.departments_for(tip)
+    """The departments a screener may send ``tip`` to: the public authorities at its place or
+    above with someone who can answer it (a department or reviewer member), so a tip never
+    lands where nobody may open it."""
+    staffed = Membership.objects.filter(
+        role__in=[Role.DEPARTMENT, Role.REVIEWER], is_active=True
+    ).values("office_id")
+    return services.departments_for(tip).exclude(kind__in=NOT_FOR_TIPS).filter(pk__in=staffed)
 
 
 def suggested(tip: Tip, category: Category | None = None) -> list[Office]:
@@ -329,7 +339,8 @@ def suggested(tip: Tip, category: Category | None = None) -> list[Office]:
     if category is None:
         return []
     probe = Tip(jurisdiction=tip.jurisdiction, category=category)
-    return services.route(probe)
+    allowed = set(departments_for(tip).values_list("pk", flat=True))
+    return [office for office in services.route(probe) if office.pk in allowed]
 
 
 @transaction.atomic

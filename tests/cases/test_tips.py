@@ -319,6 +319,28 @@ def test_dispatch_uses_the_routing_table_and_the_time_limits(world):
     assert tip.status == TipStatus.REPLIED
 
 
+def test_a_tip_goes_only_to_an_authority_that_can_answer_it(world):
+    """Not the park operator (it may run the reported firm's park), not the power company,
+    not an office without anyone who may open tips: the tip would be stuck there."""
+    from fugong.accounts.models import Office
+
+    c = add_cast(world, "approval", "tip_where")
+    tip, _code = submit(c)
+    offered = tips.departments_for(tip)
+    assert offered.exists()
+    assert not offered.filter(kind__in=["park_operator", "power"]).exists()
+    for office in offered:
+        assert office.memberships.filter(role__in=["department", "reviewer"]).exists()
+    every = services.departments_for(tip)
+    unfit = every.exclude(pk__in=offered.values("pk")).first()
+    if unfit is None:  # the world has none: make one
+        unfit = Office.objects.create(name="某园区运营公司", kind="park_operator",
+                                      jurisdiction=tip.jurisdiction)  # fmt: skip
+    with pytest.raises(UserError):
+        tips.tip_dispatch(actor=c.town_cmd, tip=tip, category=Category.objects.get(code="other"),
+                          lead=unfit)  # fmt: skip
+
+
 def test_overdue_tips_are_listed(world, client):
     c = add_cast(world, "approval", "tip_overdue")
     rsj = world.county["w_county_rsj"]
