@@ -52,7 +52,19 @@ def _yuan(label) -> forms.DecimalField:
     )
 
 
-class FactsForm(forms.ModelForm):
+class ErrorSentence:
+    """The form's errors as one sentence a user can act on: each field's label and message."""
+
+    def error_sentence(self) -> str:
+        parts = []
+        for name, errors in self.errors.items():
+            field = self.fields.get(name)
+            label = str(field.label) if field is not None and field.label else ""
+            parts += [f"{label}：{e}" if label else str(e) for e in errors]
+        return "；".join(parts)
+
+
+class FactsForm(ErrorSentence, forms.ModelForm):
     """What policies ask that the registry does not keep (``PolicyFacts``)."""
 
     class Meta:
@@ -83,7 +95,7 @@ class FactsForm(forms.ModelForm):
         style(self)
 
 
-class ClaimForm(forms.Form):
+class ClaimForm(ErrorSentence, forms.Form):
     """A claim being filled in. The files are added to those already attached."""
 
     statement = forms.CharField(
@@ -115,12 +127,3 @@ class ClaimForm(forms.Form):
             "content is checked, not their names."
         ) % {"n": MAX_FILES}
         style(self)
-
-    def error_sentence(self) -> str:
-        """The form's errors as one sentence: each field's label and message."""
-        parts = []
-        for name, errors in self.errors.items():
-            field = self.fields.get(name)
-            label = str(field.label) if field is not None and field.label else ""
-            parts += [f"{label}：{e}" if label else str(e) for e in errors]
-        return "；".join(parts)

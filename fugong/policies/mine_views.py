@@ -176,7 +176,7 @@ def facts(request: HttpRequest) -> HttpResponse:
             )
             return redirect(reverse("policies:mine") + _query(enterprise, request))
     elif request.method == "POST":
-        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        error = form.error_sentence()
     return render(
         request,
         "policies/mine/facts.html",

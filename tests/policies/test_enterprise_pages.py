@@ -11,7 +11,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.template.defaultfilters import floatformat
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fugong.enterprises.models import Enterprise
@@ -104,6 +106,23 @@ def test_government_sees_an_enterprise_it_oversees_and_not_others(login, client,
     assert client.get(reverse("policies:mine")).status_code == 403
     login("town02_cmd")  # another town
     assert client.get(reverse("policies:mine") + f"?enterprise={enterprise.pk}").status_code == 404
+
+
+def test_the_enterprise_page_costs_as_many_queries_with_more_benefits_and_claims(login, client):
+    me = login("town01_ent1")
+    enterprise = enterprise_of(me)
+    client.get(reverse("policies:mine"))  # caches warmed
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("policies:mine")).status_code == 200
+        return len(captured)
+
+    before = queries()
+    make_eligible_for_subsidy(me, enterprise)
+    services.claim_start(actor=me, benefit=benefit(SUBSIDY), enterprise=enterprise)
+    services.claim_start(actor=me, benefit=benefit(NO_CUT_OFF), enterprise=enterprise)
+    assert queries() == before
 
 
 # --- facts ---------------------------------------------------------------------------------
