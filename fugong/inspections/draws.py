@@ -532,6 +532,19 @@ def published_draws() -> QuerySet[Draw]:
     return Draw.objects.filter(published_at__isnull=False).select_related("place", "template")
 
 
+def unpublished_draws() -> QuerySet[Draw]:
+    """Draws made and not published: their numbers and dates are public too, so that a draw
+    cannot be made again and again until one suits and only that one published."""
+    return Draw.objects.filter(published_at__isnull=True).select_related("place")
+
+
+def revealed(draw: Draw, today: datetime.date | None = None) -> bool:
+    """Are the enterprises drawn public yet? From the day of the inspections on: published
+    earlier, the draw shows its digest (which binds it to its result) and not whom it drew,
+    which would warn them."""
+    return draw.planned_for <= (today or timezone.localdate())
+
+
 def picks_of(draw: Draw) -> list[DrawTarget]:
     """The targets with their enterprise, inspection and its order, in the order drawn."""
     return list(

@@ -19,7 +19,16 @@ PAGE = 10
 
 
 def _shown(draw: Draw) -> dict:
-    """Only public particulars, copied out so the template cannot reach anything else."""
+    """Only public particulars, copied out so the template cannot reach anything else. Before
+    the day of its inspections a draw shows no target, no seed (its record would give them)."""
+    if not draws.revealed(draw):
+        return {
+            "pk": draw.pk, "number": draw.number, "place": draw.place.name,
+            "date": draw.planned_for, "published_at": draw.published_at,
+            "checklist": draw.template.name, "candidates": len(draw.candidates),
+            "pool": len(draw.pool), "count": draw.target_count, "per_target": draw.per_target,
+            "digest": draw.digest, "hidden": True, "targets": [],
+        }  # fmt: skip
     picks = draws.picks_of(draw)
     names = draws.names_of(u for p in picks for u in p.inspectors)
     return {
@@ -57,7 +66,11 @@ def _public(response: HttpResponse) -> HttpResponse:
 @never_cache  # results appear as inspections are recorded
 def draw_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(draws.published_draws(), PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "draws": [_shown(d) for d in page]}
+    context = {
+        "page": page,
+        "draws": [_shown(d) for d in page],
+        "withheld": draws.unpublished_draws().order_by("-drawn_at")[:50],
+    }
     return _public(render(request, "inspections/draws/public_list.html", context))
 
 
@@ -72,11 +85,15 @@ def _published(pk: int) -> Draw:
 @never_cache
 def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
     draw = _published(pk)
-    context = {"d": _shown(draw), "verification": draws.verify(draw)}
+    shown = _shown(draw)
+    context = {"d": shown, "verification": None if shown.get("hidden") else draws.verify(draw)}
     return _public(render(request, "inspections/draws/public_detail.html", context))
 
 
 @require_GET
 @never_cache
 def draw_record(request: HttpRequest, pk: int) -> HttpResponse:
-    return _public(record_response(_published(pk)))
+    draw = _published(pk)
+    if not draws.revealed(draw):
+        raise Http404
+    return _public(record_response(draw))

@@ -330,9 +330,14 @@ def test_the_office_draws_from_the_form_and_publishes(world, client):
     assert draw.seed in detail.content.decode()
     record = json.loads(client.get(reverse("inspections:draws:record", args=[draw.pk])).content)
     assert record["seed"] == draw.seed and record["candidates"] == draw.candidates
-    # Not public before the office publishes it.
+    # Not public before the office publishes it: only that it was made (a draw made again
+    # and again until one suits would show).
     client.logout()
-    assert draw.number not in client.get(reverse("open_draws:list")).content.decode()
+    listing = client.get(reverse("open_draws:list")).content.decode()
+    withheld = listing.split('data-testid="withheld-draws"')[1]
+    assert draw.number in withheld.split("</ul>")[0]
+    for p in draw.picks.select_related("enterprise"):
+        assert p.enterprise.name not in listing
     assert client.get(reverse("open_draws:detail", args=[draw.pk])).status_code == 404
     client.force_login(world["w_t1_cmd"])
     client.post(reverse("inspections:draws:publish", args=[draw.pk]))
@@ -392,6 +397,24 @@ def test_the_public_page_shows_results_and_nothing_personal(world, client):
                      conflicts=record["conflicts"], count=record["count"],
                      per_target=record["per_target"]) == [tuple(r) for r in record["result"]]  # fmt: skip
     assert not any(phone in json.dumps(record) for phone in PHONES.values())
+
+
+def test_a_draw_published_before_its_day_names_nobody_until_then(world, client):
+    """Publishing early must not warn the enterprises drawn: before the day of the
+    inspections the public page shows the draw's digest, not its targets, seed or record."""
+    draw = make(world, count=2)
+    Draw.objects.filter(pk=draw.pk).update(planned_for=TODAY + datetime.timedelta(days=3))
+    draws.draw_publish(actor=world["w_t1_cmd"], draw=draw)
+    names = [p.enterprise.name for p in draw.picks.select_related("enterprise")]
+    for url in (reverse("open_draws:list"), reverse("open_draws:detail", args=[draw.pk])):
+        text = client.get(url).content.decode()
+        assert draw.number in text and draw.digest in text
+        assert draw.seed not in text
+        assert not any(name in text for name in names)
+    assert client.get(reverse("open_draws:record", args=[draw.pk])).status_code == 404
+    Draw.objects.filter(pk=draw.pk).update(planned_for=TODAY)
+    text = client.get(reverse("open_draws:detail", args=[draw.pk])).content.decode()
+    assert all(name in text for name in names) and draw.seed in text
 
 
 def test_the_public_page_costs_the_same_for_more_targets(world, client):

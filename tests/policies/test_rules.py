@@ -12,6 +12,15 @@ from fugong.policies import rules
 from fugong.policies.choices import Size
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The reasons are compared in English (the Chinese catalogue is tested by the pages)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.mark.parametrize(
     "formula, why",
     [
