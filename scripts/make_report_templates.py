@@ -146,7 +146,8 @@ def town() -> Path:
     )
     w.subheading(
         "（二）主动兑现政策共度时艰，实施“政企携手”倾力扶持。",
-        "惠企政策兑现、租金减免、缓交水电费用等情况：{{ no_data }}。",
+        "{% if policies.text %}{{ policies.text }}{% else %}惠企政策兑现、租金减免、缓交水电费用等"
+        "情况：{{ no_data }}。{% endif %}",
     )
     w.subheading(
         "（三）完善保障提供精心服务，实施“暖企助企”用心扶持。",
@@ -203,7 +204,8 @@ def county() -> Path:
         "（二）强服务，用心扶持。",
         "坚持问题导向，采取“现场办公+协调部门+责任人员”的工作方式打通企业服务“最后一公里”。"
         + SUPPORT
-        + "金融支持、招聘用工、降低用电成本等情况：{{ no_data }}。{{ requests.text }}",
+        + "{{ policies.text }}金融支持、招聘用工、降低用电成本等情况：{{ no_data }}。"
+        "{{ requests.text }}",
     )
     w.subheading(
         "（三）抓监测，实现“开门稳”。",

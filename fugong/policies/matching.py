@@ -1,22 +1,28 @@
 """政策找企业: which enterprises each published benefit reaches, kept in ``Match``.
 
-``match_all`` reads the facts of every enterprise once and runs each benefit's compiled
-conditions over them (``rules.compile_benefit``), then writes only the difference with what
-was matched before (new pairs inserted in bulk, gone pairs deleted, changed amounts rewritten):
-a second run that finds nothing changed writes nothing. ``match_enterprise`` does the same for
-the one enterprise whose data was just saved. Both tell the enterprise's users of each benefit
-newly open to them (``events.ELIGIBLE``), once per enterprise and benefit.
+``match_all`` reads once the facts the benefits use of the enterprises of the places that
+issued them, sorted by place, and runs each benefit's compiled conditions
+(``rules.compile_benefit``) over the enterprises of its own place; then it writes only the
+difference with what was matched before (new pairs inserted in bulk, gone pairs deleted,
+changed amounts rewritten): a second run that finds nothing changed writes nothing.
+``match_enterprise`` does the same for the one enterprise whose data was just saved. Both tell
+the enterprise's users of each benefit newly open to them (``events.ELIGIBLE``), once per
+enterprise and benefit.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from operator import itemgetter
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from fugong.core.bulk import insert_rows
+from fugong.core.scope import subtree_q
 from fugong.policies import rules
 from fugong.policies.choices import PolicyStatus
 from fugong.policies.models import Benefit, Match
@@ -39,15 +45,20 @@ def _enterprises():
     return Enterprise.objects.all()
 
 
-def compiled(benefit: Benefit, names: list[str]) -> rules.Compiled:
+def compiled(benefit: Benefit, names: list[str], *, inside: bool = False) -> rules.Compiled:
+    """``inside``: the rows it will read are all of the issuing place (no test of it)."""
+    within = None if inside else benefit.policy.issuer.path
     return rules.compile_benefit(
-        benefit.conditions, benefit.formula, benefit.cap, names, within=benefit.policy.issuer.path
+        benefit.conditions, benefit.formula, benefit.cap, names, within=within
     )
 
 
-def evaluate(benefit: Benefit, names: list[str], rows: list[tuple]) -> dict[int, Decimal | None]:
-    """enterprise id -> amount (None: not computable) of the eligible among ``rows``."""
-    c = compiled(benefit, names)
+def evaluate(
+    benefit: Benefit, names: list[str], rows: list[tuple], *, inside: bool = False
+) -> dict[int, Decimal | None]:
+    """enterprise id -> amount (None: not computable) of the eligible among ``rows``
+    (``inside``: all of them are enterprises of the place that issued the benefit)."""
+    c = compiled(benefit, names, inside=inside)
     tests = [test for _condition, test in c.tests]
     amount = c.amount
     out: dict[int, Decimal | None] = {}
@@ -86,13 +97,28 @@ def match_all(
     """Match every published benefit (or those of ``benefit_ids``) against all enterprises.
     Returns benefit id -> number of enterprises eligible."""
     benefits = list(published_benefits(benefit_ids))
-    names, rows = rules.load(_enterprises())
-    rows = list(rows)
+    used: set[str] = set()
+    for benefit in benefits:
+        used |= rules.facts_used(benefit.conditions, benefit.formula)
+    # Only the enterprises of the places that issued them can be eligible.
+    issuers = sorted({benefit.policy.issuer.path for benefit in benefits})
+    places = Q(pk__in=[])
+    for i, path in enumerate(issuers):
+        if not any(path.startswith(above) for above in issuers[:i]):
+            places |= subtree_q("jurisdiction__path", path)
+    names, rows = rules.load(_enterprises().filter(places), sorted(used))
+    # Sorted by place, the enterprises of a place (its path a prefix of theirs) are one run
+    # of rows: each benefit reads only those of the place that issued it.
+    place = names.index("jurisdiction__path")
+    rows = sorted(rows, key=itemgetter(place))
+    paths = [row[place] for row in rows]
     counts: dict[int, int] = {}
     new_pairs: list[tuple[int, int]] = []
     now = timezone.now()
     for n, benefit in enumerate(benefits, 1):
-        found = evaluate(benefit, names, rows)
+        within = benefit.policy.issuer.path
+        run = rows[bisect_left(paths, within) : bisect_left(paths, within + "\U0010ffff")]
+        found = evaluate(benefit, names, run, inside=True)
         with transaction.atomic():
             before = dict(
                 Match.objects.filter(benefit=benefit).values_list("enterprise_id", "amount")

@@ -27,6 +27,7 @@ from fugong.resumption.choices import VALID
 from fugong.resumption.models import Acceptance, Filing, FilingEvent, Notice
 from fugong.stats import figures as F
 from fugong.stats import inspections as stats_inspections
+from fugong.stats import policies as stats_policies
 from fugong.stats import requests as stats_requests
 from fugong.stats import staff
 from fugong.stats.choices import Denominator
@@ -74,8 +75,8 @@ def cn_date(day: datetime.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def wan(n: int) -> str:
-    """People in 万 with two decimals: 731 → 0.07."""
+def wan(n: int | Decimal) -> str:
+    """People (or yuan) in 万 with two decimals: 731 → 0.07."""
     return str((Decimal(n) / 10000).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
@@ -349,6 +350,42 @@ def inspections_context(figures) -> dict:
     }
 
 
+def policy_figures(*, user, node: Jurisdiction, day: datetime.date):
+    """Policy benefits paid up to the end of the day (the disbursement ledger), live."""
+    return stats_policies.compute(user=user, node=node, end=day)
+
+
+def policies_context(figures) -> dict:
+    """``{{ policies.… }}``: the policy benefits paid, and ``.text``, the sentence the shipped
+    reports print (empty when nothing was paid): 截至3月5日，兑现惠企政策2项，惠及企业503户，
+    发放资金11000.00万元（其中…）。"""
+    cell = figures.total if figures is not None else stats_policies.PolicyCell()
+    shares = [s for s in figures.by_policy if s.benefited] if figures is not None else []
+    text = ""
+    if cell.benefited and cell.paid > 0:
+        text = (
+            f"截至{cn_day(figures.end)}，兑现惠企政策{len(shares)}项，惠及企业{cell.benefited}户，"
+            f"发放资金{wan(cell.paid)}万元（其中"
+            + "，".join(f"{s.name}惠及{s.benefited}户、{wan(s.paid)}万元" for s in shares)
+            + "）"
+        )
+        if cell.waiting:
+            text += f"，另有{cell.waiting}件兑现申请待审核"
+        text += "。"
+    return {
+        "benefited": cell.benefited,
+        "paid": cell.paid,
+        "paid_wan": wan(cell.paid),
+        "policies": len(shares),
+        "approved": cell.approved,
+        "waiting": cell.waiting,
+        "by_policy": [
+            {"name": s.name, "benefited": s.benefited, "paid_wan": wan(s.paid)} for s in shares
+        ],
+        "text": text,
+    }
+
+
 # ---------------------------------------------------------------------------- narrative
 
 
@@ -417,6 +454,12 @@ PLACEHOLDER_HELP: dict[str, object] = {
         ".stops_issued .stops_in_force .stops_lifted .kinds (list: .name .done) .text (.text: "
         "the sentence the shipped reports print, empty when there was none)"
     ),
+    "policies": _(
+        "policy benefits paid up to the day (惠企政策兑现), net of reversals: .benefited (enterprises) "
+        ".paid (yuan) .paid_wan (10,000 yuan) .policies .approved .waiting (claims) .by_policy "
+        "(list: .name .benefited .paid_wan) .text (.text: the sentence the shipped reports "
+        "print, empty when nothing was paid)"
+    ),
     "next_steps": _("list of paragraphs of 下步工作打算 typed when asking for the report"),
     "problems": _("list of paragraphs of 存在的问题 typed when asking for the report"),
 }
@@ -429,6 +472,7 @@ def narrative_context(
     roster: staff.StaffFigures | None = None,
     requests=None,
     inspections=None,
+    policies=None,
     next_steps: str = "",
     problems: str = "",
 ) -> dict:
@@ -474,6 +518,7 @@ def narrative_context(
         "roster": roster_context(roster),
         "requests": requests_context(requests),
         "inspections": inspections_context(inspections),
+        "policies": policies_context(policies),
         "next_steps": paragraphs(next_steps, DEFAULT_NEXT_STEPS),
         "problems": paragraphs(problems, DEFAULT_PROBLEMS),
     }

@@ -33,6 +33,7 @@ def narrative(
         roster=C.roster_figures(user=user, node=node, day=day),
         requests=C.request_figures(user=user, node=node, day=day),
         inspections=C.inspection_figures(user=user, node=node, day=day),
+        policies=C.policy_figures(user=user, node=node, day=day),
         next_steps=next_steps,
         problems=problems,
     )

@@ -202,6 +202,7 @@ def sample_context(*, user, node: Jurisdiction) -> dict:
         roster=C.roster_figures(user=user, node=node, day=day),
         requests=C.request_figures(user=user, node=node, day=day),
         inspections=C.inspection_figures(user=user, node=node, day=day),
+        policies=C.policy_figures(user=user, node=node, day=day),
     )
 
 

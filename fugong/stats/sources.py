@@ -257,3 +257,45 @@ def inspections() -> InspectionSource | None:
     """The registered inspections, or None when no app keeps them (the figures are then not
     shown)."""
     return _inspections
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    """Policy benefits paid (惠企政策兑现) and the claims to them, counted for the reports
+    (definitions: ``fugong.stats.policies``). Payments are a ledger of signed lines: a
+    reversal (冲销) is a line of the opposite amount, so a sum of lines is net of reversals.
+    Each model is read through its own ``scope_rules``."""
+
+    payments: type[models.Model]  # one row per line of the disbursement ledger
+    amount: str  # signed amount in yuan
+    paid_on: str  # the day of the line (a date)
+    enterprise: str  # lookup of the id of the enterprise paid
+    category: str  # lookup of that enterprise's statistical category (``units().categories``)
+    policy: str  # lookup of the id of the policy the payment is made under
+    policy_names: tuple[str, str]  # lookups of the policy's short name and its title
+    place_path: str  # lookup of the paid enterprise's jurisdiction path
+    claims: type[models.Model]
+    claim_status: str
+    approved: str  # the status of an approved claim
+    waiting: tuple[str, ...]  # the statuses of claims waiting for the office's decision
+    decided_at: str
+    reached_at: tuple[str, ...]  # when a claim reached the office: the first set of these
+    approved_amount: str
+    claim_place_path: str  # lookup of the claiming enterprise's jurisdiction path
+
+
+_policies: PolicySource | None = None
+
+
+def register_policies(source: PolicySource) -> None:
+    """Declare the policy payments and claims; the policies app does, from ``ready()``."""
+    global _policies
+    if _policies is not None and _policies != source:
+        raise ImproperlyConfigured("policy figures already registered")
+    _policies = source
+
+
+def policies() -> PolicySource | None:
+    """The registered policy payments, or None when no app keeps them (the figures are then
+    not shown)."""
+    return _policies
