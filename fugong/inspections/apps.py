@@ -60,7 +60,7 @@ class InspectionsConfig(AppConfig):
 
 def _stops_in_force(enterprise_id: int) -> list[str]:
     """An order to stop in force suspends the enterprise's resumption notice."""
-    from django.utils.translation import gettext as _t
+    from django.utils.translation import gettext
 
     from fugong.inspections.choices import StopStatus
     from fugong.inspections.models import StopOrder
@@ -68,7 +68,7 @@ def _stops_in_force(enterprise_id: int) -> list[str]:
     numbers = StopOrder.objects.filter(
         enterprise_id=enterprise_id, status=StopStatus.IN_FORCE
     ).values_list("number", flat=True)
-    return [_t("Ordered to stop operating (%(number)s)") % {"number": n} for n in numbers]
+    return [gettext("Ordered to stop operating (%(number)s)") % {"number": n} for n in numbers]
 
 
 def _register_figures() -> None:
