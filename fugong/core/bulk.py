@@ -335,7 +335,8 @@ def rows_by_keys(
         converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
         if converters:
             readers.append((i, col, converters))
-    keys = [key_field.get_db_prep_value(k, connection) for k in keys]
+    if type(key_field) is not models.CharField or not all(type(k) is str for k in keys):
+        keys = [key_field.get_db_prep_value(k, connection) for k in keys]  # text is itself
     fetched: list[tuple] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -352,37 +353,45 @@ def rows_by_keys(
                 part = keys[start : start + 5000]
                 cursor.execute(f"{select} IN ({', '.join(['%s'] * len(part))})", part)
                 fetched += cursor.fetchall()
-    # Days and flags repeat (SQLite gives them as text and integers): each distinct stored
-    # value of such a column is converted once.
-    repeating = [
-        (i, col, converters, {})
-        for i, col, converters in readers
-        if type(col.target) in (models.DateField, models.BooleanField)
-    ]
-    readers = [
-        r for r in readers if type(r[1].target) not in (models.DateField, models.BooleanField)
-    ]
-    out = []
-    for row in fetched:
-        values = list(row)
-        for i, col, converters in readers:
-            value = values[i]
-            for convert in converters:
-                value = convert(value, col, connection)
-            values[i] = value
-        for i, col, converters, seen in repeating:
-            value = values[i]
-            if value in seen:
-                values[i] = seen[value]
-                continue
-            stored = value
-            for convert in converters:
-                value = convert(value, col, connection)
-            if len(seen) < 10_000:
-                seen[stored] = value
-            values[i] = value
-        out.append(dict(zip(columns, values, strict=True)))
+    if not fetched:
+        return []
+    # Column by column. Days, flags and amounts repeat (SQLite gives them as text, integers
+    # and floats; amounts are made Decimals by a float's conversion and a rounding, 3 µs):
+    # each distinct stored value of such a column is converted once.
+    values = list(zip(*fetched, strict=True))
+    for i, col, converters in readers:
+        if type(col.target) in _REPEATING:
+            values[i] = _converted_repeating(values[i], col, converters)
+        else:
+            values[i] = _converted(values[i], col, converters)
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+_REPEATING = (models.DateField, models.BooleanField, models.DecimalField)
+
+
+def _converted(column: Sequence[Any], col, converters: list) -> list[Any]:
+    out = list(column)
+    for convert in converters:
+        out = [convert(value, col, connection) for value in out]
     return out
+
+
+def _converted_repeating(column: Sequence[Any], col, converters: list) -> list[Any]:
+    """``_converted``, each distinct value converted once. Zero is converted every time:
+    0 and -0.0 are one key but two Decimals."""
+    seen: dict[Any, Any] = {}
+    for stored in set(column):
+        value = stored
+        for convert in converters:
+            value = convert(value, col, connection)
+        seen[stored] = value
+    if type(col.target) is not models.DecimalField or 0 not in seen:
+        return [seen[stored] for stored in column]
+    return [
+        seen[stored] if stored != 0 else _converted([stored], col, converters)[0]
+        for stored in column
+    ]
 
 
 def fetchall(sql: str, params: list, *, prepare: bool = False) -> list[tuple]:

@@ -22,6 +22,9 @@ from fugong.enterprises.io import KIND, RowChecker, place_gone, user_places
 from fugong.enterprises.models import Enterprise
 from fugong.enterprises.services import enterprises_upsert
 
+# What ``RowChecker.check`` gives as model instances (``EnterpriseImporter.storable_many``).
+_RELATIONS = ("jurisdiction", "industry", "park")
+
 # More places than this (a county's administrators) and the form leaves out the grids.
 MAX_PLACE_CHOICES = 3000
 
@@ -118,6 +121,19 @@ class EnterpriseImporter(Importer):
 
     def sample(self, values: dict) -> dict[str, str]:
         return {k: str(v) for k, v in values.items() if k != "category_stated"}
+
+    def storable_many(self, rows: list[dict]) -> list[dict]:
+        """``storable`` of each row, knowing what ``RowChecker.check`` gives: plain values
+        but for the place, park and industry, given as model instances (the generic
+        ``storable`` tests the type of each of a row's values: 0.5 s for 100,000 rows)."""
+        out = []
+        for values in rows:
+            row = values.copy()
+            for name in _RELATIONS:
+                if name in row:
+                    row[f"{name}_id"] = row.pop(name).pk
+            out.append(row)
+        return out
 
     def before_commit(self, *, actor, options: dict) -> None:
         place = options.get("place")

@@ -133,7 +133,9 @@ def _key(text: str) -> str:
 
 
 def _lookup(names: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    return {_key(name): value for value, spellings in names.items() for name in spellings}
+    # Plain text, not the choice's member: what is compared, set aside (``storable``) and
+    # written as it is.
+    return {_key(name): str(value) for value, spellings in names.items() for name in spellings}
 
 
 CATEGORY_LOOKUP = _lookup(CATEGORY_NAMES)
@@ -246,6 +248,10 @@ class RowChecker(RowCheck):
         by_id = {j.pk: j for j in places}
         places += [p.jurisdiction for p in parks if p.jurisdiction not in places]  # park operators
         self.places_by_code = {j.code: j for j in places}
+        # Place code -> id, and whether a place may be named without a park
+        # (``allowed_place``), by id: ``unchanged`` compares every row's place.
+        self.place_ids = {code: j.pk for code, j in self.places_by_code.items()}
+        self.allowed_ids = {j.pk for j in places if self.allowed_place(j, None)}
         self.places_by_name: dict[str, list[Jurisdiction]] = {}
         for j in places:
             self.places_by_name.setdefault(_key(j.name), []).append(j)
@@ -422,12 +428,8 @@ class RowChecker(RowCheck):
             elif name == "credit_code":
                 pass  # found by it
             elif name == "jurisdiction_code" and not v.get("park"):
-                place = self.places_by_code.get(value)
-                if (
-                    place is None
-                    or place.pk != existing["jurisdiction_id"]
-                    or not self.allowed_place(place, None)
-                ):
+                place_id = self.place_ids.get(value)
+                if place_id != existing["jurisdiction_id"] or place_id not in self.allowed_ids:
                     return False
             elif not self._same(name, value, v, existing):
                 return False
