@@ -140,12 +140,13 @@ def clean(text: str) -> str:
 
 
 def to_text(cell: object) -> str | None:
-    text = clean(cell_text(cell))
+    text = clean(cell if type(cell) is str else cell_text(cell))
     return (cell if text == cell else text) or None  # the same text: the same object
 
 
 def to_code(cell: object) -> str | None:
-    code = clean(cell_text(cell)).replace(" ", "").upper()  # clean() leaves no other space
+    text = clean(cell if type(cell) is str else cell_text(cell))
+    code = text.replace(" ", "").upper()  # clean() leaves no other space
     return (cell if code == cell else code) or None
 
 
@@ -313,21 +314,32 @@ def is_total(cells: list[Any], lone: frozenset[int] = frozenset()) -> bool:
     (every label has 计: a row without it costs one substring test per cell looked at), or
     its only filled cell is a serial number in a column of ``lone`` (the 序号 column and the
     first one): a numbered line left empty."""
+    return _kind(cells, lone) is _TOTAL
+
+
+_BLANK, _TOTAL, _ROW = "blank", "total", "row"
+
+
+def _kind(cells: list[Any], lone: frozenset[int]) -> str:
+    """Whether the row is blank (every cell ``blank``), a total line (``is_total``) or a
+    row, in one look at its first cells: a row's first two filled cells tell."""
     filled = 0
     for c in cells:
         if c is None:
             continue
         if type(c) is str:
             if "计" in c and len(c) <= 20 and _total_label(c):
-                return True
+                return _TOTAL
             if not c.strip():
                 continue
         filled += 1
         if filled == 2:
-            return False
+            return _ROW
+    if not filled:
+        return _BLANK
     # One filled cell (rare): which one.
     first = next((i for i, c in enumerate(cells) if not blank(c)), -1)
-    return first in lone and _is_serial(cells[first])
+    return _TOTAL if first in lone and _is_serial(cells[first]) else _ROW
 
 
 SAMPLES = 3  # values kept of each column not used (Table.samples)
@@ -445,13 +457,14 @@ def convert_rows(
     names = [name for _index, name, _convert in plan]
     last = max((index for index, _convert in pairs), default=-1)
     for number, cells in source:
-        if all(blank(c) for c in cells):
+        kind = _kind(cells, lone)
+        if kind is _BLANK:
             blanks.append(number)
             continue
         if blanks:
             skipped.extend(blanks)
             blanks.clear()
-        if is_total(cells, lone):
+        if kind is _TOTAL:
             skipped.append(number)
             continue
         size = len(cells)

@@ -47,6 +47,9 @@ ROWS_PER_MESSAGE = 1000
 # Values a column repeats (dates, amounts, yes/no) are converted once and sent as one object
 # per message (pickle refers back to it): the parent unpickles each once.
 _MEMO_KINDS = frozenset({"int", "decimal", "date", "bool"})
+# Texts and codes too (places, industries, ledger names, contacts repeat), remembered by the
+# cell itself: a str equals no other type's cell.
+_TEXT_KINDS = frozenset({"text", "code"})
 _MEMO_SIZE = 4096
 
 
@@ -69,6 +72,34 @@ def _memoized(convert: Callable[[object], object]) -> Callable[[object], object]
         return value
 
     return converted
+
+
+def _memoized_text(convert: Callable[[object], object]) -> Callable[[object], object]:
+    """``_memoized`` for a column of texts: its text cells remembered by themselves, other
+    cells (numbers, dates) converted each time."""
+    memo: dict[str, object] = {}
+    get = memo.get
+
+    def converted(cell: object) -> object:
+        if cell.__class__ is not str:
+            return convert(cell)
+        value = get(cell, memo)
+        if value is memo:
+            value = convert(cell)
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[cell] = value
+        return value
+
+    return converted
+
+
+def _converter(kind: str) -> Callable[[object], object]:
+    if kind in _MEMO_KINDS:
+        return _memoized(CONVERTERS[kind])
+    if kind in _TEXT_KINDS:
+        return _memoized_text(CONVERTERS[kind])
+    return CONVERTERS[kind]
 
 
 def _limit_resources(memory_mb: int, cpu_seconds: int) -> None:
@@ -108,11 +139,8 @@ def _send_rows(
     """The rows below sheet row ``after``, converted, in messages of ROWS_PER_MESSAGE rows,
     each with the events and errors that came with its rows. Tuples, not SourceRow objects:
     half the time to pickle, and the parent builds a row as fast as it unpickles one."""
-    numbered = ((number, cells) for number, cells in enumerate(rows, start=1) if number > after)
-    plan = [
-        (index, name, _memoized(CONVERTERS[kind]) if kind in _MEMO_KINDS else CONVERTERS[kind])
-        for index, name, kind in kinds
-    ]
+    numbered = enumerate(islice(rows, after, None), start=after + 1)
+    plan = [(index, name, _converter(kind)) for index, name, kind in kinds]
     skipped: list[int] = []
     changes = watch.events
     batch: list[tuple[int, list[Any], list[object]]] = []
