@@ -273,6 +273,12 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if claim.status != ClaimStatus.DRAFT or ENTERPRISE not in CLAIMS.roles_of(request.user, claim):
         messages.info(request, _("Only the enterprise changes its claim, while it is being filled in."))  # fmt: skip
         return _claim_page(claim)
+    if request.method == "POST" and request.POST.get("remove"):
+        item = claim.files.filter(pk=parse_id(request.POST["remove"])).first()
+        if item is not None:
+            services.claim_file_remove(actor=request.user, item=item)
+            messages.success(request, _("File removed."))
+        return redirect("policies:claim_edit", claim.pk)
     form = ClaimForm(
         request.POST or None,
         request.FILES or None,

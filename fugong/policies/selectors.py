@@ -20,6 +20,7 @@ def public_policies() -> QuerySet[Policy]:
         Policy.objects.filter(status=PolicyStatus.PUBLISHED)
         .select_related("issuer", "office")
         .annotate(benefit_count=Count("benefits"))
+        .order_by("-issued_on", "-id")
     )
 
 
@@ -33,11 +34,18 @@ def policy_list(user) -> QuerySet[Policy]:
         Policy.objects.filter(q)
         .select_related("issuer", "office")
         .annotate(benefit_count=Count("benefits"))
+        .order_by("-issued_on", "-id")
     )
 
 
+GOVERNMENT = frozenset(
+    {Role.PLATFORM_ADMIN, Role.COMMAND, Role.REVIEWER, Role.DEPARTMENT, Role.CADRE}
+)
+
+
 def is_government(user) -> bool:
-    return any(m.role != Role.ENTERPRISE for m in active_memberships(user))
+    """A government user (not an enterprise, an employee or a park operator)."""
+    return any(m.role in GOVERNMENT for m in active_memberships(user))
 
 
 def enterprise_ids(user) -> list[int]:

@@ -35,6 +35,28 @@ def _require_reviewer(actor, policy: Policy) -> None:
                          % {"place": policy.issuer.name})  # fmt: skip
 
 
+def _locked(obj, revision=None):
+    """``obj`` re-read under a row lock, checked against the revision the user's form showed
+    (None: not tracked): the optimistic-concurrency check, race-free."""
+    from fugong.core.concurrency import ensure_current
+
+    locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+    if revision not in (None, ""):
+        ensure_current(locked, revision, field="revision", conflict=lambda: _stale(locked))
+    return locked
+
+
+def _stale(obj):
+    from fugong.core.errors import Conflict
+
+    return Conflict(
+        _(
+            "Someone else changed this while you had it open. Reload the page; what you typed is still in the form."
+        ),
+        code="stale",
+    )
+
+
 def _user_error(exc: ValidationError) -> UserError:
     return UserError(" ".join(exc.messages), code="invalid")
 
@@ -49,7 +71,7 @@ def may_issue(actor, issuer) -> bool:
 
 
 @transaction.atomic
-def policy_save(*, actor, policy: Policy | None = None, **fields) -> Policy:
+def policy_save(*, actor, policy: Policy | None = None, revision=None, **fields) -> Policy:
     if policy is None:
         probe = Policy(**fields)
         if not reviews(actor, probe):
@@ -59,6 +81,7 @@ def policy_save(*, actor, policy: Policy | None = None, **fields) -> Policy:
             )
         return audited_create(Policy, actor=actor, created_by=actor, **fields)
     _require_reviewer(actor, policy)
+    policy = _locked(policy, revision)
     issuer = fields.get("issuer")
     if issuer is not None and issuer.pk != policy.issuer_id:
         if policy.status != PolicyStatus.DRAFT:
@@ -86,9 +109,11 @@ def check_benefit(conditions, formula: str, cap: Decimal | None) -> tuple[list[d
 @transaction.atomic
 def benefit_save(
     *, actor, policy: Policy, benefit: Benefit | None = None, conditions, formula: str = "",
-    cap: Decimal | None = None, **fields,
+    cap: Decimal | None = None, revision=None, **fields,
 ) -> Benefit:  # fmt: skip
     _require_reviewer(actor, policy)
+    if benefit is not None:
+        benefit = _locked(benefit, revision)
     conditions, formula = check_benefit(conditions, formula, cap)
     values = {"conditions": conditions, "formula": formula, "cap": cap, **fields}
     taken = policy.benefits.filter(position=fields.get("position"))
@@ -139,6 +164,7 @@ def _rematch(actor, benefit_ids: list[int]) -> None:
 @transaction.atomic
 def policy_publish(*, actor, policy: Policy, revision=None) -> Policy:
     _require_reviewer(actor, policy)
+    policy = _locked(policy, revision)
     if policy.status == PolicyStatus.PUBLISHED:
         raise UserError(_("This policy is published already."), code="published")
     benefits = list(policy.benefits.all())
@@ -155,8 +181,9 @@ def policy_publish(*, actor, policy: Policy, revision=None) -> Policy:
 
 
 @transaction.atomic
-def policy_withdraw(*, actor, policy: Policy, reason: str) -> Policy:
+def policy_withdraw(*, actor, policy: Policy, reason: str, revision=None) -> Policy:
     _require_reviewer(actor, policy)
+    policy = _locked(policy, revision)
     if policy.status != PolicyStatus.PUBLISHED:
         raise UserError(_("Only a published policy can be withdrawn."), code="not_published")
     if not (reason or "").strip():
@@ -274,9 +301,21 @@ def claim_attach(*, actor, claim: Claim, upload) -> ClaimFile:
     )  # fmt: skip
 
 
+@transaction.atomic
+def claim_file_remove(*, actor, item: ClaimFile) -> None:
+    """Take a file off a claim still being filled in (by the enterprise)."""
+    claim = item.claim
+    if claim.status != ClaimStatus.DRAFT or "enterprise" not in CLAIMS.roles_of(actor, claim):
+        raise NotAllowed(_("Attachments are added by the enterprise while it fills in the claim."))
+    audited_delete(item, actor=actor)
+
+
+@transaction.atomic
 def claim_step(*, actor, claim: Claim, action: str, reason: str = "", revision=None,
                amount=None) -> Claim:  # fmt: skip
     """Take a step of the claim's workflow; approving sets the amount approved."""
+    claim = CLAIMS.lock(claim)  # the claim as it is now, held until this step ends
+    CLAIMS.check(claim, actor=actor, action=action, reason=reason, revision=revision)
     changes: dict = {}
     now = timezone.now()
     if action == "submit":
@@ -293,7 +332,7 @@ def claim_step(*, actor, claim: Claim, action: str, reason: str = "", revision=N
     if action in ("approve", "confirm", "reject"):
         changes.update(decided_at=now, decided_by=actor)
     return CLAIMS.apply(claim, actor=actor, action=action, reason=reason, revision=revision,
-                        **changes)  # fmt: skip
+                        locked=True, **changes)  # fmt: skip
 
 
 # --- 免申即享 -----------------------------------------------------------------------------
@@ -446,6 +485,8 @@ def payment_reverse(*, actor, payment: Payment, voucher: str, reason: str,
     voucher = (voucher or "").strip()
     if not voucher:
         raise UserError(_("Give the voucher number of the reversal."), code="voucher")
+    if paid_on is not None and paid_on > timezone.localdate():
+        raise UserError(_("The day paid cannot be in the future."), code="future")
     if Payment.objects.filter(batch=payment.batch, voucher=voucher).exists():
         raise UserError(
             _("Voucher %(voucher)s of batch %(batch)s is recorded already.")

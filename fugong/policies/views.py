@@ -20,8 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fugong.accounts.models import Jurisdiction
-from fugong.core.concurrency import ensure_current
-from fugong.core.errors import Conflict, UserError
+from fugong.core.errors import UserError
 from fugong.core.files import file_response
 from fugong.core.ids import parse_id
 from fugong.core.jobs import job_start
@@ -48,21 +47,6 @@ LEDGER_PAGE = 50
 
 def _page(request, qs, size=PAGE):
     return Paginator(qs, size).get_page(request.GET.get("page"))
-
-
-def _current(obj, revision) -> None:
-    """The revision the form showed is still the object's (else Conflict, input kept)."""
-    ensure_current(
-        obj,
-        revision,
-        field="revision",
-        conflict=lambda: Conflict(
-            _(
-                "Someone else changed this while you had it open. Reload the page; what you "
-                "typed is still in the form."
-            )
-        ),
-    )
 
 
 def _form_error(form) -> str:
@@ -203,9 +187,10 @@ def _policy_form(request, policy: Policy | None) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                if policy is not None:
-                    _current(policy, form.cleaned_data.get("revision"))
-                saved = services.policy_save(actor=user, policy=policy, **form.fields_for_service())
+                saved = services.policy_save(
+                    actor=user, policy=policy, revision=form.cleaned_data.get("revision"),
+                    **form.fields_for_service(),
+                )  # fmt: skip
             except UserError as exc:
                 error, status = exc.message, exc.status
             else:
@@ -237,7 +222,6 @@ def policy_publish(request: HttpRequest, pk: int) -> HttpResponse:
     policy = _policy(request, pk)
     revision = request.POST.get("revision") or None
     try:
-        _current(policy, revision)
         services.policy_publish(actor=request.user, policy=policy, revision=revision)
     except UserError as exc:
         messages.error(request, exc.message)
@@ -257,8 +241,9 @@ def policy_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     policy = _policy(request, pk)
     reason = (request.POST.get("reason") or "").strip()[:1000]
     try:
-        _current(policy, request.POST.get("revision"))
-        services.policy_withdraw(actor=request.user, policy=policy, reason=reason)
+        services.policy_withdraw(
+            actor=request.user, policy=policy, reason=reason, revision=request.POST.get("revision")
+        )
     except UserError as exc:
         messages.error(request, exc.message)
     else:
@@ -388,10 +373,9 @@ def _benefit_form(request, policy: Policy, benefit: Benefit | None) -> HttpRespo
             form = BenefitForm(initial={k: request.POST.get(k) for k in BenefitForm.base_fields})
         elif (form := BenefitForm(request.POST)).is_valid():
             try:
-                if benefit is not None:
-                    _current(benefit, form.cleaned_data.get("revision"))
                 saved = services.benefit_save(
                     actor=user, policy=policy, benefit=benefit, conditions=rows.conditions(),
+                    revision=form.cleaned_data.get("revision"),
                     **form.fields_for_service(),
                 )  # fmt: skip
             except UserError as exc:
