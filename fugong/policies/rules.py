@@ -566,9 +566,10 @@ def shown_value(fact: Fact, value: Any, places: dict[int, str] | None = None) ->
             return "、".join((places or {}).get(i, str(i)) for i in value)
         return str(value)
     if fact.kind == NUMBER:
-        return f"{Decimal(value):,f}".rstrip("0").rstrip(".") + (
-            f" {fact.unit}" if fact.unit else ""
-        )
+        text = f"{Decimal(value):,f}"
+        if "." in text:  # 50.50 -> 50.5, 50.00 -> 50; never 50 -> 5
+            text = text.rstrip("0").rstrip(".")
+        return text + (f" {fact.unit}" if fact.unit else "")
     return str(value)
 
 

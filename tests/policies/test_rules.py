@@ -157,3 +157,11 @@ def test_the_size_of_an_enterprise():
     assert rules.size_of(25, Decimal("300")) == Size.SMALL
     assert rules.size_of(19, Decimal("100000")) == Size.MICRO
     assert rules.size_of(None, None) == Size.MICRO
+
+
+def test_numbers_are_shown_as_written():
+    fact = rules.FACTS["tax_paid_last_year"]
+    assert rules.shown_value(fact, "50").startswith("50 ")
+    assert rules.shown_value(fact, "2000").startswith("2,000 ")
+    assert rules.shown_value(fact, "50.50").startswith("50.5 ")
+    assert rules.shown_value(fact, Decimal("12.00")).startswith("12 ")
