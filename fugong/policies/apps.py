@@ -30,6 +30,14 @@ class PoliciesConfig(AppConfig):
                 "/policies/",
                 order=480,
             ),
+            MenuItem(
+                _("My policy benefits"),
+                "policies:mine",
+                "gift-fill",
+                frozenset({Role.ENTERPRISE}),
+                "/policies/mine/",
+                order=481,
+            ),
         )
         for kind in events.KINDS:
             registry.add_event_kind(kind)
