@@ -85,10 +85,11 @@ def _tell(story, enterprise, planner, cadre, today, post, restaurant, safety) ->
         plan(actor=planner, enterprise=enterprise, kind="scheduled", template=post,
              date=today + datetime.timedelta(days=2), inspector=cadre)  # fmt: skip
     elif story in ("failed", "overdue"):
+        # A 包保 cadre never inspects her own enterprise unannounced: the planner goes.
         inspection = plan(actor=planner, enterprise=enterprise, kind="unannounced",
-                          template=post, date=today, inspector=cadre)  # fmt: skip
+                          template=post, date=today, inspector=planner)  # fmt: skip
         services.inspection_record(
-            actor=cadre, inspection=inspection,
+            actor=planner, inspection=inspection,
             answers=answers(post, fail=(5, 13), enterprise=enterprise),
             opinion="暗访发现未签订岗位防疫承诺书,废弃口罩未集中回收。",
         )  # fmt: skip
@@ -117,9 +118,9 @@ def _tell(story, enterprise, planner, cadre, today, post, restaurant, safety) ->
     elif story == "stopped":
         licence = restaurant.items.get(text__contains="许可证").position
         inspection = plan(actor=planner, enterprise=enterprise, kind="unannounced",
-                          template=restaurant, date=today, inspector=cadre)  # fmt: skip
+                          template=restaurant, date=today, inspector=planner)  # fmt: skip
         services.inspection_record(
-            actor=cadre, inspection=inspection,
+            actor=planner, inspection=inspection,
             answers=answers(restaurant, fail=(licence,), enterprise=enterprise),
             opinion="未取得食品经营许可证即恢复营业。",
         )  # fmt: skip

@@ -17,6 +17,7 @@ from fugong.core.audit import audited_create, audited_update
 from fugong.core.calendar import add_working_days
 from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.orphans import save_upload
+from fugong.enterprises.models import Assignment
 from fugong.inspections import checklists, events, workflow
 from fugong.inspections.checklists import Answer
 from fugong.inspections.choices import (
@@ -114,6 +115,35 @@ def _numbered(kind: str, label: str, place: Jurisdiction, now: datetime.datetime
 
 # --- planning ------------------------------------------------------------------------------
 
+# A 包保 cadre inspects none of her own enterprises unannounced or at random (the draws avoid
+# the conflict of interest already; a planner naming her is refused the same way).
+CADRE_BARRED = (InspectionKind.UNANNOUNCED, InspectionKind.RANDOM)
+
+
+class AlreadyPlanned(Conflict):
+    """The same inspection is planned already (a back button, a second press): ``existing``."""
+
+    def __init__(self, message, *, existing: Inspection):
+        super().__init__(message, code="already_planned")
+        self.existing = existing
+
+
+def latest_plan_date(today: datetime.date | None = None) -> datetime.date:
+    """The last day an inspection (or a re-inspection) may be planned for: a year from today."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + 1, day=28)
+
+
+def is_cadre_of(user, enterprise) -> bool:
+    """Whether ``user`` looks after ``enterprise`` as its 包保 cadre."""
+    return (
+        user is not None
+        and Assignment.objects.filter(user_id=user.pk, enterprise_id=enterprise.pk).exists()
+    )
+
 
 def may_plan(actor, enterprise) -> bool:
     """A command office of the enterprise's place or above, or a reviewing office or
@@ -167,6 +197,44 @@ def inspection_plan(
         raise NotAllowed(_("You may not plan inspections of this enterprise."))
     if date < timezone.localdate() and kind != InspectionKind.SELF_CHECK:
         raise UserError(_("Choose today or a later day."), code="date")
+    latest = latest_plan_date()
+    if date > latest or (due is not None and due > latest):
+        raise UserError(
+            _("Choose a day within a year from today (%(date)s at the latest).")
+            % {"date": latest.isoformat()},
+            code="date",
+        )
+    if kind in CADRE_BARRED and is_cadre_of(inspector, enterprise):
+        raise UserError(
+            _(
+                "%(name)s is this enterprise's 包保 cadre and may not inspect it unannounced or "
+                "at random: name another inspector."
+            )
+            % {"name": inspector.full_name or inspector.username},
+            code="inspector",
+        )
+    if kind != InspectionKind.RANDOM:  # a draw never draws an enterprise twice
+        existing = (
+            Inspection.objects.filter(
+                enterprise=enterprise,
+                kind=kind,
+                planned_for=date,
+                status=InspectionStatus.PLANNED,
+                order=order,
+                stop=stop,
+            )  # fmt: skip
+            .order_by("pk")
+            .first()
+        )
+        if existing is not None:
+            raise AlreadyPlanned(
+                _(
+                    "This inspection is planned already: the same kind, for this enterprise on "
+                    "%(date)s. Open the planned one instead of planning it twice."
+                )
+                % {"date": date.isoformat()},
+                existing=existing,
+            )
     if office is None and not system:
         offices = planning_offices(actor, enterprise)
         office = offices[0] if offices else None
@@ -195,7 +263,8 @@ def inspection_plan(
 # --- filling the checklist -----------------------------------------------------------------
 
 
-def _may_fill(actor, inspection: Inspection) -> bool:
+def may_fill(actor, inspection: Inspection) -> bool:
+    """Whether ``actor`` is who fills this checklist (whatever its state)."""
     kinds = workflow.actor_kinds(actor, inspection)
     if inspection.kind == InspectionKind.SELF_CHECK:
         return workflow.ENTERPRISE in kinds
@@ -206,7 +275,7 @@ def inspection_save_draft(*, actor, inspection: Inspection, draft: dict[str, str
     """Keep what was typed on the checklist page (the page sends it as the inspector goes, so
     a dropped connection or a closed phone loses nothing). Not audited: a draft decides
     nothing. False when the inspection is no longer open."""
-    if not _may_fill(actor, inspection):
+    if not may_fill(actor, inspection):
         raise NotAllowed(_("You may not fill in this checklist."))
     clean = {str(k)[:40]: str(v)[:4000] for k, v in list(draft.items())[:400]}
     return bool(
@@ -235,11 +304,21 @@ def _store_answers(inspection: Inspection, result: checklists.Result) -> None:
         stored.save()
 
 
+class ChecklistIncomplete(UserError):
+    """A checklist refused: ``problems`` one sentence each, an item's starting with its
+    position and text (the page marks them on their items)."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems), code="checklist_incomplete")
+        self.problems = problems
+
+
 def _evaluate(inspection: Inspection, answers: dict[int, Answer], opinion: str, *, needs_opinion):
     result = checklists.evaluate(inspection.template, answers, enterprise=inspection.enterprise)
     if needs_opinion and not opinion.strip():
-        result.problems.append(_("Write the inspector's opinion."))
-    result.raise_problems()
+        result.problems.append(_("Fill in the inspector's opinion."))
+    if result.problems:
+        raise ChecklistIncomplete(result.problems)
     return result
 
 
@@ -328,6 +407,8 @@ def self_check_review(
         inspection, actor=actor, action=action, reason=reason, revision=revision, locked=True,
         reviewed_by=_user(actor), reviewed_at=now,
     )  # fmt: skip
+    if not accept:  # the enterprise corrects what it sent instead of starting again
+        Inspection.objects.filter(pk=inspection.pk).update(draft=answers_as_draft(inspection))
     if accept:
         failed = [
             {"item": a.item.position, "text": a.item.text, "note": a.text}
@@ -338,6 +419,21 @@ def self_check_review(
                 actor=actor, inspection=inspection, items=failed, deadline=rectify_by, now=now
             )
     return inspection
+
+
+def answers_as_draft(inspection: Inspection) -> dict[str, str]:
+    """The stored answers and opinion as the checklist page's draft (its field names); photos
+    are not part of a draft."""
+    draft = {"opinion": inspection.opinion} if inspection.opinion else {}
+    for answer in inspection.answers.select_related("item"):
+        key = f"item_{answer.item_id}"
+        if answer.item.kind == ItemKind.CHECK and answer.value:
+            draft[key] = answer.value
+        elif answer.item.kind == ItemKind.NUMBER and answer.number is not None:
+            draft[key] = format(answer.number.normalize(), "f")
+        if answer.text:
+            draft[f"{key}_text"] = answer.text
+    return draft
 
 
 # --- rectification orders ------------------------------------------------------------------
@@ -413,11 +509,20 @@ def inspection_cancel(*, actor, inspection: Inspection, reason: str, revision=No
     )
 
 
+@transaction.atomic
 def rectification_cancel(*, actor, order: Rectification, reason: str, revision=None):
-    """Cancel a rectification order, with the reason (the planners)."""
-    return workflow.ORDERS.apply(
+    """Cancel a rectification order, with the reason (the planners), and its re-inspections
+    still planned with the same reason: nothing is left to re-inspect."""
+    order = workflow.ORDERS.apply(
         order, actor=actor, action="cancel", reason=reason, revision=revision
     )
+    why = _("Rectification order %(number)s cancelled: %(reason)s") % {
+        "number": order.number,
+        "reason": reason.strip(),
+    }
+    for planned in order.reinspections.filter(status=InspectionStatus.PLANNED):
+        workflow.INSPECTIONS.apply(planned, actor=actor, action="cancel", reason=why[:1000])
+    return order
 
 
 # --- orders to stop ------------------------------------------------------------------------

@@ -16,13 +16,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fugong.accounts.selectors import is_command
-from fugong.core.errors import UserError
+from fugong.core.audit import history_for
+from fugong.core.errors import NotAllowed, UserError
 from fugong.core.files import file_response, sniff
 from fugong.core.ids import parse_id
+from fugong.core.models import AuditLog
 from fugong.core.scope import scoped
 from fugong.enterprises.selectors import enterprise_list
 from fugong.inspections import selectors, services, workflow
 from fugong.inspections.choices import (
+    CheckValue,
     InspectionKind,
     InspectionStatus,
     OrderStatus,
@@ -68,8 +71,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             "statuses": InspectionStatus.choices,
             "kind": request.GET.get("kind", ""),
             "status": request.GET.get("status", ""),
-            "may_plan": bool(selectors.office_ids(request.user))
-            or is_command(request.user),
+            "may_plan": bool(selectors.office_ids(request.user)) or is_command(request.user),
             "today": timezone.localdate(),
         },
     )
@@ -87,7 +89,15 @@ def _inspectors(enterprise):
 
 @login_required
 def plan(request: HttpRequest) -> HttpResponse:
-    """Plan an inspection: find the enterprise (by name, in scope), then the form."""
+    """Plan an inspection: find the enterprise (by name, in scope), then the form. Refused
+    outright to whoever may plan none (an enterprise's users, 包保 cadres)."""
+    if not (selectors.office_ids(request.user) or is_command(request.user)):
+        raise NotAllowed(
+            _(
+                "Inspections are planned by command offices, reviewing offices and departments: "
+                "your account plans none."
+            )
+        )
     enterprises = enterprise_list(user=request.user)
     enterprise = enterprises.filter(pk=parse_id(request.GET.get("enterprise"))).first()
     if enterprise is None:
@@ -98,13 +108,17 @@ def plan(request: HttpRequest) -> HttpResponse:
             "inspections/plan.html",
             {"q": q, "found": found[:CHOICES], "more": len(found) > CHOICES},
         )
+    if not services.may_plan(request.user, enterprise):
+        raise NotAllowed(_("You may not plan inspections of this enterprise."))
     form = PlanForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         templates=_templates(),
         inspectors=_inspectors(enterprise),
+        enterprise=enterprise,
         initial={"date": timezone.localdate()},
     )
     error = ""
+    existing = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -116,18 +130,23 @@ def plan(request: HttpRequest) -> HttpResponse:
                 date=data["date"],
                 inspector=data.get("inspector"),
             )
+        except services.AlreadyPlanned as exc:
+            error, existing = exc.message, exc.existing
         except UserError as exc:
             error = exc.message
+            if exc.code in form.fields:  # shown on its field too
+                form.add_error(exc.code, exc.message)
         else:
             messages.success(request, _("Inspection planned."))
             return redirect("inspections:detail", inspection.pk)
     elif request.method == "POST":
-        error = " ".join(" ".join(e) for e in form.errors.values())
+        error = form.error_sentence()
+    form.mark_invalid()
     return render(
         request,
         "inspections/plan.html",
-        {"enterprise": enterprise, "form": form, "error": error},
-        status=400 if error else 200,
+        {"enterprise": enterprise, "form": form, "error": error, "existing": existing},
+        status=(409 if existing else 400) if error else 200,
     )
 
 
@@ -136,6 +155,17 @@ def _inspection(request, pk: int) -> Inspection:
     if inspection is None:
         raise Http404
     return inspection
+
+
+def _sent_back(inspection: Inspection) -> AuditLog | None:
+    """The latest time a self-check was sent back (its reason, who, when), if ever."""
+    if inspection.kind != InspectionKind.SELF_CHECK:
+        return None
+    return (
+        history_for(inspection)
+        .filter(before__status=InspectionStatus.SUBMITTED, after__status=InspectionStatus.PLANNED)
+        .first()
+    )
 
 
 def _detail(request, inspection: Inspection, *, error: str = "", status: int = 200, **forms):
@@ -156,6 +186,7 @@ def _detail(request, inspection: Inspection, *, error: str = "", status: int = 2
             "order": order,
             "stops": inspection.stops.all(),
             "stop_form": forms.get("stop_form") or StopForm(),
+            "sent_back": _sent_back(inspection),
             "error": error,
         },
         status=status,
@@ -172,6 +203,56 @@ def _restored(inspection: Inspection) -> dict:
     return {k: v for k, v in (inspection.draft or {}).items() if k.startswith(("item_", "op"))}
 
 
+def _closed_sentence(inspection: Inspection) -> str:
+    """Why the checklist can no longer be filled: who recorded (or submitted) it and when."""
+    who = inspection.inspector
+    name = (who.full_name or who.username) if who else _("someone else")
+    when = (
+        timezone.localtime(inspection.performed_at).strftime("%Y-%m-%d %H:%M")
+        if inspection.performed_at
+        else ""
+    )
+    if inspection.status == InspectionStatus.CANCELLED:
+        return _("This inspection was cancelled: its checklist cannot be filled in.")
+    if inspection.status == InspectionStatus.SUBMITTED:
+        return _("%(name)s submitted this self-check at %(time)s: it is waiting for review.") % {
+            "name": name,
+            "time": when,
+        }
+    if inspection.status == InspectionStatus.DONE:
+        return _("%(name)s recorded this checklist at %(time)s: the inspection is done.") % {
+            "name": name,
+            "time": when,
+        }
+    return _("This checklist cannot be filled in now.")
+
+
+def _too_late(request, inspection: Inspection, form: ChecklistForm, action: str) -> HttpResponse:
+    """Someone else recorded the checklist first: say who and when, link the result and show
+    what this phone sent, as text, so nothing typed is silently lost."""
+    choices = dict(CheckValue.choices)
+    typed = []
+    for row in form.rows():
+        key = row["item"].pk
+        value = str(request.POST.get(f"item_{key}", ""))[:100]
+        text = str(request.POST.get(f"item_{key}_text", ""))[:1000]
+        if value or text:
+            typed.append({"item": row["item"], "value": choices.get(value, value), "text": text})
+    return render(
+        request,
+        "inspections/fill.html",
+        {
+            "inspection": inspection,
+            "form": form,
+            "action": action,
+            "closed": _closed_sentence(inspection),
+            "typed": typed,
+            "typed_opinion": str(request.POST.get("opinion", ""))[:4000],
+        },
+        status=409,
+    )
+
+
 @login_required
 def fill(request: HttpRequest, pk: int) -> HttpResponse:
     """The checklist, for a phone: an inspector records an inspection, an enterprise fills its
@@ -179,20 +260,24 @@ def fill(request: HttpRequest, pk: int) -> HttpResponse:
     goes, so a dropped connection loses nothing."""
     inspection = _inspection(request, pk)
     action = "submit" if inspection.kind == InspectionKind.SELF_CHECK else "record"
-    if not workflow.INSPECTIONS.find(action, inspection) or not workflow.INSPECTIONS.allowed(
-        workflow.INSPECTIONS.find(action, inspection), request.user, inspection
-    ):
-        messages.info(request, _("This checklist cannot be filled in now."))
+
+    def checklist(data=None, files=None, initial=None) -> ChecklistForm:
+        form = ChecklistForm(data, files, template=inspection.template,
+                             enterprise=inspection.enterprise, initial=initial)  # fmt: skip
+        if action == "record":
+            form.require_opinion()
+        return form
+
+    t = workflow.INSPECTIONS.find(action, inspection)
+    if t is None or not workflow.INSPECTIONS.allowed(t, request.user, inspection):
+        if request.method == "POST" and services.may_fill(request.user, inspection):
+            return _too_late(request, inspection, checklist(request.POST), action)
+        messages.info(request, _closed_sentence(inspection))
         return redirect("inspections:detail", inspection.pk)
     initial = {"revision": inspection.revision, **_restored(inspection)}
-    form = ChecklistForm(
-        request.POST or None,
-        request.FILES or None,
-        template=inspection.template,
-        enterprise=inspection.enterprise,
-        initial=initial,
-    )
+    form = checklist(request.POST or None, request.FILES or None, initial)
     error = ""
+    problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -208,18 +293,33 @@ def fill(request: HttpRequest, pk: int) -> HttpResponse:
                 )  # fmt: skip
         except UserError as exc:
             error = exc.message
+            problems = getattr(exc, "problems", [])
+            now = _inspection(request, pk)
+            if now.status != InspectionStatus.PLANNED:  # another phone was first
+                return _too_late(request, now, form, action)
         else:
             messages.success(request, _("Checklist saved."))
             return redirect("inspections:detail", inspection.pk)
     elif request.method == "POST":
         error = form.error_sentence()
+    photos_again = []
     if error:  # what was typed stays on the server too
         services.inspection_save_draft(actor=request.user, inspection=inspection,
                                        draft=form.draft())  # fmt: skip
+        form.mark_problems(problems)
+        form.photos_to_choose = form.photos_chosen()
+        photos_again = [i.position for i in form.items if i.pk in form.photos_to_choose]
     return render(
         request,
         "inspections/fill.html",
-        {"inspection": inspection, "form": form, "error": error, "action": action},
+        {
+            "inspection": inspection,
+            "form": form,
+            "error": error,
+            "action": action,
+            "photos_again": "、".join(str(p) for p in photos_again),
+            "sent_back": _sent_back(inspection),
+        },
         status=400 if error else 200,
     )
 
@@ -367,6 +467,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Done."))
             return redirect("inspections:order", order.pk)
         order = _order(request, pk)
+        actions = {t.action: t for t in workflow.ORDERS.available(request.user, order)}
     return render(
         request,
         "inspections/order.html",
@@ -377,6 +478,10 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "error": error,
             "reinspections": order.reinspections.select_related("inspector"),
             "overdue": order.status == OrderStatus.OPEN and order.deadline < timezone.localdate(),
+            # A stale tab's report, kept for the reporter to copy when it can no longer go.
+            "unsent": str(request.POST.get("report", "")).strip()[:4000]
+            if error and request.POST.get("action", "report") == "report"
+            else "",
         },
         status=400 if error else 200,
     )
@@ -436,6 +541,7 @@ def stop_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reinspections": stop.reinspections.select_related("inspector"),
             "inspectors": _inspectors(stop.enterprise) if workflow.PLANNER in kinds else [],
             "today": timezone.localdate(),
+            "latest": services.latest_plan_date(),
             "error": error,
         },
         status=400 if error else 200,

@@ -122,3 +122,24 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();
+
+// A field needed unless another is answered a certain way (a checklist's photo is not needed
+// when its item does not apply): <input type="file" required data-required-unless="item_12=na">.
+// The browser then checks the rest before a phone sends a slow upload that would be refused.
+(function () {
+  function sync(form) {
+    form.querySelectorAll("[data-required-unless]").forEach(function (el) {
+      var rule = el.getAttribute("data-required-unless").split("=");
+      var chosen = form.querySelector('[name="' + rule[0] + '"]:checked');
+      el.required = !(chosen && chosen.value === rule[1]);
+    });
+  }
+  function init() {
+    document.querySelectorAll("form").forEach(sync);
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target && e.target.form) sync(e.target.form);
+  });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
