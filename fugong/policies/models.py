@@ -175,7 +175,11 @@ class Match(models.Model):
     class Meta:
         ordering = ["benefit", "-amount", "enterprise"]
         constraints = [models.UniqueConstraint(fields=["benefit", "enterprise"], name="match_once")]
-        indexes = [models.Index(fields=["enterprise", "benefit"], name="match_enterprise")]
+        indexes = [
+            models.Index(fields=["enterprise", "benefit"], name="match_enterprise"),
+            # The eligible list of a benefit, largest amount first, a page at a time.
+            models.Index(fields=["benefit", "-amount", "enterprise"], name="match_eligible"),
+        ]
         verbose_name = _("eligible enterprise")
         verbose_name_plural = _("eligible enterprises")
 

@@ -97,9 +97,13 @@ def claims_to_review(user) -> QuerySet[Claim]:
     """Submitted and proposed claims of the policies the user reviews, oldest due first."""
     from fugong.policies.workflow import reviews
 
-    qs = claim_list(user).filter(status__in=[ClaimStatus.SUBMITTED, ClaimStatus.PROPOSED])
+    qs = scoped(Claim.objects.select_related("benefit__policy", "enterprise"), user).filter(
+        status__in=[ClaimStatus.SUBMITTED, ClaimStatus.PROPOSED]
+    )
     policies = [
-        p for p in Policy.objects.filter(pk__in=qs.values("benefit__policy")) if reviews(user, p)
+        p
+        for p in Policy.objects.filter(pk__in=qs.values("benefit__policy")).select_related("issuer")
+        if reviews(user, p)
     ]
     return qs.filter(benefit__policy__in=policies).order_by("due", "pk")
 

@@ -327,10 +327,14 @@ def benefit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "government": government,
     }
     if government:
-        context["page"] = _page(request, selectors.eligible(user, benefit), ELIGIBLE_PAGE)
+        # One count for the paginator and the totals (the list is large: counted once).
+        totals = selectors.eligible_totals(user, benefit)
+        paginator = Paginator(selectors.eligible(user, benefit), ELIGIBLE_PAGE)
+        paginator.count = totals["n"]
+        context["page"] = paginator.get_page(request.GET.get("page"))
         if request.htmx and "page" in request.GET:
             return render(request, "policies/benefit.html#eligible", context)
-        context["totals"] = selectors.eligible_totals(user, benefit)
+        context["totals"] = totals
         if benefit.automatic:
             proposed = _proposed(user, benefit)
             context["proposed"] = proposed.aggregate(

@@ -152,9 +152,19 @@ def test_the_eligible_list_pages_by_fifty_with_htmx(town, office, client):
 
 def test_my_work_lists_the_claims_waiting_for_review(town, office, client):
     _m, policy = town
-    waiting = Claim.objects.filter(benefit__policy=policy, status=ClaimStatus.PROPOSED).first()
+    """A claim submitted is an item of its own; the claims computed for one benefit without
+    application are one item, leading to the benefit's page where they are confirmed."""
+    proposed = Claim.objects.filter(benefit__policy=policy, status=ClaimStatus.PROPOSED)
+    waiting = proposed.first()
     assert waiting is not None
-    assert f"/policies/claims/{waiting.pk}/" in page(client, "/work/")
+    html = page(client, "/work/")
+    assert f"/policies/benefits/{waiting.benefit_id}/" in html
+    assert f"/policies/claims/{waiting.pk}/" not in html
+    n = proposed.filter(benefit=waiting.benefit).count()
+    assert f"免申即享：{n}家企业待确认" in html
+    submitted = Claim.objects.filter(benefit__policy=policy, status=ClaimStatus.SUBMITTED).first()
+    if submitted is not None:
+        assert f"/policies/claims/{submitted.pk}/" in html
 
 
 # --- a policy and its articles, built through the pages ------------------------------------
