@@ -68,6 +68,14 @@ NOT_PAGES = {
     "inspections:draws:publish": "POST only",
     "inspections:draws:record": "JSON",
     "open_draws:record": "JSON",
+    "policies:policy_publish": "POST only",
+    "policies:policy_withdraw": "POST only",
+    "policies:benefit_delete": "POST only",
+    "policies:benefit_grant": "POST only (starts a job)",
+    "policies:benefit_confirm": "POST only",
+    "policies:claim_step": "POST only",
+    "policies:match_all": "POST only (starts a job)",
+    "policies:claim_file": "file download",
     "notifications:open": "marks a message read and redirects to what it names",
     "notifications:read_all": "POST only",
     "notifications:robot_test": "POST only",
@@ -317,6 +325,39 @@ class Arguments:
                 draws.published_draws() if name.startswith("open") else draws.draws_in_scope(user)
             )
             return [{"pk": d.pk} for d in found.order_by("pk")[:1]]
+        if name in ("policies:policy", "policies:policy_edit", "policies:benefit_new"):
+            from fugong.policies.selectors import policy_list
+
+            return [{"pk": p.pk} for p in policy_list(user).order_by("pk")[:2]]
+        if name in ("policies:benefit", "policies:benefit_edit"):
+            from fugong.policies.models import Benefit
+            from fugong.policies.selectors import policy_list
+
+            policies = policy_list(user).values("pk")
+            return [
+                {"pk": b.pk} for b in Benefit.objects.filter(policy__in=policies).order_by("pk")
+            ]
+        if name == "policies:claim_new":
+            from fugong.policies.models import Benefit
+
+            return [
+                {"benefit_pk": b.pk}
+                for b in Benefit.objects.filter(automatic=False).order_by("pk")[:2]
+            ]
+        if name in ("policies:claim", "policies:claim_edit"):
+            from fugong.policies.selectors import claim_list
+
+            claims = claim_list(user).order_by("status", "pk")
+            if name == "policies:claim_edit":
+                claims = claims.filter(status="draft")
+                if not claims.exists() and enterprise is not None:
+                    draft = _draft_claim(user, enterprise)
+                    return [{"pk": draft.pk}] if draft else []
+            return [{"pk": c.pk} for c in claims[:3]]
+        if name == "policies_public:policy":
+            from fugong.policies.selectors import public_policies
+
+            return [{"pk": p.pk} for p in public_policies().order_by("pk")]
         if name == "cases:tip":
             from fugong.cases.tips import tip_list
 
@@ -326,6 +367,20 @@ class Arguments:
 
             return [{"pk": g.pk} for g in group_list(user)[:1]]
         raise LookupError(name)
+
+
+def _draft_claim(user, enterprise):
+    """A claim being filled in by ``user`` for its enterprise, on a benefit open to it."""
+    from fugong.core.errors import UserError
+    from fugong.policies import services
+    from fugong.policies.models import Match
+
+    for match in Match.objects.filter(enterprise=enterprise, benefit__automatic=False):
+        try:
+            return services.claim_start(actor=user, benefit=match.benefit, enterprise=enterprise)
+        except UserError:
+            continue
+    return None
 
 
 def roster_batch():
