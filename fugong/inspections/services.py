@@ -4,8 +4,10 @@ self-checks submitted and reviewed), rectification orders (整改通知书) and 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -16,6 +18,7 @@ from fugong.core import numbering, tree
 from fugong.core.audit import audited_create, audited_update
 from fugong.core.calendar import add_working_days
 from fugong.core.errors import Conflict, NotAllowed, UserError
+from fugong.core.files import clean_upload
 from fugong.core.orphans import save_upload
 from fugong.enterprises.models import Assignment
 from fugong.inspections import checklists, events, workflow
@@ -277,12 +280,96 @@ def inspection_save_draft(*, actor, inspection: Inspection, draft: dict[str, str
     nothing. False when the inspection is no longer open."""
     if not may_fill(actor, inspection):
         raise NotAllowed(_("You may not fill in this checklist."))
-    clean = {str(k)[:40]: str(v)[:4000] for k, v in list(draft.items())[:400]}
-    return bool(
-        Inspection.objects.filter(pk=inspection.pk, status=InspectionStatus.PLANNED).update(
-            draft=clean
+    clean = {
+        str(k)[:40]: str(v)[:4000]
+        for k, v in list(draft.items())[:400]
+        if not str(k).startswith("_")  # the server's own keys (KEPT) are never the page's
+    }
+    with transaction.atomic():
+        row = Inspection.objects.select_for_update().filter(
+            pk=inspection.pk, status=InspectionStatus.PLANNED
         )
-    )
+        current = row.values_list("draft", flat=True).first()
+        if current is None:
+            return False
+        if (current or {}).get(KEPT):
+            clean[KEPT] = current[KEPT]
+        return bool(row.update(draft=clean))
+
+
+# A refused checklist keeps the photos that were good (checked and re-encoded) here, in the
+# draft under KEPT (item id → stored name); the next submission uses them where no new photo
+# is sent, and they are deleted once it is recorded (or cancelled).
+KEPT = "_photos"
+
+
+def _photo_storage():
+    return InspectionAnswer._meta.get_field("photo").storage
+
+
+def kept_photos(inspection: Inspection) -> dict[int, str]:
+    """The photos kept from a refused submission, by item id."""
+    kept = (inspection.draft or {}).get(KEPT) or {}
+    return {int(k): v for k, v in kept.items() if str(k).isdigit() and isinstance(v, str)}
+
+
+def inspection_keep_photos(*, actor, inspection: Inspection, photos: dict[int, object]) -> set[int]:
+    """Keep the good photos of a refused submission (``photos``: item id → upload) so they
+    need not be chosen again; returns the item ids kept (a photo that is not a JPEG or PNG
+    image is not). Not audited, like the draft."""
+    if not may_fill(actor, inspection):
+        raise NotAllowed(_("You may not fill in this checklist."))
+    items = set(inspection.template.items.values_list("pk", flat=True))
+    storage = _photo_storage()
+    stored: dict[int, str] = {}
+    for pk, upload in photos.items():
+        if pk not in items or not upload:
+            continue
+        try:
+            clean = clean_upload(upload, allowed=checklists.PHOTO_TYPES, prefix="photo")
+        except UserError:
+            continue
+        stored[pk] = storage.save(f"inspections/{inspection.pk}/kept/{clean.content.name}",
+                                  clean.content)  # fmt: skip
+    if not stored:
+        return set()
+    with transaction.atomic():
+        locked = (
+            Inspection.objects.select_for_update()
+            .filter(pk=inspection.pk, status=InspectionStatus.PLANNED)
+            .first()
+        )
+        if locked is None:  # recorded meanwhile: nothing to keep them for
+            _delete_files(stored.values())
+            return set()
+        kept = kept_photos(locked)
+        replaced = [kept[pk] for pk in stored if pk in kept]
+        kept.update(stored)
+        draft = dict(locked.draft or {})
+        draft[KEPT] = {str(k): v for k, v in kept.items()}
+        Inspection.objects.filter(pk=locked.pk).update(draft=draft)
+    _delete_files(replaced)
+    return set(stored)
+
+
+def _delete_files(names) -> None:
+    storage = _photo_storage()
+    for name in names:
+        with contextlib.suppress(OSError):  # already gone: nothing to clean
+            storage.delete(name)
+
+
+def _with_kept_photos(inspection: Inspection, answers: dict[int, Answer]) -> list[str]:
+    """Use the kept photos where no new photo is sent; returns every kept name, to delete
+    once the checklist is recorded."""
+    kept = kept_photos(inspection)
+    storage = _photo_storage()
+    for pk, name in kept.items():
+        answer = answers.get(pk)
+        if answer is not None and not answer.photo and storage.exists(name):
+            with storage.open(name, "rb") as stored:
+                answer.photo = ContentFile(stored.read(), name=name.rsplit("/", 1)[-1])
+    return list(kept.values())
 
 
 def _store_answers(inspection: Inspection, result: checklists.Result) -> None:
@@ -337,7 +424,9 @@ def inspection_record(
     no item fails again, or sends it back to be rectified again with a new deadline."""
     inspection = workflow.INSPECTIONS.lock(inspection)
     workflow.INSPECTIONS.check(inspection, actor=actor, action="record", revision=revision)
+    kept = _with_kept_photos(inspection, answers)
     result = _evaluate(inspection, answers, opinion, needs_opinion=True)
+    transaction.on_commit(lambda: _delete_files(kept))
     _store_answers(inspection, result)
     now = timezone.now()
     workflow.INSPECTIONS.apply(
@@ -384,7 +473,9 @@ def self_check_submit(
     """The enterprise submits its self-check (自查) for review; the score is computed now."""
     inspection = workflow.INSPECTIONS.lock(inspection)
     workflow.INSPECTIONS.check(inspection, actor=actor, action="submit", revision=revision)
+    kept = _with_kept_photos(inspection, answers)
     result = _evaluate(inspection, answers, opinion, needs_opinion=False)
+    transaction.on_commit(lambda: _delete_files(kept))
     _store_answers(inspection, result)
     return workflow.INSPECTIONS.apply(
         inspection, actor=actor, action="submit", revision=revision, locked=True,
@@ -504,9 +595,12 @@ def _in_use(template: ChecklistTemplate) -> ChecklistTemplate:
 
 def inspection_cancel(*, actor, inspection: Inspection, reason: str, revision=None) -> Inspection:
     """Cancel a planned inspection, with the reason (the planners)."""
-    return workflow.INSPECTIONS.apply(
-        inspection, actor=actor, action="cancel", reason=reason, revision=revision
+    kept = list(kept_photos(inspection).values())
+    inspection = workflow.INSPECTIONS.apply(
+        inspection, actor=actor, action="cancel", reason=reason, revision=revision, draft={}
     )
+    transaction.on_commit(lambda: _delete_files(kept))
+    return inspection
 
 
 @transaction.atomic
@@ -521,7 +615,7 @@ def rectification_cancel(*, actor, order: Rectification, reason: str, revision=N
         "reason": reason.strip(),
     }
     for planned in order.reinspections.filter(status=InspectionStatus.PLANNED):
-        workflow.INSPECTIONS.apply(planned, actor=actor, action="cancel", reason=why[:1000])
+        inspection_cancel(actor=actor, inspection=planned, reason=why[:1000])
     return order
 
 

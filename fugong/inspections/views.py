@@ -276,6 +276,7 @@ def fill(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("inspections:detail", inspection.pk)
     initial = {"revision": inspection.revision, **_restored(inspection)}
     form = checklist(request.POST or None, request.FILES or None, initial)
+    form.photos_kept = set(services.kept_photos(inspection))
     error = ""
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -302,13 +303,20 @@ def fill(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("inspections:detail", inspection.pk)
     elif request.method == "POST":
         error = form.error_sentence()
-    photos_again = []
-    if error:  # what was typed stays on the server too
+    photos_again, photos_saved = [], []
+    if error:  # what was typed stays on the server too, and the good photos
         services.inspection_save_draft(actor=request.user, inspection=inspection,
                                        draft=form.draft())  # fmt: skip
+        sent = {pk: form.files.get(f"item_{pk}_photo") for pk in form.photos_chosen()}
+        saved = services.inspection_keep_photos(
+            actor=request.user, inspection=inspection, photos=sent
+        )
+        form.photos_kept |= saved
         form.mark_problems(problems)
-        form.photos_to_choose = form.photos_chosen()
+        form.photos_to_choose = set(sent) - saved
         photos_again = [i.position for i in form.items if i.pk in form.photos_to_choose]
+        photos_saved = [i.position for i in form.items if i.pk in saved]
+    form.photo_not_needed(form.photos_kept)
     return render(
         request,
         "inspections/fill.html",
@@ -318,6 +326,7 @@ def fill(request: HttpRequest, pk: int) -> HttpResponse:
             "error": error,
             "action": action,
             "photos_again": "、".join(str(p) for p in photos_again),
+            "photos_saved": "、".join(str(p) for p in photos_saved),
             "sent_back": _sent_back(inspection),
         },
         status=400 if error else 200,

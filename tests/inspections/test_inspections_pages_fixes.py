@@ -20,7 +20,7 @@ from fugong.core.errors import Conflict, UserError
 from fugong.core.testing import world_fixtures
 from fugong.inspections import demo, services
 from fugong.inspections.choices import InspectionKind, InspectionStatus, OrderStatus
-from fugong.inspections.models import Inspection, StopOrder
+from fugong.inspections.models import Inspection, InspectionAnswer, StopOrder
 from fugong.inspections.testing import answers
 from fugong.resumption.testing import add_cast, build_casts
 from tests.inspections.test_inspections import form_data, template
@@ -43,7 +43,11 @@ def planned(c, *, kind="scheduled", code="post_resumption", inspector=None, **mo
     )  # fmt: skip
 
 
-def test_a_refused_checklist_names_the_photos_to_choose_again_and_marks_its_items(world, client):
+def test_a_refused_checklist_keeps_its_good_photos_names_the_others_and_marks_its_items(
+    world, client, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    storage = InspectionAnswer._meta.get_field("photo").storage
     c = add_cast(world, "approval", "fx_photos")
     enterprise = enterprise_of(c)
     post = template("post_resumption")
@@ -63,25 +67,47 @@ def test_a_refused_checklist_names_the_photos_to_choose_again_and_marks_its_item
         form,
     )
     assert re.search(r'<textarea[^>]*name="opinion"[^>]*required', form)
-    # Refused by the server (item 1 unanswered, one photo not an image): the photos sent are
-    # named at the top to be chosen again, and item 1 is marked where it is answered.
+    # Refused by the server (item 1 unanswered, one photo not an image): the good photos are
+    # kept and said so, the bad one is named at the top to be chosen again (in the tip page's
+    # words), and item 1 is marked where it is answered.
     data = form_data(post, enterprise)
     del data[f"item_{first.pk}"]
-    photos = [k for k in data if k.endswith("_photo")]
-    data[photos[0]] = SimpleUploadedFile("坏.jpg", b"not an image", content_type="image/jpeg")
+    photos = sorted((k for k in data if k.endswith("_photo")),
+                    key=lambda k: post.items.get(pk=int(k.split("_")[1])).position)  # fmt: skip
+    assert len(photos) >= 2
+    bad, good = photos[0], photos[1:]
+    data[bad] = SimpleUploadedFile("坏.jpg", b"not an image", content_type="image/jpeg")
     refused = client.post(f"/inspections/{inspection.pk}/fill/", data)
     page = refused.content.decode()
     assert refused.status_code == 400
-    top = re.search(r'data-testid="photos-again">(.*?)</p>', page, re.S).group(1)
-    positions = sorted(post.items.get(pk=int(k.split("_")[1])).position for k in photos)
-    assert "、".join(str(p) for p in positions) in top
-    assert "修改后需重新选择照片" in top  # the tip page's own words
-    assert page.count('data-testid="choose-again"') == len(photos)
-    marked = re.search(r'list-group-item-danger" data-item="1">(.*?)</div>\s*</div>\s*</div>',
-                       page, re.S)  # fmt: skip
-    assert marked and 'data-testid="item-error"' in page
+    position = {k: post.items.get(pk=int(k.split("_")[1])).position for k in photos}
+    again = re.search(r'data-testid="photos-again">(.*?)</p>', page, re.S).group(1)
+    assert "修改后需重新选择照片" in again and str(position[bad]) in again
+    saved = re.search(r'data-testid="photos-saved">(.*?)</p>', page, re.S).group(1)
+    assert "、".join(str(position[k]) for k in good) in saved
+    assert page.count('data-testid="choose-again"') == 1
+    assert page.count('data-testid="photo-kept"') == len(good)
+    for k in good:  # kept: the browser does not ask for it again
+        assert not re.search(rf'name="{k}"[^>]*required', page)
+    assert re.search(r'list-group-item-danger" data-item="1"', page)
+    assert 'data-testid="item-error"' in page
     inspection.refresh_from_db()
     assert inspection.status == InspectionStatus.PLANNED
+    kept = services.kept_photos(inspection)
+    assert len(kept) == len(good) and all(storage.exists(n) for n in kept.values())
+    # The phone's draft saves do not drop them; the next submission uses them.
+    client.post(f"/inspections/{inspection.pk}/draft/", {f"item_{first.pk}": "pass"})
+    inspection.refresh_from_db()
+    assert services.kept_photos(inspection) == kept
+    data = {k: v for k, v in form_data(post, enterprise).items() if k not in good}
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(f"/inspections/{inspection.pk}/fill/", data)
+    assert done.status_code == 302, done.content.decode()[:2000]
+    inspection.refresh_from_db()
+    assert inspection.status == InspectionStatus.DONE
+    assert inspection.answers.exclude(photo="").count() == len(photos)
+    assert not any(storage.exists(n) for n in kept.values())  # the kept copies are gone
+    inspection = planned(c, inspector=c.inspector, date=today() + datetime.timedelta(days=1))
     # The opinion is asked for in the inspection's words, not the acceptance's.
     with pytest.raises(UserError) as refused_opinion:
         services.inspection_record(actor=c.inspector, inspection=inspection,
