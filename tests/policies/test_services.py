@@ -199,6 +199,14 @@ def test_publishing_matches_and_withdrawing_unmatches(demo, django_capture_on_co
         services.policy_publish(actor=actor, policy=draft)
     benefit.refresh_from_db()
     assert benefit.matches.count() == benefit.matched_count == len(expected_staff(benefit))
+    # 政策找企业: each eligible enterprise with users is told, once; the others are not.
+    told = set(
+        Event.objects.filter(kind=ELIGIBLE, params__benefit="稳岗补贴").values_list(
+            "subject_id", flat=True
+        )
+    )
+    with_users = {m.pk for m in benefit.matches.all() if owner_of(m.enterprise_id)}
+    assert told == with_users and told
     assert all(
         m.amount == min(Decimal(m.enterprise.employee_count * 500), Decimal(100000))
         for m in benefit.matches.select_related("enterprise")
