@@ -146,6 +146,8 @@ _AS_STORED = frozenset({*rules.PEOPLE, "resumed_on", *BOOL_FIELDS})
 _LOOKUPS = {"category": CATEGORY_LOOKUP, "ledger": LEDGER_LOOKUP, "tier": TIER_LOOKUP}
 
 
+_CENT = Decimal("0.01")
+
 # The phone validator's own pattern, compiled here: a row's phone is checked by one search,
 # not through the validator's lazily compiled pattern (100,000 rows: 0.15 s of CPU).
 _PHONE_RE = re.compile(phone_validator.regex.pattern, phone_validator.regex.flags)
@@ -262,6 +264,7 @@ class RowChecker(RowCheck):
         self.industries_by_id = {i.pk: i for i in self.industries.by_code.values()}
         self.thresholds = _Places()  # the key-enterprise threshold of each stored place
         self.seen: dict[str, int] = {}
+        self.rounded: dict[Decimal, Decimal] = {}  # amounts rounded to the cent (``cents``)
         self.today = timezone.localdate()
         # Submitted days: a row may not move a resumption date into or out of one.
         self.locks = LockBook.load()
@@ -274,6 +277,18 @@ class RowChecker(RowCheck):
         self.place = by_id.get(chosen) if chosen else None
         if chosen and self.place is None:
             raise TabularError(place_gone())
+
+    def cents(self, amount) -> Decimal:
+        """``amount`` rounded to the cent, as stored. An amount met before gives the Decimal
+        it gave then (one object: the checked rows' pickle holds it once)."""
+        rounded = self.rounded.get(amount)
+        if rounded is None:
+            rounded = Decimal(amount).quantize(_CENT)
+            if amount:  # 0 and -0 are one key but not one Decimal
+                if len(self.rounded) >= 10_000:
+                    self.rounded.clear()
+                self.rounded[amount] = rounded
+        return rounded
 
     def load(self, keys) -> dict[str, dict]:
         """The stored enterprises of a chunk's credit codes, which of them the user sees,
@@ -489,7 +504,7 @@ class RowChecker(RowCheck):
         if name in rules.AMOUNTS:
             if rules.amount_problem(value):
                 return False
-            return Decimal(value).quantize(Decimal("0.01")) == existing[name]
+            return self.cents(value) == existing[name]
         return False  # a field not compared here: ``check`` decides
 
     def _park(self, text, v: dict) -> Park | None:
@@ -650,7 +665,7 @@ class RowChecker(RowCheck):
                 )
         for name in ("address", "legal_representative", "contact_name", "remarks"):
             if v.get(name):
-                out[name] = str(v[name])[: Enterprise._meta.get_field(name).max_length]
+                out[name] = str(v[name])[: self.TEXTS[name]]
 
         industry = self.check_industry(v, fail)
         if industry is not None:
@@ -693,7 +708,7 @@ class RowChecker(RowCheck):
             fail(name, message)
         for name in given - problems.keys():
             value = v[name]
-            out[name] = Decimal(value).quantize(Decimal("0.01")) if name in rules.AMOUNTS else value
+            out[name] = self.cents(value) if name in rules.AMOUNTS else value
         for name in BOOL_FIELDS:
             if v.get(name) is not None:
                 out[name] = v[name]
