@@ -38,3 +38,14 @@ def test_vendor_files_come_from_the_npm_lockfile():
     packages = lock["packages"]
     for name in ("bootstrap", "bootstrap-icons", "echarts"):
         assert f"node_modules/{name}" in packages
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/tips/", "/open/policies/", "/open/inspections/", "/account/login/"]
+)
+def test_a_public_page_has_the_language_switch_with_each_language_in_its_own_name(client, url):
+    html = client.get(url).content.decode()
+    assert html.count('data-testid="language"') == 1
+    assert ">English</option>" in html and ">简体中文</option>" in html
+    assert "英语" not in html
