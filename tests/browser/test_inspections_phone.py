@@ -42,7 +42,12 @@ def test_the_checklist_keeps_answers_when_the_connection_drops(new_page, artifac
     page.reload()
     expect(page.locator(f'input[name="item_{first.pk}"][value="fail"]')).to_be_checked()
     expect(page.locator(f'input[name="item_{first.pk}_text"]')).to_have_value("消毒台账缺失")
+    # ...and what was restored reaches the server at once, before any new answer.
+    expect(page.get_by_test_id("draft-status")).to_contain_text("草稿", timeout=10_000)
+    inspection.refresh_from_db()
+    assert inspection.draft[f"item_{first.pk}_text"] == "消毒台账缺失"
     # The next answer reaches the server's draft too (another phone would find them).
+    page.get_by_test_id("draft-status").evaluate("el => { el.textContent = ''; }")
     page.locator(f'input[name="item_{second.pk}"][value="pass"]').check()
     expect(page.get_by_test_id("draft-status")).to_contain_text("草稿", timeout=10_000)
     inspection.refresh_from_db()

@@ -55,6 +55,7 @@
     });
     return data;
   }
+  // Fills what the server left empty from the phone's copy.
   function restore(form, data) {
     fields(form).forEach(function (el) {
       if (!(el.name in data)) return;
@@ -70,8 +71,12 @@
     var key = "fugong-draft:" + form.getAttribute("data-draft");
     var status = form.querySelector("[data-draft-status]");
     var timer = null;
+    var restored = 0;
     try {
-      restore(form, JSON.parse(window.localStorage.getItem(key) || "{}"));
+      var kept = JSON.parse(window.localStorage.getItem(key) || "{}");
+      restore(form, kept);
+      // The browser may have put the answers back itself on a reload: count the copy.
+      restored = Object.keys(kept).length;
     } catch (err) {
       /* a broken copy is ignored */
     }
@@ -108,6 +113,10 @@
     }
     form.addEventListener("input", changed);
     form.addEventListener("change", changed);
+    // What the phone kept (typed offline) goes to the server now, so another phone opening
+    // the checklist finds it, and again when the connection comes back.
+    if (restored) send();
+    window.addEventListener("online", send);
   }
   function init() {
     document.querySelectorAll("form[data-draft]").forEach(setup);
