@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
+from operator import itemgetter
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -397,8 +398,16 @@ UPSERT_CHUNK = 5000  # rows read, merged and written together by enterprises_ups
 _COLUMN_NAMES = frozenset((UPSERT_NAMES | UPSERT_ATTNAMES) - RELATIONS)
 
 
+# What an import's rows hold (relations already as ids; ``category_stated``, no column).
+_IMPORTED_NAMES = _COLUMN_NAMES | {"category_stated"}
+
+
 def _as_attnames(row: dict) -> dict:
     """Model-level values (relations as objects, or already as ids) to column values."""
+    if row.keys() <= _IMPORTED_NAMES:  # column values already (an import's rows): one copy
+        out = row.copy()
+        out.pop("category_stated", None)
+        return out
     out = {}
     relations = None
     for name, value in row.items():  # one pass (an import gives 100,000 rows)
@@ -448,6 +457,7 @@ def enterprises_upsert(*, actor, rows: list[dict], reason: str = "") -> UpsertRe
     industries = {i.pk: i for i in Industry.objects.select_related("parent")}
     places = _Places()
     attnames = [f.attname for f in UPSERT_FIELDS]
+    columns_of = itemgetter(*attnames)  # a row's values in the order of attnames
     defaults = {f.attname: f.get_default() for f in UPSERT_FIELDS}
     now = timezone.now()
     locks = LockBook.load()
@@ -524,7 +534,7 @@ def enterprises_upsert(*, actor, rows: list[dict], reason: str = "") -> UpsertRe
                     def made() -> Iterator[tuple]:
                         for pk, (code, v) in placed:
                             after[code] = snapshot_values(Enterprise, v, skip_empty=True)
-                            yield (pk, now, now, *(v[a] for a in attnames))
+                            yield (pk, now, now, *columns_of(v))
 
                     insert_rows(Enterprise, ["id", "created_at", "updated_at", *attnames], made())
                     result.created.update(zip(new, ids, strict=True))
