@@ -17,6 +17,10 @@ CATEGORIES = [
     ("approvals", "审批办事", [("market", "county")]),
     ("legal", "法律/劳资", [("hr", "county")]),
     ("other", "其他", [("economy", "town")]),
+    # What whistle-blowers report (举报), and enterprises may ask about too (migration 0010).
+    ("work_safety", "安全生产", [("safety", "town"), ("emergency", "county")]),
+    ("epidemic_rules", "防疫措施落实", [("health", "county")]),
+    ("food_safety", "食品安全", [("food_safety", "town"), ("market", "county")]),
 ]
 # 12345 practice: consultation 3, help 5, complaint 10 working days (urgent 1, 2, 5);
 # 帮办代办 10 (urgent 5).

@@ -341,6 +341,26 @@ def test_a_tip_goes_only_to_an_authority_that_can_answer_it(world):
                           lead=unfit)  # fmt: skip
 
 
+def test_a_safety_or_epidemic_violation_has_its_own_category_and_department(demo):
+    """What whistle-blowers report is not 其他: work safety goes to the town's safety office,
+    epidemic measures to the health commission, food to the town's food-safety office."""
+    from fugong.accounts.models import Membership
+
+    command = (
+        Membership.objects.filter(role="command", jurisdiction__depth=3, is_active=True)
+        .select_related("user", "jurisdiction")
+        .order_by("pk")
+        .first()
+    )
+    expected = {"work_safety": "safety", "epidemic_rules": "health", "food_safety": "food_safety"}
+    for code, kind in expected.items():
+        tip, _code = tips.tip_submit(place=command.jurisdiction, enterprise_name="某厂",
+                                     text="车间未落实测温，员工未戴口罩。")  # fmt: skip
+        category = Category.objects.get(code=code, is_active=True)
+        tip = tips.tip_dispatch(actor=command.user, tip=tip, category=category)
+        assert tip.lead_office.kind == kind, code
+
+
 def test_overdue_tips_are_listed(world, client):
     c = add_cast(world, "approval", "tip_overdue")
     rsj = world.county["w_county_rsj"]
