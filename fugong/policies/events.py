@@ -46,12 +46,18 @@ def params(obj, step: dict | None = None) -> dict:
         "status": "",
         "amount": "",
     }
-    if hasattr(obj, "get_status_display"):
-        out["status"] = str(obj.get_status_display())
+    if hasattr(obj, "status"):
+        out["status"] = obj.status  # named in the reader's language by the title
     amount = getattr(obj, "amount", None)
     if amount is not None:
         out["amount"] = f"{amount:,.2f}"
     return out
+
+
+def _status(value: str) -> str:
+    from fugong.policies.choices import ClaimStatus
+
+    return str(ClaimStatus(value).label) if value in ClaimStatus.values else value
 
 
 def tell_eligible(pairs: list[tuple[int, int]]) -> int:
@@ -110,7 +116,10 @@ KINDS = [
         code="policies.decided",
         label=gettext_lazy("Your claim to a benefit was decided"),
         recipients=enterprise_users,
-        title=lambda p: _("Your claim to “%(benefit)s”: %(status)s %(reason)s") % p,
+        title=lambda p: (
+            _("Your claim to “%(benefit)s”: %(status)s %(reason)s")
+            % {**p, "status": _status(p.get("status", ""))}
+        ),
         url=_claim_url,
         params=params,
         workflow="policies.claim",

@@ -31,8 +31,11 @@ CHUNK = 900  # ids per IN (...) (SQLite allows 999 parameters per statement)
 
 
 def published_benefits(ids: Iterable[int] | None = None):
-    qs = Benefit.objects.filter(policy__status=PolicyStatus.PUBLISHED).select_related(
-        "policy__issuer"
+    """The benefits in force: of published policies not past their last day."""
+    qs = (
+        Benefit.objects.filter(policy__status=PolicyStatus.PUBLISHED)
+        .exclude(policy__valid_until__lt=timezone.localdate())
+        .select_related("policy__issuer")
     )
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
@@ -129,9 +132,9 @@ def match_all(
         new_pairs += [(benefit.pk, e) for e in new]
         if progress:
             progress(n, len(benefits))
-    # Benefits no longer published match nothing.
+    # Benefits no longer in force (withdrawn, expired) match nothing.
     if benefit_ids is None:
-        Match.objects.exclude(benefit__policy__status=PolicyStatus.PUBLISHED).delete()
+        Match.objects.exclude(benefit__in=published_benefits().values("pk")).delete()
     if notify and new_pairs:
         from fugong.policies.events import tell_eligible
 

@@ -17,13 +17,14 @@ from fugong.core.models import TimestampedModel
 from fugong.core.scope import ScopeRules
 from fugong.policies.choices import OPEN_CLAIM, ClaimStatus, PolicyStatus
 
-# Who sees a match, a claim or an enterprise's policy facts: as they see the enterprise.
+# Who sees a match or a claim: the government over the enterprise, the policy's office, the
+# enterprise's cadres and its own users; not its park's operator (a benefit is between the
+# government and the enterprise).
 ENTERPRISE_SCOPE = ScopeRules(
     jurisdiction_path="enterprise__jurisdiction__path",
     office="benefit__policy__office_id",
     assigned_user="enterprise__assignments__user",
     enterprise="enterprise_id",
-    park_operator="enterprise__park__operator_id",
     many=frozenset({"enterprise__assignments__user"}),
 )
 
@@ -142,7 +143,6 @@ class PolicyFacts(TimestampedModel):
         jurisdiction_path="enterprise__jurisdiction__path",
         assigned_user="enterprise__assignments__user",
         enterprise="enterprise_id",
-        park_operator="enterprise__park__operator_id",
         many=frozenset({"enterprise__assignments__user"}),
     )
 

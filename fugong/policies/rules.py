@@ -257,42 +257,47 @@ def _day(value: Any) -> datetime.date:
 
 
 def check_conditions(conditions: Any) -> list[dict]:
-    """The conditions cleaned (values in their canonical form), or ValidationError naming the
-    first one that cannot be evaluated and why."""
+    """The conditions cleaned (values in their canonical form), or ValidationError naming
+    every one that cannot be evaluated and why (all at once, not one per save)."""
     from fugong.accounts.models import Jurisdiction
 
     if not isinstance(conditions, list):
         _refuse(_("The conditions must be a list."))
-    cleaned = []
+    cleaned, problems = [], []
     for n, condition in enumerate(conditions, 1):
-        prefix = _("Condition %(n)s: ") % {"n": n}
-        if not isinstance(condition, dict):
-            _refuse(prefix + _("it must name a fact, a test and a value."))
-        fact = FACTS.get(str(condition.get("fact", "")))
-        if fact is None:
-            _refuse(
-                prefix
-                + _("there is no fact “%(fact)s”; use one of %(facts)s.")
-                % {"fact": condition.get("fact", ""), "facts": "、".join(FACTS)}
-            )
-        op = condition.get("op")
-        if op not in OPS[fact.kind]:
-            _refuse(
-                prefix
-                + _("“%(fact)s” cannot be tested with “%(op)s”; it takes %(ops)s.")
-                % {
-                    "fact": fact.label,
-                    "op": op,
-                    "ops": "、".join(str(OP_LABELS[o]) for o in OPS[fact.kind]),
-                }
-            )
-        value = condition.get("value")
         try:
-            value = _clean_value(fact, op, value, Jurisdiction)
+            cleaned.append(_check_condition(condition, Jurisdiction))
         except ValidationError as exc:
-            _refuse(prefix + f"{fact.label}: " + " ".join(exc.messages))
-        cleaned.append({"fact": fact.name, "op": op, "value": value})
+            problems.append(_("Condition %(n)s: ") % {"n": n} + " ".join(exc.messages))
+    if problems:
+        raise ValidationError(problems, code="invalid")
     return cleaned
+
+
+def _check_condition(condition: Any, Jurisdiction) -> dict:  # noqa: N803
+    if not isinstance(condition, dict):
+        _refuse(_("it must name a fact, a test and a value."))
+    fact = FACTS.get(str(condition.get("fact", "")))
+    if fact is None:
+        _refuse(
+            _("there is no fact “%(fact)s”; use one of %(facts)s.")
+            % {"fact": condition.get("fact", ""), "facts": "、".join(FACTS)}
+        )
+    op = condition.get("op")
+    if op not in OPS[fact.kind]:
+        _refuse(
+            _("“%(fact)s” cannot be tested with “%(op)s”; it takes %(ops)s.")
+            % {
+                "fact": fact.label,
+                "op": op,
+                "ops": "、".join(str(OP_LABELS[o]) for o in OPS[fact.kind]),
+            }
+        )
+    try:
+        value = _clean_value(fact, op, condition.get("value"), Jurisdiction)
+    except ValidationError as exc:
+        _refuse(f"{fact.label}: " + " ".join(exc.messages))
+    return {"fact": fact.name, "op": op, "value": value}
 
 
 def _clean_value(fact: Fact, op: str, value: Any, Jurisdiction) -> Any:
@@ -373,8 +378,26 @@ _FUNCTIONS = {"min", "max"}
 _OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 
 
+def _label_names() -> list[tuple[str, str]]:
+    """(label, name) of each numeric fact in Chinese and English, longest label first: a
+    formula may be written with the labels the pages show (生产设备投入 * 5%)."""
+    from django.utils import translation
+
+    pairs = set()
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            pairs |= {(str(FACTS[n].label), n) for n in NUMERIC}
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
 def _formula_tree(formula: str) -> ast.Expression:
-    text = formula.replace("×", "*").replace("÷", "/").replace("（", "(").replace("）", ")")
+    text = formula
+    for label, name in _label_names():
+        # A Chinese label or an English phrase; a one-word English label could be part of
+        # a name ("employees" of employee_count is not), so those are left to the name.
+        if not label.isascii() or " " in label:
+            text = text.replace(label, f" {name} ")
+    text = text.replace("×", "*").replace("÷", "/").replace("（", "(").replace("）", ")")
     text = text.replace("，", ",")
     # 5% as offices write it: a number over 100.
     text = re.sub(r"(\d+(?:\.\d+)?)\s*[%％]", r"(\1/100)", text)
@@ -461,12 +484,17 @@ def compile_formula(formula: str, position: dict[str, int]) -> Callable[[tuple],
     return eval(code, {"__builtins__": {}, "D": Decimal, "min": min, "max": max})  # noqa: S307
 
 
+LIMIT = Decimal("1e12")  # yuan: no benefit reaches a trillion (the amount columns' range)
+
+
 def check_formula(formula: str, cap: Decimal | None = None) -> str:
     """The formula as given, or ValidationError: not arithmetic, unknown fact, or an error
     when evaluated on sample figures."""
     formula = (formula or "").strip()
     if not formula:
         return ""
+    if len(formula) > 300:
+        _refuse(_("The formula is longer than 300 characters."))
     names = formula_names(formula)
     position = {name: i for i, name in enumerate(names)}
     function = compile_formula(formula, position)
@@ -477,6 +505,13 @@ def check_formula(formula: str, cap: Decimal | None = None) -> str:
             _refuse(_("The formula cannot be evaluated: %(error)s") % {"error": exc})
         if not isinstance(result, Decimal) or not result.is_finite():
             _refuse(_("The formula does not give an amount."))
+        if abs(result) >= LIMIT and sample == 1:
+            _refuse(
+                _(
+                    "The formula gives %(amount)s yuan for figures of 1: far beyond any benefit; check its numbers."
+                )
+                % {"amount": f"{result:.2E}"}
+            )
     if cap is not None and cap < 0:
         _refuse(_("The cap cannot be negative."))
     return formula

@@ -88,9 +88,10 @@ def matches_of(enterprise_id: int) -> QuerySet[Match]:
 
 
 def claim_list(user) -> QuerySet[Claim]:
-    return scoped(Claim.objects.select_related("benefit__policy", "enterprise"), user).annotate(
-        paid=Sum("payments__amount")
-    )
+    qs = scoped(Claim.objects.select_related("benefit__policy", "enterprise"), user)
+    # A claim being filled in is the enterprise's own until it is submitted.
+    qs = qs.exclude(Q(status=ClaimStatus.DRAFT) & ~Q(enterprise_id__in=enterprise_ids(user)))
+    return qs.annotate(paid=Sum("payments__amount")).order_by("-created_at", "-id")
 
 
 def claims_to_review(user) -> QuerySet[Claim]:

@@ -170,6 +170,16 @@ def policy_publish(*, actor, policy: Policy, revision=None) -> Policy:
     benefits = list(policy.benefits.all())
     if not benefits:
         raise UserError(_("Add at least one article before publishing."), code="empty")
+    today = timezone.localdate()
+    if policy.issued_on and policy.issued_on > today:
+        raise UserError(
+            _("This policy is issued on %(day)s: publish it on that day.")
+            % {"day": policy.issued_on.isoformat()},
+            code="not_yet",
+        )
+    if policy.valid_until and policy.valid_until < today:
+        raise UserError(_("This policy expired on %(day)s.") % {"day": policy.valid_until.isoformat()},
+                        code="expired")  # fmt: skip
     for b in benefits:  # saved before the rules changed, say: checked again
         check_benefit(b.conditions, b.formula, b.cap)
     policy = audited_update(
@@ -231,13 +241,31 @@ def _amount(value, label: str) -> Decimal | None:
     return amount
 
 
+def _within_cap(benefit: Benefit, value, label: str) -> Decimal | None:
+    """An amount of a claim, never above the article's cap."""
+    amount = _amount(value, label)
+    if amount is not None and benefit.cap is not None and amount > benefit.cap:
+        raise UserError(
+            _("%(field)s: %(amount)s yuan is more than this article grants (at most %(cap)s yuan).")
+            % {"field": label, "amount": f"{amount:,.2f}", "cap": f"{benefit.cap:,.2f}"},
+            code="over_cap",
+        )
+    return amount
+
+
 @transaction.atomic
 def claim_start(*, actor, benefit: Benefit, enterprise, statement: str = "", requested=None,
                 files=()) -> Claim:  # fmt: skip
     """A draft claim of ``enterprise`` to ``benefit`` (by the enterprise's user)."""
     from fugong.accounts.selectors import active_memberships
 
-    if benefit.policy.status != PolicyStatus.PUBLISHED:
+    today = timezone.localdate()
+    policy = benefit.policy
+    if (
+        policy.status != PolicyStatus.PUBLISHED
+        or (policy.issued_on and policy.issued_on > today)
+        or (policy.valid_until and policy.valid_until < today)
+    ):
         raise UserError(_("This policy is not in force."), code="not_published")
     if benefit.automatic:
         raise UserError(
@@ -266,7 +294,7 @@ def claim_start(*, actor, benefit: Benefit, enterprise, statement: str = "", req
         raise UserError(_("Your enterprise has claimed this benefit already."), code="duplicate")
     claim = audited_create(
         Claim, actor=actor, benefit=benefit, enterprise=enterprise, statement=statement,
-        computed_amount=amount, requested_amount=_amount(requested, _("amount requested")),
+        computed_amount=amount, requested_amount=_within_cap(benefit, requested, _("amount requested")),
         created_by=actor,
     )  # fmt: skip
     for upload in files:
@@ -281,7 +309,8 @@ def claim_update(*, actor, claim: Claim, revision=None, statement: str, requeste
     CLAIMS.check_revision(claim, revision)
     return audited_update(
         claim, actor=actor, statement=statement,
-        requested_amount=_amount(requested, _("amount requested")), revision=claim.revision + 1,
+        requested_amount=_within_cap(claim.benefit, requested, _("amount requested")),
+        revision=claim.revision + 1,
     )  # fmt: skip
 
 
@@ -323,7 +352,7 @@ def claim_step(*, actor, claim: Claim, action: str, reason: str = "", revision=N
             raise UserError(_("Attach the documents this benefit asks for, then submit."))
         changes["submitted_at"] = now
     if action in ("approve", "confirm"):
-        approved = _amount(amount, _("amount approved"))
+        approved = _within_cap(claim.benefit, amount, _("amount approved"))
         if approved is None:
             approved = claim.requested_amount if action == "approve" else claim.computed_amount
         if approved is None and claim.benefit.has_money:
@@ -436,6 +465,13 @@ def payment_record(*, actor, claim: Claim, paid_on: datetime.date, amount, batch
         raise UserError(_("Give the amount paid (more than 0)."), code="amount")
     if paid_on > timezone.localdate():
         raise UserError(_("The day paid cannot be in the future."), code="future")
+    decided = timezone.localdate(claim.decided_at) if claim.decided_at else None
+    if decided and paid_on < decided:
+        raise UserError(
+            _("The day paid cannot be before the claim was approved (%(day)s).")
+            % {"day": decided.isoformat()},
+            code="before_approval",
+        )
     if claim.approved_amount is not None and paid_total(claim) + amount > claim.approved_amount:
         raise UserError(
             _("This would pay %(total)s yuan in all, more than the %(approved)s yuan approved.")

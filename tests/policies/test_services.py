@@ -9,8 +9,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
@@ -360,3 +361,94 @@ def test_an_enterprise_sees_only_its_own_claims_and_payments(demo):
         seen_any |= claims.exists()
     assert seen_any
     assert Claim.objects.values("enterprise_id").distinct().count() > 1
+
+
+def test_amounts_stay_within_the_cap_and_payments_after_approval(demo):
+    """Neither the enterprise's request nor the office's approval may pass the article's cap;
+    a payment cannot be dated before the approval."""
+    power = Benefit.objects.select_related("policy__issuer").get(title="降低一般工商业电费5%")
+    actor = command_of(power.policy.issuer)
+    claim = Claim.objects.filter(benefit=power, status=ClaimStatus.PROPOSED).first()
+    with pytest.raises(UserError) as caught:
+        services.claim_step(actor=actor, claim=claim, action="confirm", amount="80000")
+    assert caught.value.code == "over_cap"
+    claim = services.claim_step(actor=actor, claim=claim, action="confirm", amount="50000")
+    with pytest.raises(UserError) as caught:
+        services.payment_record(actor=actor, claim=claim,
+                                paid_on=timezone.localdate() - datetime.timedelta(days=400),
+                                amount="100", batch="B9", voucher="V9")  # fmt: skip
+    assert caught.value.code == "before_approval"
+    Benefit.objects.filter(title="财政专项扶持资金").update(cap=Decimal("1000"))
+    fund = Benefit.objects.select_related("policy__issuer").get(title="财政专项扶持资金")
+    match = next(m for m in fund.matches.order_by("enterprise_id") if owner_of(m.enterprise_id))
+    Claim.objects.filter(benefit=fund, enterprise_id=match.enterprise_id).update(
+        status=ClaimStatus.CANCELLED
+    )
+    with pytest.raises(UserError) as caught:
+        services.claim_start(actor=owner_of(match.enterprise_id), benefit=fund,
+                             enterprise=match.enterprise, requested="5000")  # fmt: skip
+    assert caught.value.code == "over_cap"
+
+
+def test_a_policy_is_in_force_from_its_day_to_its_last(demo):
+    policy = town_policy()
+    actor = command_of(policy.issuer)
+    today = timezone.localdate()
+    later = services.policy_save(actor=actor, issuer=policy.issuer, title="明年的政策",
+                                 issued_on=today + datetime.timedelta(days=30))  # fmt: skip
+    services.benefit_save(actor=actor, policy=later, position=1, title="补贴", conditions=[])
+    with pytest.raises(UserError) as caught:
+        services.policy_publish(actor=actor, policy=later)
+    assert caught.value.code == "not_yet"
+    # Expired: no claim, and matching forgets it.
+    Policy.objects.filter(pk=policy.pk).update(valid_until=today - datetime.timedelta(days=1))
+    fund = Benefit.objects.get(policy=policy, position=1)
+    match = fund.matches.first()
+    matching.match_all(notify=False)
+    assert not Match.objects.filter(benefit__policy=policy).exists()
+    if match is not None and owner_of(match.enterprise_id):
+        with pytest.raises(UserError):
+            services.claim_start(actor=owner_of(match.enterprise_id), benefit=fund,
+                                 enterprise=match.enterprise)  # fmt: skip
+
+
+def test_formulas_in_the_pages_words_and_every_bad_condition_at_once(demo):
+    with translation.override("zh-hans"):
+        assert rules.check_formula("生产设备投入 × 5%") == "生产设备投入 × 5%"
+        f = rules.compile_formula("生产设备投入 × 5%", {"equipment_investment": 0})
+        assert f((Decimal("200000"),)) == Decimal("10000")
+        assert rules.check_formula("min(月租金 * 2, 10000)")
+        with pytest.raises(ValidationError):
+            rules.check_formula("9" * 40)  # far beyond any benefit
+        with pytest.raises(ValidationError) as caught:
+            rules.check_conditions([
+                {"fact": "size", "op": "in", "value": ["giant"]},
+                {"fact": "is_key", "op": "is", "value": True},
+                {"fact": "employee_count", "op": "gte", "value": "many"},
+            ])  # fmt: skip
+    text = " ".join(caught.value.messages)
+    assert "条件1" in text and "条件3" in text and "条件2" not in text
+
+
+def test_a_draft_is_the_enterprises_own_and_the_park_operator_sees_no_claim(demo):
+    drafts = Claim.objects.filter(status=ClaimStatus.DRAFT)
+    assert drafts.exists()
+    county = command_of(town_policy().issuer.parent)
+    assert not selectors.claim_list(county).filter(status=ClaimStatus.DRAFT).exists()
+    draft = drafts.first()
+    assert selectors.claim_list(owner_of(draft.enterprise_id)).filter(pk=draft.pk).exists()
+    for m in Membership.objects.filter(role=Role.PARK_OPERATOR, is_active=True)[:3]:
+        assert not selectors.claim_list(m.user).exists()
+        assert not selectors.payment_list(m.user).exists()
+
+
+def test_a_decision_is_told_in_the_readers_language(demo):
+    from fugong.policies.events import KINDS
+
+    decided = next(k for k in KINDS if k.code == "policies.decided")
+    params = {"benefit": "补贴", "status": ClaimStatus.APPROVED, "reason": "", "policy": "",
+              "enterprise": "", "amount": ""}  # fmt: skip
+    with translation.override("en"):
+        assert "Approved" in decided.title(params)
+    with translation.override("zh-hans"):
+        assert "Approved" not in decided.title(params)
