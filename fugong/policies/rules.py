@@ -29,7 +29,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fugong.enterprises.choices import Category, Ledger, Tier
 from fugong.policies.choices import Size
@@ -88,7 +88,7 @@ FACTS: dict[str, Fact] = {
     f.name: f
     for f in (
         Fact("category", gettext_lazy("statistical category"), CHOICE, ("category",), Category),
-        Fact("size", gettext_lazy("size"), CHOICE, ("employee_count", "revenue_last_year"), Size),
+        Fact("size", gettext_lazy("enterprise size"), CHOICE, ("employee_count", "revenue_last_year"), Size),
         Fact("tier", gettext_lazy("key tier"), CHOICE, ("tier",), Tier),
         Fact("ledger", gettext_lazy("ledger"), CHOICE, ("ledger",), Ledger),
         Fact(
@@ -124,7 +124,7 @@ FACTS: dict[str, Fact] = {
             gettext_lazy("employees"),
             NUMBER,
             ("employee_count",),
-            unit=gettext_lazy("people"),
+            unit=pgettext_lazy("unit of a count of people", "persons"),
         ),
         Fact(
             "revenue_last_year",
