@@ -119,10 +119,22 @@ def my_work(request: HttpRequest) -> HttpResponse:
     return render(request, "core/my_work.html", {"groups": work_for(request.user, limit=50)})
 
 
+def _back(job: Job) -> dict | None:
+    """The page the job was started from (``params["back"]``: ``{"url", "label"}``), for a
+    link back; only a path of this site."""
+    back = (job.params or {}).get("back")
+    if not isinstance(back, dict):
+        return None
+    url, label = str(back.get("url") or ""), str(back.get("label") or "")
+    if not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return None
+    return {"url": url, "label": label or _("Back")}
+
+
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = job_get(user=request.user, pk=pk)
-    context = {"job": job}
+    context = {"job": job, "back": _back(job)}
     if request.htmx:
         return render(request, "core/job_detail.html#progress", context)
     return render(request, "core/job_detail.html", context)

@@ -30,5 +30,12 @@ def grant_job(ctx: JobContext) -> dict:
     ctx.progress(1, 2)
     n = grant_compute(benefit=benefit, actor=ctx.user or "policies")
     ctx.progress(2, 2)
-    ctx.message(_("%(n)s claims computed, waiting for confirmation.") % {"n": n})
+    if n:
+        ctx.message(_("%(n)s claims computed, waiting for confirmation.") % {"n": n})
+    elif benefit.matches.exists():
+        ctx.message(
+            _("Every eligible enterprise already has a claim of this benefit: no new claim.")
+        )
+    else:
+        ctx.message(_("No enterprise is eligible for this benefit now: no claim computed."))
     return {"proposed": n}

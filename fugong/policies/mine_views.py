@@ -27,6 +27,7 @@ from fugong.policies.choices import OPEN_CLAIM, ClaimStatus, PolicyStatus
 from fugong.policies.mine_forms import ClaimForm, FactsForm
 from fugong.policies.models import Benefit, Claim, PolicyFacts
 from fugong.policies.public_views import grant_text
+from fugong.policies.views import sent_back_step
 from fugong.policies.workflow import CLAIMS, ENTERPRISE
 
 HELD = (*OPEN_CLAIM, ClaimStatus.APPROVED)  # a claim that stands: no second one
@@ -217,6 +218,8 @@ def claim_new(request: HttpRequest, benefit_pk: int) -> HttpResponse:
         messages.info(request, _("Your enterprise has claimed this benefit already."))
         return _claim_page(standing)
     eligible, reasons, amount = matching.explain(benefit, enterprise.pk)
+    # Not eligible: the form is shown disabled under the conditions not met (what was typed
+    # kept), and a post is refused here with the reasons on the page.
     form = ClaimForm(
         request.POST or None,
         request.FILES or None,
@@ -224,7 +227,12 @@ def claim_new(request: HttpRequest, benefit_pk: int) -> HttpResponse:
         initial={"requested": amount},
     )
     error, status = "", 400
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not eligible:
+        error = _(
+            "Your enterprise does not meet every condition of this benefit: the conditions "
+            "not met are marked above. Nothing was saved."
+        )
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             claim = services.claim_start(
@@ -270,7 +278,17 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if claim is None:
         raise Http404
-    if claim.status != ClaimStatus.DRAFT or ENTERPRISE not in CLAIMS.roles_of(request.user, claim):
+    owner = ENTERPRISE in CLAIMS.roles_of(request.user, claim)
+    if owner and claim.status == ClaimStatus.SUBMITTED:
+        messages.info(
+            request,
+            _(
+                "This claim is submitted and waits for review. To change it, withdraw it on "
+                "this page, then claim the benefit again."
+            ),
+        )
+        return _claim_page(claim)
+    if claim.status != ClaimStatus.DRAFT or not owner:
         messages.info(request, _("Only the enterprise changes its claim, while it is being filled in."))  # fmt: skip
         return _claim_page(claim)
     if request.method == "POST" and request.POST.get("remove"):
@@ -317,6 +335,7 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "enterprise": claim.enterprise,
             "claim": claim,
             "files": claim.files.all(),
+            "sent_back": sent_back_step(claim),
             "eligible": True,
             "amount": claim.computed_amount,
             "form": form,

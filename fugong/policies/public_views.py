@@ -10,11 +10,11 @@ import re
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from fugong.accounts.models import Jurisdiction
+from fugong.core.templatetags.fugong import yuan
 from fugong.policies import rules, selectors
 from fugong.policies.models import Benefit, Policy
 
@@ -24,7 +24,9 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 def formula_text(formula: str) -> str:
     """A formula in words: the enterprise's figures by their labels, × and ÷, “the lesser
-    of” for min (``monthly_rent * 2`` → “月租金 × 2”)."""
+    of” for min (``monthly_rent * 2`` → “月租金 × 2”); a constant is an amount (“50,000 元”)."""
+    if constant := constant_amount(formula):
+        return constant
     words = {
         "min": _("the lesser of"),
         "max": _("the greater of"),
@@ -32,6 +34,14 @@ def formula_text(formula: str) -> str:
     }
     text = _NAME.sub(lambda m: words.get(m.group(0), m.group(0)), formula)
     return " ".join(text.replace("*", " × ").replace("/", " ÷ ").split())
+
+
+def constant_amount(formula: str) -> str:
+    """A formula that is only a number, as an amount in yuan; otherwise empty."""
+    bare = (formula or "").strip().replace(",", "")
+    if not re.fullmatch(r"\d+(\.\d+)?", bare):
+        return ""
+    return _("%(amount)s yuan") % {"amount": yuan(bare)}
 
 
 def _places(benefits: list[Benefit]) -> dict[int, str]:
@@ -56,7 +66,7 @@ def grant_text(benefit: Benefit) -> str:
     if benefit.cap is not None:
         text = _("%(formula)s, at most %(cap)s yuan") % {
             "formula": text,
-            "cap": number_format(benefit.cap, 2, force_grouping=True),
+            "cap": yuan(benefit.cap),
         }
     return text
 

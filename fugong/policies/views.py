@@ -15,12 +15,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fugong.accounts.models import Jurisdiction
-from fugong.core.errors import UserError
+from fugong.core.errors import Conflict, UserError
 from fugong.core.files import file_response
 from fugong.core.ids import parse_id
 from fugong.core.jobs import job_start
@@ -37,7 +38,8 @@ from fugong.policies.forms import (
     formula_help,
     issuers,
 )
-from fugong.policies.models import Benefit, Claim, ClaimFile, Policy
+from fugong.policies.models import Benefit, Claim, ClaimFile, ClaimStep, Policy
+from fugong.policies.public_views import constant_amount
 from fugong.policies.workflow import CLAIMS, ENTERPRISE, reviews
 
 PAGE = 30
@@ -84,7 +86,9 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
 def _formula_words(formula: str) -> str:
-    """The formula with each figure named in the reader's language."""
+    """The formula with each figure named in the reader's language; a constant, in yuan."""
+    if constant := constant_amount(formula):
+        return constant
 
     def name(m: re.Match) -> str:
         fact = rules.FACTS.get(m.group(0))
@@ -134,6 +138,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
             "may_issue": government and issuers(request.user).exists(),
             "may_match": _reviews_any(request.user),
             "government": government,
+            "enterprise_user": bool(selectors.enterprise_ids(request.user)),
         },
     )
 
@@ -261,7 +266,7 @@ def match_all(request: HttpRequest) -> HttpResponse:
         kind=services.MATCH_JOB,
         title=_("Match every published benefit with the enterprises"),
         user=request.user,
-        params={},
+        params={"back": {"url": reverse("policies:list"), "label": _("Policies")}},
     )
     return redirect("core:job", pk=job.pk)
 
@@ -270,9 +275,14 @@ def match_all(request: HttpRequest) -> HttpResponse:
 
 
 def _benefit(request, pk: int) -> Benefit:
+    """A benefit of a policy the user sees, or one the user's claim is on (an enterprise
+    still opens the benefit of its claim once the policy is withdrawn)."""
     visible = selectors.policy_list(request.user).values("pk")
+    claimed = Claim.objects.filter(
+        benefit_id=pk, enterprise_id__in=selectors.enterprise_ids(request.user)
+    ).values("benefit_id")
     benefit = (
-        Benefit.objects.filter(pk=pk, policy_id__in=visible)
+        Benefit.objects.filter(Q(policy_id__in=visible) | Q(pk__in=claimed), pk=pk)
         .select_related("policy__issuer", "policy__office")
         .first()
     )
@@ -459,7 +469,10 @@ def benefit_grant(request: HttpRequest, pk: int) -> HttpResponse:
         kind=services.GRANT_JOB,
         title=_("Compute “%(benefit)s” for every eligible enterprise") % {"benefit": benefit.title},
         user=request.user,
-        params={"benefit": benefit.pk},
+        params={
+            "benefit": benefit.pk,
+            "back": {"url": reverse("policies:benefit", args=[benefit.pk]), "label": benefit.title},
+        },
     )
     return redirect("core:job", pk=job.pk)
 
@@ -518,6 +531,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "today": timezone.localdate(),
             "government": selectors.is_government(request.user),
+            "enterprise_user": bool(selectors.enterprise_ids(request.user)),
         },
     )
 
@@ -534,6 +548,14 @@ def _claim(request, pk: int) -> Claim:
     return claim
 
 
+def sent_back_step(claim: Claim) -> ClaimStep | None:
+    """The step that sent ``claim`` back to the enterprise, while it is a draft again."""
+    if claim.status != ClaimStatus.DRAFT:
+        return None
+    last = claim.steps.order_by("-at", "-pk").first()
+    return last if last is not None and last.action == "send_back" else None
+
+
 def _claim_page(request, claim: Claim, *, error: str = "", status: int = 200, step=None,
                 pay_form=None, reversal=None) -> HttpResponse:  # fmt: skip
     """The claim with its steps, files and payments; ``step``, ``pay_form`` and ``reversal``
@@ -548,20 +570,26 @@ def _claim_page(request, claim: Claim, *, error: str = "", status: int = 200, st
     remaining = None
     if claim.approved_amount is not None:
         remaining = max(claim.approved_amount - paid, Decimal(0))
-    may_pay = manage and claim.status == ClaimStatus.APPROVED
+    may_pay = manage and claim.status == ClaimStatus.APPROVED and claim.benefit.has_money
     if pay_form is None and may_pay:
         pay_form = PaymentForm(initial={"amount": remaining or None})
     labels = {t.action: t.label for t in CLAIMS.transitions}
     amount_default = claim.requested_amount if claim.status == ClaimStatus.SUBMITTED else None
     if claim.status == ClaimStatus.PROPOSED:
         amount_default = claim.computed_amount
+    actions = CLAIMS.available(user, claim)
+    # What the user typed for a step no longer open (another tab acted first): shown apart.
+    stranded = step if step and step.get("action") not in {t.action for t in actions} else None
+    if stranded and not (stranded.get("reason") or stranded.get("amount")):
+        stranded = None
     return render(
         request,
         "policies/claim.html",
         {
             "claim": claim,
             "policy": claim.benefit.policy,
-            "actions": CLAIMS.available(user, claim),
+            "actions": actions,
+            "stranded": stranded,
             "amount_default": amount_default,
             "step": step or {},
             "files": claim.files.all(),
@@ -572,6 +600,7 @@ def _claim_page(request, claim: Claim, *, error: str = "", status: int = 200, st
             "remaining": remaining,
             "manage": manage,
             "owner": ENTERPRISE in CLAIMS.roles_of(user, claim),
+            "sent_back": sent_back_step(claim),
             "may_pay": may_pay,
             "pay_form": pay_form,
             "reversal": reversal or {},
@@ -634,6 +663,18 @@ def claim_step(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, claim=claim, action=action, reason=typed["reason"],
             revision=request.POST.get("revision") or None, amount=typed["amount"] or None,
         )  # fmt: skip
+    except Conflict as exc:
+        # Another tab or user acted first: the claim as it is now, with what was typed shown
+        # (in its form when that step is still open, otherwise apart, to copy).
+        now = _claim(request, pk)
+        kept = typed["reason"] or typed["amount"]
+        error = _(
+            "Someone else changed this claim while you had it open: it is now “%(status)s”. "
+            "Nothing was done."
+        ) % {"status": now.get_status_display()}
+        if kept:
+            error += " " + _("What you typed is shown below.")
+        return _claim_page(request, now, error=error, status=exc.status, step=typed)
     except UserError as exc:
         return _claim_page(request, _claim(request, pk), error=exc.message, status=exc.status,
                            step=typed)  # fmt: skip
@@ -672,6 +713,11 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     if batch:
         qs = qs.filter(batch=batch)
     start, end = _day(request.GET.get("from")), _day(request.GET.get("to"))
+    unread = [
+        raw
+        for raw, day in ((request.GET.get("from"), start), (request.GET.get("to"), end))
+        if (raw or "").strip() and day is None
+    ]
     if start:
         qs = qs.filter(paid_on__gte=start)
     if end:
@@ -683,6 +729,8 @@ def payment_list(request: HttpRequest) -> HttpResponse:
         reversed=Sum("amount", filter=Q(amount__lt=0)),
         enterprises=Count("claim__enterprise", distinct=True),
     )
+    # Reversals are negative rows; the total is said as an amount reversed (positive).
+    totals["reversed"] = -(totals["reversed"] or Decimal(0))
     query = "&".join(
         f"{k}={v}"
         for k, v in (("policy", policy), ("batch", batch), ("from", start), ("to", end))
@@ -701,5 +749,13 @@ def payment_list(request: HttpRequest) -> HttpResponse:
             "end": end,
             "query": query,
             "government": selectors.is_government(request.user),
+            "enterprise_user": bool(selectors.enterprise_ids(request.user)),
+            "date_error": _(
+                "The date “%(value)s” is not understood: give it as 2026-03-01. "
+                "The list below is not filtered by it."
+            )
+            % {"value": unread[0][:20]}
+            if unread
+            else "",
         },
     )

@@ -12,10 +12,10 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.template.defaultfilters import floatformat
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from fugong.core.templatetags.fugong import yuan
 from fugong.enterprises.models import Enterprise
 from fugong.policies import matching, rules, selectors, services
 from fugong.policies.choices import ClaimStatus, PolicyStatus
@@ -69,7 +69,7 @@ def test_an_enterprise_sees_what_it_qualifies_for_with_amounts_and_why_not_for_t
     assert attributes(html, "eligible", "benefit") == set(matches)
     for m in matches.values():
         if m.amount is not None:
-            assert floatformat(m.amount, "2g") in html
+            assert yuan(m.amount) in html
     # 政策找企业 explained: the subsidy is not open to it, and the page says which condition.
     subsidy = benefit(SUBSIDY)
     assert subsidy.pk in attributes(html, "other", "benefit")
@@ -154,7 +154,7 @@ def test_the_facts_form_matches_again_and_a_newly_open_benefit_appears(
     assert match.amount == Decimal("50000.00")  # 5 % of 1,000,000 yuan
     html = client.get(reverse("policies:mine")).content.decode()
     assert subsidy.pk in attributes(html, "eligible", "benefit")
-    assert floatformat(Decimal(50000), "2g") in html
+    assert yuan(Decimal(50000)) in html
 
 
 def test_the_facts_form_refuses_a_negative_amount_and_keeps_the_rest(login, client):

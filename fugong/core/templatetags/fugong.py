@@ -1,3 +1,5 @@
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
 from django import forms, template
 
 from fugong.core import registry
@@ -43,3 +45,17 @@ def personal(context, text, enterprise_id=None) -> str:
     if user is not None and registry.hook("sees_personal_data")(user, enterprise_id=enterprise_id):
         return text or ""
     return mask_text(text or "")
+
+
+@register.filter
+def yuan(value) -> str:
+    """``amount|yuan``: an amount with 2 decimals and thousands separators (25,755.00) in
+    every language (Django's ``floatformat:"2g"`` groups only where the locale says so, and
+    zh-hans says not); empty for None or what is not a number."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError, TypeError):
+        return ""
+    return f"{amount:,.2f}"
