@@ -648,16 +648,42 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("policies:claim", claim.pk)
 
 
+def _claim_or_sent_back(request, pk: int, typed: dict) -> Claim | HttpResponse:
+    """The claim; or, when another tab sent it back meanwhile (a draft again, the
+    enterprise's own until submitted), its reviewer is told so, with what was typed, on the
+    list of claims (never left on the step's address)."""
+    try:
+        return _claim(request, pk)
+    except Http404:
+        hidden = (
+            Claim.objects.filter(pk=pk, status=ClaimStatus.DRAFT)
+            .select_related("benefit__policy__issuer")
+            .first()
+        )
+        if hidden is None or not reviews(request.user, hidden.benefit.policy):
+            raise
+    text = _(
+        "This claim was sent back to the enterprise meanwhile and is being filled in again: "
+        "nothing was done. It comes back here when the enterprise submits it again."
+    )
+    if typed["reason"]:
+        text += " " + _("What you typed: %(text)s") % {"text": typed["reason"]}
+    messages.warning(request, text)
+    return redirect("policies:claims")
+
+
 @login_required
 @require_POST
 def claim_step(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim(request, pk)
     action = (request.POST.get("action") or "")[:20]
     typed = {
         "action": action,
         "reason": (request.POST.get("reason") or "").strip()[:1000],
         "amount": (request.POST.get("amount") or "").strip()[:20],
     }
+    claim = _claim_or_sent_back(request, pk, typed)
+    if not isinstance(claim, Claim):
+        return claim
     try:
         services.claim_step(
             actor=request.user, claim=claim, action=action, reason=typed["reason"],
@@ -666,7 +692,9 @@ def claim_step(request: HttpRequest, pk: int) -> HttpResponse:
     except Conflict as exc:
         # Another tab or user acted first: the claim as it is now, with what was typed shown
         # (in its form when that step is still open, otherwise apart, to copy).
-        now = _claim(request, pk)
+        now = _claim_or_sent_back(request, pk, typed)
+        if not isinstance(now, Claim):
+            return now
         kept = typed["reason"] or typed["amount"]
         error = _(
             "Someone else changed this claim while you had it open: it is now “%(status)s”. "

@@ -286,3 +286,21 @@ def test_the_ledger_says_a_date_it_does_not_understand_and_counts_enterprises(
     bad = page(client, "/policies/payments/?from=abc")
     assert 'data-testid="date-error"' in bad and "abc" in bad
     assert 'data-testid="date-error"' not in page(client, "/policies/payments/?from=2026-03-01")
+
+
+def test_a_stale_tab_on_a_claim_sent_back_meanwhile_is_told_so_with_what_was_typed(
+    submitted_claim, office, client
+):
+    claim, _owner = submitted_claim
+    seen = claim.revision
+    assert step(client, claim, "send_back", seen, reason="缺少证明").status_code == 302
+    # The other tab, still showing the submitted claim: the claim is the enterprise's draft.
+    answer = step(client, claim, "reject", seen, reason="不符合第三条")
+    assert answer.status_code == 302 and answer["Location"] == "/policies/claims/"
+    assert any("不符合第三条" in m for m in said(answer))
+    # Someone who does not review it still gets nothing.
+    outsider = Membership.objects.filter(role=Role.ENTERPRISE, is_active=True).exclude(
+        enterprise=claim.enterprise
+    )
+    client.force_login(outsider.first().user)
+    assert step(client, claim, "reject", seen, reason="x").status_code == 404
