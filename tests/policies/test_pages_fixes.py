@@ -177,8 +177,9 @@ def test_proposed_claims_without_amount_say_it_must_be_filled_in(town, office, c
     assert proposed.exists()
     proposed.update(computed_amount=None)
     body = page(client, f"/policies/benefits/{article.pk}/")
-    line = body[body.index('data-testid="proposed"') :][:400]
-    assert "0.00" not in line and "must be filled in" in line
+    start = body.index('data-testid="proposed"')
+    line = body[start : body.index("<", start)]
+    assert "0.00" not in line and ("金额待补充" in line or "must be filled in" in line), line
 
 
 # --- 16: not eligible ----------------------------------------------------------------------
