@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import random
-import statistics
 import time
 
 from bench.harness import setup_django
@@ -132,41 +131,11 @@ def timed(client, url: str, runs: int) -> dict:
     """Median and p95 ms of GET url (after one warm-up), the median CPU ms of this process
     (the pages and SQLite; PostgreSQL's server apart), the median ms spent in the database
     calls, the queries and the status."""
-    from django.db import connection
+    from bench.harness import timed_calls
 
-    from bench.harness import percentile
-
-    client.get(url)  # warm-up
-    count, in_sql = 0, 0.0
-
-    def counter(execute, sql, params, many, context):
-        nonlocal count, in_sql
-        count += 1
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            in_sql += time.perf_counter() - started
-
-    with connection.execute_wrapper(counter):
-        status = client.get(url).status_code
-        queries = count
-        walls, cpus, sqls = [], [], []
-        for _ in range(runs):
-            in_sql = 0.0
-            wall, cpu = time.perf_counter(), time.process_time()
-            client.get(url)
-            cpus.append((time.process_time() - cpu) * 1000)
-            walls.append((time.perf_counter() - wall) * 1000)
-            sqls.append(in_sql * 1000)
-    return {
-        "median": statistics.median(walls),
-        "p95": percentile(walls, 95),
-        "cpu": statistics.median(cpus),
-        "sql": statistics.median(sqls),
-        "queries": queries,
-        "status": status,
-    }
+    figures = timed_calls(lambda: client.get(url).status_code, runs)
+    figures["status"] = figures.pop("first")
+    return figures
 
 
 def explain(client, url: str) -> None:

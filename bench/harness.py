@@ -85,6 +85,45 @@ def time_page(client, url: str, runs: int) -> tuple[float, float, int, int]:
     return statistics.median(samples), percentile(samples, 95), count, status
 
 
+def timed_calls(call, runs: int) -> dict:
+    """Median and p95 ms of ``call()`` over ``runs`` (after one warm-up), the median CPU ms of
+    this process (PostgreSQL's server apart), the median ms spent in the database calls, the
+    queries of one call and what the first measured call returned (``first``)."""
+    from django.db import connection
+
+    call()  # warm-up
+    count, in_sql = 0, 0.0
+
+    def counter(execute, sql, params, many, context):
+        nonlocal count, in_sql
+        count += 1
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            in_sql += time.perf_counter() - started
+
+    with connection.execute_wrapper(counter):
+        first = call()
+        queries = count
+        walls, cpus, sqls = [], [], []
+        for _ in range(runs):
+            in_sql = 0.0
+            wall, cpu = time.perf_counter(), time.process_time()
+            call()
+            cpus.append((time.process_time() - cpu) * 1000)
+            walls.append((time.perf_counter() - wall) * 1000)
+            sqls.append(in_sql * 1000)
+    return {
+        "median": statistics.median(walls),
+        "p95": percentile(walls, 95),
+        "cpu": statistics.median(cpus),
+        "sql": statistics.median(sqls),
+        "queries": queries,
+        "first": first,
+    }
+
+
 def _ensure_postgres_database(base: str, name: str, fresh: bool) -> None:
     import psycopg
 

@@ -31,7 +31,7 @@ import random
 import statistics
 import time
 
-from bench.harness import ROOT, _ensure_postgres_database, percentile
+from bench.harness import ROOT, _ensure_postgres_database
 
 SKIP = {"build_filings", "build_history", "build_policies"}
 MARK = "性能测试"  # in the document number of the policies made here
@@ -203,36 +203,9 @@ def time_wide(runs: int) -> None:
 def _timed(call, requests: int) -> dict:
     """Median and p95 ms of one call (after one warm-up), the median ms spent in the
     database calls, and the queries of one."""
-    from django.db import connection
+    from bench.harness import timed_calls
 
-    call()
-    count, in_sql = 0, 0.0
-
-    def counter(execute, sql, params, many, context):
-        nonlocal count, in_sql
-        count += 1
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            in_sql += time.perf_counter() - started
-
-    with connection.execute_wrapper(counter):
-        call()
-        queries = count
-        samples, sqls = [], []
-        for _ in range(requests):
-            in_sql = 0.0
-            started = time.perf_counter()
-            call()
-            samples.append((time.perf_counter() - started) * 1000)
-            sqls.append(in_sql * 1000)
-    return {
-        "median": statistics.median(samples),
-        "p95": percentile(samples, 95),
-        "sql": statistics.median(sqls),
-        "queries": queries,
-    }
+    return timed_calls(call, requests)
 
 
 def eligible_calls(user, benefit) -> list[tuple[str, object]]:
