@@ -88,7 +88,13 @@ FACTS: dict[str, Fact] = {
     f.name: f
     for f in (
         Fact("category", gettext_lazy("statistical category"), CHOICE, ("category",), Category),
-        Fact("size", gettext_lazy("enterprise size"), CHOICE, ("employee_count", "revenue_last_year"), Size),
+        Fact(
+            "size",
+            gettext_lazy("enterprise size"),
+            CHOICE,
+            ("employee_count", "revenue_last_year"),
+            Size,
+        ),
         Fact("tier", gettext_lazy("key tier"), CHOICE, ("tier",), Tier),
         Fact("ledger", gettext_lazy("ledger"), CHOICE, ("ledger",), Ledger),
         Fact(
