@@ -6,10 +6,12 @@ sentence the narrative reports print (seeds 000 and 002: 惠及503户，发放1.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from fugong.accounts.choices import Role
 from fugong.accounts.models import Membership
@@ -59,9 +61,15 @@ def _approved(c: Cast, policy: Policy, reviewer) -> Claim:
         actor=c.enterprise, benefit=policy.benefits.get(), enterprise=enterprise_of(c.enterprise)
     )
     claim = services.claim_step(actor=c.enterprise, claim=claim, action="submit")
-    return services.claim_step(
+    claim = services.claim_step(
         actor=reviewer, claim=claim, action="approve", amount=claim.computed_amount
     )
+    # Approved on T-10, the day of the first line of the ledger below (a payment is never
+    # dated before its approval).
+    decided = timezone.now() - datetime.timedelta(days=10)
+    Claim.objects.filter(pk=claim.pk).update(decided_at=decided)
+    claim.decided_at = decided
+    return claim
 
 
 def build() -> World:
@@ -186,9 +194,9 @@ def test_in_a_fixed_number_of_queries(world, django_assert_num_queries):
 
 def test_a_period_counts_the_lines_in_it(world):
     user, county = world.a.county_cmd, world.casts.county.county
-    # Up to T-2: c's reversal (T-1) is not yet made; nothing was approved yet (today).
+    # Up to T-2: c's reversal (T-1) is not yet made; the four claims were approved on T-10.
     back_then = P.compute(user=user, node=county, end=days(-2))
-    assert back_then.total.as_dict() == cell(3, "135000")
+    assert back_then.total.as_dict() == cell(3, "135000", 4, "140000")
     rows = {r.jurisdiction.pk: r.cell for r in back_then.children}
     assert (rows[town(world.c).pk].benefited, rows[town(world.c).pk].paid) == (1, 50000)
     # From T-3: a +20,000 +20,000; b -20,000 +15,000 (a net loss); c -50,000.
@@ -198,7 +206,7 @@ def test_a_period_counts_the_lines_in_it(world):
         "惠八条": (1, Decimal("15000")),
         "扶持资金": (1, Decimal("-30000")),  # a +20,000; c -50,000
     }
-    assert (recent.total.approved, recent.total.waiting) == (4, 1)
+    assert (recent.total.approved, recent.total.waiting) == (0, 1)
     # Before anything was paid: nothing.
     assert P.compute(user=user, node=county, end=days(-11)).total.empty
 
