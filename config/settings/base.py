@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "fugong.notifications",
     "fugong.workforce",
     "fugong.cases",
+    "fugong.vacancies",
+    "fugong.buses",
     "fugong.reports",
     "fugong.demo",
 ]
