@@ -151,7 +151,8 @@ def town() -> Path:
     )
     w.subheading(
         "（三）完善保障提供精心服务，实施“暖企助企”用心扶持。",
-        "线上招聘、援企稳岗补贴、返岗包车、防控知识宣讲等情况：{{ no_data }}。",
+        "{% if jobs.text %}{{ jobs.text }}援企稳岗补贴、防控知识宣讲等情况：{{ no_data }}。"
+        "{% else %}线上招聘、援企稳岗补贴、返岗包车、防控知识宣讲等情况：{{ no_data }}。{% endif %}",
     )
     w.section_if("inspections.text", "（四）加强检查督导，督促整改落实。", "{{ inspections.text }}")
     w.heading("三、下步工作打算")
@@ -204,7 +205,8 @@ def county() -> Path:
         "（二）强服务，用心扶持。",
         "坚持问题导向，采取“现场办公+协调部门+责任人员”的工作方式打通企业服务“最后一公里”。"
         + SUPPORT
-        + "{{ policies.text }}金融支持、招聘用工、降低用电成本等情况：{{ no_data }}。"
+        + "{{ policies.text }}{% if jobs.text %}{{ jobs.text }}金融支持、降低用电成本等情况："
+        "{{ no_data }}。{% else %}金融支持、招聘用工、降低用电成本等情况：{{ no_data }}。{% endif %}"
         "{{ requests.text }}",
     )
     w.subheading(

@@ -27,6 +27,7 @@ from fugong.resumption.choices import VALID
 from fugong.resumption.models import Acceptance, Filing, FilingEvent, Notice
 from fugong.stats import figures as F
 from fugong.stats import inspections as stats_inspections
+from fugong.stats import jobs as stats_jobs
 from fugong.stats import policies as stats_policies
 from fugong.stats import requests as stats_requests
 from fugong.stats import staff
@@ -386,6 +387,47 @@ def policies_context(figures) -> dict:
     }
 
 
+def jobs_figures(*, user, node: Jurisdiction, day: datetime.date):
+    """Vacancies open on the day and buses up to it (charter batches arrived, commuter buses in
+    service), live."""
+    return stats_jobs.compute(user=user, node=node, end=day)
+
+
+def jobs_context(figures) -> dict:
+    """``{{ jobs.… }}``: vacancies and buses, and ``.text``, the sentence the shipped reports
+    print (empty when there is nothing to say): 截至3月5日，在库空岗120个、缺工860人（制造业
+    600人），累计发布岗位150个、已招用300人；组织返岗包车6趟，接回务工人员230人，发放包车补贴
+    3.00万元；通勤班车4辆、乘车员工120人。"""
+    cell = figures.total if figures is not None else stats_jobs.JobsCell()
+    sections = [s for s in figures.by_section if s.shortage][:3] if figures is not None else []
+    hiring = []
+    if cell.open:
+        part = f"在库空岗{cell.open}个、缺工{cell.shortage}人"
+        if sections:
+            part += "（" + "，".join(f"{s.name}{s.shortage}人" for s in sections) + "）"
+        hiring.append(part)
+    if cell.posted:
+        hiring.append(f"累计发布岗位{cell.posted}个、已招用{cell.filled}人")
+    parts = ["，".join(hiring)] if hiring else []
+    if cell.batches:
+        part = f"组织返岗包车{cell.batches}趟，接回务工人员{cell.brought_back}人"
+        if cell.subsidy > 0:
+            part += f"，发放包车补贴{wan(cell.subsidy)}万元"
+        parts.append(part)
+    if cell.commuter_buses:
+        parts.append(f"通勤班车{cell.commuter_buses}辆、乘车员工{cell.riders}人")
+    text = f"截至{cn_day(figures.end)}，" + "；".join(parts) + "。" if parts else ""
+    return {
+        **{name: getattr(cell, name) for name in stats_jobs.NAMES},
+        "subsidy_wan": wan(cell.subsidy),
+        "by_section": [
+            {"name": s.name, "open": s.open, "shortage": s.shortage}
+            for s in (figures.by_section if figures is not None else [])
+        ],
+        "text": text,
+    }
+
+
 # ---------------------------------------------------------------------------- narrative
 
 
@@ -460,6 +502,13 @@ PLACEHOLDER_HELP: dict[str, object] = {
         "(list: .name .benefited .paid_wan) .text (.text: the sentence the shipped reports "
         "print, empty when nothing was paid)"
     ),
+    "jobs": _(
+        "vacancies and buses up to the day: .open .wanted .shortage (缺工) .hiring "
+        "(enterprises) .posted .filled .batches (charter buses arrived) .brought_back (workers) "
+        ".subsidy .subsidy_wan .commuter_buses .riders .by_section (list: .name .open "
+        ".shortage) .text (.text: the sentence the shipped reports print, empty when there is "
+        "nothing to say)"
+    ),
     "next_steps": _("list of paragraphs of 下步工作打算 typed when asking for the report"),
     "problems": _("list of paragraphs of 存在的问题 typed when asking for the report"),
 }
@@ -473,6 +522,7 @@ def narrative_context(
     requests=None,
     inspections=None,
     policies=None,
+    jobs=None,
     next_steps: str = "",
     problems: str = "",
 ) -> dict:
@@ -519,10 +569,34 @@ def narrative_context(
         "requests": requests_context(requests),
         "inspections": inspections_context(inspections),
         "policies": policies_context(policies),
+        "jobs": jobs_context(jobs),
         "next_steps": paragraphs(next_steps, DEFAULT_NEXT_STEPS),
         "problems": paragraphs(problems, DEFAULT_PROBLEMS),
     }
     return context
+
+
+def live_context(
+    *,
+    user,
+    node: Jurisdiction,
+    day: datetime.date,
+    figures: F.Figures,
+    next_steps: str = "",
+    problems: str = "",
+) -> dict:
+    """The narrative context of ``node`` on ``day`` from the live figures the user may see."""
+    return narrative_context(
+        figures=figures,
+        help_given=support(user=user, node=node, day=day),
+        roster=roster_figures(user=user, node=node, day=day),
+        requests=request_figures(user=user, node=node, day=day),
+        inspections=inspection_figures(user=user, node=node, day=day),
+        policies=policy_figures(user=user, node=node, day=day),
+        jobs=jobs_figures(user=user, node=node, day=day),
+        next_steps=next_steps,
+        problems=problems,
+    )
 
 
 PLACEHOLDER_NAMES = frozenset(PLACEHOLDER_HELP)

@@ -27,13 +27,11 @@ def narrative(
     problems: str = "",
 ) -> tuple[bytes, ReportTemplate | None]:
     """The filled .docx and the uploaded template it was made from (None: the shipped one)."""
-    context = C.narrative_context(
+    context = C.live_context(
+        user=user,
+        node=node,
+        day=day,
         figures=figures,
-        help_given=C.support(user=user, node=node, day=day),
-        roster=C.roster_figures(user=user, node=node, day=day),
-        requests=C.request_figures(user=user, node=node, day=day),
-        inspections=C.inspection_figures(user=user, node=node, day=day),
-        policies=C.policy_figures(user=user, node=node, day=day),
         next_steps=next_steps,
         problems=problems,
     )

@@ -196,14 +196,7 @@ def sample_context(*, user, node: Jurisdiction) -> dict:
     """A real context (the node's figures today) to try a template with."""
     day = timezone.localdate()
     figures = C.report_figures(user=user, node=node, day=day)
-    return C.narrative_context(
-        figures=figures,
-        help_given=C.support(user=user, node=node, day=day),
-        roster=C.roster_figures(user=user, node=node, day=day),
-        requests=C.request_figures(user=user, node=node, day=day),
-        inspections=C.inspection_figures(user=user, node=node, day=day),
-        policies=C.policy_figures(user=user, node=node, day=day),
-    )
+    return C.live_context(user=user, node=node, day=day, figures=figures)
 
 
 # ---------------------------------------------------------------------------- writes

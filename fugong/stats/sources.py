@@ -299,3 +299,73 @@ def policies() -> PolicySource | None:
     """The registered policy payments, or None when no app keeps them (the figures are then
     not shown)."""
     return _policies
+
+
+@dataclass(frozen=True)
+class VacancySource:
+    """Vacancies posted by enterprises (动态空岗信息库), counted by ``fugong.stats.jobs``. Read
+    through the model's own ``scope_rules``; placed by the posting enterprise's jurisdiction."""
+
+    vacancies: type[models.Model]
+    headcount: str  # people wanted
+    filled: str  # people taken on so far
+    status: str
+    published: str  # the status value of a published vacancy (others: draft, closed)
+    published_at: str  # when it was published (a datetime, null before)
+    expires_on: str  # its last day on the board (a date)
+    enterprise: str  # lookup of the posting enterprise's id
+    place_path: str  # lookup of that enterprise's jurisdiction path
+    section: tuple[str, str]  # lookups of the enterprise's industry section code and name
+
+
+@dataclass(frozen=True)
+class BusSource:
+    """Charter buses that brought workers back (返岗包车) and commuter buses (通勤班车),
+    counted by ``fugong.stats.jobs``. Each model is read through its own ``scope_rules``."""
+
+    passengers: type[models.Model]  # one row per worker on a charter batch
+    passenger_batch: str  # lookup of the batch's id
+    passenger_arrived: str  # lookup of the batch's status
+    arrived: str  # the status value of a batch that arrived
+    passenger_arrival: str  # lookup of the batch's arrival day (a date)
+    passenger_place_path: str  # lookup of the worker's enterprise's jurisdiction path
+    batches: type[models.Model]
+    batch_status: str
+    batch_arrival: str
+    batch_subsidy: str  # yuan
+    batch_place_path: str  # lookup of the organiser's jurisdiction path
+    commuter_buses: type[models.Model]
+    # The buses in service on a day: a Q over ``commuter_buses`` (a valid letter that day).
+    in_service: Callable[..., models.Q]
+    commuter_place_path: str  # lookup of the bus's enterprise's jurisdiction path
+    riders: str  # lookup from a bus to its riders' ids (counted distinct)
+
+
+_vacancies: VacancySource | None = None
+_buses: BusSource | None = None
+
+
+def register_vacancies(source: VacancySource) -> None:
+    """Declare the vacancies; the vacancies app does, from ``ready()``."""
+    global _vacancies
+    if _vacancies is not None and _vacancies != source:
+        raise ImproperlyConfigured("vacancy figures already registered")
+    _vacancies = source
+
+
+def vacancies() -> VacancySource | None:
+    """The registered vacancies, or None when no app keeps them."""
+    return _vacancies
+
+
+def register_buses(source: BusSource) -> None:
+    """Declare the charter and commuter buses; the buses app does, from ``ready()``."""
+    global _buses
+    if _buses is not None and _buses != source:
+        raise ImproperlyConfigured("bus figures already registered")
+    _buses = source
+
+
+def buses() -> BusSource | None:
+    """The registered buses, or None when no app keeps them."""
+    return _buses
