@@ -187,6 +187,7 @@ def test_serve_gives_gunicorn_the_threads_of_the_database_or_of_the_setting(monk
 
     started = []
     monkeypatch.setattr(serve, "collect_static", lambda: None)
+    monkeypatch.setattr(serve, "check_migrated", lambda: None)
     monkeypatch.setattr(serve, "recover_jobs", lambda **kw: 0)
     monkeypatch.setattr(serve.registry, "startup_tasks", lambda: [])
     monkeypatch.setattr(
@@ -204,3 +205,26 @@ def test_serve_gives_gunicorn_the_threads_of_the_database_or_of_the_setting(monk
 
     assert threads() == ("16" if connection.vendor == "postgresql" else "4")
     assert threads("--threads", "6") == "6"
+
+
+@pytest.mark.django_db
+def test_serve_refuses_a_database_that_lacks_migrations(monkeypatch):
+    """A database left behind an upgrade would fail page by page; ``fugong serve`` says what
+    to run instead of starting."""
+    from django.core.management import CommandError, call_command
+    from django.db.migrations.executor import MigrationExecutor
+
+    from fugong.core.management.commands import serve
+
+    assert serve.unapplied_migrations() == []  # the test database is migrated
+    serve.check_migrated()
+    leaf = ("core", "9999_not_applied")
+    plan = MigrationExecutor.migration_plan
+
+    def lacking(self, targets, clean_start=False):
+        migration = type("M", (), {"app_label": leaf[0], "name": leaf[1]})()
+        return [*plan(self, targets, clean_start), (migration, False)]
+
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lacking)
+    with pytest.raises(CommandError, match="core.9999_not_applied.*fugong migrate"):
+        call_command("serve")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from config.env import env_int, env_str
@@ -168,6 +168,31 @@ def collect_static() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+def unapplied_migrations() -> list[str]:
+    """The migrations the database still lacks ("app.0003_name"), in the order they apply."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    targets = executor.loader.graph.leaf_nodes()
+    return [f"{m.app_label}.{m.name}" for m, _backwards in executor.migration_plan(targets)]
+
+
+def check_migrated() -> None:
+    """Refuse to serve a database that lacks migrations: pages would fail one by one on a
+    missing table or column. Migrating is left to the operator (``fugong migrate``): it may
+    take long on a large database and wants a backup first."""
+    missing = unapplied_migrations()
+    if missing:
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        raise CommandError(
+            f"The database lacks {len(missing)} migration(s) ({shown}). "
+            "Run `fugong migrate` first (after a backup), then `fugong serve` again."
+        )
+
+
 def default_threads() -> int:
     """Threads a gunicorn worker: 16 on PostgreSQL (the API's fast lane writes the check-ins
     waiting in a worker together, and more requests in flight make bigger batches: 1,100 a
@@ -188,6 +213,7 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=env_int("FUGONG_WEB_THREADS", 0))
 
     def handle(self, *args, host: str, port: str, workers: int, threads: int, **options) -> None:
+        check_migrated()
         collect_static()
         interrupted = recover_jobs(quiet_errors=False)
         if interrupted:
