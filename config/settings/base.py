@@ -298,6 +298,12 @@ TASKS = {
     }
 }
 
+# /healthz (fugong.core.health) answers 503 when the oldest background job waiting to start has
+# waited longer than this many seconds (no worker running, or all stuck), or when the data
+# folder's disk has less than this many MB free.
+FUGONG_HEALTH_QUEUE_AGE = env_int("FUGONG_HEALTH_QUEUE_AGE", 900)
+FUGONG_HEALTH_DISK_MIN_MB = env_int("FUGONG_HEALTH_DISK_MIN_MB", 512)
+
 EMAIL_BACKEND = env_str("FUGONG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("FUGONG_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("FUGONG_EMAIL_PORT", 25)
