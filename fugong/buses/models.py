@@ -120,6 +120,11 @@ class CharterBatch(TimestampedModel):
         return self.label
 
     @property
+    def organiser_name(self) -> str:
+        organiser = self.enterprise or self.office or self.jurisdiction
+        return organiser.name
+
+    @property
     def label(self) -> str:
         """How the batch is named to people: its name, else "charter batch N"."""
         return self.title or str(_("Charter batch %(n)s") % {"n": self.pk})
