@@ -129,13 +129,11 @@ class CommuterOut(Schema):
 
     @staticmethod
     def resolve_letter(obj: CommuterBus):
-        letters = sorted(obj.letters.all(), key=lambda x: x.pk, reverse=True)
-        issued = [x for x in letters if x.status in (LetterStatus.APPROVED, LetterStatus.REVOKED)]
-        return (issued or letters or [None])[0]
+        return selectors.current_letter(obj)
 
 
 @router.get("/commuter", response=list[CommuterOut])
 @paginate(Pagination)
 def commuter_list(request):
     """The commuter buses the caller sees, with their latest letter (no driver's phone)."""
-    return selectors.bus_list(request.auth).prefetch_related("stops", "letters")
+    return selectors.bus_list(request.auth).prefetch_related("stops")

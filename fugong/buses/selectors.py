@@ -96,6 +96,7 @@ def bus_list(user) -> QuerySet[CommuterBus]:
         scoped(CommuterBus.objects.all(), user)
         .select_related("enterprise")
         .annotate(rider_count=Count("riders", distinct=True))
+        .prefetch_related("letters")
         .order_by("enterprise__name", "route_name", "pk")
     )
 
@@ -140,11 +141,11 @@ def letters_to_review(user) -> list[Letter]:
 
 
 def current_letter(bus: CommuterBus) -> Letter | None:
-    """The bus's latest letter issued (valid or not), else its latest."""
-    issued = bus.letters.filter(status__in=[LetterStatus.APPROVED, LetterStatus.REVOKED]).order_by(
-        "-issued_at", "-pk"
-    )
-    return issued.first() or bus.letters.order_by("-pk").first()
+    """The bus's latest letter issued (valid or not), else its latest; from the prefetched
+    letters when the list prefetched them (``bus_list``)."""
+    letters = sorted(bus.letters.all(), key=lambda x: x.pk, reverse=True)
+    issued = [x for x in letters if x.status in (LetterStatus.APPROVED, LetterStatus.REVOKED)]
+    return (issued or letters or [None])[0]
 
 
 # --- the riders' temperature ledger ------------------------------------------------------------
@@ -206,10 +207,16 @@ def days_without_disinfection(bus: CommuterBus, start: datetime.date,
     """The days from ``start`` to ``end`` (local time) with no disinfection recorded."""
     from django.utils import timezone
 
+    zone = timezone.get_current_timezone()
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
+    until = datetime.datetime.combine(
+        end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+    )
     done = {
         timezone.localtime(at).date()
-        for at in Disinfection.objects.filter(bus=bus).values_list("at", flat=True)
-        if start <= timezone.localtime(at).date() <= end
+        for at in Disinfection.objects.filter(bus=bus, at__gte=since, at__lt=until).values_list(
+            "at", flat=True
+        )
     }
     days = []
     day = start
