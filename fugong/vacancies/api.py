@@ -156,9 +156,10 @@ def vacancy_create(request, payload: VacancyCreateIn):
         pk = own[0]
     enterprise = selectors.writable_enterprises(user).filter(pk=pk).first()
     if enterprise is None:
-        if Enterprise.objects.filter(pk=pk).exists() and selectors.vacancy_list(user).filter(
-            enterprise_id=pk
-        ).exists():
+        if (
+            Enterprise.objects.filter(pk=pk).exists()
+            and selectors.vacancy_list(user).filter(enterprise_id=pk).exists()
+        ):
             raise NotAllowed(_("You may not post this enterprise's vacancies."))
         raise Http404
     values = payload.dict(exclude={"enterprise", "publish"})
@@ -171,7 +172,8 @@ def vacancy_create(request, payload: VacancyCreateIn):
 
 
 @router.patch(
-    "/{int:pk}", response={200: VacancyOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+    "/{int:pk}",
+    response={200: VacancyOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
 def vacancy_update(request, pk: int, payload: VacancyPatchIn):
     """Change a vacancy (only the fields sent) and, with ``status``, publish or close it."""

@@ -65,9 +65,7 @@ class VacancyForm(forms.Form):
                 is_active=True, path__startswith=root, depth__gte=2, depth__lte=4
             ).order_by("path")
             self.fields["place"].queryset = places
-            self.fields["place"].label_from_instance = (
-                lambda j: "　" * max(j.depth - 2, 0) + j.name
-            )
+            self.fields["place"].label_from_instance = lambda j: "　" * max(j.depth - 2, 0) + j.name
         style(self)
 
     def clean(self):

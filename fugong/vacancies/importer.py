@@ -137,7 +137,10 @@ class VacancyCheck(RowCheck):
         if text:
             status = self.statuses.get(text.lower(), self.statuses.get(text)) or ""
             if not status:
-                fail("status", _("“%(value)s” is not one of 草稿、发布、关闭.") % {"value": text[:20]})
+                fail(
+                    "status",
+                    _("“%(value)s” is not one of 草稿、发布、关闭.") % {"value": text[:20]},
+                )
         if enterprise_id is not None and post:
             pair = (enterprise_id, post)
             if pair in self.seen:

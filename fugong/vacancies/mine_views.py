@@ -21,7 +21,6 @@ from fugong.vacancies.forms import VacancyForm
 from fugong.vacancies.views import vacancy_in_scope
 
 
-
 def _enterprise(request: HttpRequest) -> Enterprise:
     """The enterprise a new vacancy or the setting is for: ``?enterprise=<pk>`` among those
     the user may write (the bureau), otherwise the user's own."""
@@ -98,7 +97,9 @@ def vacancy_status(request: HttpRequest, pk: int) -> HttpResponse:
     vacancy = vacancy_in_scope(request, pk)
     status = request.POST.get("status", "")
     if status not in VacancyStatus.values:
-        messages.error(request, _("This form asks for a step that does not exist; reload the page."))
+        messages.error(
+            request, _("This form asks for a step that does not exist; reload the page.")
+        )
         return redirect("vacancies:detail", pk)
     try:
         services.vacancy_set_status(

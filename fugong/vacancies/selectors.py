@@ -177,10 +177,7 @@ def board_page(
 
 def board_get(pk: int) -> Vacancy | None:
     return (
-        board()
-        .select_related("enterprise", "place", "enterprise__industry")
-        .filter(pk=pk)
-        .first()
+        board().select_related("enterprise", "place", "enterprise__industry").filter(pk=pk).first()
     )
 
 
@@ -218,9 +215,7 @@ def industry_choices() -> list[tuple[str, str]]:
     key = "vacancies:board:industries"
     found = cache.get(key)
     if found is None:
-        used = set(
-            board().order_by().values_list("industry_section", flat=True).distinct()
-        )
+        used = set(board().order_by().values_list("industry_section", flat=True).distinct())
         found = list(
             Industry.objects.filter(level="section", code__in=used)
             .order_by("code")

@@ -157,12 +157,8 @@ def default_places(jurisdictions: Iterable[Jurisdiction]) -> dict[int, int]:
     """Jurisdiction id -> the id of its village or community (itself when as high or higher):
     a grid is not a place a job seeker knows. One query."""
     jurisdictions = list(jurisdictions)
-    wanted = {
-        j.pk: paths_to(j.path)[PLACE_DEPTH] for j in jurisdictions if j.depth > PLACE_DEPTH
-    }
-    ids = dict(
-        Jurisdiction.objects.filter(path__in=set(wanted.values())).values_list("path", "pk")
-    )
+    wanted = {j.pk: paths_to(j.path)[PLACE_DEPTH] for j in jurisdictions if j.depth > PLACE_DEPTH}
+    ids = dict(Jurisdiction.objects.filter(path__in=set(wanted.values())).values_list("path", "pk"))
     return {j.pk: ids.get(wanted.get(j.pk), j.pk) for j in jurisdictions}
 
 

@@ -47,8 +47,16 @@ def test_an_enterprise_imports_its_own_vacancies_and_updates_by_post(demo):
     assert batch.status == ImportStatus.DONE, (batch.preview, batch.status)
     assert batch.result["created"] == 2 and batch.result["updated"] == 1
     old.refresh_from_db()
-    assert (old.headcount, old.filled, old.pay_min, old.contact_phone) == (6, 1, 6000, "13812345678")
-    assert Vacancy.objects.get(enterprise=a.enterprise, post="数控操作工").status == VacancyStatus.DRAFT
+    assert (old.headcount, old.filled, old.pay_min, old.contact_phone) == (
+        6,
+        1,
+        6000,
+        "13812345678",
+    )
+    assert (
+        Vacancy.objects.get(enterprise=a.enterprise, post="数控操作工").status
+        == VacancyStatus.DRAFT
+    )
     qc = Vacancy.objects.get(enterprise=a.enterprise, post="质检员")
     assert qc.status == VacancyStatus.PUBLISHED and qc.published_at is not None
     assert "zjy" in qc.search_key
@@ -108,4 +116,3 @@ def test_the_import_page_opens_for_an_enterprise(demo, client):
     (a,) = enterprise_members(1)
     client.force_login(a.user)
     assert client.get("/vacancies/import/").status_code == 200
-

@@ -6,65 +6,214 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0005_field_verbose_names'),
-        ('enterprises', '0010_green_channel'),
+        ("accounts", "0005_field_verbose_names"),
+        ("enterprises", "0010_green_channel"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BoardSetting',
+            name="BoardSetting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('public', models.BooleanField(default=True, verbose_name='show our vacancies on the public job board')),
-                ('enterprise', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='board_setting', to='enterprises.enterprise', verbose_name='enterprise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "public",
+                    models.BooleanField(
+                        default=True, verbose_name="show our vacancies on the public job board"
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="board_setting",
+                        to="enterprises.enterprise",
+                        verbose_name="enterprise",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'job board setting',
-                'verbose_name_plural': 'job board settings',
+                "verbose_name": "job board setting",
+                "verbose_name_plural": "job board settings",
             },
         ),
         migrations.CreateModel(
-            name='Vacancy',
+            name="Vacancy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('post', models.CharField(max_length=60, verbose_name='post')),
-                ('headcount', models.PositiveIntegerField(verbose_name='people needed')),
-                ('filled', models.PositiveIntegerField(default=0, verbose_name='filled so far')),
-                ('pay_min', models.PositiveIntegerField(blank=True, null=True, verbose_name='pay from (yuan/month)')),
-                ('pay_max', models.PositiveIntegerField(blank=True, null=True, verbose_name='pay up to (yuan/month)')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address of work')),
-                ('education', models.CharField(blank=True, choices=[('primary', 'Primary school'), ('junior', 'Junior middle school'), ('senior', 'Senior middle school or vocational school'), ('college', 'Junior college'), ('bachelor', "Bachelor's degree"), ('master', "Master's degree or above")], max_length=10, verbose_name='education')),
-                ('age_min', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='age from')),
-                ('age_max', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='age up to')),
-                ('skills', models.TextField(blank=True, max_length=2000, verbose_name='skills and other requirements')),
-                ('contact_name', models.CharField(blank=True, max_length=60, verbose_name='contact person')),
-                ('contact_phone', models.CharField(blank=True, max_length=20, verbose_name='contact phone (published)')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('closed', 'Closed')], default='draft', max_length=10, verbose_name='status')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published at')),
-                ('expires_on', models.DateField(verbose_name='open until')),
-                ('industry_section', models.CharField(blank=True, max_length=4, verbose_name='industry')),
-                ('listed', models.BooleanField(default=True, verbose_name='on the public job board')),
-                ('search_key', models.CharField(blank=True, editable=False, max_length=600, verbose_name='search key')),
-                ('revision', models.PositiveIntegerField(default=0, verbose_name='revision')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vacancies', to='enterprises.enterprise', verbose_name='enterprise')),
-                ('place', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.jurisdiction', verbose_name='place of work')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("post", models.CharField(max_length=60, verbose_name="post")),
+                ("headcount", models.PositiveIntegerField(verbose_name="people needed")),
+                ("filled", models.PositiveIntegerField(default=0, verbose_name="filled so far")),
+                (
+                    "pay_min",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="pay from (yuan/month)"
+                    ),
+                ),
+                (
+                    "pay_max",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="pay up to (yuan/month)"
+                    ),
+                ),
+                (
+                    "address",
+                    models.CharField(blank=True, max_length=200, verbose_name="address of work"),
+                ),
+                (
+                    "education",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("primary", "Primary school"),
+                            ("junior", "Junior middle school"),
+                            ("senior", "Senior middle school or vocational school"),
+                            ("college", "Junior college"),
+                            ("bachelor", "Bachelor's degree"),
+                            ("master", "Master's degree or above"),
+                        ],
+                        max_length=10,
+                        verbose_name="education",
+                    ),
+                ),
+                (
+                    "age_min",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="age from"
+                    ),
+                ),
+                (
+                    "age_max",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="age up to"
+                    ),
+                ),
+                (
+                    "skills",
+                    models.TextField(
+                        blank=True, max_length=2000, verbose_name="skills and other requirements"
+                    ),
+                ),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, max_length=60, verbose_name="contact person"),
+                ),
+                (
+                    "contact_phone",
+                    models.CharField(
+                        blank=True, max_length=20, verbose_name="contact phone (published)"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("closed", "Closed"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="published at"),
+                ),
+                ("expires_on", models.DateField(verbose_name="open until")),
+                (
+                    "industry_section",
+                    models.CharField(blank=True, max_length=4, verbose_name="industry"),
+                ),
+                (
+                    "listed",
+                    models.BooleanField(default=True, verbose_name="on the public job board"),
+                ),
+                (
+                    "search_key",
+                    models.CharField(
+                        blank=True, editable=False, max_length=600, verbose_name="search key"
+                    ),
+                ),
+                ("revision", models.PositiveIntegerField(default=0, verbose_name="revision")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vacancies",
+                        to="enterprises.enterprise",
+                        verbose_name="enterprise",
+                    ),
+                ),
+                (
+                    "place",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.jurisdiction",
+                        verbose_name="place of work",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vacancy',
-                'verbose_name_plural': 'vacancies',
-                'ordering': ['-published_at', '-id'],
-                'indexes': [models.Index(fields=['enterprise', 'status'], name='vacancy_enterprise'), models.Index(fields=['status', 'listed', '-published_at', '-id'], name='vacancy_board'), models.Index(fields=['place', 'status'], name='vacancy_place'), models.Index(fields=['search_key'], name='vacancy_search')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('filled__lte', models.F('headcount'))), name='vacancy_filled'), models.CheckConstraint(condition=models.Q(('pay_min__isnull', True), ('pay_max__isnull', True), ('pay_min__lte', models.F('pay_max')), _connector='OR'), name='vacancy_pay_range'), models.CheckConstraint(condition=models.Q(('headcount__gte', 1)), name='vacancy_headcount')],
+                "verbose_name": "vacancy",
+                "verbose_name_plural": "vacancies",
+                "ordering": ["-published_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["enterprise", "status"], name="vacancy_enterprise"),
+                    models.Index(
+                        fields=["status", "listed", "-published_at", "-id"], name="vacancy_board"
+                    ),
+                    models.Index(fields=["place", "status"], name="vacancy_place"),
+                    models.Index(fields=["search_key"], name="vacancy_search"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("filled__lte", models.F("headcount"))),
+                        name="vacancy_filled",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("pay_min__isnull", True),
+                            ("pay_max__isnull", True),
+                            ("pay_min__lte", models.F("pay_max")),
+                            _connector="OR",
+                        ),
+                        name="vacancy_pay_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("headcount__gte", 1)), name="vacancy_headcount"
+                    ),
+                ],
             },
         ),
     ]
