@@ -205,6 +205,7 @@ def checked_rows(
     checked.ignored = table.ignored
     checked.remembered = remembered_choices(batch)
     checker = kind.checker(batch.created_by, batch.options)
+    checker.given(frozenset(table.columns))
     key = kind.key
     for chunk in _chunks(table.rows):
         existing = checker.load([r.values[key] for r in chunk if r.values.get(key)])

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -57,6 +57,10 @@ class RowCheck:
     model: type[models.Model] | None = None
     key: str = ""
     fields: Sequence[str] = ()
+
+    def given(self, fields: Collection[str]) -> None:
+        """The fields whose columns the file has, told before the first ``load``: a checker
+        may read only the stored columns it needs for them (nothing by default)."""
 
     def load(self, keys: Sequence[Any]) -> dict[Any, dict]:
         if self.model is None:
