@@ -254,3 +254,93 @@ def test_a_transport_bureau_organises_for_the_county_from_its_page(client, demo)
     assert made.office_id == office.pk and made.cost == Decimal("20000")
     page = client.get(f"/buses/batches/{made.pk}/").content.decode()
     assert 'data-testid="add-passengers"' in page
+
+
+def test_the_batch_page_adds_passengers_and_keeps_the_ticks_on_a_refusal(client, demo):
+    mine, _other = two_enterprises()
+    a = owner(mine)
+    made = batch(a, mine, seats=1)
+    people = free_people(mine, 2)
+    client.force_login(a)
+    page = client.get(f"/buses/batches/{made.pk}/?q={people[0].person.name}").content.decode()
+    assert f'value="{people[0].pk}"' in page
+    response = client.post(f"/buses/batches/{made.pk}/passengers/",
+                           {"employee": [p.pk for p in people]})  # fmt: skip
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "剩余1座" in html and "已选2人" in html
+    for p in people:
+        assert f'value="{p.pk}" id="emp{p.pk}" checked' in html
+    response = client.post(f"/buses/batches/{made.pk}/passengers/", {"employee": [people[0].pk]})
+    assert response.status_code == 302 and made.passengers.count() == 1
+    # Departing and a refused arrival in the future keep the day typed.
+    made.refresh_from_db()
+    client.post(f"/buses/batches/{made.pk}/step/", {"action": "depart", "revision": made.revision})
+    made.refresh_from_db()
+    response = client.post(f"/buses/batches/{made.pk}/step/", {
+        "action": "arrive", "revision": made.revision, "arrived_on": day(5).isoformat(),
+    })  # fmt: skip
+    assert response.status_code == 400 and day(5).isoformat() in response.content.decode()
+    response = client.post(
+        f"/buses/batches/{made.pk}/step/", {"action": "arrive", "arrived_on": "x"}
+    )
+    assert response.status_code == 400 and "2026-02-10" in response.content.decode()
+    # Another step from a stale page is told, not a 500.
+    response = client.post(f"/buses/batches/{made.pk}/step/", {"action": "depart", "revision": "0"})
+    assert response.status_code == 409
+
+
+def test_the_letter_pages_take_the_steps_and_the_rule(client, demo):
+    mine, _other = two_enterprises()
+    a = owner(mine)
+    made = bus(a, mine)
+    client.force_login(a)
+    response = client.post(f"/buses/commuter/{made.pk}/letters/new/",
+                           {"valid_from": day(0).isoformat(), "valid_until": day(-1).isoformat()})  # fmt: skip
+    assert (
+        response.status_code == 400
+        and "有效期截止日期不能早于起始日期" in response.content.decode()
+    )
+    response = client.post(f"/buses/commuter/{made.pk}/letters/new/",
+                           {"valid_from": day(0).isoformat(), "valid_until": day(60).isoformat()})  # fmt: skip
+    assert response.status_code == 302
+    letter = made.letters.get()
+    assert "提交审核" in client.get(f"/buses/letters/{letter.pk}/").content.decode()
+    client.post(
+        f"/buses/letters/{letter.pk}/step/", {"action": "submit", "revision": letter.revision}
+    )
+    letter.refresh_from_db()
+    reviewer = Membership.objects.filter(office=letter.office, role=Role.REVIEWER).first().user
+    client.force_login(reviewer)
+    assert letter.bus.plate in client.get("/buses/letters/").content.decode()
+    response = client.post(f"/buses/letters/{letter.pk}/step/", {"action": "reject", "reason": ""})
+    assert response.status_code == 400
+    response = client.post(f"/buses/letters/{letter.pk}/step/", {"action": "approve"})
+    assert response.status_code == 302
+    letter.refresh_from_db()
+    assert letter.number in client.get(f"/buses/letters/{letter.pk}/").content.decode()
+    # The county's command office says its letters need no review.
+    county = Membership.objects.filter(role=Role.COMMAND, jurisdiction__depth=2).first()
+    client.force_login(county.user)
+    response = client.post("/buses/letters/rule/",
+                           {"place": county.jurisdiction_id, "approval_required": "0"})  # fmt: skip
+    assert response.status_code == 302
+    assert not services.approval_required(letter.jurisdiction)
+    client.force_login(a)
+    assert client.post("/buses/letters/rule/", {"place": county.jurisdiction_id}).status_code == 302
+    assert not services.approval_required(letter.jurisdiction)  # refused: unchanged
+
+
+def test_the_enterprise_applies_the_rides_of_a_government_batch_from_its_page(client, demo):
+    office, clerk = county_transport()
+    mine, _other = two_enterprises()
+    people = free_people(mine, 1)
+    made = batch(clerk, office=office, departs_on=day(-2), arrives_on=day(-1), seats=40)
+    services.passengers_add(actor=clerk, batch=made, employee_ids=[p.pk for p in people])
+    services.batch_step(actor=clerk, batch=made, action="depart")
+    services.batch_step(actor=clerk, batch=made, action="arrive")
+    client.force_login(owner(mine))
+    page = client.get("/buses/").content.decode()
+    assert 'data-testid="pending-rides"' in page and people[0].person.name in page
+    assert client.post("/buses/rides/apply/").status_code == 302
+    assert 'data-testid="pending-rides"' not in client.get("/buses/").content.decode()
