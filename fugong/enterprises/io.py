@@ -147,6 +147,21 @@ _AS_STORED = frozenset({*rules.PEOPLE, "resumed_on", *BOOL_FIELDS})
 _LOOKUPS = {"category": CATEGORY_LOOKUP, "ledger": LEDGER_LOOKUP, "tier": TIER_LOOKUP}
 
 
+# How ``RowChecker.unchanged`` compares each field a row gives: as stored, as text cut to
+# the field's length, through a look-up, not at all (the key), as an amount, by the place's
+# code, by the industry's columns; any other field through ``RowChecker._same``.
+_STORED, _TEXT, _LOOKUP, _KEY, _AMOUNT, _PLACE, _INDUSTRY = range(7)
+_COMPARED = {
+    **dict.fromkeys(_AS_STORED, _STORED),
+    **dict.fromkeys(("name", "address", "legal_representative", "contact_name", "remarks"), _TEXT),
+    **dict.fromkeys(_LOOKUPS, _LOOKUP),
+    "credit_code": _KEY,
+    **dict.fromkeys(rules.AMOUNTS, _AMOUNT),
+    "jurisdiction_code": _PLACE,
+    "industry_code": _INDUSTRY,
+    "industry_name": _INDUSTRY,
+}
+
 _CENT = Decimal("0.01")
 
 # The phone validator's own pattern, compiled here: a row's phone is checked by one search,
@@ -306,6 +321,7 @@ class RowChecker(RowCheck):
         self.existing_columns = self.EXISTING  # all of them, unless told (``given``)
         self.seen: dict[str, int] = {}
         self.rounded: dict[Decimal, Decimal] = {}  # amounts rounded to the cent (``cents``)
+        self.industry_ids: dict[tuple, int | None] = {}  # ``_industry_id``
         # What ``derived_fields`` gave for each set of inputs (``derived_kept``).
         self.derived_categories: dict[tuple, dict] = {}
         self.derived_keys: dict[tuple, bool] = {}
@@ -478,25 +494,30 @@ class RowChecker(RowCheck):
         if row.errors or code in self.seen or code not in self.visible:
             return False
         texts = self.TEXTS  # name, address, …: compared as ``check`` cuts them
+        compared = _COMPARED
         for name, value in v.items():
             if value is None or value == "":
                 continue  # an empty cell leaves the field alone
-            if name in _AS_STORED:  # the most frequent columns first, compared inline
+            how = compared.get(name)
+            if how == _STORED:  # the most frequent columns first, compared inline
                 if value != existing[name]:
                     return False
-            elif name in texts:
+            elif how == _TEXT:
                 if str(value)[: texts[name]] != existing[name]:
                     return False
-            elif name in _LOOKUPS:
+            elif how == _LOOKUP:
                 if _LOOKUPS[name].get(_key(value)) != existing[name]:
                     return False
-            elif name in rules.AMOUNTS and value == existing[name]:
-                pass  # equal as numbers: the rules check the stored amount below
-            elif name == "credit_code":
+            elif how == _KEY:
                 pass  # found by it
-            elif name == "jurisdiction_code" and not v.get("park"):
+            elif how == _AMOUNT and value == existing[name]:
+                pass  # equal as numbers: the rules check the stored amount below
+            elif how == _PLACE and not v.get("park"):
                 place_id = self.place_ids.get(value)
                 if place_id != existing["jurisdiction_id"] or place_id not in self.allowed_ids:
+                    return False
+            elif how == _INDUSTRY:
+                if self._industry_id(v) != existing["industry_id"]:
                     return False
             elif not self._same(name, value, v, existing):
                 return False
@@ -561,6 +582,20 @@ class RowChecker(RowCheck):
                 threshold=threshold,
             )["is_key"]
         return existing.get("is_key") == is_key
+
+    def _industry_id(self, v: dict) -> int | None:
+        """The id of the division the row's industry columns give without a problem
+        (``check_industry``), or None; once per distinct pair of cells."""
+        given = (v.get("industry_code"), v.get("industry_name"))
+        found = self.industry_ids.get(given, self.industry_ids)
+        if found is self.industry_ids:
+            problems: list[tuple] = []
+            industry = self.check_industry(v, lambda *args: problems.append(args))
+            found = industry.pk if industry is not None and not problems else None
+            if len(self.industry_ids) >= 10_000:
+                self.industry_ids.clear()
+            self.industry_ids[given] = found
+        return found
 
     def _same(self, name: str, value, v: dict, existing: dict) -> bool:
         """Whether the given ``value`` of field ``name`` converts to the stored one."""

@@ -124,3 +124,16 @@ def test_only_the_stored_columns_a_file_needs_are_read(checker):
     assert set(stored) == read
     everything = RowChecker(checker.user)
     assert {k: everything.load([code])[code][k] for k in read} == stored
+
+
+def test_the_industry_of_a_row_is_found_once_per_pair_of_cells_as_check_finds_it(checker):
+    divisions = list(checker.industries.by_code.values())[:3]
+    texts = [None, "", "99", "zz", *(d.code for d in divisions), *(d.name for d in divisions)]
+    texts += [f"{divisions[0].code} {divisions[1].name}", f"{divisions[0].code}{divisions[0].name}"]
+    for code_cell, name_cell in itertools.product(texts, texts):
+        v = {"industry_code": code_cell, "industry_name": name_cell}
+        problems: list[tuple] = []
+        industry = checker.check_industry(v, lambda *args, found=problems: found.append(args))
+        expected = industry.pk if industry is not None and not problems else None
+        assert checker._industry_id(v) == expected, v
+        assert checker._industry_id(dict(v)) == expected  # remembered
