@@ -26,10 +26,14 @@ class BusesConfig(AppConfig):
     verbose_name = _("Charter and commuter buses")
 
     def ready(self) -> None:
+        from fugong.buses import work
+
         registry.add_urls("buses/", "fugong.buses.urls", order=495)
         registry.add_urls("open/buses/", "fugong.buses.public_urls", order=496)
         registry.add_api_router("/buses", "fugong.buses.api.router", order=695)
         registry.add_menu(
             MenuItem(_("Buses"), "buses:batches", "bus-front", READERS, "/buses/", order=495)
         )
+        for source in work.SOURCES:
+            registry.add_work_source(source)
         registry.add_demo_step("buses", "fugong.buses.demo.build_buses", after=("roster",))

@@ -313,6 +313,8 @@ def test_the_letter_pages_take_the_steps_and_the_rule(client, demo):
     reviewer = Membership.objects.filter(office=letter.office, role=Role.REVIEWER).first().user
     client.force_login(reviewer)
     assert letter.bus.plate in client.get("/buses/letters/").content.decode()
+    work = client.get("/work/").content.decode()  # "my work" (待办)
+    assert "待审核的通勤班车使用意见函" in work and f"/buses/letters/{letter.pk}/" in work
     response = client.post(f"/buses/letters/{letter.pk}/step/", {"action": "reject", "reason": ""})
     assert response.status_code == 400
     response = client.post(f"/buses/letters/{letter.pk}/step/", {"action": "approve"})
@@ -344,3 +346,27 @@ def test_the_enterprise_applies_the_rides_of_a_government_batch_from_its_page(cl
     assert 'data-testid="pending-rides"' in page and people[0].person.name in page
     assert client.post("/buses/rides/apply/").status_code == 302
     assert 'data-testid="pending-rides"' not in client.get("/buses/").content.decode()
+
+
+def test_the_api_answers_odd_requests_without_a_500_and_in_few_queries(
+    client, demo, django_assert_max_num_queries
+):
+    headers = bearer(issue_token(client, "town01_cmd", DEMO_PASSWORD))
+    for url, status in [
+        ("/api/v1/buses/batches/99999999999999999999999", 404),
+        ("/api/v1/buses/batches/0", 404),
+        ("/api/v1/buses/batches?status=nope", 422),
+        ("/api/v1/buses/batches?limit=100000", 422),
+        ("/api/v1/buses/commuter?offset=-1", 422),
+    ]:
+        assert client.get(url, headers=headers).status_code == status, url
+    mine, _other = two_enterprises()
+    for i in range(3):
+        bus(owner(mine), mine, plate=f"浙C0000{i}")
+    # A page of buses costs the same few queries whatever their number (letters and stops
+    # prefetched).
+    with django_assert_max_num_queries(12):
+        body = client.get("/api/v1/buses/commuter?limit=100", headers=headers).json()
+    assert body["count"] >= 5
+    with django_assert_max_num_queries(10):
+        client.get("/api/v1/buses/batches?limit=100", headers=headers)
