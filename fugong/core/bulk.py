@@ -13,6 +13,7 @@ import contextlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
@@ -40,6 +41,19 @@ def _converter(field: models.Field, *, as_text: bool = False) -> Callable[[Any],
         return lambda value: None if value is None else encode(value)
     if conn.vendor == "sqlite" and isinstance(field, models.DecimalField):
         return None  # Django registers an adapter for Decimal with sqlite3; values are rounded
+    if isinstance(field, models.DecimalField) and _decimals_kept(conn):
+        # A finite Decimal becomes itself (the field's to_python is Decimal(value), the
+        # backend's adaptation the identity): taken as it is, without the field's three
+        # calls (an import's 200,000 amounts: 0.3 s on PostgreSQL). Anything else (None,
+        # a float, text) goes through the field.
+        prepare = field.get_db_prep_save
+
+        def convert_decimal(value: Any) -> Any:
+            if type(value) is Decimal and value.is_finite():
+                return value
+            return prepare(value, conn)
+
+        return convert_decimal
     if isinstance(field, models.DateField):  # and DateTimeField
         # Days and stamps repeat across rows (a ledger's few resumption days): each distinct
         # value is converted once.
@@ -67,6 +81,16 @@ def _converter(field: models.Field, *, as_text: bool = False) -> Callable[[Any],
         return converted
 
     return convert
+
+
+def _decimals_kept(conn) -> bool:
+    """Whether the backend takes a Decimal for a decimal column as it is (its
+    ``adapt_decimalfield_value`` is the base one, which returns the value)."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    return (
+        type(conn.ops).adapt_decimalfield_value is BaseDatabaseOperations.adapt_decimalfield_value
+    )
 
 
 def insert_rows(

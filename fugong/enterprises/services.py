@@ -390,6 +390,80 @@ class _Places:
         return self.by_id[jurisdiction_id]
 
 
+class _Derivations:
+    """``derived_fields`` of the upsert's rows (column values), each of its two parts once
+    per distinct set of that part's inputs: the category follows the industry, revenue and
+    category given (a few thousand sets in 100,000 rows), the key flag the tax paid and the
+    place's threshold (a few hundred)."""
+
+    LIMIT = 50_000  # sets remembered of each part
+
+    def __init__(self, industries: dict[int, Industry]):
+        self.industries = industries
+        self.categories: dict[tuple, dict] = {}
+        self.keys: dict[tuple, bool] = {}
+
+    def of(self, merged: dict, stated, reason, threshold: Decimal | None) -> dict:
+        """``derived_fields`` of the row whose column values are ``merged`` (``stated``:
+        its category was given; ``reason``: the override reason it gives)."""
+        category_of = (
+            merged["industry_id"],
+            merged["revenue_last_year"],
+            merged["category"],
+            merged["category_overridden"],
+            bool(stated),
+            reason,
+        )
+        try:
+            category = self.categories.get(category_of)
+        except TypeError:  # an unhashable value (never from an import): derived as it is
+            return self._derived(merged, stated, reason, threshold)
+        if category is None:
+            if len(self.categories) >= self.LIMIT:
+                self.categories.clear()
+            # Without the key flag (overridden here): derived below, apart.
+            category = self.categories[category_of] = derived_fields(
+                {
+                    "industry": self.industries.get(category_of[0]),
+                    "revenue_last_year": category_of[1],
+                    "category": category_of[2],
+                    "category_stated": stated,
+                    "category_overridden": category_of[3],
+                    "category_override_reason": reason,
+                    "is_key_overridden": True,
+                },
+                threshold=None,
+            )
+        if merged["is_key_overridden"]:
+            return category
+        key_of = (merged["tax_paid_last_year"], threshold)
+        is_key = self.keys.get(key_of)
+        if is_key is None:
+            if len(self.keys) >= self.LIMIT:
+                self.keys.clear()
+            is_key = self.keys[key_of] = derived_fields(
+                {"tax_paid_last_year": key_of[0], "category_overridden": True},
+                threshold=threshold,
+            )["is_key"]
+        return {**category, "is_key": is_key}
+
+    def _derived(self, merged: dict, stated, reason, threshold: Decimal | None) -> dict:
+        """``derived_fields`` of the whole row, as ``of`` gives it part by part."""
+        return derived_fields(
+            {
+                "industry": self.industries.get(merged["industry_id"]),
+                "revenue_last_year": merged["revenue_last_year"],
+                "tax_paid_last_year": merged["tax_paid_last_year"],
+                "category": merged["category"],
+                "category_stated": stated,
+                "category_overridden": merged["category_overridden"],
+                "category_override_reason": reason,
+                "is_key_overridden": merged["is_key_overridden"],
+            },
+            threshold=threshold,
+        )
+
+
 UPSERT_ATTNAMES = {f.attname for f in UPSERT_FIELDS}
 UPSERT_CHUNK = 5000  # rows read, merged and written together by enterprises_upsert
 
@@ -455,6 +529,7 @@ def enterprises_upsert(*, actor, rows: list[dict], reason: str = "") -> UpsertRe
     write each row checked. ``category_stated`` marks a row whose category was given."""
     result = UpsertResult()
     industries = {i.pk: i for i in Industry.objects.select_related("parent")}
+    derivations = _Derivations(industries)
     places = _Places()
     attnames = [f.attname for f in UPSERT_FIELDS]
     columns_of = itemgetter(*attnames)  # a row's values in the order of attnames
@@ -487,20 +562,12 @@ def enterprises_upsert(*, actor, rows: list[dict], reason: str = "") -> UpsertRe
                 code = values["credit_code"]
                 base = new.get(code) or existing.get(code) or defaults
                 merged = {**base, **values}
-                industry = industries.get(merged["industry_id"])
                 merged.update(
-                    derived_fields(
-                        {
-                            "industry": industry,
-                            "revenue_last_year": merged["revenue_last_year"],
-                            "tax_paid_last_year": merged["tax_paid_last_year"],
-                            "category": merged["category"],
-                            "category_stated": stated,
-                            "category_overridden": merged["category_overridden"],
-                            "category_override_reason": values.get("category_override_reason"),
-                            "is_key_overridden": merged["is_key_overridden"],
-                        },
-                        threshold=places.threshold(merged["jurisdiction_id"]),
+                    derivations.of(
+                        merged,
+                        stated,
+                        values.get("category_override_reason"),
+                        places.threshold(merged["jurisdiction_id"]),
                     )
                 )
                 if code in existing:

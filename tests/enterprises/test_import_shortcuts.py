@@ -137,3 +137,35 @@ def test_the_industry_of_a_row_is_found_once_per_pair_of_cells_as_check_finds_it
         expected = industry.pk if industry is not None and not problems else None
         assert checker._industry_id(v) == expected, v
         assert checker._industry_id(dict(v)) == expected  # remembered
+
+
+def test_the_upserts_derived_values_part_by_part_as_the_whole(checker):
+    from fugong.enterprises.models import Industry
+    from fugong.enterprises.services import _Derivations
+
+    industries = {i.pk: i for i in Industry.objects.select_related("parent")}
+    derivations = _Derivations(industries)
+    ids = [None, *list(checker.industries_by_id)[:6]]
+    rng = random.Random(17)
+    for _ in range(3000):
+        merged = {
+            "industry_id": rng.choice(ids),
+            "revenue_last_year": rng.choice([None, Decimal("0"), Decimal("100"),
+                                             Decimal("2500"), Decimal("2500.00"), Decimal("30000.5")]),
+            "tax_paid_last_year": rng.choice([None, Decimal("0"), Decimal("50"), Decimal("80.25")]),
+            "category": rng.choice(["", *Category.values]),
+            "category_overridden": rng.random() < 0.2,
+            "is_key_overridden": rng.random() < 0.2,
+        }  # fmt: skip
+        stated = rng.choice([None, True])
+        reason = rng.choice([None, "", "手工"])
+        threshold = rng.choice([None, Decimal("50"), Decimal("20")])
+        assert derivations.of(merged, stated, reason, threshold) == derived_fields(
+            {
+                **{k: v for k, v in merged.items() if k != "industry_id"},
+                "industry": industries.get(merged["industry_id"]),
+                "category_stated": stated,
+                "category_override_reason": reason,
+            },
+            threshold=threshold,
+        ), merged
