@@ -57,17 +57,19 @@ class CharterBatch(TimestampedModel):
 
     # The organiser: an enterprise for its own workers, or a government office (``office``,
     # or a command office of ``jurisdiction`` without one) for the enterprises of its place.
+    # An office that goes leaves its batches to the command office of their place (SET_NULL);
+    # a place is deleted only once it has no enterprise and no office left.
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", null=True, blank=True, on_delete=models.PROTECT,
+        "enterprises.Enterprise", null=True, blank=True, on_delete=models.CASCADE,
         related_name="+", verbose_name=_("organising enterprise"),
     )  # fmt: skip
     office = models.ForeignKey(
-        "accounts.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "accounts.Office", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("organising office"),
     )  # fmt: skip
     # The place the batch belongs to: the enterprise's, or the office's.
     jurisdiction = models.ForeignKey(
-        "accounts.Jurisdiction", on_delete=models.PROTECT, related_name="+",
+        "accounts.Jurisdiction", on_delete=models.CASCADE, related_name="+",
         verbose_name=_("jurisdiction"),
     )  # fmt: skip
     title = models.CharField(_("name of the batch"), max_length=100, blank=True)
@@ -139,11 +141,11 @@ class Passenger(models.Model):
         verbose_name=_("charter batch"),
     )  # fmt: skip
     employee = models.ForeignKey(
-        "workforce.Employee", on_delete=models.PROTECT, related_name="+",
+        "workforce.Employee", on_delete=models.CASCADE, related_name="+",
         verbose_name=_("employee"),
     )  # fmt: skip
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="+",
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
         verbose_name=_("enterprise"),
     )  # fmt: skip
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
@@ -178,7 +180,7 @@ class CommuterBus(TimestampedModel):
     """An enterprise's commuter bus (通勤班车) on one route."""
 
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="+",
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
         verbose_name=_("enterprise"),
     )  # fmt: skip
     plate = models.CharField(_("vehicle plate"), max_length=20)
@@ -294,7 +296,7 @@ class Letter(TimestampedModel):
     two days unless revoked."""
 
     bus = models.ForeignKey(
-        CommuterBus, on_delete=models.PROTECT, related_name="letters", verbose_name=_("bus")
+        CommuterBus, on_delete=models.CASCADE, related_name="letters", verbose_name=_("bus")
     )
     status = models.CharField(
         _("status"), max_length=10, choices=LetterStatus.choices, default=LetterStatus.DRAFT
