@@ -109,8 +109,3 @@ class FilterForm(forms.Form):
         self.fields["industry"].choices = [("", _("Any industry")), *industries]
         self.fields["place"].choices = [("", _("Anywhere")), *places]
         style(self)
-
-    def value(self, name: str):
-        if not self.is_bound or not self.is_valid():
-            return self.cleaned_data.get(name) if hasattr(self, "cleaned_data") and name not in self.errors else None  # fmt: skip
-        return self.cleaned_data.get(name)

@@ -24,7 +24,6 @@ MAX_PAGE = 200
 
 def _public(response: HttpResponse) -> HttpResponse:
     response["Referrer-Policy"] = "no-referrer"
-    response["Cache-Control"] = "public, max-age=60"
     return response
 
 
