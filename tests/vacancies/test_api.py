@@ -77,3 +77,23 @@ def test_a_town_lists_its_enterprises_vacancies_and_may_not_post_them(demo, clie
     assert answer.status_code == 403
     assert patch(client, f"{API}/{v.pk}", {"filled": 1}, headers).status_code == 403
     assert Vacancy.objects.get(pk=v.pk).filled == 0
+
+
+def test_the_bureau_posts_for_an_enterprise_of_its_place(demo, client):
+    from tests.vacancies.helpers import hr_member
+
+    hr = hr_member()
+    (a,) = enterprise_members(1)
+    headers = token(client, hr.user)
+    answer = post(client, API, {"enterprise": a.enterprise_id, "post": "人社代发岗位",
+                                "headcount": 3, "publish": True}, headers)  # fmt: skip
+    assert answer.status_code == 201 and answer.json()["enterprise_id"] == a.enterprise_id
+    # Without an enterprise of its own, it must name one.
+    assert post(client, API, {"post": "普工", "headcount": 1}, headers).status_code == 403
+    client.force_login(hr.user)
+    response = client.post(
+        f"/vacancies/new/?enterprise={a.enterprise_id}",
+        {"post": "人社表单岗位", "headcount": "2", "action": "publish"},
+    )
+    assert response.status_code == 302
+    assert Vacancy.objects.get(post="人社表单岗位").enterprise_id == a.enterprise_id

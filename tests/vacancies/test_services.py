@@ -157,3 +157,24 @@ def test_totals_count_the_shortage_of_open_vacancies_only(demo):
     )
     totals = selectors.totals(Vacancy.objects.filter(enterprise=a.enterprise))
     assert totals == {"open": 1, "headcount": 10, "filled": 4, "shortage": 6, "all": 3}
+
+
+def test_the_search_key_follows_a_renamed_post(demo):
+    (a,) = enterprise_members(1)
+    v = make(a, post="普工")
+    v = services.vacancy_save(actor=a.user, vacancy=v, post="叉车司机")
+    assert "ccsj" in v.search_key and " pg " not in f" {v.search_key} "
+
+
+def test_the_demo_gives_a_share_of_enterprises_vacancies_fitting_their_industry(demo):
+    from fugong.enterprises.models import Enterprise
+    from fugong.vacancies.demo import OTHER, POSTS
+
+    with_vacancies = Vacancy.objects.values("enterprise_id").distinct().count()
+    assert 0.2 * Enterprise.objects.count() <= with_vacancies <= 0.6 * Enterprise.objects.count()
+    for v in Vacancy.objects.select_related("enterprise__industry__parent")[:50]:
+        if v.created_by_id is None and v.enterprise.industry_id:
+            section = v.enterprise.industry.section_code
+            assert v.post in {p[0] for p in POSTS.get(section, OTHER)}
+    assert Vacancy.objects.filter(listed=False).exists()
+    assert selectors.board().exists()
