@@ -96,7 +96,9 @@ class LetterBriefOut(Schema):
     status: LetterStatus
     valid_from: datetime.date
     valid_until: datetime.date
-    state: str = Field(description="valid, not_yet, expired, revoked or none (not issued)")
+    state: str = Field(
+        description="valid, not_yet, expired, revoked, out_of_service (the bus) or none (not issued)"
+    )
 
     @staticmethod
     def resolve_state(obj) -> str:

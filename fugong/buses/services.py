@@ -226,6 +226,9 @@ def passengers_add(*, actor, batch: CharterBatch, employee_ids: list[int]) -> li
     if batch.status == BatchStatus.CANCELLED:
         raise UserError(_("This batch is cancelled."), code="cancelled")
     ids = list(dict.fromkeys(employee_ids))
+    # The people's entries locked (in order) while their other batches are checked: two
+    # organisers putting one person on two batches of the same days wait for each other.
+    list(Employee.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
     found = {e.pk: e for e in reach(batch).filter(pk__in=ids).select_related("person")}
     problems = []
     if len(found) != len(ids):
@@ -604,6 +607,7 @@ def letter_step(*, actor, letter: Letter, action: str, reason: str = "", revisio
 
 
 VALID, NOT_YET, EXPIRED, REVOKED, NOT_ISSUED = "valid", "not_yet", "expired", "revoked", "none"
+OUT_OF_SERVICE = "out_of_service"  # issued, but the bus is suspended or out of service
 
 
 def letter_state(letter: Letter, day: datetime.date | None = None) -> str:
@@ -617,4 +621,6 @@ def letter_state(letter: Letter, day: datetime.date | None = None) -> str:
         return NOT_YET
     if day > letter.valid_until:
         return EXPIRED
+    if letter.bus.status != BusStatus.ACTIVE:
+        return OUT_OF_SERVICE
     return VALID

@@ -183,5 +183,12 @@ def test_the_public_page_says_valid_revoked_expired_or_unknown(client, demo):
     type(old).objects.filter(pk=old.pk).update(valid_until=day(-1))
     assert 'data-state="expired"' in client.get(f"/open/buses/letter/{old.token}/").content.decode()
     assert client.get("/open/buses/letter/nope/").status_code == 404
+    # A bus taken out of service: its letter does not hold.
+    other = approved(mine, plate="浙A88888")
+    stops = [(s.name, s.time) for s in other.bus.stops.all()]
+    services.bus_save(actor=owner(mine), enterprise=mine, bus=other.bus, stops=stops,
+                      driver_phone="13812345678", status="suspended")  # fmt: skip
+    html = client.get(f"/open/buses/letter/{other.token}/").content.decode()
+    assert 'data-state="out_of_service"' in html
     draft = new_letter(mine, plate="浙A99999")
     assert client.get(f"/open/buses/letter/{draft.token}/").status_code == 404

@@ -5,48 +5,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_field_verbose_names'),
-        ('buses', '0001_initial'),
-        ('enterprises', '0010_green_channel'),
-        ('workforce', '0010_travel_at'),
+        ("accounts", "0005_field_verbose_names"),
+        ("buses", "0001_initial"),
+        ("enterprises", "0010_green_channel"),
+        ("workforce", "0010_travel_at"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='charterbatch',
-            name='enterprise',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='enterprises.enterprise', verbose_name='organising enterprise'),
+            model_name="charterbatch",
+            name="enterprise",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="enterprises.enterprise",
+                verbose_name="organising enterprise",
+            ),
         ),
         migrations.AlterField(
-            model_name='charterbatch',
-            name='jurisdiction',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.jurisdiction', verbose_name='jurisdiction'),
+            model_name="charterbatch",
+            name="jurisdiction",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="accounts.jurisdiction",
+                verbose_name="jurisdiction",
+            ),
         ),
         migrations.AlterField(
-            model_name='charterbatch',
-            name='office',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.office', verbose_name='organising office'),
+            model_name="charterbatch",
+            name="office",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="accounts.office",
+                verbose_name="organising office",
+            ),
         ),
         migrations.AlterField(
-            model_name='commuterbus',
-            name='enterprise',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='enterprises.enterprise', verbose_name='enterprise'),
+            model_name="commuterbus",
+            name="enterprise",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="enterprises.enterprise",
+                verbose_name="enterprise",
+            ),
         ),
         migrations.AlterField(
-            model_name='letter',
-            name='bus',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='letters', to='buses.commuterbus', verbose_name='bus'),
+            model_name="letter",
+            name="bus",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="letters",
+                to="buses.commuterbus",
+                verbose_name="bus",
+            ),
         ),
         migrations.AlterField(
-            model_name='passenger',
-            name='employee',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='workforce.employee', verbose_name='employee'),
+            model_name="passenger",
+            name="employee",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="workforce.employee",
+                verbose_name="employee",
+            ),
         ),
         migrations.AlterField(
-            model_name='passenger',
-            name='enterprise',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='enterprises.enterprise', verbose_name='enterprise'),
+            model_name="passenger",
+            name="enterprise",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="enterprises.enterprise",
+                verbose_name="enterprise",
+            ),
         ),
     ]
