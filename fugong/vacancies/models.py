@@ -89,15 +89,23 @@ class Vacancy(TimestampedModel):
         ]
         indexes = [
             models.Index(fields=["enterprise", "status"], name="vacancy_enterprise"),
-            # The public board: the published and listed vacancies, newest first, with their
-            # search key. A page is the first rows of the index (the expiry is checked on
-            # each); a search reads the keys from the index and fetches only the rows that
-            # match (SQLite; PostgreSQL has the trigram index of migration 0002 as well).
+            # The public board: the published and listed vacancies, newest first, with what
+            # the board filters by (search key, expiry, industry, place). A page is the
+            # first rows of the index; a search or a filter reads the index alone and
+            # fetches only the rows that match (SQLite; PostgreSQL has the trigram index of
+            # migration 0002 as well).
             models.Index(
-                fields=["-published_at", "-id", "search_key"],
+                fields=[
+                    "-published_at",
+                    "-id",
+                    "search_key",
+                    "expires_on",
+                    "industry_section",
+                    "place",
+                ],
                 condition=Q(status=VacancyStatus.PUBLISHED, listed=True),
-                name="vacancy_board_key",
-            ),
+                name="vacancy_board_filters",
+            ),  # fmt: skip
             models.Index(fields=["place", "status"], name="vacancy_place"),
         ]
         verbose_name = _("vacancy")
