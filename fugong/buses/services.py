@@ -31,8 +31,9 @@ from fugong.buses.models import (
 from fugong.buses.workflow import BATCHES, ISSUING, LETTERS, command_over, is_admin, organises
 from fugong.core import numbering, tree
 from fugong.core.audit import audited_create, audited_delete, audited_update
+from fugong.core.concurrency import ensure_current
 from fugong.core.crypto import lookup_hash
-from fugong.core.errors import NotAllowed, UserError
+from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.scope import subtree_q
 from fugong.workforce import services as roster
 from fugong.workforce.choices import Origin, Transport
@@ -404,6 +405,16 @@ def _require_keeper(actor, enterprise) -> None:
 BUS_FIELDS = ("plate", "seats", "driver_name", "route_name", "status")
 
 
+def _stale_bus() -> Conflict:
+    return Conflict(
+        _(
+            "Someone else changed this bus while you had it open. Reload the page; what you "
+            "typed is still in the form."
+        ),
+        code="stale",
+    )
+
+
 def stop_problems(stops: list[tuple[str, datetime.time | None]]) -> str:
     if not stops:
         return _("Give the route at least one stop.")
@@ -434,7 +445,8 @@ def bus_save(*, actor, enterprise, bus: CommuterBus | None = None, stops: list[t
         )  # fmt: skip
     else:
         bus = CommuterBus.objects.select_for_update().get(pk=bus.pk, enterprise=enterprise)
-        BATCHES.check_revision(bus, None if revision in ("", None) else revision)
+        if revision not in ("", None):
+            ensure_current(bus, revision, field="revision", conflict=_stale_bus)
         if phone != bus.driver_phone:
             fields["driver_phone"] = phone
             fields["driver_phone_hash"] = lookup_hash(phone, PHONE_PURPOSE) if phone else ""

@@ -370,3 +370,18 @@ def test_the_api_answers_odd_requests_without_a_500_and_in_few_queries(
     assert body["count"] >= 5
     with django_assert_max_num_queries(10):
         client.get("/api/v1/buses/batches?limit=100", headers=headers)
+
+
+def test_a_bus_changed_meanwhile_is_told_and_the_form_keeps_what_was_typed(client, demo):
+    mine, _other = two_enterprises()
+    a = owner(mine)
+    made = bus(a, mine)
+    services.bus_save(actor=a, enterprise=mine, bus=made, stops=[("东门", None)], seats=20)
+    client.force_login(a)
+    response = client.post(f"/buses/commuter/{made.pk}/edit/", {
+        "plate": "浙A12345", "seats": "31", "driver_name": "王师傅", "driver_phone": "13812345678",
+        "route_name": "新线路", "stops": "东门 07:10\n西门", "status": "active", "revision": "0",
+    })  # fmt: skip
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "他人已修改本班车" in html and "新线路" in html and "西门" in html
