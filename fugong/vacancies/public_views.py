@@ -43,7 +43,7 @@ def _shown(row: dict) -> dict:
         "pk": row["pk"],
         "post": row["post"],
         "enterprise": row["enterprise__name"],
-        "place": row["place__name"],
+        "place": f"{row['place__parent__name'] or ''}{row['place__name']}",
         "shortage": max(row["headcount"] - row["filled"], 0),
         "pay_min": row["pay_min"],
         "pay_max": row["pay_max"],
@@ -99,7 +99,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "post": vacancy.post,
         "enterprise": e.name,
         "industry": e.industry.name if e.industry_id else "",
-        "place": vacancy.place.name,
+        "place": f"{vacancy.place.parent.name if vacancy.place.parent_id else ''}"
+        f"{vacancy.place.name}",
         "address": vacancy.address,
         "headcount": vacancy.headcount,
         "shortage": vacancy.shortage,

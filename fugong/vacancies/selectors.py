@@ -144,7 +144,7 @@ def totals(qs: QuerySet[Vacancy]) -> dict:
 
 BOARD_FIELDS = (
     "pk", "post", "headcount", "filled", "pay_min", "pay_max", "published_at", "expires_on",
-    "education", "enterprise__name", "place__name",
+    "education", "enterprise__name", "place__name", "place__parent__name",
 )  # fmt: skip
 CHOICES_SECONDS = 300
 
@@ -182,7 +182,10 @@ def board_page(
 
 def board_get(pk: int) -> Vacancy | None:
     return (
-        board().select_related("enterprise", "place", "enterprise__industry").filter(pk=pk).first()
+        board()
+        .select_related("enterprise", "place__parent", "enterprise__industry")
+        .filter(pk=pk)
+        .first()
     )
 
 
