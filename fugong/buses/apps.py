@@ -26,7 +26,7 @@ class BusesConfig(AppConfig):
     verbose_name = _("Charter and commuter buses")
 
     def ready(self) -> None:
-        from fugong.buses import work
+        from fugong.buses import figures, work
 
         registry.add_urls("buses/", "fugong.buses.urls", order=495)
         registry.add_urls("open/buses/", "fugong.buses.public_urls", order=496)
@@ -36,4 +36,5 @@ class BusesConfig(AppConfig):
         )
         for source in work.SOURCES:
             registry.add_work_source(source)
+        figures.register()
         registry.add_demo_step("buses", "fugong.buses.demo.build_buses", after=("roster",))
