@@ -25,6 +25,7 @@ from fugong.core.scope import get_scope, scope_q, subtree_q
 from fugong.enterprises.models import Enterprise, Industry
 from fugong.vacancies.choices import VacancyStatus
 from fugong.vacancies.models import Vacancy
+from fugong.vacancies.search import query_terms
 
 GOVERNMENT = frozenset(
     {Role.PLATFORM_ADMIN, Role.COMMAND, Role.REVIEWER, Role.DEPARTMENT, Role.CADRE}
@@ -79,7 +80,7 @@ def vacancy_list(user) -> QuerySet[Vacancy]:
     qs = Vacancy.objects.all()
     if q is not None:
         qs = qs.filter(q | hr if hr is not None else q)
-    return qs.select_related("enterprise", "place").order_by("-updated_at", "-id")
+    return qs.select_related("enterprise", "place").order_by("-id")
 
 
 def writable_enterprises(user) -> QuerySet[Enterprise]:
@@ -109,7 +110,8 @@ def filtered(
     status: str = "", text: str = "",
 ) -> QuerySet[Vacancy]:  # fmt: skip
     """The government list's filters: the enterprise's industry section, the place's subtree,
-    a status (``open`` too), a text in the post or the enterprise's name."""
+    a status (``open`` too), a text in the post, the enterprise's name or the place, in
+    characters or pinyin (the board's search key, ``search.query_terms``)."""
     if industry:
         qs = qs.filter(industry_section=industry)
     if place is not None:
@@ -120,14 +122,14 @@ def filtered(
         qs = qs.filter(status=VacancyStatus.PUBLISHED, expires_on__lt=timezone.localdate())
     elif status in VacancyStatus.values:
         qs = qs.filter(status=status)
-    if text:
-        qs = qs.filter(Q(post__icontains=text) | Q(enterprise__name__icontains=text))
+    for term in query_terms(text):
+        qs = qs.filter(search_key__contains=term)
     return qs
 
 
-def totals(qs: QuerySet[Vacancy]) -> dict:
-    """The vacancies of ``qs`` and, of the open ones, the people needed, filled and the
-    shortage (空岗 = needed - filled)."""
+def totals(qs: QuerySet[Vacancy], *, count: int | None = None) -> dict:
+    """The vacancies of ``qs`` (``count`` when the caller counted them already) and, of the
+    open ones, the people needed, filled and the shortage (空岗 = needed - filled)."""
     open_ = qs.filter(open_q()).order_by()
     sums = open_.aggregate(
         n_open=Count("pk"),
@@ -136,7 +138,7 @@ def totals(qs: QuerySet[Vacancy]) -> dict:
         n_shortage=Sum(Greatest(F("headcount") - F("filled"), 0)),
     )
     out = {k.removeprefix("n_"): v or 0 for k, v in sums.items()}
-    out["all"] = qs.order_by().count()
+    out["all"] = qs.order_by().count() if count is None else count
     return out
 
 

@@ -7,6 +7,7 @@ input and read through the selectors (404 outside the user's scope); writes are 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -29,9 +30,18 @@ def _may_see_list(user) -> bool:
     return selectors.is_government(user) or bool(selectors.own_enterprise_ids(user))
 
 
-def _places(qs) -> list[tuple[int, str]]:
-    """The counties, towns and streets of the places of ``qs``'s vacancies (the filter's
-    choices)."""
+def _places(user, qs) -> list[tuple[int, str]]:
+    """The counties, towns and streets of the places of the vacancies the user sees (the
+    filter's choices), kept a few minutes per user."""
+    key = f"vacancies:places:{user.pk}"
+    found = cache.get(key)
+    if found is None:
+        found = _places_of(qs)
+        cache.set(key, found, selectors.CHOICES_SECONDS)
+    return found
+
+
+def _places_of(qs) -> list[tuple[int, str]]:
     paths = Jurisdiction.objects.filter(
         pk__in=qs.order_by().values("place_id").distinct()
     ).values_list("path", flat=True)
@@ -55,7 +65,7 @@ def vacancy_list(request: HttpRequest) -> HttpResponse:
         raise NotAllowed(general_refusal())
     qs = selectors.vacancy_list(user)
     government = selectors.is_government(user)
-    form = FilterForm(request.GET or None, industries=_sections(), places=_places(qs))
+    form = FilterForm(request.GET or None, industries=_sections(), places=_places(user, qs))
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     place = Jurisdiction.objects.filter(pk=data.get("place")).first() if data.get("place") else None
     qs = selectors.filtered(
@@ -71,7 +81,7 @@ def vacancy_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query,
-            "totals": selectors.totals(qs),
+            "totals": selectors.totals(qs, count=page.paginator.count),
             "today": timezone.localdate(),
             "government": government,
             "may_write": selectors.writable_enterprises(user).exists(),
