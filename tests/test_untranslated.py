@@ -76,6 +76,21 @@ NOT_PAGES = {
     "policies:claim_step": "POST only",
     "policies:match_all": "POST only (starts a job)",
     "policies:claim_file": "file download",
+    "vacancies:status": "POST only",
+    "vacancies:fill": "POST only",
+    "vacancies:import_errors": "error file download",
+    "buses:passengers_add": "POST only",
+    "buses:passenger_remove": "POST only",
+    "buses:batch_step": "POST only",
+    "buses:rider_add": "POST only",
+    "buses:rider_remove": "POST only",
+    "buses:disinfection_add": "POST only",
+    "buses:letter_new": "POST only",
+    "buses:letter_rule": "POST only",
+    "buses:letter_step": "POST only",
+    "buses:passengers_export": "file download",
+    "buses:ledger_export": "file download",
+    "buses:letter_pdf": "PDF",
     "notifications:open": "marks a message read and redirects to what it names",
     "notifications:read_all": "POST only",
     "notifications:robot_test": "POST only",
@@ -366,6 +381,41 @@ class Arguments:
             from fugong.notifications.setup import group_list
 
             return [{"pk": g.pk} for g in group_list(user)[:1]]
+        if name in ("vacancies:detail", "vacancies:edit"):
+            from fugong.vacancies.selectors import vacancy_list
+
+            return [{"pk": v.pk} for v in vacancy_list(user).order_by("pk")[:2]]
+        if name == "vacancies:import":
+            from fugong.core.imports.models import ImportBatch
+            from fugong.core.testing import run_import
+            from fugong.vacancies.importer import KIND
+            from fugong.vacancies.selectors import own_enterprise_ids
+
+            batches = ImportBatch.objects.filter(kind=KIND, created_by=user)
+            if not batches.exists() and own_enterprise_ids(user):
+                content = "岗位,招聘人数,已招人数\n普工,3,9\n电焊工,2,0\n".encode()
+                run_import(KIND, user, content, filename="空岗.csv", confirm=False)
+            return [{"pk": b.pk} for b in batches.order_by("pk")[:1]]
+        if name == "jobs_public:detail":
+            from fugong.vacancies.selectors import board
+
+            return [{"pk": v.pk} for v in board().order_by("pk")[:1]]
+        if name in ("buses:batch", "buses:batch_edit"):
+            from fugong.buses.selectors import batch_list
+
+            return [{"pk": b.pk} for b in batch_list(user).order_by("status", "pk")[:3]]
+        if name in ("buses:bus", "buses:bus_edit", "buses:ledger"):
+            from fugong.buses.selectors import bus_list
+
+            return [{"pk": b.pk} for b in bus_list(user).order_by("pk")[:1]]
+        if name == "buses:letter":
+            from fugong.buses.selectors import letter_list
+
+            return [{"pk": x.pk} for x in letter_list(user).order_by("status", "pk")[:2]]
+        if name == "buses_public:verify":
+            from fugong.buses.models import Letter
+
+            return [{"token": x.token} for x in Letter.objects.filter(status="approved")[:1]]
         raise LookupError(name)
 
 
@@ -492,7 +542,7 @@ def test_every_page_is_chinese(user):
             continue
         if not pattern.params:
             check(pattern.name, anonymous, reverse(pattern.name))
-        elif pattern.name == "public:verify":
+        elif pattern.name in ("public:verify", "buses_public:verify"):
             for kwargs in arguments.for_pattern(pattern.name, None):
                 check(pattern.name, anonymous, reverse(pattern.name, kwargs=kwargs))
     unknown: set[str] = set()
@@ -501,7 +551,10 @@ def test_every_page_is_chinese(user):
         client = Client()
         client.force_login(person)
         for pattern in patterns:
-            if pattern.name in NOT_PAGES or pattern.name == "public:verify":
+            if pattern.name in NOT_PAGES or pattern.name in (
+                "public:verify",
+                "buses_public:verify",
+            ):
                 continue
             try:
                 filled = arguments.for_pattern(pattern.name, person) if pattern.params else [{}]

@@ -105,11 +105,6 @@ def build_buses(b) -> None:
         for row in OFFICE_BATCHES:
             riders = [p for e in local[3:6] for p in people(e, 2)]
             _batch(actor, {"office": office}, row, riders)
-        # The enterprises write the rides of the bureau's batch on their rosters.
-        for enterprise in local[3:5]:
-            services.rides_apply(
-                actor=_user(Role.ENTERPRISE, enterprise=enterprise), enterprise=enterprise
-            )
     for enterprise, stops in zip(with_roster[:2], STOPS, strict=False):
         _commuter(enterprise, stops, rng)
 

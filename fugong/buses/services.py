@@ -314,26 +314,24 @@ def ride_note(batch: CharterBatch) -> str:
         }
 
 
-def _record_ride(actor, passenger: Passenger, batch: CharterBatch) -> bool:
-    """Write the ride on the passenger's roster entry through the roster's own service
+def _record_ride(actor, passenger: Passenger, batch: CharterBatch) -> None:
+    """Write the ride on the passenger's roster entry through the roster's ride service
     (transport charter bus, region, return day, travel history), so the origin rules and
-    passes know. Only the enterprise's own roster keepers may change an entry
-    (``roster.may_keep_roster``): a batch of a government office stays pending until the
-    enterprise applies it (``rides_apply``). Returns whether it was written."""
+    passes know who rode. The organiser may be a government office that does not keep the
+    enterprise's roster: the callers have checked that ``actor`` organises the batch."""
     employee = Employee.objects.select_related("enterprise__jurisdiction").get(
         pk=passenger.employee_id
     )
-    if not roster.may_keep_roster(actor, employee.enterprise):
-        return False
     note = ride_note(batch)
     travel = employee.travel_14d
     if note not in travel:
         travel = f"{travel}；{note}" if travel else note
         travel = travel[-300:]
     region = region_key(batch.origin_region)
-    roster.employee_update(
+    roster.employee_record_ride(
         actor=actor,
         employee=employee,
+        reason=batch.label,
         transport=Transport.CHARTER_BUS,
         origin_region=region,
         origin=_origin_after(employee, region),
@@ -341,7 +339,6 @@ def _record_ride(actor, passenger: Passenger, batch: CharterBatch) -> bool:
         travel_14d=travel,
     )
     Passenger.objects.filter(pk=passenger.pk).update(roster_updated_at=timezone.now())
-    return True
 
 
 @transaction.atomic
@@ -367,26 +364,6 @@ def batch_step(*, actor, batch: CharterBatch, action: str, reason: str = "", rev
         for p in batch.passengers.all():
             _record_ride(actor, p, batch)
     return batch
-
-
-@transaction.atomic
-def rides_apply(*, actor, enterprise) -> int:
-    """Write on ``enterprise``'s roster the rides of its people on batches that left and
-    were not written yet (a government office's batch): by the enterprise's roster keeper."""
-    if not roster.may_keep_roster(actor, enterprise):
-        raise NotAllowed(_("Only the enterprise's own users keep its roster."))
-    done = 0
-    for p in pending_rides(enterprise.pk).select_related("batch"):
-        done += _record_ride(actor, p, p.batch)
-    return done
-
-
-def pending_rides(enterprise_id: int):
-    return Passenger.objects.filter(
-        enterprise_id=enterprise_id,
-        batch__status=BatchStatus.ARRIVED,
-        roster_updated_at__isnull=True,
-    )
 
 
 # --- commuter buses ----------------------------------------------------------------------------

@@ -13,7 +13,6 @@ urlpatterns = [
     path("batches/<int:pk>/step/", views.batch_step, name="batch_step"),
     path("batches/<int:pk>/passengers.xlsx", views.passengers_export, name="passengers_export"),
     path("passengers/<int:pk>/remove/", views.passenger_remove, name="passenger_remove"),
-    path("rides/apply/", views.rides_apply, name="rides_apply"),
     path("commuter/", views.bus_list, name="buses"),
     path("commuter/new/", views.bus_new, name="bus_new"),
     path("commuter/<int:pk>/", views.bus_detail, name="bus"),

@@ -66,11 +66,10 @@ def _organisers(user) -> list[tuple[str, str]]:
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.batch_list(request.user)
+    mine = services.organiser_enterprises(request.user)
     status = request.GET.get("status", "")
     if status in BatchStatus.values:
         qs = qs.filter(status=status)
-    mine = services.organiser_enterprises(request.user)
-    pending = sum(services.pending_rides(e.pk).count() for e in mine)
     return render(
         request,
         "buses/batches.html",
@@ -80,7 +79,6 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             "statuses": BatchStatus.choices,
             "may_organise": bool(_organisers(request.user)),
             "elsewhere": selectors.rides_elsewhere(request.user)[:50] if mine else [],
-            "pending": pending,
             "tab": "batches",
             **_tabs(request),
         },
@@ -277,20 +275,6 @@ def passengers_export(request: HttpRequest, pk: int) -> HttpResponse:
     header = [_("No."), _("Name"), _("ID number"), _("Enterprise")]
     title = f"{batch.label} {batch.origin_name} {batch.departs_on:%Y-%m-%d}"
     return _xlsx(request, f"passengers-{batch.pk}.xlsx", title[:31], header, rows)
-
-
-@login_required
-@require_POST
-def rides_apply(request: HttpRequest) -> HttpResponse:
-    done = 0
-    try:
-        for enterprise in services.organiser_enterprises(request.user):
-            done += services.rides_apply(actor=request.user, enterprise=enterprise)
-    except UserError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("%(n)s roster entries updated.") % {"n": done})
-    return redirect("buses:batches")
 
 
 # --- commuter buses ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ class VacanciesConfig(AppConfig):
         from fugong.core import registry
         from fugong.core.imports import registry as imports
         from fugong.core.registry import MenuItem
+        from fugong.vacancies import figures
         from fugong.vacancies.importer import VacancyImporter
 
         imports.register(VacancyImporter())
@@ -40,6 +41,7 @@ class VacanciesConfig(AppConfig):
                 order=500,
             )
         )
+        figures.register()
         registry.add_demo_step(
             "vacancies", "fugong.vacancies.demo.build_vacancies", after=("policies", "roster")
         )

@@ -270,11 +270,33 @@ def employee_update(*, actor, employee: Employee, phone: str | None = None, **fi
         if phone != employee.phone:
             fields["phone"] = phone
             fields["phone_hash"] = lookup_hash(phone, PHONE_PURPOSE) if phone else ""
+    return _employee_write(actor, employee, _("Roster"), fields)
+
+
+def _employee_write(actor, employee: Employee, reason: str, fields: dict) -> Employee:
     if "travel_14d" in fields and fields["travel_14d"] != employee.travel_14d:
         fields["travel_at"] = timezone.now() if fields["travel_14d"] else None
-    employee = audited_update(employee, actor=actor, reason=_("Roster"), **fields)
-    _assess([employee])
+    employee = audited_update(employee, actor=actor, reason=reason, **fields)
+    _assess([employee])  # the origin rules: measure, may work from, pass
     return employee
+
+
+RIDE_FIELDS = frozenset({"transport", "origin", "origin_region", "planned_return", "travel_14d"})
+
+
+@transaction.atomic
+def employee_record_ride(*, actor, employee: Employee, reason: str, **fields) -> Employee:
+    """A ride that brought the person back (a charter bus, ``fugong.buses``), written by the
+    ride's organiser, who may be a government office and not the enterprise's roster keeper:
+    the caller has checked that ``actor`` organises the ride. Only how and from where the
+    person came back changes (``RIDE_FIELDS``), audited, and the origin rules are applied
+    again."""
+    unknown = set(fields) - RIDE_FIELDS
+    if unknown:
+        raise ValueError(f"not a ride field: {sorted(unknown)}")
+    if "origin" in fields and fields["origin"] not in Origin.values:
+        raise UserError(_("Choose where the person comes back from."), code="origin")
+    return _employee_write(actor, employee, reason, fields)
 
 
 def roster_enterprises(user, *, own_only: bool = False):

@@ -17,6 +17,7 @@ from fugong.core.errors import Conflict, NotAllowed, UserError
 from fugong.core.models import AuditLog
 from fugong.workforce.choices import Origin, Transport
 from fugong.workforce.models import Employee
+from fugong.workforce.services import employee_update as roster_update
 from tests.buses.helpers import batch, county_transport, day, free_people, owner, two_enterprises
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +151,9 @@ def test_an_arrival_cannot_be_in_the_future_nor_a_step_on_a_stale_page(demo):
     assert made.arrives_on == day(0)  # planned later, arrived today
 
 
-def test_a_government_batch_waits_for_the_enterprise_to_write_its_rosters(demo):
+def test_a_government_batch_writes_the_rides_on_the_enterprises_rosters(demo):
+    """The county transport bureau does not keep the enterprises' rosters, but the rides of
+    the batch it organised are written on them on arrival (the roster's ride service)."""
     office, clerk = county_transport()
     mine, other = two_enterprises()
     people = free_people(mine, 1) + free_people(other, 1)
@@ -159,16 +162,15 @@ def test_a_government_batch_waits_for_the_enterprise_to_write_its_rosters(demo):
     services.passengers_add(actor=clerk, batch=made, employee_ids=[p.pk for p in people])
     services.batch_step(actor=clerk, batch=made, action="depart")
     services.batch_step(actor=clerk, batch=made, action="arrive")
-    # The bureau does not keep the enterprises' rosters: the rides wait.
-    assert Employee.objects.get(pk=people[0].pk).transport != Transport.CHARTER_BUS or True
-    pending = services.pending_rides(mine.pk)
-    assert pending.filter(batch=made).count() == 1
+    for person in people:
+        entry = Employee.objects.get(pk=person.pk)
+        assert entry.transport == Transport.CHARTER_BUS
+        assert entry.planned_return == day(-1)
+        assert f"乘坐包车第{made.pk}批" in entry.travel_14d or str(made.pk) in entry.travel_14d
+    assert not made.passengers.filter(roster_updated_at=None).exists()
+    # The bureau may not change anything else on a roster entry.
     with pytest.raises(NotAllowed):
-        services.rides_apply(actor=owner(other), enterprise=mine)
-    assert services.rides_apply(actor=owner(mine), enterprise=mine) >= 1
-    assert Employee.objects.get(pk=people[0].pk).transport == Transport.CHARTER_BUS
-    assert not services.pending_rides(mine.pk).filter(batch=made).exists()
-    assert services.pending_rides(other.pk).filter(batch=made).count() == 1
+        roster_update(actor=clerk, employee=Employee.objects.get(pk=people[0].pk), dormitory="1")
 
 
 def test_region_keys():

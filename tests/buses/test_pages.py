@@ -17,8 +17,8 @@ from fugong.accounts.choices import OfficeKind, Role
 from fugong.accounts.models import Membership
 from fugong.buses import selectors, services
 from fugong.core.testing import bearer, issue_token
-from fugong.workforce.choices import Half
-from fugong.workforce.models import CheckIn
+from fugong.workforce.choices import Half, Transport
+from fugong.workforce.models import CheckIn, Employee
 from tests.buses.helpers import (
     batch,
     bus,
@@ -333,7 +333,7 @@ def test_the_letter_pages_take_the_steps_and_the_rule(client, demo):
     assert not services.approval_required(letter.jurisdiction)  # refused: unchanged
 
 
-def test_the_enterprise_applies_the_rides_of_a_government_batch_from_its_page(client, demo):
+def test_the_enterprise_sees_its_people_on_a_government_batch_already_on_its_roster(client, demo):
     office, clerk = county_transport()
     mine, _other = two_enterprises()
     people = free_people(mine, 1)
@@ -343,9 +343,9 @@ def test_the_enterprise_applies_the_rides_of_a_government_batch_from_its_page(cl
     services.batch_step(actor=clerk, batch=made, action="arrive")
     client.force_login(owner(mine))
     page = client.get("/buses/").content.decode()
-    assert 'data-testid="pending-rides"' in page and people[0].person.name in page
-    assert client.post("/buses/rides/apply/").status_code == 302
-    assert 'data-testid="pending-rides"' not in client.get("/buses/").content.decode()
+    assert 'data-testid="elsewhere"' in page and people[0].person.name in page
+    assert client.post("/buses/rides/apply/").status_code == 404  # nothing left to apply
+    assert Employee.objects.get(pk=people[0].pk).transport == Transport.CHARTER_BUS
 
 
 def test_the_api_answers_odd_requests_without_a_500_and_in_few_queries(

@@ -1,0 +1,123 @@
+"""Vacancies as the statistics layer counts them (``fugong.stats.jobs``, registered by
+``fugong/vacancies/figures.py``): against a plain re-computation over the demo county's rows,
+per place, within a reader's scope, over a period; and the sentence the reports print."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from fugong.accounts.models import Jurisdiction
+from fugong.reports import context as C
+from fugong.stats import jobs
+from fugong.vacancies import services
+from fugong.vacancies.choices import VacancyStatus
+from fugong.vacancies.models import Vacancy
+from tests.vacancies.helpers import enterprise_members, make, town_commands
+
+pytestmark = pytest.mark.django_db
+
+
+def plain(vacancies, day: datetime.date, start: datetime.date | None = None) -> dict:
+    """The definitions of fugong/stats/jobs.py, one vacancy at a time."""
+    until = timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+    since = (
+        timezone.make_aware(datetime.datetime.combine(start, datetime.time.min)) if start else None
+    )
+    out = dict(open=0, wanted=0, shortage=0, hiring=set(), posted=0, filled=0)
+    for v in vacancies:
+        if (
+            v.status == VacancyStatus.PUBLISHED
+            and v.published_at is not None
+            and v.published_at <= until
+            and v.expires_on >= day
+        ):
+            out["open"] += 1
+            out["wanted"] += v.headcount
+            out["shortage"] += max(v.headcount - v.filled, 0)
+            out["hiring"].add(v.enterprise_id)
+        if (
+            v.published_at is not None
+            and v.published_at <= until
+            and (since is None or v.published_at >= since)
+        ):
+            out["posted"] += 1
+            out["filled"] += v.filled
+    out["hiring"] = len(out["hiring"])
+    return out
+
+
+def cell_of(cell: jobs.JobsCell) -> dict:
+    return {
+        k: getattr(cell, k) for k in ("open", "wanted", "shortage", "hiring", "posted", "filled")
+    }
+
+
+def test_the_figures_are_the_vacancies_counted_one_by_one(demo):
+    members = enterprise_members(2)
+    # A post filled lacks nobody; a closed one is not open.
+    over = make(members[0], post="质检员", headcount=2)
+    services.vacancy_fill(actor=members[0].user, vacancy=over, filled=2)
+    closed = make(members[1], post="仓管员", headcount=3)
+    services.vacancy_set_status(actor=members[1].user, vacancy=closed, status=VacancyStatus.CLOSED)
+    today = timezone.localdate()
+    county = Jurisdiction.objects.get(depth=2)
+    everything = list(Vacancy.objects.select_related("enterprise__jurisdiction"))
+    figures = jobs.compute(user=None, node=county, end=today)
+    expected = plain(everything, today)
+    assert cell_of(figures.total) == expected
+    assert expected["open"] > 20 and expected["shortage"] > 0
+    # Each town's row is its own enterprises' vacancies.
+    for row in figures.children:
+        mine = [
+            v
+            for v in everything
+            if v.enterprise.jurisdiction.path.startswith(row.jurisdiction.path)
+        ]
+        assert cell_of(row.cell) == plain(mine, today), row.name
+    # By industry section: every open vacancy in one section, the largest shortage first.
+    assert sum(s.open for s in figures.by_section) == expected["open"]
+    shortages = [s.shortage for s in figures.by_section]
+    assert shortages == sorted(shortages, reverse=True)
+
+
+def test_a_town_reader_counts_its_own_town_only(demo):
+    town = town_commands()[0]
+    today = timezone.localdate()
+    mine = [
+        v
+        for v in Vacancy.objects.select_related("enterprise__jurisdiction")
+        if v.enterprise.jurisdiction.path.startswith(town.jurisdiction.path)
+    ]
+    county = Jurisdiction.objects.get(depth=2)
+    figures = jobs.compute(user=town.user, node=county, end=today)
+    assert cell_of(figures.total) == plain(mine, today)
+    assert [r.jurisdiction.pk for r in figures.children] == [town.jurisdiction.pk]
+
+
+def test_a_period_counts_what_was_posted_in_it_and_what_was_open_at_its_end(demo):
+    member = enterprise_members(1)[0]
+    v = make(member, post="叉车司机", headcount=4)
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    Vacancy.objects.filter(pk=v.pk).update(published_at=week_ago)
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=2)
+    everything = list(Vacancy.objects.all())
+    figures = jobs.compute(user=None, start=start, end=today)
+    assert cell_of(figures.total) == plain(everything, today, start)
+    # Ten days ago it was not yet published: not open then.
+    before = today - datetime.timedelta(days=10)
+    assert jobs.compute(user=None, end=before).total.open == plain(everything, before)["open"]
+
+
+def test_the_reports_say_it(demo):
+    county = Jurisdiction.objects.get(depth=2)
+    today = timezone.localdate()
+    figures = C.jobs_figures(user=None, node=county, day=today)
+    text = C.jobs_context(figures)["text"]
+    total = figures.total
+    assert text.startswith(
+        f"截至{today.month}月{today.day}日，在库空岗{total.open}个、缺工{total.shortage}人"
+    )
