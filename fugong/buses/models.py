@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fugong.buses.choices import BatchStatus, BusStatus, LetterStatus
 from fugong.core.crypto import EncryptedTextField
-from fugong.core.models import TimestampedModel
+from fugong.core.models import TimestampedModel, WorkflowStep
 from fugong.core.scope import ScopeRules
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -354,22 +354,12 @@ class Letter(TimestampedModel):
         return self.number or f"#{self.pk}"
 
 
-class LetterStep(models.Model):
+class LetterStep(WorkflowStep):
     """The history of a letter: every workflow step with its reason."""
 
     letter = models.ForeignKey(
         Letter, on_delete=models.CASCADE, related_name="steps", verbose_name=_("letter")
     )
-    action = models.CharField(_("action"), max_length=20)
-    before = models.CharField(_("from"), max_length=10)
-    after = models.CharField(_("to"), max_length=10)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("by"),
-    )  # fmt: skip
-    actor_name = models.CharField(_("by"), max_length=150, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
     scope_rules = ScopeRules(
         jurisdiction_path="letter__bus__enterprise__jurisdiction__path",

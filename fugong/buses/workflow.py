@@ -138,20 +138,6 @@ class LetterWorkflow(Workflow):
             .get(pk=obj.pk)
         )
 
-    def record_event(self, obj, *, actor, transition, before, reason):
-        from fugong.buses.models import LetterStep
-
-        is_user = getattr(actor, "pk", None) is not None
-        LetterStep.objects.create(
-            letter=obj,
-            action=transition.action,
-            before=before,
-            after=transition.target,
-            actor=actor if is_user else None,
-            actor_name=(actor.get_full_name() or actor.get_username()) if is_user else str(actor),
-            reason=reason,
-        )
-
     def stale(self, obj):
         return Conflict(
             gettext(
@@ -162,4 +148,10 @@ class LetterWorkflow(Workflow):
         )
 
 
-LETTERS = LetterWorkflow("buses.letter", LETTER_TRANSITIONS, roles=actor_kinds)
+LETTERS = LetterWorkflow(
+    "buses.letter",
+    LETTER_TRANSITIONS,
+    roles=actor_kinds,
+    step_model="buses.LetterStep",
+    step_subject="letter",
+)

@@ -16,6 +16,30 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
+class WorkflowStep(models.Model):
+    """One step of a record's workflow (its timeline): what was done, from which state to
+    which, by whom and why. An app's step log subclasses it with a foreign key to its record
+    and names both on its workflow (``Workflow.step_model``, ``step_subject``), which writes
+    one row a step."""
+
+    action = models.CharField(_("action"), max_length=20)
+    before = models.CharField(_("from"), max_length=10)
+    after = models.CharField(_("to"), max_length=10)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("by"),
+    )  # fmt: skip
+    actor_name = models.CharField(_("by"), max_length=150, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.before} → {self.after}"
+
+
 class AuditAction(models.TextChoices):
     CREATE = "create", _("Created")
     UPDATE = "update", _("Updated")

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from fugong.core.models import TimestampedModel
+from fugong.core.models import TimestampedModel, WorkflowStep
 from fugong.core.scope import ScopeRules
 from fugong.policies.choices import OPEN_CLAIM, ClaimStatus, PolicyStatus
 
@@ -288,22 +288,12 @@ class ClaimFile(models.Model):
         return self.name
 
 
-class ClaimStep(models.Model):
+class ClaimStep(WorkflowStep):
     """The history of a claim: every workflow step with its reason."""
 
     claim = models.ForeignKey(
         Claim, on_delete=models.CASCADE, related_name="steps", verbose_name=_("claim")
     )
-    action = models.CharField(_("action"), max_length=20)
-    before = models.CharField(_("from"), max_length=10)
-    after = models.CharField(_("to"), max_length=10)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("by"),
-    )  # fmt: skip
-    actor_name = models.CharField(_("by"), max_length=150, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
     scope_rules = ScopeRules(
         jurisdiction_path="claim__enterprise__jurisdiction__path",

@@ -72,20 +72,6 @@ class ClaimWorkflow(Workflow):
             .get(pk=obj.pk)
         )
 
-    def record_event(self, obj, *, actor, transition, before, reason):
-        from fugong.policies.models import ClaimStep
-
-        is_user = getattr(actor, "pk", None) is not None
-        ClaimStep.objects.create(
-            claim=obj,
-            action=transition.action,
-            before=before,
-            after=transition.target,
-            actor=actor if is_user else None,
-            actor_name=(actor.get_full_name() or actor.get_username()) if is_user else str(actor),
-            reason=reason,
-        )
-
     def stale(self, obj):
         return Conflict(
             gettext(
@@ -104,4 +90,6 @@ CLAIMS = ClaimWorkflow(
     # The office answers a submitted claim within 10 working days (no seed names a time;
     # the catalog's settings may change it later).
     due_days=lambda claim, target: 10 if target in (C.SUBMITTED, C.PROPOSED) else None,
+    step_model="policies.ClaimStep",
+    step_subject="claim",
 )

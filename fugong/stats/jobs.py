@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Greatest, Substr
@@ -36,6 +37,7 @@ from django.utils import timezone
 from fugong.accounts.models import Jurisdiction
 from fugong.core.scope import scoped, subtree_q
 from fugong.stats import sources
+from fugong.stats.counts import Counts
 from fugong.stats.figures import _visible_children
 
 ZERO = Decimal("0.00")
@@ -57,7 +59,9 @@ NAMES = (
 
 
 @dataclass
-class JobsCell:
+class JobsCell(Counts):
+    NAMES: ClassVar[tuple[str, ...]] = NAMES
+
     open: int = 0  # vacancies open at the end of the period
     wanted: int = 0  # their headcount
     shortage: int = 0  # what they still lack (缺工)
@@ -69,18 +73,6 @@ class JobsCell:
     subsidy: Decimal = ZERO  # the batches' subsidy (yuan)
     commuter_buses: int = 0  # commuter buses with a valid letter at the end of the period
     riders: int = 0  # the workers registered on them
-
-    def add(self, other: JobsCell) -> JobsCell:
-        for name in NAMES:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        return self
-
-    @property
-    def empty(self) -> bool:
-        return not any(getattr(self, name) for name in NAMES)
-
-    def as_dict(self) -> dict:
-        return {name: getattr(self, name) for name in NAMES}
 
 
 @dataclass

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, Substr
@@ -32,6 +33,7 @@ from django.utils import timezone
 from fugong.accounts.models import Jurisdiction
 from fugong.core.scope import scoped, subtree_q
 from fugong.stats import sources
+from fugong.stats.counts import Counts
 from fugong.stats.figures import _visible_children
 
 ZERO = Decimal("0.00")
@@ -41,24 +43,14 @@ NAMES = ("benefited", "paid", "approved", "approved_amount", "waiting")
 
 
 @dataclass
-class PolicyCell:
+class PolicyCell(Counts):
+    NAMES: ClassVar[tuple[str, ...]] = NAMES
+
     benefited: int = 0  # enterprises whose lines of the period sum to more than 0
     paid: Decimal = ZERO  # the lines of the period summed: paid less reversed (yuan)
     approved: int = 0  # claims approved in the period (still approved)
     approved_amount: Decimal = ZERO  # their amount approved (yuan)
     waiting: int = 0  # claims waiting for a decision at the end of the period
-
-    def add(self, other: PolicyCell) -> PolicyCell:
-        for name in NAMES:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        return self
-
-    @property
-    def empty(self) -> bool:
-        return not any(getattr(self, name) for name in NAMES)
-
-    def as_dict(self) -> dict:
-        return {name: getattr(self, name) for name in NAMES}
 
 
 @dataclass

@@ -147,8 +147,14 @@ class Workflow:
         due_field: str | None = None,
         due_days: Callable[[Any, str], int | None] | None = None,
         roles: Callable[[Any, Any], set[str]] | None = None,
+        step_model: str = "",
+        step_subject: str = "",
     ):
         self.name = name
+        # The app's step log ("app_label.Model", a core.models.WorkflowStep) and its foreign
+        # key to the record: ``record_event`` writes one row a step when they are given.
+        self.step_model = step_model
+        self.step_subject = step_subject
         self.transitions = list(transitions)
         self.state_field = state_field
         self.revision_field = revision_field
@@ -346,7 +352,23 @@ class Workflow:
 
     def record_event(self, obj: Any, *, actor: Any, transition: Transition, before: str,
                      reason: str) -> None:  # fmt: skip
-        """Write the app's event row (its timeline). The audit row is written already."""
+        """Write the app's event row (its timeline): a row of ``step_model`` when the workflow
+        names one; an app with another kind of timeline overrides this. The audit row is
+        written already."""
+        if not self.step_model:
+            return
+        from django.apps import apps
+
+        is_user = getattr(actor, "pk", None) is not None
+        apps.get_model(self.step_model).objects.create(
+            **{self.step_subject: obj},
+            action=transition.action,
+            before=before,
+            after=transition.target,
+            actor=actor if is_user else None,
+            actor_name=(actor.get_full_name() or actor.get_username()) if is_user else str(actor),
+            reason=reason,
+        )
 
     def _state_text(self, obj: Any) -> str:
         display = getattr(obj, f"get_{self.state_field}_display", None)
