@@ -26,6 +26,7 @@ from fugong.core.api_types import ErrorOut, Id, Text
 from fugong.core.errors import UserError
 from fugong.stats import figures as F
 from fugong.stats import inspections as stats_inspections
+from fugong.stats import jobs as stats_jobs
 from fugong.stats import selectors as stats_selectors
 from fugong.stats import services, staff
 from fugong.stats.choices import Denominator
@@ -454,15 +455,7 @@ def inspection_figures(request, params: Query[PeriodQuery]):
     issued, closed, closed on time, open and overdue, and orders to stop, for a period (both
     days included), over what you may see, per child (docs/statistics.md, "Inspections and
     rectification"). 404 where no inspections are kept."""
-    node = _node(request, params.node)
-    end = _day(node, params.end)
-    start = F.parse_day(params.start) if params.start else None
-    if start is not None and start > end:
-        raise UserError(
-            _("The period starts on %(start)s, after its end (%(end)s); swap the two days.")
-            % {"start": start.isoformat(), "end": end.isoformat()},
-            code="bad_period",
-        )
+    node, start, end = _period(request, params)
     figures = stats_inspections.compute(user=request.auth, node=node, start=start, end=end)
     if figures is None:
         raise Http404
@@ -477,6 +470,88 @@ def inspection_figures(request, params: Query[PeriodQuery]):
             for r in figures.children
         ],
         "direct": figures.direct.as_dict(),
+    }
+
+
+def _period(
+    request, params: PeriodQuery
+) -> tuple[Jurisdiction, datetime.date | None, datetime.date]:
+    """The node and the days of a period query, checked."""
+    node = _node(request, params.node)
+    end = _day(node, params.end)
+    start = F.parse_day(params.start) if params.start else None
+    if start is not None and start > end:
+        raise UserError(
+            _("The period starts on %(start)s, after its end (%(end)s); swap the two days.")
+            % {"start": start.isoformat(), "end": end.isoformat()},
+            code="bad_period",
+        )
+    return node, start, end
+
+
+class JobsCellOut(Schema):
+    """Vacancies and buses (docs/statistics.md, "Jobs and buses"): ``open``, ``wanted``,
+    ``shortage``, ``hiring`` and ``commuter_buses``, ``riders`` at the end of the period; the
+    rest in it."""
+
+    open: int = Field(description="vacancies open (published, not expired) at the end")
+    wanted: int = Field(description="people the open vacancies want")
+    shortage: int = Field(description="what they still lack (缺工): wanted less filled")
+    hiring: int = Field(description="enterprises with an open vacancy")
+    posted: int = Field(description="vacancies published in the period")
+    filled: int = Field(description="people taken on through them")
+    batches: int = Field(description="charter batches (返岗包车) arrived in the period")
+    brought_back: int = Field(description="workers those batches brought back")
+    subsidy: Decimal = Field(description="their subsidy, yuan")
+    commuter_buses: int = Field(description="commuter buses with a letter valid at the end")
+    riders: int = Field(description="workers registered on those buses")
+
+
+class JobsChildOut(JobsCellOut):
+    jurisdiction: NodeOut
+
+
+class JobsSectionOut(Schema):
+    code: str
+    name: str
+    open: int
+    shortage: int
+
+
+class JobsOut(Schema):
+    node: NodeOut
+    start: datetime.date | None = Field(description="The period's first day; null: none")
+    end: datetime.date
+    total: JobsCellOut
+    children: list[JobsChildOut]
+    direct: JobsCellOut = Field(description="Of the node itself")
+    by_section: list[JobsSectionOut] = Field(
+        description="Open vacancies by industry section, the largest shortage first"
+    )
+
+
+@router.get("/jobs", response={200: JobsOut, 400: ErrorOut, 404: ErrorOut})
+def job_figures(request, params: Query[PeriodQuery]):
+    """Vacancies open and the shortage (空岗, 缺工), vacancies posted and filled, charter buses
+    arrived and the workers they brought back, commuter buses in service, for a period (both
+    days included), over what you may see, per child (docs/statistics.md, "Jobs and
+    buses")."""
+    node, start, end = _period(request, params)
+    figures = stats_jobs.compute(user=request.auth, node=node, start=start, end=end)
+    return {
+        "node": _node_out(node),
+        "start": start,
+        "end": end,
+        "total": figures.total.as_dict(),
+        "children": [
+            {"jurisdiction": _node_out(r.jurisdiction), **r.cell.as_dict()}
+            for r in figures.children
+        ],
+        "direct": figures.direct.as_dict(),
+        "by_section": [
+            {"code": s.code, "name": s.name, "open": s.open, "shortage": s.shortage}
+            for s in figures.by_section
+        ],
     }
 
 

@@ -26,6 +26,7 @@ from fugong.core.errors import UserError
 from fugong.core.ids import parse_id
 from fugong.stats import figures as F
 from fugong.stats import inspections as stats_inspections
+from fugong.stats import jobs as stats_jobs
 from fugong.stats import requests as stats_requests
 from fugong.stats import selectors, staff
 from fugong.stats.choices import Denominator
@@ -311,6 +312,12 @@ def _page(request: HttpRequest, context: dict, status: int = 200) -> HttpRespons
     return render(request, TEMPLATE, context, status=status)
 
 
+def _jobs(user, node, day):
+    """The jobs and buses of the node up to the day, or None when there are none to show."""
+    figures = stats_jobs.compute(user=user, node=node, end=day)
+    return None if figures.total.empty else figures
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not user_roles(request.user) & DASHBOARD_ROLES:
@@ -372,6 +379,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "staff": staff.compute(user=request.user, node=node, day=day),
             "requests": stats_requests.compute(user=request.user, node=node, day=day),
             "inspections": stats_inspections.compute(user=request.user, node=node, end=day),
+            "jobs": _jobs(request.user, node, day),
             # A child's row leads to its dashboard of the same day.
             "staff_link": reverse("stats:dashboard")
             + ("?" if day == timezone.localdate() else f"?day={day.isoformat()}&")

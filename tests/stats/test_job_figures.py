@@ -121,3 +121,40 @@ def test_the_reports_say_it(demo):
     assert text.startswith(
         f"截至{today.month}月{today.day}日，在库空岗{total.open}个、缺工{total.shortage}人"
     )
+
+
+def test_the_api_gives_them_within_the_reader_scope(demo, client):
+    from fugong.core.testing.api import bearer, issue_token
+    from tests.conftest import DEMO_PASSWORD
+
+    town = town_commands()[0]
+    token = issue_token(client, town.user.username, DEMO_PASSWORD)
+    node = town.jurisdiction
+    answer = client.get(f"/api/v1/stats/jobs?node={node.pk}", headers=bearer(token))
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    figures = jobs.compute(user=town.user, node=node, end=timezone.localdate())
+    assert {n: body["total"][n] for n in ("open", "shortage", "posted", "filled")} == {
+        n: getattr(figures.total, n) for n in ("open", "shortage", "posted", "filled")
+    }
+    assert len(body["children"]) == len(figures.children) and body["by_section"]
+    bad = client.get(
+        f"/api/v1/stats/jobs?node={node.pk}&start=2026-12-31&end=2026-01-01",
+        headers=bearer(token),
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "bad_period"
+    other = town_commands()[-1]
+    assert other.jurisdiction_id != node.pk
+    hidden = client.get(f"/api/v1/stats/jobs?node={other.jurisdiction.pk}", headers=bearer(token))
+    assert hidden.status_code == 404
+
+
+def test_the_dashboard_shows_them(demo, client):
+    town = town_commands()[0]
+    client.force_login(town.user)
+    page = client.get(f"/stats/?node={town.jurisdiction.pk}").content.decode()
+    figures = jobs.compute(user=town.user, node=town.jurisdiction, end=timezone.localdate())
+    assert 'data-testid="jobs-tiles"' in page and "用工与班车" in page
+    assert f'data-testid="jobs-open">{figures.total.open}<' in page
+    assert f'data-testid="jobs-shortage">{figures.total.shortage}<' in page
+    assert f'data-testid="jobs-brought-back">{figures.total.brought_back}<' in page
