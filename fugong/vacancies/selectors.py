@@ -152,9 +152,12 @@ CHOICES_SECONDS = 300
 
 
 def board(today: datetime.date | None = None) -> QuerySet[Vacancy]:
-    """The vacancies on the public board (open, of enterprises that allow it), newest first.
-    The index ``vacancy_board`` serves the filter and the order."""
-    return Vacancy.objects.filter(open_q(today), listed=True).order_by("-published_at", "-id")
+    """The vacancies on the public board (open, of enterprises that allow it, not filled
+    yet: a job seeker has nothing to apply for in a post filled), newest first. The index
+    ``vacancy_board`` serves the filter and the order."""
+    return Vacancy.objects.filter(open_q(today), listed=True, filled__lt=F("headcount")).order_by(
+        "-published_at", "-id"
+    )
 
 
 def board_page(
