@@ -68,3 +68,21 @@ def test_column_letters_beyond_z():
     data = written([list(range(30))])
     row = next(load_workbook(io.BytesIO(data), read_only=True).active.iter_rows(values_only=True))
     assert list(row) == list(range(30))
+
+
+def test_a_sheet_name_excel_refuses_is_made_acceptable():
+    """A batch named 贵州/遵义:红花岗[区] made a file Excel called damaged."""
+    import io
+
+    import openpyxl
+
+    from fugong.core.xlsx import XlsxStreamWriter, sheet_title
+
+    assert sheet_title("贵州/遵义:红花岗[区]*?\\") == "贵州 遵义 红花岗 区"
+    assert sheet_title("'/'") == "Sheet1" and len(sheet_title("长" * 40)) == 31
+    out = io.BytesIO()
+    sheet = XlsxStreamWriter(out, sheet_name="乘客 A&B/贵州:遵义[1]")
+    sheet.append(["姓名"])
+    sheet.close()
+    book = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
+    assert book.sheetnames == ["乘客 A&B 贵州 遵义 1"]

@@ -71,12 +71,24 @@ def _column_letters(n: int) -> str:
     return letters
 
 
+# Excel refuses a sheet named with any of these, longer than 31 characters, empty, or
+# starting or ending with an apostrophe: it calls the file damaged.
+_SHEET_NAME_FORBIDDEN = str.maketrans({c: " " for c in "/\\?*:[]"})
+
+
+def sheet_title(name: str) -> str:
+    """``name`` as Excel accepts a sheet's name (the forbidden characters become spaces, at
+    most 31 characters); "Sheet1" when nothing is left."""
+    title = str(name).translate(_SHEET_NAME_FORBIDDEN).translate(_ILLEGAL).strip().strip("'")
+    return title[:31].strip() or "Sheet1"
+
+
 class XlsxStreamWriter:
     """Write rows of str / int / float / Decimal / date / None to one sheet, then close()."""
 
     def __init__(self, out: IO[bytes], *, sheet_name: str = "Sheet1"):
         self._zip = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
-        self._sheet_name = sheet_name
+        self._sheet_name = sheet_title(sheet_name)
         self._sheet = self._zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
         self._sheet.write(
             b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -122,7 +134,7 @@ class XlsxStreamWriter:
         self._flush()
         self._sheet.write(b"</sheetData></worksheet>")
         self._sheet.close()
-        name = escape(self._sheet_name, {'"': "&quot;"})[:31]
+        name = escape(self._sheet_name, {'"': "&quot;"})
         self._zip.writestr("[Content_Types].xml", CONTENT_TYPES)
         self._zip.writestr("_rels/.rels", ROOT_RELS)
         self._zip.writestr(

@@ -15,6 +15,7 @@ from openpyxl.styles import Font
 
 from fugong.accounts.models import Jurisdiction
 from fugong.core.scope import scoped, subtree_q
+from fugong.core.xlsx import sheet_title
 from fugong.enterprises.choices import Ledger
 from fugong.enterprises.io import watermark
 from fugong.enterprises.models import Enterprise
@@ -72,7 +73,7 @@ def figure_values(cell: F.Cell, denominator: str) -> list:
 
 class _Sheet:
     def __init__(self, book: Workbook, title: str, widths: list[int]) -> None:
-        self.ws = book.create_sheet(title[:31])
+        self.ws = book.create_sheet(sheet_title(title))
         for i, width in enumerate(widths):
             self.ws.column_dimensions[chr(65 + i)].width = width
 
