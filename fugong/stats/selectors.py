@@ -99,8 +99,17 @@ def visible_node(*, user, value, default_top: bool = False) -> Jurisdiction:
     else:
         pk = value.pk if isinstance(value, Jurisdiction) else parse_id(value)
         node = jurisdiction_list(user=user).filter(pk=pk).first() if pk else None
+    if node is None and value in (None, ""):
+        raise UserError(
+            _(
+                "Your account sees no jurisdiction's figures (a department sees the matters "
+                "routed to it); ask for a node you may see, or ask the command office."
+            ),
+            code="not_found",
+            status=404,
+        )
     if node is None:
-        shown = str(value.pk if isinstance(value, Jurisdiction) else value or "")[:20]
+        shown = str(value.pk if isinstance(value, Jurisdiction) else value)[:20]
         raise UserError(
             _("There is no jurisdiction “%(value)s” among those you may see.") % {"value": shown},
             code="not_found",

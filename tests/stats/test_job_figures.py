@@ -158,3 +158,15 @@ def test_the_dashboard_shows_them(demo, client):
     assert f'data-testid="jobs-open">{figures.total.open}<' in page
     assert f'data-testid="jobs-shortage">{figures.total.shortage}<' in page
     assert f'data-testid="jobs-brought-back">{figures.total.brought_back}<' in page
+
+
+def test_a_department_without_a_place_is_told_why_it_sees_no_figures(demo, client):
+    from fugong.core.testing.api import bearer, issue_token
+    from tests.conftest import DEMO_PASSWORD
+    from tests.vacancies.helpers import hr_member
+
+    bureau = hr_member()
+    token = issue_token(client, bureau.user.username, DEMO_PASSWORD)
+    answer = client.get("/api/v1/stats/jobs", headers=bearer(token))
+    assert answer.status_code == 404
+    assert "没有可查看统计数据的辖区" in answer.json()["message"]
