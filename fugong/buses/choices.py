@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class BatchStatus(models.TextChoices):
@@ -26,6 +27,6 @@ class BusStatus(models.TextChoices):
 class LetterStatus(models.TextChoices):
     DRAFT = "draft", _("Being filled in")
     SUBMITTED = "submitted", _("Waiting for review")
-    APPROVED = "approved", _("Issued")
+    APPROVED = "approved", pgettext_lazy("letter status", "Issued")
     REJECTED = "rejected", _("Not approved")
-    REVOKED = "revoked", _("Revoked")
+    REVOKED = "revoked", pgettext_lazy("letter status", "Revoked")

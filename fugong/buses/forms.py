@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.models import phone_validator
 from fugong.buses.choices import BusStatus
-from fugong.buses.services import MAX_SEATS, batch_problems, stop_problems
+from fugong.buses.services import (
+    MAX_SEATS,
+    batch_problems,
+    disinfection_problem,
+    letter_days_problems,
+    stop_problems,
+)
 from fugong.core.forms import DateInput, DateTimeInput, style
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
@@ -140,6 +146,12 @@ class DisinfectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         style(self)
 
+    def clean_at(self):
+        at = self.cleaned_data["at"]
+        if problem := disinfection_problem(at):
+            raise forms.ValidationError(problem)
+        return at
+
 
 class LetterForm(forms.Form):
     valid_from = forms.DateField(label=_("Valid from"), widget=DateInput)
@@ -153,6 +165,7 @@ class LetterForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("valid_from"), data.get("valid_until")
-        if start and end and end < start:
-            self.add_error("valid_until", _("A letter cannot end before it starts."))
+        if start and end:
+            for field, problem in letter_days_problems(start, end).items():
+                self.add_error(field, problem)
         return data

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fugong.buses.choices import BatchStatus, BusStatus, LetterStatus
 from fugong.core.crypto import EncryptedTextField
@@ -324,8 +325,14 @@ class Letter(TimestampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+", verbose_name=_("decided by"),
     )  # fmt: skip
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(pgettext_lazy("letter", "revoked at"), null=True, blank=True)
     revoked_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
+    # What the letter certifies, stored when it is issued: later edits of the bus do not
+    # change an issued letter (its PDF and its public page print these).
+    issued_plate = models.CharField(_("certified vehicle plate"), max_length=20, blank=True)
+    issued_seats = models.PositiveSmallIntegerField(_("certified seats"), null=True, blank=True)
+    issued_route = models.CharField(_("certified route"), max_length=100, blank=True)
+    issued_stops = models.TextField(_("certified stops"), blank=True)  # one stop a line
 
     scope_rules = ScopeRules(
         jurisdiction_path="bus__enterprise__jurisdiction__path",
@@ -352,6 +359,13 @@ class Letter(TimestampedModel):
 
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
+
+    @property
+    def stop_names(self) -> list[str]:
+        """The certified stops of an issued letter (the bus's current ones before issue)."""
+        if self.issued_at:
+            return [line for line in self.issued_stops.splitlines() if line]
+        return list(self.bus.stops.order_by("position").values_list("name", flat=True))
 
 
 class LetterStep(WorkflowStep):

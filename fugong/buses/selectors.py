@@ -155,7 +155,13 @@ def current_letter(bus: CommuterBus) -> Letter | None:
 class LedgerRow:
     name: str
     stop: str
-    readings: list  # per half-day: the CheckIn, or None (missing)
+    readings: list  # per half-day: the CheckIn, or None (missing, or not due yet)
+    pending: list = field(default_factory=list)  # per half-day: not due yet (today)
+
+    @property
+    def cells(self) -> list[tuple]:
+        """(reading, not due yet) per half-day."""
+        return list(zip(self.readings, self.pending or [False] * len(self.readings), strict=True))
 
     @property
     def abnormal(self) -> bool:
@@ -171,9 +177,21 @@ class Ledger:
     checked: list[int] = field(default_factory=list)  # per half-day
     abnormal: list[int] = field(default_factory=list)
     missing: list[int] = field(default_factory=list)
+    pending: list[bool] = field(default_factory=list)  # per half-day: not due yet (today)
 
 
 HALVES = (Half.MORNING, Half.AFTERNOON)
+NOON = datetime.time(12, 0)  # the afternoon check is due from noon
+
+
+def pending_halves(day: datetime.date, now: datetime.datetime | None = None) -> list[bool]:
+    """Per half-day: not due yet (today's afternoon before noon; a day to come)."""
+    from django.utils import timezone
+
+    now = timezone.localtime(now)
+    if day > now.date():
+        return [True, True]
+    return [False, day == now.date() and now.time() < NOON]
 
 
 def ledger(user, bus: CommuterBus, day: datetime.date) -> Ledger:
@@ -184,18 +202,20 @@ def ledger(user, bus: CommuterBus, day: datetime.date) -> Ledger:
         (c.employee_id, c.half): c
         for c in CheckIn.objects.filter(employee_id__in=[r.employee_id for r in riders], day=day)
     }
-    out = Ledger(day=day, personal=sees_personal(user, bus.enterprise_id), riders=len(riders))
-    for half in HALVES:
+    out = Ledger(day=day, personal=sees_personal(user, bus.enterprise_id), riders=len(riders),
+                 pending=pending_halves(day))  # fmt: skip
+    for half, pending in zip(HALVES, out.pending, strict=True):
         got = [readings.get((r.employee_id, half)) for r in riders]
         out.checked.append(sum(c is not None for c in got))
         out.abnormal.append(sum(c is not None and c.abnormal for c in got))
-        out.missing.append(sum(c is None for c in got))
+        out.missing.append(0 if pending else sum(c is None for c in got))
     if out.personal:
         out.rows = [
             LedgerRow(
                 name=r.employee.person.name,
                 stop=r.stop.name if r.stop else "",
                 readings=[readings.get((r.employee_id, half)) for half in HALVES],
+                pending=out.pending,
             )
             for r in riders
         ]

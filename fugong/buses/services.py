@@ -344,10 +344,13 @@ def _record_ride(actor, passenger: Passenger, batch: CharterBatch) -> None:
 @transaction.atomic
 def batch_step(*, actor, batch: CharterBatch, action: str, reason: str = "", revision=None,
                arrived_on: datetime.date | None = None) -> CharterBatch:  # fmt: skip
-    """Depart, arrive (on ``arrived_on``, by default the planned day; not in the future) or
-    cancel. On arrival each passenger's roster entry records the ride."""
+    """Depart (before the planned day: ``departs_on`` becomes today), arrive (on
+    ``arrived_on``, by default the planned day; not in the future) or cancel. On arrival each passenger's roster entry records the ride."""
     batch = _locked_batch(batch)
     changes = {}
+    if action == "depart" and timezone.localdate() < batch.departs_on:
+        # Left earlier than planned: the batch records the actual day (arrival stays after).
+        changes["departs_on"] = timezone.localdate()
     if action == "arrive":
         today = timezone.localdate()
         day = arrived_on or min(batch.arrives_on, today)
@@ -404,7 +407,9 @@ def stop_problems(stops: list[tuple[str, datetime.time | None]]) -> str:
 def bus_save(*, actor, enterprise, bus: CommuterBus | None = None, stops: list[tuple],
              driver_phone: str = "", revision=None, **fields) -> CommuterBus:  # fmt: skip
     """Register a commuter bus or change one, with its stops in order (a stop keeps its
-    riders when renamed: stops are matched by their place in the route)."""
+    riders when renamed: stops are matched by their place in the route). A change of the
+    plate, seats, route or stops revokes the bus's issued letters (``superseded_letters`` on
+    the returned bus lists them)."""
     _require_keeper(actor, enterprise)
     unknown = set(fields) - set(BUS_FIELDS)
     if unknown:
@@ -415,6 +420,7 @@ def bus_save(*, actor, enterprise, bus: CommuterBus | None = None, stops: list[t
     if seats is not None and not 1 <= seats <= MAX_SEATS:
         raise UserError(_("A bus has 1 to %(n)s seats.") % {"n": MAX_SEATS}, code="seats")
     phone = "".join(str(driver_phone or "").split())
+    before = None
     if bus is None:
         bus = audited_create(
             CommuterBus, actor=actor, enterprise=enterprise, driver_phone=phone,
@@ -424,6 +430,7 @@ def bus_save(*, actor, enterprise, bus: CommuterBus | None = None, stops: list[t
         bus = CommuterBus.objects.select_for_update().get(pk=bus.pk, enterprise=enterprise)
         if revision not in ("", None):
             ensure_current(bus, revision, field="revision", conflict=_stale_bus)
+        before = certified(bus)
         if phone != bus.driver_phone:
             fields["driver_phone"] = phone
             fields["driver_phone_hash"] = lookup_hash(phone, PHONE_PURPOSE) if phone else ""
@@ -438,7 +445,48 @@ def bus_save(*, actor, enterprise, bus: CommuterBus | None = None, stops: list[t
             audited_update(stop, actor=actor, name=name, time=time)
     for stop in existing.values():
         audited_delete(stop, actor=actor)
+    if before is not None and certified(bus) != before:
+        bus.superseded_letters = _supersede_letters(actor, bus)
     return bus
+
+
+def certified(bus: CommuterBus) -> tuple:
+    """What a letter certifies of ``bus``: plate, seats, route, the stops' names in order."""
+    stops = tuple(bus.stops.order_by("position").values_list("name", flat=True))
+    return (bus.plate, bus.seats, bus.route_name, stops)
+
+
+def _step_name(actor) -> str:
+    if getattr(actor, "pk", None):
+        return (actor.get_full_name() or actor.get_username())[:150]
+    return str(actor)[:150]
+
+
+def _supersede_letters(actor, bus: CommuterBus) -> list[Letter]:
+    """The bus's plate, seats, route or stops changed: its issued letters no longer describe
+    it, so they are revoked (a step in their history, with the reason); a new letter is
+    needed."""
+    from fugong.buses.models import LetterStep
+
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _(
+            "The bus's plate, seats, route or stops were changed after the letter was issued; "
+            "a new letter is needed."
+        )
+    now = timezone.now()
+    letters = list(Letter.objects.select_for_update().filter(bus=bus, status=LetterStatus.APPROVED))
+    for letter in letters:
+        audited_update(
+            letter, actor=actor, reason=reason, status=LetterStatus.REVOKED, revoked_at=now,
+            revoked_reason=reason[:200], revision=letter.revision + 1,
+        )  # fmt: skip
+        LetterStep.objects.create(
+            letter=letter, action="revoke", before=LetterStatus.APPROVED,
+            after=LetterStatus.REVOKED, actor=actor if getattr(actor, "pk", None) else None,
+            actor_name=_step_name(actor),
+            reason=reason,
+        )  # fmt: skip
+    return letters
 
 
 @transaction.atomic
@@ -461,13 +509,25 @@ def rider_remove(*, actor, rider: Rider) -> None:
     audited_delete(rider, actor=actor)
 
 
+DISINFECTION_PAST_DAYS = 366  # a disinfection is logged within a year of it
+
+
+def disinfection_problem(at: datetime.datetime) -> str:
+    """Why a disinfection's time cannot be recorded, or ""."""
+    now = timezone.now()
+    if at > now + datetime.timedelta(minutes=5):
+        return _("A disinfection is recorded once it is done, not in advance.")
+    if at < now - datetime.timedelta(days=DISINFECTION_PAST_DAYS):
+        return _("A disinfection is recorded within a year of it; check the date.")
+    return ""
+
+
 @transaction.atomic
 def disinfection_add(*, actor, bus: CommuterBus, at: datetime.datetime, disinfectant: str,
                      done_by: str, note: str = "") -> Disinfection:  # fmt: skip
     _require_keeper(actor, bus.enterprise)
-    if at > timezone.now() + datetime.timedelta(minutes=5):
-        raise UserError(_("A disinfection is recorded once it is done, not in advance."),
-                        code="future")  # fmt: skip
+    if problem := disinfection_problem(at):
+        raise UserError(problem, code="time")
     if not disinfectant.strip() or not done_by.strip():
         raise UserError(_("Say which disinfectant was used and who did it."), code="required")
     return audited_create(
@@ -515,6 +575,31 @@ def issuer_of(enterprise) -> tuple[Jurisdiction, Office | None]:
 
 
 OPEN_LETTER = (LetterStatus.DRAFT, LetterStatus.SUBMITTED)
+MAX_LETTER_DAYS = 366  # a letter holds for a year at most
+
+
+def letter_days_problems(valid_from: datetime.date, valid_until: datetime.date) -> dict[str, str]:
+    """What is wrong with a letter's validity, by field: it ends today or later, not before
+    it starts, and spans at most 366 days."""
+    if valid_until < valid_from:
+        return {"valid_until": _("A letter cannot end before it starts.")}
+    problems = {}
+    if valid_until < timezone.localdate():
+        problems["valid_until"] = _("A letter must be valid until today or later.")
+    elif (valid_until - valid_from).days + 1 > MAX_LETTER_DAYS:
+        problems["valid_until"] = _(
+            "A letter is valid for at most %(n)s days; choose an end day no later than %(day)s."
+        ) % {
+            "n": MAX_LETTER_DAYS,
+            "day": (valid_from + datetime.timedelta(days=MAX_LETTER_DAYS - 1)).isoformat(),
+        }
+    return problems
+
+
+def _check_letter_days(valid_from: datetime.date, valid_until: datetime.date) -> None:
+    problems = letter_days_problems(valid_from, valid_until)
+    if problems:
+        raise UserError(" ".join(problems.values()), code="dates")
 
 
 @transaction.atomic
@@ -528,8 +613,7 @@ def letter_create(*, actor, bus: CommuterBus, valid_from: datetime.date,
     )
     if bus.status != BusStatus.ACTIVE:
         raise UserError(_("Only a bus in service gets a letter."), code="bus_status")
-    if valid_until < valid_from:
-        raise UserError(_("A letter cannot end before it starts."), code="dates")
+    _check_letter_days(valid_from, valid_until)
     if bus.letters.filter(status__in=OPEN_LETTER).exists():
         raise UserError(
             _("This bus has a letter being filled in or reviewed; finish that one first."),
@@ -550,8 +634,7 @@ def letter_update(*, actor, letter: Letter, valid_from: datetime.date,
     LETTERS.check_revision(letter, None if revision in ("", None) else revision)
     if letter.status != LetterStatus.DRAFT:
         raise UserError(_("Only a letter being filled in can be changed."), code="not_draft")
-    if valid_until < valid_from:
-        raise UserError(_("A letter cannot end before it starts."), code="dates")
+    _check_letter_days(valid_from, valid_until)
     return audited_update(letter, actor=actor, valid_from=valid_from, valid_until=valid_until,
                           revision=letter.revision + 1)  # fmt: skip
 
@@ -587,6 +670,13 @@ def letter_step(*, actor, letter: Letter, action: str, reason: str = "", revisio
             "number": numbering.format_number(letter_prefix(letter.jurisdiction), year, sequence),
             "issued_at": now,
         }
+        plate, seats, route, stops = certified(letter.bus)
+        changes |= {
+            "issued_plate": plate,
+            "issued_seats": seats,
+            "issued_route": route,
+            "issued_stops": "\n".join(stops),
+        }
     if action in ("approve", "reject", "issue"):
         changes["decided_by"] = actor if getattr(actor, "pk", None) else None
     if action == "revoke":
@@ -597,6 +687,7 @@ def letter_step(*, actor, letter: Letter, action: str, reason: str = "", revisio
 
 VALID, NOT_YET, EXPIRED, REVOKED, NOT_ISSUED = "valid", "not_yet", "expired", "revoked", "none"
 OUT_OF_SERVICE = "out_of_service"  # issued, but the bus is suspended or out of service
+SUPERSEDED = "superseded"  # issued for the bus as it was: its plate, seats or route differ
 
 
 def letter_state(letter: Letter, day: datetime.date | None = None) -> str:
@@ -612,4 +703,9 @@ def letter_state(letter: Letter, day: datetime.date | None = None) -> str:
         return EXPIRED
     if letter.bus.status != BusStatus.ACTIVE:
         return OUT_OF_SERVICE
+    bus = letter.bus
+    if (letter.issued_plate, letter.issued_seats, letter.issued_route) != (
+        bus.plate, bus.seats, bus.route_name,
+    ):  # fmt: skip
+        return SUPERSEDED
     return VALID

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from fugong.accounts.models import Jurisdiction, Office
@@ -272,7 +273,7 @@ def passengers_export(request: HttpRequest, pk: int) -> HttpResponse:
         [i, p.employee.person.name, mask_id_number(p.employee.person.id_number), p.enterprise.name]
         for i, p in enumerate(selectors.passengers_of(request.user, batch), start=1)
     )
-    header = [_("No."), _("Name"), _("ID number"), _("Enterprise")]
+    header = [_("No."), pgettext("person", "Name"), _("ID number"), _("Enterprise")]
     title = f"{batch.label} {batch.origin_name} {batch.departs_on:%Y-%m-%d}"
     return _xlsx(request, f"passengers-{batch.pk}.xlsx", title[:31], header, rows)
 
@@ -325,6 +326,17 @@ def _bus_form(request, bus) -> HttpResponse:
                 error, status = exc.message, exc.status
             else:
                 messages.success(request, _("Bus saved."))
+                superseded = getattr(saved, "superseded_letters", [])
+                if superseded:
+                    messages.warning(
+                        request,
+                        _(
+                            "The plate, seats, route or stops changed, so the letter %(numbers)s "
+                            "issued for this bus no longer holds and has been withdrawn (撤销). "
+                            "Apply for a new letter."
+                        )
+                        % {"numbers": "、".join(letter.number for letter in superseded)},
+                    )
                 return redirect("buses:bus", saved.pk)
         else:
             error, status = _form_error(form), 400
@@ -450,13 +462,17 @@ def disinfection_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("buses:bus", bus.pk)
 
 
+EARLIEST_DAY = datetime.date(2000, 1, 1)  # the ledger's earliest day (no overflow below it)
+
+
 def _day(request) -> datetime.date:
     try:
         day = parse_date(request.GET.get("day") or "")
     except ValueError:
         day = None
     today = timezone.localdate()
-    return day if day and day <= today else today
+    # A day out of range (in the future, or before EARLIEST_DAY) is today, as "abc" is.
+    return day if day and EARLIEST_DAY <= day <= today else today
 
 
 @login_required
@@ -486,16 +502,16 @@ def ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
     bus = selectors.bus_get(request.user, pk)
     book = selectors.ledger(request.user, bus, _day(request))
     morning, afternoon = (str(label) for _v, label in Half.choices)
-    missing = _("missing")
+    missing, not_yet = _("missing"), _("not yet")
 
-    def cell(c):
+    def cell(c, pending=False):
         if c is None:
-            return missing
+            return not_yet if pending else missing
         return f"{c.tenths / 10:.1f}" + (f" ({_('abnormal')})" if c.abnormal else "")
 
     if book.personal:
-        header = [_("Name"), _("Boarding stop"), morning, afternoon]
-        rows = ([r.name, r.stop, *(cell(c) for c in r.readings)] for r in book.rows)
+        header = [pgettext("person", "Name"), _("Boarding stop"), morning, afternoon]
+        rows = ([r.name, r.stop, *(cell(c, p) for c, p in r.cells)] for r in book.rows)
     else:
         header = ["", morning, afternoon]
         rows = [
@@ -650,6 +666,5 @@ def letter_download(request: HttpRequest, pk: int) -> HttpResponse:
     from fugong.buses.letter_pdf import letter_pdf  # reportlab loads for this page only
 
     url = request.build_absolute_uri(reverse("buses_public:verify", args=[letter.token]))
-    stops = list(letter.bus.stops.order_by("position").values_list("name", flat=True))
-    pdf = letter_pdf(letter, verify_url=url, stops=stops)
+    pdf = letter_pdf(letter, verify_url=url, stops=letter.stop_names)
     return file_response(ContentFile(pdf), kind="pdf", filename=f"letter-{letter.pk}.pdf")

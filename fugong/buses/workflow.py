@@ -15,7 +15,7 @@ itself ("issue"). An issued letter is revoked by the issuer with a reason."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from fugong.accounts.choices import Role
@@ -97,7 +97,7 @@ LETTER_TRANSITIONS = [
                needs_reason=True, style="warning"),
     transition("reject", _("Do not approve"), [L.SUBMITTED], L.REJECTED, actors=[ISSUER],
                needs_reason=True, style="outline-danger"),
-    transition("revoke", _("Revoke"), [L.APPROVED], L.REVOKED, actors=[ISSUER],
+    transition("revoke", pgettext_lazy("letter", "Revoke"), [L.APPROVED], L.REVOKED, actors=[ISSUER],
                needs_reason=True, style="outline-danger"),
 ]  # fmt: skip
 
