@@ -238,3 +238,21 @@ def test_todays_afternoon_is_not_yet_due_before_noon():
     assert selectors.pending_halves(today, morning) == [False, True]
     assert selectors.pending_halves(today, evening) == [False, False]
     assert selectors.pending_halves(today - datetime.timedelta(days=1), morning) == [False, False]
+
+
+def test_the_ledger_page_shows_todays_afternoon_as_not_yet(client, demo, monkeypatch):
+    from fugong.workforce.models import CheckIn
+
+    mine, _other = two_enterprises()
+    actor = owner(mine)
+    made = bus(actor, mine, plate="浙A30009")
+    rider = free_people(mine, 1)[0]
+    services.rider_set(actor=actor, bus=made, employee=rider, stop=None)
+    CheckIn.objects.filter(employee=rider, day=day(0)).delete()
+    monkeypatch.setattr(selectors, "pending_halves", lambda d, now=None: [False, d == day(0)])
+    book = selectors.ledger(actor, made, day(0))
+    assert book.missing == [1, 0]
+    client.force_login(actor)
+    html = client.get(f"/buses/commuter/{made.pk}/ledger/").content.decode()
+    assert html.count('data-testid="not-yet"') == 1 and "尚未到时间" in html
+    assert html.count('data-testid="missing"') == 1
