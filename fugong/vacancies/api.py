@@ -34,7 +34,7 @@ class VacancyOut(Schema):
     pay_min: int | None = Field(description="yuan/month; null with pay_max null: 面议")
     pay_max: int | None
     place_id: int
-    place: str
+    place: str = Field(description="the place of work with its town (和平社区 → 城关镇和平社区)")
     address: str
     education: str
     age_min: int | None
@@ -54,7 +54,7 @@ class VacancyOut(Schema):
 
     @staticmethod
     def resolve_place(obj: Vacancy) -> str:
-        return obj.place.name
+        return services.place_text(obj.place)
 
 
 class VacancyQuery(Schema):
@@ -107,7 +107,12 @@ class VacancyPatchIn(Schema):
 
 
 def _vacancy(request, pk: int) -> Vacancy:
-    found = selectors.vacancy_list(request.auth).filter(pk=pk).first()
+    found = (
+        selectors.vacancy_list(request.auth)
+        .select_related(services.PLACE_RELATED)
+        .filter(pk=pk)
+        .first()
+    )
     if found is None:
         raise Http404
     return found
@@ -136,7 +141,7 @@ def vacancy_list(request, params: Query[VacancyQuery]):
     )  # fmt: skip
     if params.enterprise:
         qs = qs.filter(enterprise_id=params.enterprise)
-    return qs
+    return qs.select_related(services.PLACE_RELATED)
 
 
 @router.get("/{int:pk}", response={200: VacancyOut, 404: ErrorOut})

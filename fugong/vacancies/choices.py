@@ -2,12 +2,13 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class VacancyStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PUBLISHED = "published", _("Published")
-    CLOSED = "closed", _("Closed")
+    DRAFT = "draft", pgettext_lazy("vacancy status", "Draft")
+    PUBLISHED = "published", pgettext_lazy("vacancy status", "Published")
+    CLOSED = "closed", pgettext_lazy("vacancy status", "Closed")
 
 
 class Education(models.TextChoices):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fugong.accounts.models import Jurisdiction
 from fugong.core.forms import DateInput, style
@@ -15,10 +16,13 @@ from fugong.vacancies.choices import Education, VacancyStatus
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
 
-def _number(label, high, *, required=False, help_text=""):
+def _number(label, high, *, required=False, help_text="", low=0):
     return forms.IntegerField(
-        label=label, required=required, min_value=0, max_value=high, help_text=help_text
+        label=label, required=required, min_value=low, max_value=high, help_text=help_text
     )
+
+
+NUL_MESSAGE = _("The text contains a character that is not allowed (a null character); type it again.")  # fmt: skip
 
 
 class VacancyForm(forms.Form):
@@ -26,7 +30,7 @@ class VacancyForm(forms.Form):
         label=_("Post"), max_length=60,
         widget=forms.TextInput(attrs={"placeholder": "普工、电焊工、数控操作工"}),
     )  # fmt: skip
-    headcount = _number(_("People needed"), services.MAX_HEADCOUNT, required=True)
+    headcount = _number(_("People needed"), services.MAX_HEADCOUNT, required=True, low=1)
     filled = _number(_("Filled so far"), services.MAX_HEADCOUNT)
     pay_min = _number(_("Pay from (yuan/month)"), services.MAX_PAY,
                       help_text=_("Leave both empty for 面议 (pay by agreement)."))  # fmt: skip
@@ -58,6 +62,9 @@ class VacancyForm(forms.Form):
 
     def __init__(self, *args, enterprise=None, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.error_messages["null_characters_not_allowed"] = NUL_MESSAGE
         if enterprise is not None:
             county = enterprise.jurisdiction.path.split("/")[:4]
             root = "/".join(county) + "/" if len(county) == 4 else enterprise.jurisdiction.path
@@ -88,7 +95,10 @@ class VacancyForm(forms.Form):
         data = dict(self.cleaned_data)
         data.pop("revision", None)
         if data.get("filled") is None:
-            data["filled"] = 0
+            if self.initial.get("filled") is not None:
+                data.pop("filled")  # left empty when editing: the stored number is kept
+            else:
+                data["filled"] = 0
         return data
 
 
@@ -100,8 +110,14 @@ class FilterForm(forms.Form):
     place = forms.TypedChoiceField(label=_("Place"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(
         label=_("Status"), required=False,
-        choices=[("", _("Any status")), ("open", _("Open (published, not expired)")),
-                 ("expired", _("Published but expired")), *VacancyStatus.choices],
+        choices=[
+            ("", _("Any status")),
+            ("open", pgettext_lazy("vacancy filter", "Open (published, not expired)")),
+            ("expired", pgettext_lazy("vacancy filter", "Published but expired")),
+            (VacancyStatus.DRAFT, VacancyStatus.DRAFT.label),
+            (VacancyStatus.PUBLISHED, pgettext_lazy("vacancy filter", "Published (expired too)")),
+            (VacancyStatus.CLOSED, VacancyStatus.CLOSED.label),
+        ],
     )  # fmt: skip
 
     def __init__(self, *args, industries, places, **kwargs):

@@ -78,6 +78,17 @@ def _readings(choices, words: dict) -> dict[str, str]:
     return texts | {k: str(v) for k, v in words.items()}
 
 
+def joined(messages) -> str:
+    """A row's reasons in one sentence: each without its own full stop, joined by a
+    semicolon, one full stop at the end (never "。；")."""
+    chinese = (translation.get_language() or "").startswith("zh")
+    parts = [str(m).strip().rstrip("。.；;") for m in messages]
+    parts = [p for p in parts if p]
+    if chinese:
+        return "；".join(parts) + "。"
+    return "; ".join(parts) + "."
+
+
 class VacancyCheck(RowCheck):
     def __init__(self, user, options: dict | None = None):
         self.user = user
@@ -149,7 +160,7 @@ class VacancyCheck(RowCheck):
             else:
                 self.seen[pair] = row.number
         if errors:
-            return None, "；".join(errors.values())
+            return None, joined(errors.values())
         base = Vacancy(**{k: val for k, val in current.items() if k not in ("pk", "enterprise_id", "status")}) if current else None  # fmt: skip
         if current is not None and "expires_on" not in values:
             values.pop("expires_on", None)

@@ -78,8 +78,28 @@ def _form_page(request, *, enterprise, vacancy=None) -> HttpResponse:
     )
 
 
+def _chooser(request: HttpRequest) -> HttpResponse:
+    """Which enterprise a new vacancy is for, for a user who may post for several: a search
+    by name or credit code among those the user may write."""
+    text = (request.GET.get("q") or "").strip()[:60]
+    found = selectors.enterprises_to_post_for(request.user, text)
+    return render(
+        request,
+        "vacancies/choose.html",
+        {
+            "q": text,
+            "found": found[: selectors.CHOOSER_ROWS],
+            "more": len(found) > selectors.CHOOSER_ROWS,
+        },
+    )
+
+
 @login_required
 def vacancy_new(request: HttpRequest) -> HttpResponse:
+    if not (
+        request.GET.get("enterprise") or request.POST.get("enterprise")
+    ) and selectors.posts_for_several(request.user):
+        return _chooser(request)
     return _form_page(request, enterprise=_enterprise(request))
 
 
@@ -118,6 +138,9 @@ def vacancy_status(request: HttpRequest, pk: int) -> HttpResponse:
 def vacancy_fill(request: HttpRequest, pk: int) -> HttpResponse:
     vacancy = vacancy_in_scope(request, pk)
     raw = (request.POST.get("filled") or "").strip()[:10]
+    if not raw:
+        messages.error(request, _("Filled so far: type a number (0 if nobody has been found yet)."))
+        return redirect("vacancies:detail", pk)
     try:
         services.vacancy_fill(
             actor=request.user, vacancy=vacancy, filled=raw,

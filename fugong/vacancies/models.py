@@ -118,6 +118,13 @@ class Vacancy(TimestampedModel):
     def shortage(self) -> int:
         return max(self.headcount - self.filled, 0)
 
+    @property
+    def place_text(self) -> str:
+        """The place of work with its town (``services.place_text``)."""
+        from fugong.vacancies.services import place_text
+
+        return place_text(self.place)
+
 
 class BoardSetting(TimestampedModel):
     """An enterprise's choice about the public job board (default: its vacancies appear)."""

@@ -103,6 +103,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         f"{vacancy.place.name}",
         "address": vacancy.address,
         "headcount": vacancy.headcount,
+        "filled": vacancy.filled,
         "shortage": vacancy.shortage,
         "pay_min": vacancy.pay_min,
         "pay_max": vacancy.pay_max,

@@ -96,6 +96,32 @@ def writable_enterprises(user) -> QuerySet[Enterprise]:
     return Enterprise.objects.filter(q)
 
 
+def posts_for_several(user) -> bool:
+    """Whether ``user`` may post for more than one enterprise (the bureau, the platform
+    administrator, a user of several enterprises): ``/vacancies/new/`` then asks which."""
+    return bool(hr_paths(user)) or get_scope(user).everything or len(own_enterprise_ids(user)) > 1
+
+
+CHOOSER_ROWS = 20
+
+
+def enterprises_to_post_for(user, text: str) -> list[Enterprise]:
+    """At most ``CHOOSER_ROWS`` + 1 of the enterprises ``user`` may write whose name holds
+    ``text`` or whose credit code starts with it (the new vacancy's chooser)."""
+    text = (text or "").strip()[:60]
+    if not text:
+        return []
+    q = Q(name__icontains=text)
+    if len(text) >= 4 and text.isascii():
+        q |= Q(credit_code__startswith=text.upper())
+    return list(
+        writable_enterprises(user)
+        .filter(q)
+        .select_related("jurisdiction")
+        .order_by("name", "pk")[: CHOOSER_ROWS + 1]
+    )
+
+
 def may_write(user, enterprise_id: int) -> bool:
     return writable_enterprises(user).filter(pk=enterprise_id).exists()
 

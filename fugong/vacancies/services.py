@@ -173,6 +173,18 @@ def place_texts(place_ids: Iterable[int]) -> dict[int, str]:
     return {p.pk: f"{names.get(towns.get(p.pk), '')}{p.name}" for p in places}
 
 
+PLACE_RELATED = "place__parent__parent"
+
+
+def place_text(place: Jurisdiction) -> str:
+    """The place as ``place_texts`` gives it (its town's name and its own) from the place and
+    its parents: no query when they are selected with it (``PLACE_RELATED``)."""
+    town = place
+    while town.depth > 3 and town.parent_id:
+        town = town.parent
+    return f"{town.name}{place.name}" if place.depth > 3 and town.depth == 3 else place.name
+
+
 def _copied(enterprise: Enterprise, place: Jurisdiction, post: str) -> dict:
     """The columns copied from the enterprise for the board's filters and search."""
     return {

@@ -19,7 +19,7 @@ from fugong.core.audit import history_display, history_for
 from fugong.core.errors import NotAllowed
 from fugong.core.permissions import general_refusal
 from fugong.enterprises.models import Industry
-from fugong.vacancies import selectors
+from fugong.vacancies import selectors, services
 from fugong.vacancies.forms import FilterForm
 from fugong.vacancies.models import Vacancy
 
@@ -72,7 +72,9 @@ def vacancy_list(request: HttpRequest) -> HttpResponse:
         qs, industry=data.get("industry") or "", place=place, status=data.get("status") or "",
         text=data.get("q") or "",
     )  # fmt: skip
-    page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
+    page = Paginator(qs.select_related(services.PLACE_RELATED), PAGE).get_page(
+        request.GET.get("page")
+    )
     query = urlencode({k: v for k, v in data.items() if v not in (None, "")})
     return render(
         request,
@@ -86,6 +88,8 @@ def vacancy_list(request: HttpRequest) -> HttpResponse:
             "government": government,
             "may_write": selectors.writable_enterprises(user).exists(),
             "own": selectors.own_enterprise_ids(user),
+            "may_post": bool(selectors.own_enterprise_ids(user))
+            or selectors.posts_for_several(user),
         },
     )
 
@@ -93,13 +97,27 @@ def vacancy_list(request: HttpRequest) -> HttpResponse:
 def vacancy_in_scope(request: HttpRequest, pk: int) -> Vacancy:
     vacancy = (
         selectors.vacancy_list(request.user)
-        .select_related("enterprise__jurisdiction", "place", "created_by")
+        .select_related("enterprise__jurisdiction", services.PLACE_RELATED, "created_by")
         .filter(pk=pk)
         .first()
     )
     if vacancy is None:
         raise Http404
     return vacancy
+
+
+# Bookkeeping a reader of the history has no use for (the entry's time and actor are shown).
+HISTORY_HIDDEN = frozenset(
+    {"id", "created_at", "updated_at", "revision", "search_key", "industry_section"}
+)
+
+
+def _history(vacancy: Vacancy) -> list:
+    shown = []
+    for entry in history_display(Vacancy, history_for(vacancy)[:20]):
+        entry.changes[:] = [c for c in entry.changes if c.name not in HISTORY_HIDDEN]
+        shown.append(entry)
+    return shown
 
 
 @login_required
@@ -112,6 +130,6 @@ def vacancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "v": vacancy,
             "today": timezone.localdate(),
             "may_write": selectors.may_write(request.user, vacancy.enterprise_id),
-            "history": history_display(Vacancy, history_for(vacancy)[:20]),
+            "history": _history(vacancy),
         },
     )
