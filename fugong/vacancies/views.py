@@ -58,6 +58,27 @@ def _sections() -> list[tuple[str, str]]:
     )
 
 
+def _figures(user):
+    """The shortage of the user's whole reach from the statistics layer (the numbers the
+    dashboard and the reports give), by place below it and by industry: the 人社局's
+    office's place (its reach here, ``selectors.hr_paths``), else the user's topmost
+    jurisdiction. None when there is no place to count over."""
+    from fugong.accounts.selectors import jurisdiction_roots
+    from fugong.stats import jobs as stats_jobs
+
+    paths = selectors.hr_paths(user)
+    if paths:
+        node = Jurisdiction.objects.filter(path=paths[0]).first()
+        reader = None  # the bureau's reach is its place, not a data scope
+    else:
+        roots = jurisdiction_roots(user=user)
+        node, reader = (roots[0] if roots else None), user
+    if node is None:
+        return None
+    figures = stats_jobs.compute(user=reader, node=node)
+    return figures if figures.total.open else None
+
+
 @login_required
 def vacancy_list(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -84,6 +105,7 @@ def vacancy_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query,
             "totals": selectors.totals(qs, count=page.paginator.count),
+            "figures": _figures(user) if government else None,
             "today": timezone.localdate(),
             "government": government,
             "may_write": selectors.writable_enterprises(user).exists(),

@@ -170,3 +170,21 @@ def test_a_department_without_a_place_is_told_why_it_sees_no_figures(demo, clien
     answer = client.get("/api/v1/stats/jobs", headers=bearer(token))
     assert answer.status_code == 404
     assert "没有可查看统计数据的辖区" in answer.json()["message"]
+
+
+def test_the_bureau_and_a_town_see_the_shortage_by_place_and_industry_on_the_vacancy_list(
+    demo, client
+):
+    from tests.vacancies.helpers import hr_member
+
+    bureau = hr_member()
+    client.force_login(bureau.user)
+    page = client.get("/vacancies/").content.decode()
+    figures = jobs.compute(user=None, node=bureau.office.jurisdiction)
+    assert 'data-testid="vacancy-figures"' in page
+    assert f"在库空岗{figures.total.open}个，缺工{figures.total.shortage}人" in page
+    town = town_commands()[0]
+    client.force_login(town.user)
+    page = client.get("/vacancies/").content.decode()
+    mine = jobs.compute(user=town.user, node=town.jurisdiction)
+    assert f"{town.jurisdiction.name}：在库空岗{mine.total.open}个" in page
