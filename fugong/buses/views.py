@@ -32,6 +32,7 @@ from fugong.core.errors import UserError
 from fugong.core.files import file_response
 from fugong.core.ids import parse_id
 from fugong.core.masking import mask_id_number, mask_phone
+from fugong.core.redirects import step_then_back
 from fugong.core.xlsx import XlsxStreamWriter
 from fugong.enterprises.io import watermark
 from fugong.workforce.choices import Half
@@ -219,13 +220,12 @@ def passenger_remove(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if passenger is None:
         raise Http404
-    try:
-        services.passenger_remove(actor=request.user, passenger=passenger)
-    except UserError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Passenger removed."))
-    return redirect("buses:batch", passenger.batch_id)
+    return step_then_back(
+        request,
+        lambda: services.passenger_remove(actor=request.user, passenger=passenger),
+        _("Passenger removed."),
+        redirect("buses:batch", passenger.batch_id),
+    )
 
 
 @login_required
@@ -437,13 +437,12 @@ def rider_remove(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if rider is None:
         raise Http404
-    try:
-        services.rider_remove(actor=request.user, rider=rider)
-    except UserError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Rider removed."))
-    return redirect("buses:bus", rider.bus_id)
+    return step_then_back(
+        request,
+        lambda: services.rider_remove(actor=request.user, rider=rider),
+        _("Rider removed."),
+        redirect("buses:bus", rider.bus_id),
+    )
 
 
 @login_required

@@ -1,9 +1,15 @@
-"""Following a ``next`` URL that came from the request: only to this site."""
+"""Where a request goes next: a ``next`` URL that came from the request (only to this site),
+and back to a page after a step posted from it."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from fugong.core.errors import UserError
 
 
 def safe_next(request: HttpRequest, url: str | None, default: str) -> str:
@@ -15,3 +21,17 @@ def safe_next(request: HttpRequest, url: str | None, default: str) -> str:
     ):
         return url
     return default
+
+
+def step_then_back(
+    request: HttpRequest, step: Callable[[], object], done: str, back: HttpResponse
+) -> HttpResponse:
+    """Take a step posted from a page (``step()``, a service call), tell the user how it went
+    (``done``, or the service's sentence when it refused) and go ``back`` to the page."""
+    try:
+        step()
+    except UserError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return back

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from fugong.core.errors import NotAllowed, UserError
 from fugong.core.ids import parse_id
+from fugong.core.redirects import step_then_back
 from fugong.enterprises.models import Enterprise
 from fugong.vacancies import selectors, services
 from fugong.vacancies.choices import VacancyStatus
@@ -121,16 +122,17 @@ def vacancy_status(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("This form asks for a step that does not exist; reload the page.")
         )
         return redirect("vacancies:detail", pk)
-    try:
-        services.vacancy_set_status(
-            actor=request.user, vacancy=vacancy, status=status,
+    return step_then_back(
+        request,
+        lambda: services.vacancy_set_status(
+            actor=request.user,
+            vacancy=vacancy,
+            status=status,
             revision=request.POST.get("revision"),
-        )  # fmt: skip
-    except UserError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Status changed."))
-    return redirect("vacancies:detail", pk)
+        ),  # fmt: skip
+        _("Status changed."),
+        redirect("vacancies:detail", pk),
+    )
 
 
 @login_required
@@ -141,16 +143,17 @@ def vacancy_fill(request: HttpRequest, pk: int) -> HttpResponse:
     if not raw:
         messages.error(request, _("Filled so far: type a number (0 if nobody has been found yet)."))
         return redirect("vacancies:detail", pk)
-    try:
-        services.vacancy_fill(
-            actor=request.user, vacancy=vacancy, filled=raw,
+    return step_then_back(
+        request,
+        lambda: services.vacancy_fill(
+            actor=request.user,
+            vacancy=vacancy,
+            filled=raw,
             revision=request.POST.get("revision"),
-        )  # fmt: skip
-    except UserError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Filled so far: saved."))
-    return redirect("vacancies:detail", pk)
+        ),  # fmt: skip
+        _("Filled so far: saved."),
+        redirect("vacancies:detail", pk),
+    )
 
 
 @login_required
