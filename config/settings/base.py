@@ -302,6 +302,9 @@ TASKS = {
 # waited longer than this many seconds (no worker running, or all stuck), or when the data
 # folder's disk has less than this many MB free.
 FUGONG_HEALTH_QUEUE_AGE = env_int("FUGONG_HEALTH_QUEUE_AGE", 900)
+# Commuter-bus letters (通勤班车使用意见函) are reviewed by the place before they are issued;
+# a place's own rule (the letters page) overrides it for its subtree. The seeds disagree.
+FUGONG_BUS_LETTER_APPROVAL = env_bool("FUGONG_BUS_LETTER_APPROVAL", True)
 FUGONG_HEALTH_DISK_MIN_MB = env_int("FUGONG_HEALTH_DISK_MIN_MB", 512)
 
 EMAIL_BACKEND = env_str("FUGONG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
