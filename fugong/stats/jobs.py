@@ -6,7 +6,8 @@ days; per active child of the place the reader may see. These are the numbers th
 reports quote (在库空岗120个、缺工860人；组织返岗包车6趟，接回务工人员230人). The definitions:
 
 - A vacancy is **open** on a day when it stands published, was published by the end of that
-  day and its last day on the board is that day or later (by its status as it stands: a
+  day and its last day on the board is that day or later (the vacancies app's ``open_q``; by
+  its status as it stands: a
   vacancy closed since is not counted). **Wanted** is the open vacancies' headcount summed;
   the **shortage** (缺工) is what they still lack, headcount less filled, never below 0 for a
   vacancy; **hiring** is the enterprises with an open vacancy.
@@ -117,17 +118,6 @@ def _midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def open_q(src: sources.VacancySource, day: datetime.date) -> Q:
-    """The vacancies open on ``day`` (the definition above)."""
-    return Q(
-        **{
-            src.status: src.published,
-            f"{src.published_at}__lt": _midnight(day + datetime.timedelta(days=1)),
-            f"{src.expires_on}__gte": day,
-        }
-    )
-
-
 def compute(
     *,
     user,
@@ -170,7 +160,7 @@ def compute(
 
     vac = sources.vacancies()
     if vac is not None:
-        is_open = open_q(vac, end)
+        is_open = vac.is_open(end)
         lacking = Greatest(F(vac.headcount) - F(vac.filled), Value(0))
         posted = in_period(vac.published_at, dates=False)
         for row in grouped(

@@ -309,10 +309,9 @@ class VacancySource:
     vacancies: type[models.Model]
     headcount: str  # people wanted
     filled: str  # people taken on so far
-    status: str
-    published: str  # the status value of a published vacancy (others: draft, closed)
+    # The vacancies open on a day: a Q over ``vacancies`` (the app's one definition).
+    is_open: Callable[..., models.Q]
     published_at: str  # when it was published (a datetime, null before)
-    expires_on: str  # its last day on the board (a date)
     enterprise: str  # lookup of the posting enterprise's id
     place_path: str  # lookup of that enterprise's jurisdiction path
     section: tuple[str, str]  # lookups of the enterprise's industry section code and name

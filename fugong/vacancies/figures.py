@@ -6,18 +6,16 @@ registry holds it."""
 
 def register() -> None:
     from fugong.stats.sources import VacancySource, register_vacancies
-    from fugong.vacancies.choices import VacancyStatus
     from fugong.vacancies.models import Vacancy
+    from fugong.vacancies.selectors import open_q
 
     register_vacancies(
         VacancySource(
             vacancies=Vacancy,
             headcount="headcount",
             filled="filled",
-            status="status",
-            published=VacancyStatus.PUBLISHED,
+            is_open=open_q,
             published_at="published_at",
-            expires_on="expires_on",
             enterprise="enterprise_id",
             place_path="enterprise__jurisdiction__path",
             section=("enterprise__industry__parent__code", "enterprise__industry__parent__name"),

@@ -127,8 +127,14 @@ def may_write(user, enterprise_id: int) -> bool:
 
 
 def open_q(today: datetime.date | None = None) -> Q:
-    """Open: published and not expired (see the models' docstring)."""
-    return Q(status=VacancyStatus.PUBLISHED, expires_on__gte=today or timezone.localdate())
+    """Open on ``today``: published by its end and not expired (see the models' docstring).
+    The one definition: the statistics layer counts the open vacancies with it too
+    (``figures.py``), the board's index holds its columns."""
+    today = today or timezone.localdate()
+    tomorrow = timezone.make_aware(
+        datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min)
+    )
+    return Q(status=VacancyStatus.PUBLISHED, published_at__lt=tomorrow, expires_on__gte=today)
 
 
 def filtered(
